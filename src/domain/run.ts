@@ -1,0 +1,65 @@
+// The run: one launch of one environment, from queue to teardown (design.md section 2).
+
+export const RUN_STATES = ['queued', 'running', 'tearing_down', 'kept', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** States after which nothing more happens to a run. */
+export const FINISHED_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isFinished(state: RunState): boolean {
+  return FINISHED_RUN_STATES.includes(state);
+}
+
+export const SOURCES = ['slack', 'github', 'cli', 'cron'] as const;
+export type Source = (typeof SOURCES)[number];
+
+/** Who asked, as written into the `stagebot:requested-by` tag: `slack:U123`, `github:octocat`, `cli:alice`. */
+export type Requester = `${Source}:${string}`;
+
+export interface RunOptions {
+  browsers: string[];
+  /** Milliseconds the environment stays up after the tests (`--keep`); absent means tear down at once. */
+  keepMs?: number;
+  ref?: string;
+  dryRun?: boolean;
+}
+
+export interface Run {
+  id: string;
+  /** Environment name, or null while a pool launch waits in the queue for a free one. */
+  env: string | null;
+  state: RunState;
+  requester: Requester;
+  source: Source;
+  options: RunOptions;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** When a kept run's TTL runs out; also the `stagebot:expires-at` tag. */
+  expiresAt: Date | null;
+  leaseOwner: string | null;
+  leaseHeartbeatAt: Date | null;
+  error: string | null;
+}
+
+export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+export interface Step {
+  runId: string;
+  name: string;
+  state: StepState;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** What the step produced that later steps or a resumed run need (instance id, IPs, host key...). */
+  outputs: Record<string, unknown>;
+  error: string | null;
+}
+
+export interface RunEvent {
+  runId: string;
+  seq: number;
+  at: Date;
+  type: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,42 @@
+// Errors that reach a person. The message is the one line they read: what was wrong and what is valid.
+// Anything that is not a UserError is a bug or an outage and is logged, never shown raw.
+
+export class UserError extends Error {
+  override readonly name: string = 'UserError';
+  /** Process exit code for the CLI. */
+  readonly exitCode: number = 1;
+}
+
+/** A command that does not parse or names something that does not exist. */
+export class CommandError extends UserError {
+  override readonly name = 'CommandError';
+  override readonly exitCode = 2;
+}
+
+/** stagebot.yml is missing, unreadable or invalid; `problems` holds one `path: what (valid)` line each. */
+export class ConfigError extends UserError {
+  override readonly name = 'ConfigError';
+  readonly problems: string[];
+  constructor(message: string, problems: string[] = [message]) {
+    super(message);
+    this.problems = problems;
+  }
+}
+
+/** The caller is not allowed to do this; the message names the rule that refused. */
+export class PermissionError extends UserError {
+  override readonly name = 'PermissionError';
+}
+
+/** A request that conflicts with the current state (environment locked, run already finished...). */
+export class ConflictError extends UserError {
+  override readonly name = 'ConflictError';
+}
+
+export class NotFoundError extends UserError {
+  override readonly name = 'NotFoundError';
+}
+
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof UserError;
+}
