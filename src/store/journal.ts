@@ -1,0 +1,65 @@
+// A run's journal: its steps (state, timing, outputs a resumed run needs) and its event timeline.
+
+import { NotFoundError } from '../errors.ts';
+import type { RunEvent, Step } from '../domain/run.ts';
+import type { Db } from './db.ts';
+import { eventFromRow, stepFromRow, toJson, toMs, type EventRow, type StepRow } from './rows.ts';
+
+const STEP_COLUMNS = 'run_id, name, state, started_at, finished_at, outputs, error';
+
+export function journalQueries(db: Db) {
+  return {
+    /** Saves the step's current state; the first save of a name fixes its place in `getSteps`. */
+    async upsertStep(step: Step): Promise<void> {
+      await db.run(
+        `INSERT INTO steps (run_id, name, state, started_at, finished_at, outputs, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, name) DO UPDATE SET
+           state = excluded.state, started_at = excluded.started_at, finished_at = excluded.finished_at,
+           outputs = excluded.outputs, error = excluded.error`,
+        [step.runId, step.name, step.state, toMs(step.startedAt), toMs(step.finishedAt), toJson(step.outputs), step.error],
+      );
+    },
+
+    async getStep(runId: string, name: string): Promise<Step | null> {
+      const rows = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? AND name = ?`, [runId, name]);
+      return rows[0] ? stepFromRow(rows[0]) : null;
+    },
+
+    /** In the order they were first saved. */
+    async getSteps(runId: string): Promise<Step[]> {
+      const rows = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY seq`, [runId]);
+      return rows.map(stepFromRow);
+    },
+
+    /**
+     * Appends to the run's timeline with the next sequence number (1, 2, 3... per run). The counter
+     * lives on the run row, so concurrent appends queue on that row rather than collide.
+     * Throws NotFoundError for an unknown run.
+     */
+    async appendEvent(runId: string, type: string, data: Record<string, unknown> = {}, at: Date = new Date()): Promise<RunEvent> {
+      const dataJson = toJson(data);
+      return db.transaction(async (tx) => {
+        const bumped = await tx.query<{ last_event_seq: number }>(
+          'UPDATE runs SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq',
+          [runId],
+        );
+        if (!bumped[0]) throw new NotFoundError(`No run ${runId}.`);
+        const seq = Number(bumped[0].last_event_seq);
+        await tx.run('INSERT INTO events (run_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)', [runId, seq, toMs(at), type, dataJson]);
+        return { runId, seq, at: new Date(toMs(at)), type, data: JSON.parse(dataJson) as Record<string, unknown> };
+      });
+    },
+
+    /** Events after `afterSeq` (default: all), in order. */
+    async getEvents(runId: string, afterSeq = 0): Promise<RunEvent[]> {
+      const rows = await db.query<EventRow>(
+        'SELECT run_id, seq, at, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq',
+        [runId, afterSeq],
+      );
+      return rows.map(eventFromRow);
+    },
+  };
+}
+
+export type JournalQueries = ReturnType<typeof journalQueries>;

@@ -1,0 +1,54 @@
+// What callers hand the store and get back beyond the domain types.
+
+import type { AssetKind } from '../domain/asset.ts';
+import type { Requester, Run, RunOptions, RunState, Source } from '../domain/run.ts';
+
+export interface NewRun {
+  id: string;
+  env: string | null;
+  requester: Requester;
+  source: Source;
+  options: RunOptions;
+  createdAt: Date;
+  /** Defaults to `queued`. */
+  state?: RunState;
+  expiresAt?: Date | null;
+}
+
+/** Fields to change; absent means unchanged, null clears. Leases change only through the lease methods. */
+export type RunPatch = Partial<Pick<Run, 'state' | 'env' | 'startedAt' | 'finishedAt' | 'expiresAt' | 'error' | 'options'>>;
+
+export interface RunFilter {
+  states?: readonly RunState[];
+  env?: string;
+  requester?: string;
+  /** Runs created at or after this time. */
+  since?: Date;
+  limit?: number;
+}
+
+export interface Sweep {
+  id: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  dryRun: boolean;
+  /** What the sweeper reports (counts, totals...); null until it finishes. */
+  summary: Record<string, unknown> | null;
+}
+
+export interface ReapedAsset {
+  sweepId: number;
+  kind: AssetKind;
+  assetId: string;
+  region: string;
+  /** The run its `asset-id` tag named, when it had one. */
+  runId: string | null;
+  /** What the asset had cost while orphaned, in USD. */
+  costUsd: number;
+  reapedAt: Date;
+}
+
+export interface KvEntry {
+  value: unknown;
+  updatedAt: Date;
+}
