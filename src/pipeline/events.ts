@@ -1,0 +1,53 @@
+// What the engine tells the fronts as a run advances. Fronts render these their own way; the
+// engine never formats a chat message. Every event is also appended to the run's timeline in the
+// store, so a front that starts late (or another replica) can replay it.
+import type { RunState } from '../domain/run.ts';
+import type { AssetKind } from '../domain/asset.ts';
+
+export interface StepTiming {
+  step: string;
+  state: 'succeeded' | 'failed' | 'skipped' | 'running' | 'pending';
+  durationMs: number | null;
+}
+
+export interface BrowserOutcome {
+  browser: string;
+  outcome: 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'error';
+  passed: number;
+  failed: number;
+  flaky: number;
+  skipped: number;
+  failingTests: string[];
+  durationMs: number;
+  reportUrl: string | null;
+  detail: string | null;
+}
+
+export interface RunCost {
+  usd: number | null;
+  lines: { what: string; hours: number; usd: number | null }[];
+  unknown: string[];
+}
+
+export type RunEventBody =
+  | { type: 'run.queued'; position: number; env: string | null }
+  | { type: 'run.started'; env: string; browsers: string[] }
+  | { type: 'run.adopted'; previousOwner: string | null; action: 'resume' | 'teardown'; reason: string }
+  | { type: 'step.started'; step: string }
+  | { type: 'step.finished'; step: string; durationMs: number; detail: Record<string, unknown> }
+  | { type: 'step.failed'; step: string; durationMs: number; error: string; tail: string | null }
+  | { type: 'step.skipped'; step: string; reason: string }
+  | { type: 'step.log'; step: string; line: string }
+  | { type: 'asset.created'; kind: AssetKind; id: string; region: string }
+  | { type: 'asset.deleted'; kind: AssetKind; id: string; region: string }
+  | { type: 'tests.browser'; result: BrowserOutcome }
+  | { type: 'run.kept'; until: string }
+  | { type: 'run.cancel-requested'; by: string }
+  | { type: 'teardown.done'; deleted: number; failed: string[] }
+  | { type: 'run.finished'; state: RunState; error: string | null; timings: StepTiming[]; cost: RunCost; browsers: BrowserOutcome[] };
+
+export type RunEventType = RunEventBody['type'];
+
+export type EngineEvent = RunEventBody & { runId: string; at: Date };
+
+export type EventListener = (event: EngineEvent) => void;
