@@ -22,6 +22,8 @@ export interface RunOptions {
   keepMs?: number;
   ref?: string;
   dryRun?: boolean;
+  /** For a launch without an environment: the environments it may take (a repository's pool). */
+  pool?: string[];
 }
 
 export interface Run {
@@ -40,6 +42,8 @@ export interface Run {
   leaseOwner: string | null;
   leaseHeartbeatAt: Date | null;
   error: string | null;
+  /** Who asked to cancel, while the run's owner (maybe another replica) has not acted on it yet. */
+  cancelRequestedBy: string | null;
 }
 
 export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const;

@@ -109,6 +109,11 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    id: 2,
+    name: 'runs.cancel_requested_by: a cancel another replica must act on',
+    statements: [`ALTER TABLE runs ADD COLUMN cancel_requested_by TEXT`],
+  },
 ];
 
 const AUTO_ID: Record<Dialect, string> = {

@@ -63,6 +63,7 @@ export interface RunRow {
   error: string | null;
   lease_owner: string | null;
   lease_heartbeat_at: number | null;
+  cancel_requested_by: string | null;
 }
 
 export function runFromRow(row: RunRow): Run {
@@ -80,6 +81,7 @@ export function runFromRow(row: RunRow): Run {
     leaseOwner: row.lease_owner,
     leaseHeartbeatAt: toDate(row.lease_heartbeat_at),
     error: row.error,
+    cancelRequestedBy: row.cancel_requested_by,
   };
 }
 

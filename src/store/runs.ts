@@ -7,7 +7,7 @@ import { runFromRow, toJson, toMs, type RunRow } from './rows.ts';
 import type { NewRun, RunFilter, RunPatch } from './types.ts';
 
 export const RUN_COLUMNS =
-  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at';
+  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at, cancel_requested_by';
 
 /** `IN (?, ?, ?)` for a list of values. */
 export function inList(values: readonly unknown[]): string {
@@ -28,6 +28,7 @@ function patchAssignments(patch: RunPatch): { sql: string[]; params: SqlValue[] 
   if (patch.expiresAt !== undefined) set('expires_at', toMs(patch.expiresAt));
   if (patch.error !== undefined) set('error', patch.error);
   if (patch.options !== undefined) set('options', toJson(patch.options));
+  if (patch.cancelRequestedBy !== undefined) set('cancel_requested_by', patch.cancelRequestedBy);
   return { sql, params };
 }
 

@@ -16,7 +16,7 @@ export interface NewRun {
 }
 
 /** Fields to change; absent means unchanged, null clears. Leases change only through the lease methods. */
-export type RunPatch = Partial<Pick<Run, 'state' | 'env' | 'startedAt' | 'finishedAt' | 'expiresAt' | 'error' | 'options'>>;
+export type RunPatch = Partial<Pick<Run, 'state' | 'env' | 'startedAt' | 'finishedAt' | 'expiresAt' | 'error' | 'options' | 'cancelRequestedBy'>>;
 
 export interface RunFilter {
   states?: readonly RunState[];

@@ -31,8 +31,19 @@ describeStore('runs', (ctx) => {
       leaseOwner: null,
       leaseHeartbeatAt: null,
       error: null,
+      cancelRequestedBy: null,
     });
     expect(read!.createdAt).toBeInstanceOf(Date);
+  });
+
+  test('records a cancel request that the run\'s owner (maybe another replica) acts on later', async () => {
+    const run = await ctx.store.createRun(newRun());
+    expect(run.cancelRequestedBy).toBeNull();
+    const updated = await ctx.store.updateRun(run.id, { cancelRequestedBy: 'slack:U1' });
+    expect(updated.cancelRequestedBy).toBe('slack:U1');
+    expect((await ctx.store.getRun(run.id))!.cancelRequestedBy).toBe('slack:U1');
+    await ctx.store.updateRun(run.id, { cancelRequestedBy: null });
+    expect((await ctx.store.getRun(run.id))!.cancelRequestedBy).toBeNull();
   });
 
   test('an unknown run is null', async () => {
