@@ -1,0 +1,100 @@
+// Rules that span several fields. They run even when other fields are invalid (fields.ts ALWAYS), so
+// the values they see may be only partly parsed: every check looks before it trusts a shape.
+
+import type * as z from 'zod';
+import { formatDuration } from '../domain/duration.ts';
+import { isRegion, parseTargetGroupArn } from './aws-fields.ts';
+import { describeValue, unknownValue } from './messages.ts';
+
+type Ctx = z.RefinementCtx;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function namesOf(value: unknown): string[] {
+  return isRecord(value) ? Object.keys(value) : [];
+}
+
+/** Each entry of `list` (at `path`) must be one of `known`, and appear once. */
+function checkReferences(list: unknown, path: PropertyKey[], what: string, known: string[], ctx: Ctx): void {
+  if (!Array.isArray(list)) return;
+  const seen = new Set<unknown>();
+  list.forEach((entry, i) => {
+    if (typeof entry !== 'string') return;
+    if (!known.includes(entry)) {
+      ctx.addIssue({ code: 'custom', path: [...path, i], message: unknownValue(what, entry, known, 'known'), input: entry });
+    } else if (seen.has(entry)) {
+      ctx.addIssue({ code: 'custom', path: [...path, i], message: `${describeValue(entry)} is listed twice`, input: entry });
+    }
+    seen.add(entry);
+  });
+}
+
+/** pool, defaultBrowsers and the GitHub repositories name environments and browsers defined in the file. */
+export function checkRootReferences(config: unknown, ctx: Ctx): void {
+  if (!isRecord(config)) return;
+  const envs = namesOf(config.environments);
+  const browsers = namesOf(config.browsers);
+  checkReferences(config.pool, ['pool'], 'environment', envs, ctx);
+  checkReferences(config.defaultBrowsers, ['defaultBrowsers'], 'browser', browsers, ctx);
+  const github = config.github;
+  if (!isRecord(github) || !isRecord(github.repositories)) return;
+  for (const [repo, settings] of Object.entries(github.repositories)) {
+    if (!isRecord(settings)) continue;
+    const path = ['github', 'repositories', repo];
+    checkReferences(settings.pool, [...path, 'pool'], 'environment', envs, ctx);
+    checkReferences(settings.browsers, [...path, 'browsers'], 'browser', browsers, ctx);
+  }
+}
+
+/** A target group lives in one region; registering an instance from another region cannot work. */
+export function checkTargetGroupRegion(env: unknown, ctx: Ctx): void {
+  if (!isRecord(env) || typeof env.region !== 'string' || typeof env.targetGroupArn !== 'string') return;
+  if (!isRegion(env.region)) return;
+  const arn = parseTargetGroupArn(env.targetGroupArn);
+  if (arn && arn.region !== env.region) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targetGroupArn'],
+      message: `target group is in ${arn.region} but the environment is in ${env.region} (use a target group in ${env.region})`,
+      input: env.targetGroupArn,
+    });
+  }
+}
+
+export function checkKeepLimits(runs: unknown, ctx: Ctx): void {
+  // Defaults are filled in by now; a value that is not a number was itself invalid and is reported already.
+  if (!isRecord(runs)) return;
+  const { keepDefault, keepMax } = runs;
+  if (typeof keepDefault !== 'number' || typeof keepMax !== 'number') return;
+  if (keepDefault > keepMax) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['keepDefault'],
+      message: `${formatDuration(keepDefault)} is longer than runs.keepMax (${formatDuration(keepMax)}); make it at most that`,
+      input: runs.keepDefault,
+    });
+  }
+}
+
+/** A recipe item either runs a command or waits for a URL; both or neither is ambiguous. */
+export function checkRecipeAction(item: unknown, ctx: Ctx): void {
+  if (!isRecord(item)) return;
+  const has = ['run', 'waitHttp'].filter((k) => item[k] !== undefined);
+  if (has.length === 1) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: [],
+    message: has.length === 0 ? 'needs run (a command) or waitHttp (a URL to wait for)' : 'has both run and waitHttp (split it into two items)',
+    input: item,
+  });
+}
+
+export function checkNotEmpty(what: string, example: string) {
+  return (value: unknown, ctx: Ctx): void => {
+    if (isRecord(value) && Object.keys(value).length === 0) {
+      ctx.addIssue({ code: 'custom', path: [], message: `define at least one ${what} (see ${example} in stagebot.example.yml)`, input: value });
+    }
+  };
+}

@@ -1,0 +1,58 @@
+// Values stagebot uses where stagebot.yml is silent. Durations are milliseconds, like the rest of Config.
+
+/** The pipeline's steps, in order; `runs.stepTimeouts` is keyed by these names. */
+export const STEP_NAMES = [
+  'prepare-tests',
+  'launch',
+  'open-ssh',
+  'wait-ssh',
+  'service-update',
+  'register',
+  'tests',
+  'teardown',
+] as const;
+
+export const VOLUME_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard'] as const;
+
+export const ON_ADOPT = ['teardown', 'resume'] as const;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export const DEFAULTS = {
+  sqlitePath: './data/stagebot.db',
+  keepDefault: 2 * HOUR,
+  keepMax: 24 * HOUR,
+  runTimeout: 3 * HOUR,
+  stepTimeouts: {
+    'prepare-tests': 30 * MINUTE,
+    launch: 15 * MINUTE,
+    'open-ssh': 2 * MINUTE,
+    'wait-ssh': 10 * MINUTE,
+    'service-update': 45 * MINUTE,
+    register: 10 * MINUTE,
+    tests: 2 * HOUR,
+    teardown: 20 * MINUTE,
+  },
+  leaseTtl: 2 * MINUTE,
+  onAdopt: 'teardown',
+  rootVolume: { sizeGb: 200, type: 'gp3' },
+  keyPair: 'ephemeral',
+  sshHost: '{publicIp}',
+  sshPort: 22,
+  recipeRetries: 0,
+  waitHttp: { status: 200, retries: 30, interval: 10_000 },
+  workers: 3,
+  retries: 2,
+  maxWait: 90 * MINUTE,
+  sweeper: {
+    schedule: '0 7 * * 1-5',
+    timeZone: 'UTC',
+    gracePeriod: DAY,
+    reapLimit: 25,
+    protectTag: { key: 'stagebot:keep', value: 'true' },
+    amiMinAge: 14 * DAY,
+    amiKeepNewest: 3,
+  },
+} as const;

@@ -1,0 +1,252 @@
+// The shape of stagebot.yml (see stagebot.example.yml): structure, defaults, and the typed result.
+
+import * as z from 'zod';
+import {
+  checkKeepLimits,
+  checkNotEmpty,
+  checkRecipeAction,
+  checkRootReferences,
+  checkTargetGroupRegion,
+} from './checks.ts';
+import { DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
+import { accountId, amiId, instanceType, keyPair, region, securityGroupId, subnetId, targetGroupArn } from './aws-fields.ts';
+import { ALWAYS, bool, int, list, matching, namedMap, oneOf, price, strictObject, text } from './fields.ts';
+import {
+  envVarName,
+  installationName,
+  repositoryName,
+  simpleName,
+  slackChannelId,
+  slackUserGroupId,
+  slackUserId,
+} from './name-fields.ts';
+import { cidr, httpUrl, reportUrlTemplate, sshHost } from './network-fields.ts';
+import { cronSchedule, duration, timeZone } from './time-fields.ts';
+import type { Config, RecipeItem } from './types.ts';
+
+const envName = () => simpleName('stg1');
+const browserName = () => simpleName('chrome');
+const command = () => text('a shell command');
+
+const awsSchema = strictObject({
+  accountAllowlist: list(accountId(), 'account ids that runs and sweeps may touch', 1),
+  extraRegions: list(region(), 'AWS regions like eu-west-1').default([]),
+});
+
+const storeSchema = strictObject({
+  sqlitePath: text('a file path like ./data/stagebot.db').default(DEFAULTS.sqlitePath),
+});
+
+const t = DEFAULTS.stepTimeouts;
+const stepTimeoutsSchema = strictObject({
+  'prepare-tests': duration().default(t['prepare-tests']),
+  launch: duration().default(t.launch),
+  'open-ssh': duration().default(t['open-ssh']),
+  'wait-ssh': duration().default(t['wait-ssh']),
+  'service-update': duration().default(t['service-update']),
+  register: duration().default(t.register),
+  tests: duration().default(t.tests),
+  teardown: duration().default(t.teardown),
+});
+
+const runsSchema = strictObject({
+  keepDefault: duration().default(DEFAULTS.keepDefault),
+  keepMax: duration().default(DEFAULTS.keepMax),
+  timeout: duration().default(DEFAULTS.runTimeout),
+  stepTimeouts: stepTimeoutsSchema.prefault({}),
+  leaseTtl: duration().default(DEFAULTS.leaseTtl),
+  onAdopt: oneOf(ON_ADOPT, 'onAdopt action').default(DEFAULTS.onAdopt),
+}).superRefine(checkKeepLimits, ALWAYS);
+
+const waitHttpSchema = strictObject({
+  url: httpUrl('http://localhost:8080/health'),
+  status: int(100, 599, 'an HTTP status like 200').default(DEFAULTS.waitHttp.status),
+  retries: int(0, 10_000).default(DEFAULTS.waitHttp.retries),
+  interval: duration().default(DEFAULTS.waitHttp.interval),
+});
+
+const recipeItemSchema = strictObject({
+  name: text('a short description like "restart the services"'),
+  run: command().optional(),
+  waitHttp: waitHttpSchema.optional(),
+  timeout: duration().optional(),
+  retries: int(0, 100).default(DEFAULTS.recipeRetries),
+  onFailure: command().optional(),
+  continueOnError: bool().default(false),
+})
+  .superRefine(checkRecipeAction, ALWAYS)
+  .transform(({ run, waitHttp, ...rest }, ctx): RecipeItem => {
+    if (run !== undefined) return { ...rest, run };
+    if (waitHttp !== undefined) return { ...rest, waitHttp };
+    ctx.addIssue({ code: 'custom', message: 'needs run or waitHttp' }); // unreachable: checkRecipeAction refused it
+    return z.NEVER;
+  });
+
+const sshSchema = strictObject({
+  user: matching(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a login name like ubuntu'),
+  privateKeyEnv: envVarName('STAGEBOT_SSH_KEY'),
+  host: sshHost().default(DEFAULTS.sshHost),
+  port: int(1, 65_535, 'a port from 1 to 65535').default(DEFAULTS.sshPort),
+  allowFrom: list(cidr(), 'IPv4 CIDRs stagebot connects from, like 203.0.113.10/32', 1),
+});
+
+const environmentSchema = strictObject({
+  region: region(),
+  ami: amiId(),
+  instanceType: instanceType(),
+  rootVolume: strictObject({
+    sizeGb: int(1, 16_384, 'a size in GB from 1 to 16384').default(DEFAULTS.rootVolume.sizeGb),
+    type: oneOf(VOLUME_TYPES, 'volume type').default(DEFAULTS.rootVolume.type),
+  }).prefault({}),
+  subnets: list(subnetId(), 'subnet ids like subnet-0aa1111111111111a', 1),
+  securityGroup: securityGroupId(),
+  targetGroupArn: targetGroupArn(),
+  keyPair: keyPair().default(DEFAULTS.keyPair),
+  ssh: sshSchema,
+  url: httpUrl('https://stg1.staging.example.com'),
+  serviceUpdate: list(recipeItemSchema, 'recipe items').default([]),
+}).superRefine(checkTargetGroupRegion, ALWAYS);
+
+const browserSchema = strictObject({
+  project: text('a Playwright project like chromium').optional(),
+  testUser: strictObject({
+    username: text('a login like qa-chrome@example.com'),
+    passwordEnv: envVarName('STAGEBOT_TEST_PASSWORD_CHROME'),
+  }).optional(),
+});
+
+const runnerSchema = z.discriminatedUnion('kind', [
+  strictObject({
+    kind: z.literal('command'),
+    command: command(),
+    cwd: text('a directory like ./e2e').optional(),
+  }),
+  strictObject({
+    kind: z.literal('github-workflow'),
+    repository: repositoryName(),
+    workflow: matching(/^(?:[\w.-]+\.ya?ml|\d+)$/, 'a workflow file name like playwright.yml'),
+    ref: text('a branch, tag or commit like main'),
+  }),
+]);
+
+const testsSchema = strictObject({
+  prepare: strictObject({
+    command: command(),
+    cacheKey: text('a cache key like e2e-image-v1').optional(),
+    timeout: duration().optional(),
+  }).optional(),
+  runner: runnerSchema,
+  workers: int(1, 64).default(DEFAULTS.workers),
+  retries: int(0, 10).default(DEFAULTS.retries),
+  maxWait: duration().default(DEFAULTS.maxWait),
+  reportUrl: reportUrlTemplate().optional(),
+});
+
+const s = DEFAULTS.sweeper;
+const sweeperSchema = strictObject({
+  schedule: cronSchedule().default(s.schedule),
+  timeZone: timeZone().default(s.timeZone),
+  reportChannel: slackChannelId().optional(),
+  gracePeriod: duration().default(s.gracePeriod),
+  reapLimit: int(0, 100_000).default(s.reapLimit),
+  protectTag: strictObject({
+    key: matching(/^[\w .:/=+\-@]{1,128}$/, 'a tag key like stagebot:keep'),
+    value: matching(/^[\w .:/=+\-@]{0,256}$/, 'a tag value like true'),
+  }).default({ ...s.protectTag }),
+  amiMinAge: duration().default(s.amiMinAge),
+  amiKeepNewest: int(0, 1_000).default(s.amiKeepNewest),
+});
+
+const slackUsers = () => list(slackUserId(), 'Slack user ids like U0PLATFORM1').default([]);
+const slackUserGroups = () => list(slackUserGroupId(), 'Slack user group ids like S0PLATFORM').default([]);
+const slackChannels = () => list(slackChannelId(), 'Slack channel ids like C0123STAGING').default([]);
+
+const slackSchema = strictObject({
+  channels: slackChannels(),
+  admins: strictObject({ users: slackUsers(), userGroups: slackUserGroups() }).prefault({}),
+  allow: z
+    .record(
+      matching(/^[a-z][a-z-]{0,31}$/, 'a command verb like lock'),
+      strictObject({ users: slackUsers(), userGroups: slackUserGroups(), channels: slackChannels() }),
+    )
+    .default({}),
+});
+
+const githubSchema = strictObject({
+  apiUrl: httpUrl('https://github.example.com/api/v3').optional(),
+  repositories: z
+    .record(
+      repositoryName(),
+      strictObject({
+        pool: list(z.string(), 'environment names').optional(),
+        browsers: list(z.string(), 'browser names').optional(),
+        allowForks: bool().default(false),
+      }),
+    )
+    .default({}),
+});
+
+const pricingSchema = strictObject({
+  instances: z.record(region(), z.record(instanceType(), price())).default({}),
+  ebsGbMonth: strictObject({
+    gp2: price().optional(),
+    gp3: price().optional(),
+    io1: price().optional(),
+    io2: price().optional(),
+    st1: price().optional(),
+    sc1: price().optional(),
+    standard: price().optional(),
+  }).optional(),
+  snapshotGbMonth: price().optional(),
+  publicIpv4Hour: price().optional(),
+});
+
+const fileSchema = strictObject({
+  installation: installationName(),
+  aws: awsSchema,
+  store: storeSchema.prefault({}),
+  runs: runsSchema.prefault({}),
+  environments: namedMap(envName(), environmentSchema, 'environment names to their settings').superRefine(checkNotEmpty('environment', 'environments.stg1'), ALWAYS),
+  pool: list(z.string(), 'environment names').optional(),
+  browsers: namedMap(browserName(), browserSchema, 'browser names to their settings').superRefine(checkNotEmpty('browser', 'browsers.chrome'), ALWAYS),
+  defaultBrowsers: list(z.string(), 'browser names', 1).optional(),
+  tests: testsSchema,
+  sweeper: sweeperSchema.prefault({}),
+  slack: slackSchema.optional(),
+  github: githubSchema.optional(),
+  pricing: pricingSchema.optional(),
+}).superRefine(checkRootReferences, ALWAYS);
+
+type ParsedFile = z.output<typeof fileSchema>;
+
+/** Fills in what depends on other sections: names, the pool, default browsers, per-repository settings. */
+function complete(file: ParsedFile): Config {
+  const environments = Object.fromEntries(Object.entries(file.environments).map(([name, env]) => [name, { name, ...env }]));
+  const browsers = Object.fromEntries(
+    Object.entries(file.browsers).map(([name, b]) => [name, { name, ...b, project: b.project ?? name }]),
+  );
+  const pool = file.pool ?? Object.keys(environments);
+  const defaultBrowsers = file.defaultBrowsers ?? Object.keys(browsers).slice(0, 1);
+  const github = file.github && {
+    ...file.github,
+    repositories: Object.fromEntries(
+      Object.entries(file.github.repositories).map(([repo, r]) => [
+        repo,
+        { pool: r.pool ?? pool, browsers: r.browsers ?? defaultBrowsers, allowForks: r.allowForks },
+      ]),
+    ),
+  };
+  return { ...file, environments, browsers, pool, defaultBrowsers, github };
+}
+
+function isAnchorHolder(key: string): boolean {
+  return key.startsWith('x-');
+}
+
+/** Top-level `x-...` keys only hold YAML anchors for the rest of the file. */
+function withoutAnchorHolders(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !isAnchorHolder(key)));
+}
+
+export const configSchema = z.preprocess(withoutAnchorHolders, fileSchema).transform(complete);

@@ -1,0 +1,171 @@
+// The typed configuration every other part of stagebot receives. Only src/config reads stagebot.yml.
+// All durations are milliseconds (the file says `90m`; Config says 5400000). Optional sections are
+// undefined when the file leaves them out; everything else has its default filled in.
+
+import type { ON_ADOPT, STEP_NAMES, VOLUME_TYPES } from './defaults.ts';
+
+export type StepName = (typeof STEP_NAMES)[number];
+export type VolumeType = (typeof VOLUME_TYPES)[number];
+export type OnAdopt = (typeof ON_ADOPT)[number];
+
+export interface Config {
+  /** Written into the `stagebot:managed-by` tag of everything this installation creates. */
+  installation: string;
+  aws: AwsConfig;
+  store: StoreConfig;
+  runs: RunsConfig;
+  /** In file order; the key is the environment name (also in `name`). */
+  environments: Record<string, EnvironmentConfig>;
+  /** Environments a launch without a name picks from; defaults to all, in file order. */
+  pool: string[];
+  browsers: Record<string, BrowserConfig>;
+  /** Browsers of a launch that names none; defaults to the first browser. */
+  defaultBrowsers: string[];
+  tests: TestsConfig;
+  sweeper: SweeperConfig;
+  slack?: SlackConfig | undefined;
+  github?: GithubConfig | undefined;
+  pricing?: PricingOverrides | undefined;
+}
+
+export interface AwsConfig {
+  /** 12-digit account ids; runs and sweeps refuse to mutate any other account. Never empty. */
+  accountAllowlist: string[];
+  /** Regions the sweeper scans besides the environments' own. */
+  extraRegions: string[];
+}
+
+export interface StoreConfig {
+  /** Embedded SQLite file, as written (relative paths are relative to the working directory). */
+  sqlitePath: string;
+}
+
+export interface RunsConfig {
+  keepDefault: number;
+  keepMax: number;
+  /** A whole run is cancelled and torn down after this long. */
+  timeout: number;
+  stepTimeouts: Record<StepName, number>;
+  leaseTtl: number;
+  onAdopt: OnAdopt;
+}
+
+export interface EnvironmentConfig {
+  name: string;
+  region: string;
+  ami: string;
+  instanceType: string;
+  rootVolume: { sizeGb: number; type: VolumeType };
+  /** At least one. */
+  subnets: string[];
+  securityGroup: string;
+  /** Its region always equals `region`. */
+  targetGroupArn: string;
+  /** `ephemeral` (a key pair created and deleted by each run) or the name of an existing key pair. */
+  keyPair: string;
+  ssh: SshConfig;
+  url: string;
+  serviceUpdate: RecipeItem[];
+}
+
+export interface SshConfig {
+  user: string;
+  /** Name of the environment variable holding the private key (PEM); never the key itself. */
+  privateKeyEnv: string;
+  /** `{publicIp}`, `{privateIp}` or a fixed host name / address. */
+  host: string;
+  port: number;
+  /** IPv4 CIDRs authorized on the SSH port for the run's lifetime. At least one. */
+  allowFrom: string[];
+}
+
+export interface WaitHttpConfig {
+  url: string;
+  status: number;
+  retries: number;
+  interval: number;
+}
+
+interface RecipeItemBase {
+  name: string;
+  /** Absent: bounded only by the service-update step timeout. */
+  timeout?: number | undefined;
+  /** Further attempts after the first fails (after `onFailure`, when set). */
+  retries: number;
+  /** A command run on the host after a failed attempt, before the next one. */
+  onFailure?: string | undefined;
+  continueOnError: boolean;
+}
+
+/** One step of an environment's service-update recipe: exactly one of `run` and `waitHttp`. */
+export type RecipeItem = RecipeItemBase &
+  ({ run: string; waitHttp?: undefined } | { waitHttp: WaitHttpConfig; run?: undefined });
+
+export interface BrowserConfig {
+  name: string;
+  /** Playwright project; defaults to the browser's name. */
+  project: string;
+  testUser?: { username: string; passwordEnv: string } | undefined;
+}
+
+export type RunnerConfig =
+  | { kind: 'command'; command: string; cwd?: string | undefined }
+  | { kind: 'github-workflow'; repository: string; workflow: string; ref: string };
+
+export interface TestsConfig {
+  prepare?: { command: string; cacheKey?: string | undefined; timeout?: number | undefined } | undefined;
+  runner: RunnerConfig;
+  workers: number;
+  retries: number;
+  maxWait: number;
+  /** May contain `{runId}`, `{browser}` and `{env}`. */
+  reportUrl?: string | undefined;
+}
+
+export interface SweeperConfig {
+  /** A cron expression that node-cron accepts. */
+  schedule: string;
+  /** Canonical IANA zone name. */
+  timeZone: string;
+  reportChannel?: string | undefined;
+  gracePeriod: number;
+  reapLimit: number;
+  protectTag: { key: string; value: string };
+  amiMinAge: number;
+  amiKeepNewest: number;
+}
+
+export interface SlackPrincipals {
+  users: string[];
+  userGroups: string[];
+  channels: string[];
+}
+
+export interface SlackConfig {
+  channels: string[];
+  admins: { users: string[]; userGroups: string[] };
+  /** Per-verb overrides, keyed by command verb. */
+  allow: Record<string, SlackPrincipals>;
+}
+
+export interface GithubRepositoryConfig {
+  /** Defaults to the top-level pool. */
+  pool: string[];
+  /** Defaults to `defaultBrowsers`. */
+  browsers: string[];
+  allowForks: boolean;
+}
+
+export interface GithubConfig {
+  apiUrl?: string | undefined;
+  /** Keyed by `owner/name` as written; GitHub names are case-insensitive, so compare lowercased. */
+  repositories: Record<string, GithubRepositoryConfig>;
+}
+
+export interface PricingOverrides {
+  /** USD per hour, by region then instance type. */
+  instances: Record<string, Record<string, number>>;
+  ebsGbMonth?: Partial<Record<VolumeType, number>> | undefined;
+  snapshotGbMonth?: number | undefined;
+  publicIpv4Hour?: number | undefined;
+}
