@@ -1,0 +1,103 @@
+// Builds what every entry point needs from the typed config: store, AWS clients, engine, command
+// runner. The fronts and the CLI get these; none of them builds its own.
+import type { AwsClients } from '../aws/clients.ts';
+import { createAwsClients } from '../aws/clients.ts';
+import { checkAccount } from '../aws/account.ts';
+import type { Config } from '../config/index.ts';
+import { createPrices } from '../cost/prices.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { CommandRunner, type Audit } from '../pipeline/command-runner.ts';
+import { dryRunLaunch } from '../pipeline/dry-run.ts';
+import { Engine } from '../pipeline/engine.ts';
+import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
+import type { TestRunner } from '../pipeline/test-runners/types.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { createAudit } from './audit.ts';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  aws: AwsClients;
+  engine: Engine;
+  runner: CommandRunner;
+  audit: Audit;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  config: Config;
+  logger: Logger;
+  metrics?: Metrics;
+  env?: NodeJS.ProcessEnv;
+  /** false for the CLI: drive only what this process launched. */
+  background: boolean;
+  /** Tests inject the fake cloud, a store, a clock and a test runner. */
+  aws?: AwsClients;
+  store?: Store;
+  clock?: Clock;
+  testRunner?: TestRunner;
+  helpPrefix?: string;
+}
+
+/**
+ * The GitHub API for the github-workflow runner: a token from GITHUB_TOKEN (the GitHub front
+ * replaces this with the App's installation token).
+ */
+function githubApi(config: Config, env: NodeJS.ProcessEnv) {
+  const token = env.GITHUB_TOKEN;
+  if (!token) return undefined;
+  const baseUrl = env.GITHUB_API_URL ?? config.github?.apiUrl ?? 'https://api.github.com';
+  return { baseUrl, getToken: async () => token };
+}
+
+export async function openServices(opts: ServiceOptions): Promise<Services> {
+  const env = opts.env ?? process.env;
+  const { config, logger } = opts;
+  const store = opts.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath }));
+  const aws = opts.aws ?? createAwsClients();
+  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env) });
+  const engine = new Engine({
+    config,
+    store,
+    aws,
+    logger,
+    testRunner,
+    prices: createPrices(config.pricing),
+    background: opts.background,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  const audit = createAudit({ config, store, aws, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const runner = new CommandRunner({
+    engine,
+    audit,
+    ...(opts.helpPrefix ? { helpPrefix: opts.helpPrefix } : {}),
+    dryRun: async (envName, actor) => {
+      const environment = config.environments[envName];
+      if (!environment) throw new Error(`unknown environment ${envName}`);
+      return dryRunLaunch({
+        config,
+        aws,
+        env: environment,
+        requester: actor.requester,
+        source: actor.source,
+        checkAccount: (region: string) => checkAccount(aws.sts(region), config.aws.accountAllowlist).then(() => undefined),
+      });
+    },
+  });
+  return {
+    config,
+    store,
+    aws,
+    engine,
+    runner,
+    audit,
+    async close() {
+      await engine.stop();
+      aws.destroy();
+      if (!opts.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// `stagebot doctor`: everything the bot needs, checked one by one, each with what to do about it.
+import { existsSync } from 'node:fs';
+import { callerAccount } from '../../aws/account.ts';
+import { createAwsClients } from '../../aws/clients.ts';
+import { describeAwsError } from '../../aws/errors.ts';
+import { allRegions, loadConfig, type Config } from '../../config/index.ts';
+import { isUserError } from '../../errors.ts';
+import { openStore } from '../../store/index.ts';
+import { maskUrlCredentials } from '../../observability/logger.ts';
+import { slackSettings } from '../slack/settings.ts';
+import { githubSettings } from '../github/settings.ts';
+import type { CliIo } from './main.ts';
+import type { GlobalOptions } from './global-options.ts';
+
+export interface Check {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+const AWS_TIMEOUT_MS = 8_000;
+
+export async function runDoctor(io: CliIo, options: GlobalOptions): Promise<number> {
+  const checks: Check[] = [];
+  const add = (check: string, status: Check['status'], detail: string) => checks.push({ check, status, detail });
+  let config: Config | null = null;
+  try {
+    const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+    config = loaded.config;
+    add('config', loaded.usingExample ? 'warn' : 'ok', loaded.usingExample ? `using the bundled example (${loaded.path}); cp stagebot.example.yml stagebot.yml and edit it` : loaded.path);
+  } catch (err) {
+    add('config', 'fail', isUserError(err) ? err.message : String(err));
+  }
+  if (config) {
+    await checkStore(config, io.env, add);
+    await checkAws(config, add);
+    checkSecrets(config, io.env, add);
+  }
+  const slack = slackSettings(io.env);
+  add('slack', slack.enabled ? 'ok' : 'warn', slack.enabled ? `front enabled (${slack.mode})` : `front disabled: ${slack.reason}`);
+  const github = githubSettings(io.env);
+  add('github', github.enabled ? 'ok' : 'warn', github.enabled ? `front enabled (app ${github.appId})` : `front disabled: ${github.reason}`);
+
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  if (options.output === 'json') io.stdout.write(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
+  else {
+    const icon = { ok: '✓', warn: '!', fail: '✗' } as const;
+    io.stdout.write(`${checks.map((c) => `${icon[c.status]} ${c.check.padEnd(22)} ${c.detail}`).join('\n')}\n`);
+    io.stdout.write(failed === 0 ? 'nothing blocks stagebot from running\n' : `${failed} problem${failed === 1 ? '' : 's'} to fix before stagebot can run\n`);
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+type Add = (check: string, status: Check['status'], detail: string) => void;
+
+async function checkStore(config: Config, env: NodeJS.ProcessEnv, add: Add): Promise<void> {
+  const where = env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : config.store.sqlitePath;
+  try {
+    const store = await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath });
+    await store.ping();
+    await store.close();
+    add('store', 'ok', `${store.backend} at ${where}`);
+  } catch (err) {
+    add('store', 'fail', isUserError(err) ? err.message : `${where}: ${String(err)}`);
+  }
+}
+
+async function checkAws(config: Config, add: Add): Promise<void> {
+  const aws = createAwsClients({ maxAttempts: 1 });
+  const region = allRegions(config)[0] ?? 'us-east-1';
+  try {
+    const account = await Promise.race([
+      callerAccount(aws.sts(region)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer from STS within ${AWS_TIMEOUT_MS / 1000} s`)), AWS_TIMEOUT_MS).unref()),
+    ]);
+    if (config.aws.accountAllowlist.includes(account)) add('aws account', 'ok', `${account} (allowed)`);
+    else add('aws account', 'fail', `credentials are for ${account}, not in aws.accountAllowlist (${config.aws.accountAllowlist.join(', ')})`);
+  } catch (err) {
+    add('aws credentials', 'fail', `${isUserError(err) ? err.message : describeAwsError(err)} — set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on an instance role)`);
+  } finally {
+    aws.destroy();
+  }
+}
+
+function checkSecrets(config: Config, env: NodeJS.ProcessEnv, add: Add): void {
+  const keyVars = new Map<string, string[]>();
+  for (const e of Object.values(config.environments)) {
+    if (e.keyPair === 'ephemeral') continue;
+    keyVars.set(e.ssh.privateKeyEnv, [...(keyVars.get(e.ssh.privateKeyEnv) ?? []), e.name]);
+  }
+  for (const [name, envs] of keyVars) {
+    add(`ssh key ${name}`, env[name] ? 'ok' : 'fail', env[name] ? `set (${envs.join(', ')})` : `not set; ${envs.join(', ')} cannot be reached over SSH without it`);
+  }
+  const ephemeral = Object.values(config.environments).filter((e) => e.keyPair === 'ephemeral').map((e) => e.name);
+  if (ephemeral.length) add('ssh key (ephemeral)', 'ok', `${ephemeral.join(', ')} get a key pair per run`);
+  for (const b of Object.values(config.browsers)) {
+    if (!b.testUser) continue;
+    const set = Boolean(env[b.testUser.passwordEnv]);
+    add(`test user ${b.name}`, set ? 'ok' : 'warn', set ? `${b.testUser.username}, password from ${b.testUser.passwordEnv}` : `${b.testUser.passwordEnv} not set; ${b.name} tests run without a password`);
+  }
+  if (config.tests.runner.kind === 'command' && config.tests.runner.cwd && !existsSync(config.tests.runner.cwd)) {
+    add('test runner', 'warn', `tests.runner.cwd ${config.tests.runner.cwd} does not exist here`);
+  }
+}

@@ -1,0 +1,36 @@
+// `stagebot --help`: the CLI's own verbs and options, then the shared command language's help.
+import { helpText } from '../../commands/index.ts';
+
+const CLI_ONLY: Record<string, string> = {
+  serve: `stagebot serve
+  Runs the bot: one HTTP server (PORT, default 3000) with /healthz, /readyz, /metrics,
+  /slack/events and /api/github/webhooks, the run engine and the sweeper's schedule.
+  A front whose secrets are missing is disabled with a log line naming what to set.`,
+  config: `stagebot config check [--config FILE]
+  Validates the configuration. Exit 0 and a one-screen summary when valid; exit 1 and every
+  problem, one per line as \`path.to.key: what is wrong (what is valid)\`, when not.`,
+  doctor: `stagebot doctor [--config FILE]
+  Checks config, store, AWS credentials and account allowlist, SSH keys, test-user passwords,
+  Slack and GitHub settings, and says what is missing. Exit 1 when something must be fixed.`,
+};
+
+export function cliHelp(verb?: string): string {
+  if (verb && CLI_ONLY[verb]) return `${CLI_ONLY[verb]}\n`;
+  return `stagebot — launch ephemeral AWS staging environments, run the Playwright suite, tear them down.
+
+Usage: stagebot <command> [arguments] [--config FILE] [--output text|json]
+
+Options (every command):
+  --config FILE        configuration file (default: $STAGEBOT_CONFIG, else ./stagebot.yml,
+                       else the bundled stagebot.example.yml)
+  --output text|json   json prints one JSON document on stdout; logs go to stderr
+  -h, --help           this help; \`stagebot help <command>\` for one command
+  -V, --version        print the version
+
+Process commands:
+  serve                run the bot (HTTP server, engine, sweeper schedule)
+  config check         validate the configuration
+  doctor               check everything the bot needs and say what is missing
+
+${helpText(undefined, { prefix: 'stagebot' })}`;
+}

@@ -1,0 +1,150 @@
+// `stagebot <verb> …`: the command language from a terminal, plus serve, config check and doctor.
+// Results go to stdout (one JSON document with --output json), logs and progress to stderr.
+import { userInfo } from 'node:os';
+import { parseArgv, type CommandContext } from '../../commands/index.ts';
+import { loadConfig, summarizeConfig, type Config } from '../../config/index.ts';
+import { sanitizeRequester } from '../../domain/requester.ts';
+import { ConfigError, isUserError } from '../../errors.ts';
+import { createLogger, silentLogger, type Logger } from '../../observability/logger.ts';
+import { openServices, type Services } from '../../app/open-services.ts';
+import type { CommandResult } from '../../pipeline/command-runner.ts';
+import { serve } from '../../app/serve.ts';
+import { runDoctor } from './doctor.ts';
+import { cliHelp } from './help.ts';
+import { splitGlobalOptions, type GlobalOptions } from './global-options.ts';
+import { attachProgress } from './progress.ts';
+import { renderResult, renderRunDocument, runDocument } from './render.ts';
+import { VERSION } from '../../version.ts';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+
+/** Runs one invocation and returns its exit code (0 ok, 1 failed or invalid, 2 bad usage). */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  let options: GlobalOptions = { configPath: undefined, output: 'text', help: false, version: false };
+  try {
+    const split = splitGlobalOptions(argv);
+    options = split.options;
+    const [verb, ...rest] = split.rest;
+    if (options.version) return print(io, `stagebot ${VERSION}`);
+    if (verb === undefined || (options.help && !['config', 'doctor', 'serve'].includes(verb))) {
+      return print(io, verb === undefined ? cliHelp() : await verbHelp(split.rest));
+    }
+    switch (verb) {
+      case 'serve':
+        if (options.help) return print(io, cliHelp('serve'));
+        return await serve({ configPath: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+      case 'config':
+        if (rest[0] !== 'check') return fail(io, options, new ConfigError(`unknown config subcommand${rest[0] ? ` \`${rest[0].slice(0, 40)}\`` : ''}; use \`stagebot config check [--config FILE]\``), 2);
+        return await configCheck(io, options);
+      case 'doctor':
+        return await runDoctor(io, options);
+      default:
+        return await runCommand(split.rest, io, options);
+    }
+  } catch (err) {
+    return fail(io, options, err);
+  }
+}
+
+async function verbHelp(rest: string[]): Promise<string> {
+  const { helpText } = await import('../../commands/index.ts');
+  return helpText(rest[0], { prefix: 'stagebot' });
+}
+
+async function configCheck(io: CliIo, options: GlobalOptions): Promise<number> {
+  const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  if (options.output === 'json') return print(io, JSON.stringify({ ok: true, path: loaded.path, usingExample: loaded.usingExample, environments: Object.keys(loaded.config.environments) }, null, 2));
+  return print(io, summarizeConfig(loaded));
+}
+
+function commandContext(config: Config): CommandContext {
+  return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax };
+}
+
+async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+  const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  const command = parseArgv(argv, commandContext(loaded.config));
+  // Parsing and help need no store: a typo never creates ./data.
+  if (command.verb === 'help') {
+    const { helpText } = await import('../../commands/index.ts');
+    return print(io, helpText(command.topic, { prefix: 'stagebot' }));
+  }
+  const logger: Logger = options.output === 'json' && !io.env.LOG_LEVEL ? silentLogger() : createLogger({ destination: io.stderr, level: io.env.LOG_LEVEL ?? 'warn' });
+  if (loaded.usingExample) io.stderr.write('stagebot: no ./stagebot.yml; using the bundled stagebot.example.yml (cp stagebot.example.yml stagebot.yml to make your own)\n');
+  const services = await openServices({ config: loaded.config, logger, env: io.env, background: false, helpPrefix: 'stagebot' });
+  try {
+    const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
+    const result = await services.runner.execute(command, actor);
+    if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options);
+    print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
+    return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
+  } finally {
+    await services.close();
+  }
+}
+
+/** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
+async function followLaunch(services: Services, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
+  const detach = attachProgress(services.engine, runId, io.stderr);
+  if (position !== null) io.stderr.write(`run ${runId} is queued (position ${position}); waiting for a free environment\n`);
+  const interrupt = () => {
+    io.stderr.write(`\ncancelling ${runId}; tearing down (Ctrl-C again to leave it to the sweeper)\n`);
+    process.off('SIGINT', interrupt);
+    void services.engine.cancel(runId, 'cli:interrupt').catch(() => undefined);
+  };
+  process.on('SIGINT', interrupt);
+  try {
+    const run = await services.engine.waitForRun(runId);
+    await services.engine.flush();
+    const doc = await runDocument(services, run);
+    print(io, options.output === 'json' ? JSON.stringify(doc, null, 2) : renderRunDocument(doc));
+    return run.state === 'succeeded' || run.state === 'kept' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', interrupt);
+    detach();
+  }
+}
+
+/** The JSON document of a result: audit reports as their data, everything else as it is. */
+function jsonOf(result: CommandResult): unknown {
+  return result.kind === 'sweep' || result.kind === 'cost' ? result.report.data : result;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function print(io: CliIo, text: string): number {
+  io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return 0;
+}
+
+function fail(io: CliIo, options: GlobalOptions, err: unknown, code?: number): number {
+  if (isUserError(err)) {
+    const problems = err instanceof ConfigError && err.problems.length > 1 ? err.problems : [];
+    if (options.output === 'json') {
+      io.stdout.write(`${JSON.stringify({ ok: false, error: err.message, ...(problems.length ? { problems } : {}) }, null, 2)}\n`);
+    } else {
+      io.stderr.write(`stagebot: ${err.message}\n`);
+      for (const p of problems) io.stderr.write(`  ${p}\n`);
+    }
+    return code ?? err.exitCode;
+  }
+  // Not the user's fault: say so in one line; the stack is for whoever sets LOG_LEVEL=debug.
+  const message = err instanceof Error ? err.message.split('\n', 1)[0] : String(err);
+  if (options.output === 'json') io.stdout.write(`${JSON.stringify({ ok: false, error: `internal error: ${message}` })}\n`);
+  else io.stderr.write(`stagebot: internal error: ${message}\n`);
+  if (io.env.LOG_LEVEL === 'debug' && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return 70;
+}

@@ -1,0 +1,93 @@
+// Progress of a foreground launch on stderr: a live step list with elapsed times in a terminal,
+// plain timestamped lines in a pipe (CI logs, `2> run.log`).
+import { formatDuration } from '../../domain/duration.ts';
+import type { Engine } from '../../pipeline/engine.ts';
+import type { EngineEvent } from '../../pipeline/events.ts';
+import { stepNames } from '../../pipeline/pipeline.ts';
+import { defaultPipeline } from '../../pipeline/steps/index.ts';
+
+type Out = NodeJS.WritableStream & { isTTY?: boolean };
+
+interface StepLine {
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  startedAt: number | null;
+  durationMs: number | null;
+  note: string;
+}
+
+const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸', done: '✓', failed: '✗', skipped: '–' };
+
+export function attachProgress(engine: Engine, runId: string, out: Out): () => void {
+  return out.isTTY ? attachLive(engine, runId, out) : attachPlain(engine, runId, out);
+}
+
+/** One line per event that matters; step output lines only at debug verbosity (they can be many). */
+export function describeEvent(e: EngineEvent): string | null {
+  switch (e.type) {
+    case 'run.queued': return `queued at position ${e.position}`;
+    case 'run.started': return `started on ${e.env} (${e.browsers.join(', ')})`;
+    case 'run.adopted': return `adopted (${e.action}): ${e.reason}`;
+    case 'step.started': return `${e.step} started`;
+    case 'step.finished': return `${e.step} done in ${formatDuration(e.durationMs)}`;
+    case 'step.failed': return `${e.step} failed after ${formatDuration(e.durationMs)}: ${e.error}${e.tail ? `\n${indent(e.tail)}` : ''}`;
+    case 'step.skipped': return `${e.step} skipped: ${e.reason}`;
+    case 'asset.created': return `created ${e.kind} ${e.id} (${e.region})`;
+    case 'asset.deleted': return `deleted ${e.kind} ${e.id}`;
+    case 'tests.browser': return `${e.result.browser}: ${e.result.outcome} (${e.result.passed} passed, ${e.result.failed} failed, ${e.result.flaky} flaky, ${e.result.skipped} skipped)`;
+    case 'run.kept': return `kept until ${e.until}`;
+    case 'run.cancel-requested': return `cancel requested by ${e.by}`;
+    case 'teardown.done': return `teardown: ${e.deleted} deleted${e.failed.length ? `, NOT deleted: ${e.failed.join('; ')}` : ''}`;
+    case 'run.finished': return `finished: ${e.state}${e.error ? ` — ${e.error}` : ''}`;
+    case 'step.log': return null;
+  }
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `    ${l}`).join('\n');
+}
+
+function attachPlain(engine: Engine, runId: string, out: Out): () => void {
+  return engine.on((e) => {
+    if (e.runId !== runId) return;
+    const line = describeEvent(e);
+    if (line) out.write(`${e.at.toISOString().slice(11, 19)} ${runId} ${line}\n`);
+  });
+}
+
+function attachLive(engine: Engine, runId: string, out: Out): () => void {
+  const names = stepNames(defaultPipeline());
+  const steps = new Map<string, StepLine>(names.map((n) => [n, { state: 'pending', startedAt: null, durationMs: null, note: '' }]));
+  let header = `${runId}: starting`;
+  let drawn = 0;
+  const draw = () => {
+    const now = Date.now();
+    const lines = [header, ...names.map((n) => {
+      const s = steps.get(n)!;
+      const time = s.state === 'running' && s.startedAt ? formatDuration(now - s.startedAt) : s.durationMs !== null ? formatDuration(s.durationMs) : '';
+      return `  ${ICON[s.state]} ${n.padEnd(15)} ${time.padStart(8)}  ${s.note}`.trimEnd();
+    })];
+    out.write(`${drawn ? `\x1b[${drawn}F` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const timer = setInterval(draw, 1_000);
+  timer.unref();
+  const off = engine.on((e) => {
+    if (e.runId !== runId) return;
+    const s = 'step' in e ? steps.get(e.step) : undefined;
+    if (e.type === 'step.started' && s) Object.assign(s, { state: 'running', startedAt: e.at.getTime() });
+    else if (e.type === 'step.finished' && s) Object.assign(s, { state: 'done', durationMs: e.durationMs });
+    else if (e.type === 'step.failed' && s) Object.assign(s, { state: 'failed', durationMs: e.durationMs, note: e.error.slice(0, 80) });
+    else if (e.type === 'step.skipped' && s) Object.assign(s, { state: 'skipped', note: e.reason });
+    else if (e.type === 'run.started') header = `${runId}: running on ${e.env} (${e.browsers.join(', ')})`;
+    else if (e.type === 'run.queued') header = `${runId}: queued at position ${e.position}`;
+    else if (e.type === 'run.finished') header = `${runId}: ${e.state}${e.error ? ` — ${e.error}` : ''}`;
+    else if (e.type !== 'step.log') return;
+    if (e.type !== 'step.log') draw();
+  });
+  draw();
+  return () => {
+    clearInterval(timer);
+    off();
+    draw();
+  };
+}

@@ -1,0 +1,112 @@
+// Command results as a terminal shows them, and the document a foreground launch prints.
+import type { Services } from '../../app/open-services.ts';
+import { formatUsd } from '../../cost/estimate.ts';
+import { formatDuration } from '../../domain/duration.ts';
+import type { Run } from '../../domain/run.ts';
+import type { CommandResult, EnvView } from '../../pipeline/command-runner.ts';
+import type { BrowserOutcome, RunCost, StepTiming } from '../../pipeline/events.ts';
+
+/** What `stagebot launch … --output json` prints: the whole run in one document. */
+export interface RunDocument {
+  runId: string;
+  env: string | null;
+  state: Run['state'];
+  error: string | null;
+  requestedBy: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  keptUntil: string | null;
+  steps: StepTiming[];
+  browsers: BrowserOutcome[];
+  assets: { kind: string; id: string; region: string; createdAt: string; deletedAt: string | null }[];
+  cost: RunCost;
+}
+
+export async function runDocument(services: Pick<Services, 'engine' | 'store'>, run: Run): Promise<RunDocument> {
+  const summary = await services.engine.summarize(run);
+  const assets = await services.store.getAssets(run.id);
+  return {
+    runId: run.id,
+    env: run.env,
+    state: run.state,
+    error: run.error,
+    requestedBy: run.requester,
+    startedAt: run.startedAt?.toISOString() ?? null,
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    keptUntil: run.state === 'kept' ? (run.expiresAt?.toISOString() ?? null) : null,
+    steps: summary.timings,
+    browsers: summary.browsers,
+    assets: assets.map((a) => ({ kind: a.kind, id: a.id, region: a.region, createdAt: a.createdAt.toISOString(), deletedAt: a.deletedAt?.toISOString() ?? null })),
+    cost: summary.cost,
+  };
+}
+
+export function timingTable(timings: StepTiming[]): string {
+  const rows = timings.map((t) => `  ${t.step.padEnd(15)} ${t.state.padEnd(10)} ${t.durationMs === null ? '' : formatDuration(t.durationMs).padStart(8)}`);
+  const total = timings.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
+  return [`  ${'step'.padEnd(15)} ${'state'.padEnd(10)} ${'time'.padStart(8)}`, ...rows, `  ${'(sum)'.padEnd(26)} ${formatDuration(total).padStart(8)}`].join('\n');
+}
+
+function browserLine(b: BrowserOutcome): string {
+  const counts = `${b.passed} passed, ${b.failed} failed, ${b.flaky} flaky, ${b.skipped} skipped`;
+  const failing = b.failingTests.length ? `\n${b.failingTests.map((t) => `      ✗ ${t}`).join('\n')}` : '';
+  const detail = b.detail && b.outcome !== 'passed' && b.outcome !== 'failed' ? `\n      ${b.detail.split('\n', 1)[0]}` : '';
+  return `  ${b.browser.padEnd(8)} ${b.outcome.padEnd(9)} ${counts}${b.reportUrl ? `  ${b.reportUrl}` : ''}${failing}${detail}`;
+}
+
+export function renderRunDocument(doc: RunDocument): string {
+  const live = doc.assets.filter((a) => a.deletedAt === null);
+  const lines = [
+    `run ${doc.runId} on ${doc.env ?? '(no environment yet)'}: ${doc.state}${doc.error ? ` — ${doc.error}` : ''}`,
+    '',
+    timingTable(doc.steps),
+  ];
+  if (doc.browsers.length) lines.push('', 'tests:', ...doc.browsers.map(browserLine));
+  lines.push('', `cost: ${formatUsd(doc.cost.usd)}${doc.cost.unknown.length ? ` (not priced: ${doc.cost.unknown.join('; ')})` : ''}`);
+  if (doc.keptUntil) lines.push(`kept until ${doc.keptUntil}: ${live.length} assets up (\`stagebot teardown ${doc.runId}\` to end it now)`);
+  else if (live.length === 0) lines.push(`all ${doc.assets.length} assets torn down`);
+  else lines.push(`NOT torn down: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by tag)`);
+  return lines.join('\n');
+}
+
+function envLine(e: EnvView): string {
+  const since = (d: Date) => `since ${d.toISOString().slice(0, 16).replace('T', ' ')}`;
+  if (e.run) return `  ${e.env.padEnd(8)} ${e.run.state.padEnd(12)} run ${e.run.id} by ${e.run.requester} ${since(e.run.startedAt ?? e.run.createdAt)}`;
+  if (e.lock) return `  ${e.env.padEnd(8)} ${'locked'.padEnd(12)} by ${e.lock.holder} ${since(e.lock.since)}${e.lock.reason ? `: ${e.lock.reason}` : ''}`;
+  return `  ${e.env.padEnd(8)} free`;
+}
+
+export function renderResult(result: CommandResult): string {
+  switch (result.kind) {
+    case 'help':
+      return result.text;
+    case 'launched':
+      return result.position === null ? `run ${result.run.id} started on ${result.run.env}` : `run ${result.run.id} queued at position ${result.position}`;
+    case 'dry-run':
+      return [`launch --dry-run on ${result.env}: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
+        ...result.report.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`)].join('\n');
+    case 'run': {
+      const v = result.view;
+      const live = v.assets.filter((a) => a.deletedAt === null).length;
+      return [`run ${v.run.id} on ${v.run.env ?? '(queued)'}: ${v.run.state}${v.run.error ? ` — ${v.run.error}` : ''}`,
+        `requested by ${v.run.requester} via ${v.run.source}; browsers ${v.run.options.browsers.join(', ')}${v.run.state === 'kept' && v.run.expiresAt ? `; kept until ${v.run.expiresAt.toISOString()}` : ''}`,
+        timingTable(v.timings),
+        ...(v.browsers.length ? ['tests:', ...v.browsers.map(browserLine)] : []),
+        `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`].join('\n');
+    }
+    case 'environments': {
+      const queue = result.queue.map((r, i) => `  ${i + 1}. ${r.id} by ${r.requester} (${r.env ?? `any of ${(r.options.pool ?? []).join(', ')}`})`);
+      return ['environments:', ...result.environments.map(envLine), ...(queue.length ? ['queue:', ...queue] : ['queue: empty'])].join('\n');
+    }
+    case 'assets':
+      if (result.assets.length === 0) return `run ${result.runId} created no assets`;
+      return [`assets of ${result.runId}:`, ...result.assets.map((a) => `  ${a.kind.padEnd(20)} ${a.id.padEnd(24)} ${a.region.padEnd(12)} ${a.deletedAt ? `deleted ${a.deletedAt.toISOString()}` : 'live'}`)].join('\n');
+    case 'locked':
+      return `${result.lock.env} locked by ${result.lock.holder}${result.lock.reason ? `: ${result.lock.reason}` : ''} (until \`unlock ${result.lock.env}\`)`;
+    case 'unlocked':
+      return `${result.env} unlocked (was held by ${result.previous.holder})`;
+    case 'sweep':
+    case 'cost':
+      return result.report.text;
+  }
+}

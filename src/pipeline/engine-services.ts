@@ -1,0 +1,33 @@
+// What the engine shares with the drivers of its runs.
+import type { AwsClients } from '../aws/clients.ts';
+import type { Config } from '../config/index.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Run } from '../domain/run.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Prices } from '../cost/prices.ts';
+import type { Store } from '../store/index.ts';
+import type { RunEventBody } from './events.ts';
+import type { Pipeline } from './pipeline.ts';
+import type { StepRunnerDeps } from './step-runner.ts';
+import type { TestRunner } from './test-runners/types.ts';
+
+export interface EngineServices {
+  config: Config;
+  store: Store;
+  aws: AwsClients;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics | undefined;
+  prices: Prices;
+  ownerId: string;
+  pipeline: Pipeline;
+  testRunner: TestRunner;
+  stepRunnerDeps: StepRunnerDeps;
+  /** Refuses to go on unless the credentials belong to an allowed account (before any mutating call). */
+  checkAccount(region: string, signal: AbortSignal): Promise<void>;
+  /** Moves the `stagebot:expires-at` tag of the run's live assets (keep, extend). */
+  retagExpiry(run: Run, until: Date): Promise<void>;
+  emit(runId: string, body: RunEventBody): void;
+  emitLog(runId: string, step: string, line: string): void;
+}

@@ -1,0 +1,17 @@
+// The shape of a run (design.md section 2): prepare-tests runs beside the launch chain; the tests
+// follow both; teardown always closes the run.
+import type { PipelineStep } from './run-context.ts';
+
+export interface Pipeline {
+  /** Started together with `chain`; the tests wait for both. */
+  parallel: PipelineStep[];
+  /** One after another: launch, open-ssh, wait-ssh, service-update, register. */
+  chain: PipelineStep[];
+  /** After the environment is up: the tests. */
+  after: PipelineStep[];
+  teardown: PipelineStep;
+}
+
+export function stepNames(p: Pipeline): string[] {
+  return [...p.parallel, ...p.chain, ...p.after, p.teardown].map((s) => s.name);
+}

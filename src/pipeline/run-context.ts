@@ -1,0 +1,56 @@
+// What a step gets to do its work. Steps never touch the store or the event bus directly: they go
+// through this, so that every asset is recorded and every event reaches the fronts in one way.
+import type { Tag } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../aws/clients.ts';
+import type { Config, EnvironmentConfig } from '../config/index.ts';
+import type { AssetKind } from '../domain/asset.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Run } from '../domain/run.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Store } from '../store/index.ts';
+import type { RunEventBody } from './events.ts';
+import type { TestRunner } from './test-runners/types.ts';
+
+export interface RunContext {
+  run: Run;
+  env: EnvironmentConfig;
+  config: Config;
+  aws: AwsClients;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Aborts on cancel, run timeout, step timeout, or when another step of the run failed. */
+  signal: AbortSignal;
+  /** The tags every asset of this run carries from creation (design.md section 3). */
+  tags(name: string): Tag[];
+  /** When the run's assets become orphans whatever the store says. */
+  expiresAt: Date;
+  /** Outputs of the run's earlier steps (also after a resume: they come from the store). */
+  outputOf<T extends Record<string, unknown>>(step: string): T | undefined;
+  /** Records an asset the run created; call it as soon as AWS returns the id. */
+  recordAsset(kind: AssetKind, id: string): Promise<void>;
+  /** Marks an asset gone (deleted by teardown, or found already gone). */
+  assetDeleted(kind: AssetKind, id: string): Promise<void>;
+  emit(event: RunEventBody): void;
+  /** One line of a step's output for the run log (streamed to the fronts, not stored). */
+  log(line: string, step?: string): void;
+  /** Secrets a step produced for later steps of the same process (an ephemeral key's private key); never stored. */
+  secrets: Map<string, string>;
+  testRunner: TestRunner;
+}
+
+export type StepOutputs = Record<string, unknown>;
+
+/** The result of a step that ran: outputs, plus a skip reason when it decided there was nothing to do. */
+export interface StepResult {
+  outputs: StepOutputs;
+  skipped?: string;
+}
+
+/** One step of the pipeline: one file under src/pipeline/steps/ (design.md section 1). */
+export interface PipelineStep {
+  name: string;
+  /** Repeating it after a crash does no harm (it adopts what already exists), so a resumed run may redo it. */
+  safeToRepeat: boolean;
+  run(ctx: RunContext): Promise<StepResult>;
+}

@@ -1,0 +1,224 @@
+// Drives one run from its start (or its adoption after a crash) to its end: the steps, the
+// teardown that always follows, the final state. One driver per run per process.
+import type { Run, RunState } from '../domain/run.ts';
+import type { AssetKind } from '../domain/asset.ts';
+import { runTags } from '../aws/tags.ts';
+import type { EngineServices } from './engine-services.ts';
+import type { RunEventBody } from './events.ts';
+import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
+import { runStep } from './step-runner.ts';
+import { RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
+import { summarizeRun } from './run-summary.ts';
+
+export type DriveMode =
+  /** A run that just left the queue. */
+  | { kind: 'fresh' }
+  /** Adopted after its owner stopped: redo from the first step not done. */
+  | { kind: 'resume' }
+  /**
+   * Only tear down: a run adopted after its owner stopped (`interrupted`: it ends failed), or a kept
+   * run whose time is up or that someone tore down (it ends as its tests did).
+   */
+  | { kind: 'teardown'; reason: string; interrupted: boolean };
+
+export class RunDriver {
+  readonly runId: string;
+  private run: Run;
+  private readonly svc: EngineServices;
+  private readonly abort = new AbortController();
+  private readonly outputs = new Map<string, StepOutputs>();
+  private readonly secrets = new Map<string, string>();
+  private abandoned = false;
+
+  constructor(svc: EngineServices, run: Run) {
+    this.svc = svc;
+    this.run = run;
+    this.runId = run.id;
+  }
+
+  /** Stops the step in flight; teardown follows. */
+  cancel(by: string): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new RunCancelled(by));
+  }
+
+  /** Stops driving without teardown (process going away, or the lease went to another engine). */
+  abandon(): void {
+    this.abandoned = true;
+    if (!this.abort.signal.aborted) this.abort.abort(new RunAbandoned('run abandoned'));
+  }
+
+  get cancelling(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  async drive(mode: DriveMode): Promise<Run> {
+    const { svc } = this;
+    const env = this.run.env ? svc.config.environments[this.run.env] : undefined;
+    if (!env) throw new Error(`run ${this.runId} has no known environment (${this.run.env})`);
+    for (const step of await svc.store.getSteps(this.runId)) this.outputs.set(step.name, step.outputs);
+
+    const runTimer = setTimeout(() => this.abort.abort(new RunTimedOut(svc.config.runs.timeout)), this.remainingRunTime());
+    runTimer.unref();
+    let failure: unknown = null;
+    let keep = false;
+    try {
+      if (mode.kind !== 'teardown') {
+        await this.runPhases(mode.kind === 'resume');
+        keep = this.run.options.keepMs !== undefined && !this.abort.signal.aborted;
+      }
+    } catch (err) {
+      failure = err;
+    } finally {
+      clearTimeout(runTimer);
+    }
+    if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
+
+    const testsFailed = this.outputs.get('tests')?.allPassed === false;
+    if (keep && failure === null) return this.enterKept(testsFailed);
+
+    const interrupted = mode.kind === 'teardown' && mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
+    return this.tearDownAndFinish(failure ?? interrupted, testsFailed);
+  }
+
+  private remainingRunTime(): number {
+    const started = this.run.startedAt ?? this.svc.clock.now();
+    return Math.max(1_000, started.getTime() + this.svc.config.runs.timeout - this.svc.clock.now().getTime());
+  }
+
+  private async runPhases(resume: boolean): Promise<void> {
+    const { pipeline } = this.svc;
+    await this.svc.checkAccount(this.env().region, this.abort.signal);
+    // The parallel steps and the chain share a phase: when one fails, the others stop.
+    const phase = new AbortController();
+    const phaseSignal = AbortSignal.any([this.abort.signal, phase.signal]);
+    const failFast = (step: string) => (err: unknown) => {
+      if (!phase.signal.aborted) phase.abort(new SiblingFailed(step));
+      throw err;
+    };
+    const results = await Promise.allSettled([
+      ...pipeline.parallel.map((s) => this.step(s, phaseSignal, resume).catch(failFast(s.name))),
+      (async () => {
+        for (const s of pipeline.chain) await this.step(s, phaseSignal, resume).catch(failFast(s.name));
+      })(),
+    ]);
+    // The first real failure is the story; the siblings it stopped only say "stopped because...".
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    const primary = failures.find((f) => !(f instanceof SiblingFailed)) ?? failures[0];
+    if (primary !== undefined) throw primary;
+    for (const s of pipeline.after) await this.step(s, this.abort.signal, resume);
+  }
+
+  private async step(step: PipelineStep, signal: AbortSignal, resume: boolean): Promise<void> {
+    if (resume) {
+      const done = (await this.svc.store.getStep(this.runId, step.name))?.state;
+      if (done === 'succeeded' || done === 'skipped') return;
+    }
+    const result = await runStep(step, this.context(signal), this.svc.stepRunnerDeps);
+    this.outputs.set(step.name, result.outputs);
+  }
+
+  private async enterKept(testsFailed: boolean): Promise<Run> {
+    const { svc } = this;
+    const until = new Date(svc.clock.now().getTime() + (this.run.options.keepMs ?? 0));
+    await svc.retagExpiry(this.run, until);
+    this.run = await svc.store.updateRun(this.runId, { state: 'kept', expiresAt: until, error: testsFailed ? this.testsError() : null });
+    this.emit({ type: 'run.kept', until: until.toISOString() });
+    await svc.store.releaseLease(this.runId, svc.ownerId);
+    return this.run;
+  }
+
+  private async tearDownAndFinish(cause: unknown, testsFailed: boolean): Promise<Run> {
+    const { svc } = this;
+    this.run = await svc.store.updateRun(this.runId, { state: 'tearing_down' });
+    // Teardown gets its own signal: a cancel or a timeout must not stop the cleanup itself.
+    const teardownAbort = new AbortController();
+    let teardownError: string | null = null;
+    try {
+      const result = await runStep(svc.pipeline.teardown, this.context(teardownAbort.signal), svc.stepRunnerDeps);
+      const failed = (result.outputs.failed as string[] | undefined) ?? [];
+      this.emit({ type: 'teardown.done', deleted: Number(result.outputs.deleted ?? 0), failed });
+      if (failed.length > 0) teardownError = `teardown could not delete ${failed.join(', ')}; the sweeper will retry`;
+    } catch (err) {
+      if (err instanceof RunAbandoned) throw err;
+      teardownError = `${errorLine(err)}; the sweeper will find what is left by its tags`;
+      this.emit({ type: 'teardown.done', deleted: 0, failed: [teardownError] });
+    }
+
+    let state: RunState;
+    let error: string | null;
+    if (cause instanceof RunCancelled) {
+      state = 'cancelled';
+      error = cause.message;
+    } else if (cause !== null) {
+      state = 'failed';
+      error = errorLine(cause);
+    } else if (testsFailed) {
+      state = 'failed';
+      error = this.testsError();
+    } else {
+      state = teardownError ? 'failed' : 'succeeded';
+      error = null;
+    }
+    if (teardownError) error = error ? `${error}; ${teardownError}` : teardownError;
+    return this.finish(state, error);
+  }
+
+  private testsError(): string {
+    return String(this.outputs.get('tests')?.summary ?? 'tests failed');
+  }
+
+  private async finish(state: RunState, error: string | null): Promise<Run> {
+    const { svc } = this;
+    const now = svc.clock.now();
+    this.run = await svc.store.updateRun(this.runId, { state, error, finishedAt: now, cancelRequestedBy: null });
+    const summary = await summarizeRun(svc, this.run);
+    this.emit({ type: 'run.finished', state, error, timings: summary.timings, cost: summary.cost, browsers: summary.browsers });
+    svc.metrics?.runsFinished.inc({ env: this.run.env ?? 'none', state });
+    await svc.store.releaseLock(this.env().name, this.runId);
+    await svc.store.releaseLease(this.runId, svc.ownerId);
+    return this.run;
+  }
+
+  private env() {
+    return this.svc.config.environments[this.run.env!]!;
+  }
+
+  private emit(body: RunEventBody): void {
+    this.svc.emit(this.runId, body);
+  }
+
+  private context(signal: AbortSignal): RunContext {
+    const { svc } = this;
+    const run = this.run;
+    const env = this.env();
+    const expiresAt = run.expiresAt ?? new Date((run.startedAt ?? svc.clock.now()).getTime() + svc.config.runs.timeout + (run.options.keepMs ?? 0));
+    const record = async (kind: AssetKind, id: string, deleted: boolean) => {
+      const at = svc.clock.now();
+      if (deleted) {
+        if ((await svc.store.markAssetDeleted(kind, id, at)) > 0) this.emit({ type: 'asset.deleted', kind, id, region: env.region });
+      } else if (await svc.store.recordAsset({ runId: run.id, kind, id, region: env.region, createdAt: at, deletedAt: null })) {
+        this.emit({ type: 'asset.created', kind, id, region: env.region });
+      }
+    };
+    return {
+      run,
+      env,
+      config: svc.config,
+      aws: svc.aws,
+      store: svc.store,
+      clock: svc.clock,
+      logger: svc.logger.child({ runId: run.id }),
+      signal,
+      expiresAt,
+      tags: (name: string) =>
+        runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name }),
+      outputOf: <T extends Record<string, unknown>>(step: string) => this.outputs.get(step) as T | undefined,
+      recordAsset: (kind, id) => record(kind, id, false),
+      assetDeleted: (kind, id) => record(kind, id, true),
+      emit: (event) => this.emit(event),
+      log: (line, step) => svc.emitLog(run.id, step ?? 'run', line),
+      secrets: this.secrets,
+      testRunner: svc.testRunner,
+    };
+  }
+}

@@ -1,0 +1,67 @@
+// Why a run stopped early. These travel as AbortSignal reasons, so a step that is interrupted can
+// tell a cancel from a timeout from a sibling's failure.
+import { UserError } from '../errors.ts';
+import { formatDuration } from '../domain/duration.ts';
+
+export class RunCancelled extends UserError {
+  override readonly name = 'RunCancelled';
+  readonly by: string;
+  constructor(by: string) {
+    super(`cancelled by ${by}`);
+    this.by = by;
+  }
+}
+
+export class RunTimedOut extends UserError {
+  override readonly name = 'RunTimedOut';
+  constructor(ms: number) {
+    super(`the run took longer than runs.timeout (${formatDuration(ms)})`);
+  }
+}
+
+export class StepTimedOut extends UserError {
+  override readonly name = 'StepTimedOut';
+  constructor(step: string, ms: number) {
+    super(`${step} took longer than runs.stepTimeouts.${step} (${formatDuration(ms)})`);
+  }
+}
+
+/** Another step of the same phase failed, so this one stops too. */
+export class SiblingFailed extends UserError {
+  override readonly name = 'SiblingFailed';
+  constructor(step: string) {
+    super(`stopped because ${step} failed`);
+  }
+}
+
+export class StepFailed extends UserError {
+  override readonly name = 'StepFailed';
+  readonly step: string;
+  readonly tail: string | null;
+  constructor(step: string, message: string, tail: string | null) {
+    super(`${step} failed: ${message}`);
+    this.step = step;
+    this.tail = tail;
+  }
+}
+
+/**
+ * The engine stops driving the run without tearing it down: the process is going away (tests use it
+ * to simulate a crash) or another engine adopted the run. Whoever adopts it later tears it down.
+ */
+export class RunAbandoned extends Error {
+  override readonly name = 'RunAbandoned';
+}
+
+/** The one line a person reads about an error; internal errors keep their first line only. */
+export function errorLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const first = text.split('\n', 1)[0] ?? '';
+  return first.length > 300 ? `${first.slice(0, 299)}…` : first;
+}
+
+/** The output tail an error carries, when it has one (SSH and test-runner failures do). */
+export function errorTail(err: unknown): string | null {
+  if (err && typeof err === 'object' && 'tail' in err && typeof err.tail === 'string' && err.tail) return err.tail;
+  return null;
+}

@@ -1,0 +1,51 @@
+// The end of a run in numbers: per-step timings (the seed's timing table), per-browser results and
+// what the run cost, all derived from the store so any replica can produce it.
+import type { Run } from '../domain/run.ts';
+import { accrued, hourlyCost, type Priced } from '../cost/estimate.ts';
+import type { EngineServices } from './engine-services.ts';
+import type { BrowserOutcome, RunCost, StepTiming } from './events.ts';
+import { stepNames } from './pipeline.ts';
+
+export interface RunSummary {
+  timings: StepTiming[];
+  browsers: BrowserOutcome[];
+  cost: RunCost;
+}
+
+type SummaryServices = Pick<EngineServices, 'store' | 'config' | 'prices' | 'clock' | 'pipeline'>;
+
+export async function summarizeRun(svc: SummaryServices, run: Run): Promise<RunSummary> {
+  const steps = await svc.store.getSteps(run.id);
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const timings: StepTiming[] = stepNames(svc.pipeline).map((name) => {
+    const s = byName.get(name);
+    const durationMs = s?.startedAt && s.finishedAt ? s.finishedAt.getTime() - s.startedAt.getTime() : null;
+    return { step: name, state: s?.state ?? 'pending', durationMs };
+  });
+  const browsers = (byName.get('tests')?.outputs.results as BrowserOutcome[] | undefined) ?? [];
+  return { timings, browsers, cost: await runCost(svc, run) };
+}
+
+export async function runCost(svc: SummaryServices, run: Run): Promise<RunCost> {
+  const env = run.env ? svc.config.environments[run.env] : undefined;
+  const cost: RunCost = { usd: 0, lines: [], unknown: [] };
+  if (!env) return cost;
+  const launch = (await svc.store.getStep(run.id, 'launch'))?.outputs ?? {};
+  const now = svc.clock.now().getTime();
+  for (const asset of await svc.store.getAssets(run.id)) {
+    let priced: Priced;
+    if (asset.kind === 'instance') {
+      priced = { kind: 'instance', region: asset.region, instanceType: String(launch.instanceType ?? env.instanceType), publicIpv4: Boolean(launch.publicIp) };
+    } else if (asset.kind === 'volume') {
+      priced = { kind: 'volume', region: asset.region, volumeType: env.rootVolume.type, sizeGb: env.rootVolume.sizeGb };
+    } else continue;
+    const ms = (asset.deletedAt?.getTime() ?? now) - asset.createdAt.getTime();
+    const line = hourlyCost(svc.prices, priced);
+    const usd = accrued(line.hourly, ms);
+    cost.lines.push({ what: `${asset.kind} ${asset.id}`, hours: ms / 3_600_000, usd });
+    if (line.unknown) cost.unknown.push(line.unknown);
+    // Known costs still add up; what could not be priced is listed rather than guessed.
+    if (usd !== null) cost.usd = (cost.usd ?? 0) + usd;
+  }
+  return cost;
+}

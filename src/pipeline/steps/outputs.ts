@@ -1,0 +1,57 @@
+// What each step hands the steps after it (stored as the step's outputs, so a resumed run has them too).
+
+export interface LaunchOutputs extends Record<string, unknown> {
+  instanceId: string;
+  instanceType: string;
+  publicIp: string | null;
+  privateIp: string | null;
+  launchTime: string | null;
+  subnetId: string;
+  volumeIds: string[];
+  keyName: string | null;
+  /** The key pair was created for this run (`keyPair: ephemeral`) and is deleted in teardown. */
+  ephemeralKey: boolean;
+  keyPairId: string | null;
+  /** The instance already existed (tagged with this run) and was adopted, not launched. */
+  adopted: boolean;
+}
+
+export interface OpenSshOutputs extends Record<string, unknown> {
+  /** Security-group rule ids this run opened (and teardown revokes). */
+  ruleIds: string[];
+}
+
+export interface WaitSshOutputs extends Record<string, unknown> {
+  host: string;
+  port: number;
+  /** SHA256 fingerprint of the host key, pinned for the rest of the run. */
+  hostKey: string;
+  attempts: number;
+}
+
+export interface ServiceUpdateOutputs extends Record<string, unknown> {
+  items: { name: string; outcome: 'succeeded' | 'failed' | 'continued'; attempts: number; durationMs: number }[];
+}
+
+export interface RegisterOutputs extends Record<string, unknown> {
+  targetGroupArn: string;
+  /** Targets removed so only the new instance serves the environment. */
+  deregistered: string[];
+}
+
+export interface TestsOutputs extends Record<string, unknown> {
+  results: import('../events.ts').BrowserOutcome[];
+  allPassed: boolean;
+  /** One line: "2 of 3 browsers failed: firefox (3 failed), safari (timed out)". */
+  summary: string;
+}
+
+export interface TeardownOutputs extends Record<string, unknown> {
+  deleted: number;
+  alreadyGone: number;
+  /** `kind id: reason` of what could not be deleted. */
+  failed: string[];
+}
+
+/** Key under which launch leaves an ephemeral key pair's private key in RunContext.secrets. */
+export const EPHEMERAL_KEY_SECRET = 'ssh-private-key';
