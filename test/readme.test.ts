@@ -1,0 +1,29 @@
+// The README's command reference must say what the grammar accepts: a new verb or flag that is
+// not documented, or a documented one that no longer exists, fails here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GRAMMAR, usageLine } from '../src/commands/index.ts';
+
+const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+const documented = [...readme.matchAll(/^- `([a-z]+(?: [^`]*)?)`: (.+)$/gm)].map((m) => ({ usage: m[1]!, summary: m[2]! }));
+
+describe('README command reference', () => {
+  it('lists every verb with its exact usage line, in grammar order', () => {
+    const verbs = new Set(GRAMMAR.map((s) => s.verb));
+    const listed = documented.filter((d) => verbs.has(d.usage.split(' ')[0] as never));
+    expect(listed.map((d) => d.usage)).toEqual(GRAMMAR.map((s) => usageLine(s)));
+  });
+
+  it("gives each verb the grammar's own summary", () => {
+    for (const spec of GRAMMAR) {
+      const entry = documented.find((d) => d.usage === usageLine(spec));
+      expect(entry?.summary.toLowerCase(), spec.verb).toBe(spec.summary.toLowerCase().replace(/\.$/, '').concat('.'));
+    }
+  });
+
+  it('shows the two quick-start commands', () => {
+    expect(readme).toContain('```sh\nnpm ci && npm start\n```');
+    expect(readme).toContain('```sh\nnpm test\n```');
+  });
+});
