@@ -19,6 +19,8 @@ export interface LaunchOutputs extends Record<string, unknown> {
 export interface OpenSshOutputs extends Record<string, unknown> {
   /** Security-group rule ids this run opened (and teardown revokes). */
   ruleIds: string[];
+  /** CIDRs a rule that is not this run's already opens: nothing opened for them, nothing to revoke. */
+  alreadyOpen?: string[];
 }
 
 export interface WaitSshOutputs extends Record<string, unknown> {
@@ -37,6 +39,8 @@ export interface RegisterOutputs extends Record<string, unknown> {
   targetGroupArn: string;
   /** Targets removed so only the new instance serves the environment. */
   deregistered: string[];
+  /** Health checks it took until the load balancer called the instance healthy. */
+  healthPolls?: number;
 }
 
 export interface TestsOutputs extends Record<string, unknown> {

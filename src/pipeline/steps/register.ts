@@ -1,0 +1,131 @@
+// register: puts the new instance alone behind the environment's target group. Every other target is
+// deregistered first (no split-brain routing between an old and a new environment), then the instance is
+// registered and watched until the load balancer calls it healthy.
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+  type ElasticLoadBalancingV2Client,
+  type TargetHealth,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isThrottle } from '../../aws/errors.ts';
+import { formatDuration } from '../../domain/duration.ts';
+import { UserError } from '../../errors.ts';
+import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
+import { stepError } from './aws-step-error.ts';
+import type { LaunchOutputs, RegisterOutputs } from './outputs.ts';
+
+/** Pause between health polls: ALB health checks run every 5-30 s. */
+export const HEALTH_POLL_INTERVAL_MS = 10_000;
+
+/**
+ * The target did not become healthy. `tail` carries the load balancer's last word even when the step
+ * runner reports the timeout (the signal's reason) as the headline.
+ */
+export class TargetNeverHealthyError extends UserError {
+  override readonly name = 'TargetNeverHealthyError';
+  readonly tail: string;
+  constructor(message: string) {
+    super(message);
+    this.tail = message;
+  }
+}
+
+async function run(ctx: RunContext): Promise<StepResult> {
+  const launch = ctx.outputOf<LaunchOutputs>('launch');
+  if (!launch?.instanceId) throw new UserError('register needs the instance of the launch step, which left none');
+  const instanceId = launch.instanceId;
+  const arn = ctx.env.targetGroupArn;
+  const elb = ctx.aws.elbv2(ctx.env.region);
+
+  const deregistered = await deregisterOthers(ctx, elb, instanceId);
+  try {
+    // No abort signal: a registration cut off after AWS acted would not be recorded.
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instanceId }] }));
+  } catch (err) {
+    throw stepError(`RegisterTargets ${instanceId} in ${groupName(arn)}`, err);
+  }
+  await ctx.recordAsset('target', `${arn}|${instanceId}`);
+  ctx.log(`registered ${instanceId} in ${groupName(arn)}; waiting until it is healthy`);
+
+  const polls = await waitHealthy(ctx, elb, instanceId);
+  ctx.log(`${instanceId} is healthy in ${groupName(arn)}`);
+  return { outputs: { targetGroupArn: arn, deregistered, healthPolls: polls } satisfies RegisterOutputs };
+}
+
+export const registerStep: PipelineStep = { name: 'register', safeToRepeat: true, run };
+
+function groupName(arn: string): string {
+  return arn.split(':').pop() ?? arn;
+}
+
+async function deregisterOthers(ctx: RunContext, elb: ElasticLoadBalancingV2Client, instanceId: string): Promise<string[]> {
+  const arn = ctx.env.targetGroupArn;
+  let descriptions;
+  try {
+    descriptions = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }), { abortSignal: ctx.signal })).TargetHealthDescriptions ?? [];
+  } catch (err) {
+    throw stepError(`DescribeTargetHealth of ${groupName(arn)}`, err);
+  }
+  const others = descriptions.flatMap((d) =>
+    d.Target?.Id && d.Target.Id !== instanceId && d.TargetHealth?.State !== 'draining' ? [{ Id: d.Target.Id, Port: d.Target.Port }] : [],
+  );
+  if (others.length === 0) return [];
+  try {
+    await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: others }));
+  } catch (err) {
+    throw stepError(`DeregisterTargets of ${groupName(arn)}`, err);
+  }
+  const ids = [...new Set(others.map((t) => t.Id))];
+  ctx.log(`deregistered ${ids.join(', ')} from ${groupName(arn)}`);
+  return ids;
+}
+
+function describeHealth(h: TargetHealth | undefined): string {
+  if (!h?.State) return 'no health reported';
+  if (!h.Reason) return h.State;
+  return h.Description ? `${h.Reason} — ${h.Description}` : h.Reason;
+}
+
+/**
+ * Polls until healthy. An unhealthy target keeps being polled (services may still be starting); the
+ * step's timeout ends the wait, and the error then says what the load balancer last reported.
+ */
+async function waitHealthy(ctx: RunContext, elb: ElasticLoadBalancingV2Client, instanceId: string): Promise<number> {
+  const arn = ctx.env.targetGroupArn;
+  const timeoutMs = ctx.config.runs.stepTimeouts.register;
+  const started = ctx.clock.now().getTime();
+  let last: TargetHealth | undefined;
+  const neverHealthy = (extra = '') =>
+    new TargetNeverHealthyError(`target ${instanceId} never became healthy${extra}: ${describeHealth(last)}`);
+
+  // The clock and the signal bound the wait; the count keeps it finite whatever either does.
+  const maxPolls = Math.ceil(timeoutMs / HEALTH_POLL_INTERVAL_MS) + 2;
+  for (let poll = 1; poll <= maxPolls; poll++) {
+    if (ctx.signal.aborted) throw neverHealthy();
+    try {
+      const out = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: instanceId }] }), {
+        abortSignal: ctx.signal,
+      });
+      const health = out.TargetHealthDescriptions?.find((d) => d.Target?.Id === instanceId)?.TargetHealth;
+      if (health?.State === 'healthy') return poll;
+      last = health;
+      // `unused` other than "not registered yet" does not change by waiting: instance stopped, or an AZ the load balancer does not serve.
+      if (health?.State === 'unused' && health.Reason !== 'Target.NotRegistered') throw neverHealthy();
+    } catch (err) {
+      if (err instanceof TargetNeverHealthyError) throw err;
+      if (ctx.signal.aborted) throw neverHealthy();
+      if (!isThrottle(err)) throw stepError(`DescribeTargetHealth of ${instanceId}`, err);
+    }
+    // Stop at the last poll that fits in the step's time, with the reason, rather than be cut off without it.
+    const elapsed = ctx.clock.now().getTime() - started;
+    if (elapsed + HEALTH_POLL_INTERVAL_MS >= timeoutMs) throw neverHealthy(` within ${formatDuration(timeoutMs)}`);
+    try {
+      await ctx.clock.sleep(HEALTH_POLL_INTERVAL_MS, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw neverHealthy();
+      throw err;
+    }
+  }
+  throw neverHealthy(` after ${maxPolls} checks`);
+}

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { launchStep } from '../../../src/pipeline/steps/launch.ts';
+import type { LaunchOutputs, RegisterOutputs } from '../../../src/pipeline/steps/outputs.ts';
+import { HEALTH_POLL_INTERVAL_MS, TargetNeverHealthyError, registerStep } from '../../../src/pipeline/steps/register.ts';
+import { StepFailed, StepTimedOut } from '../../../src/pipeline/run-errors.ts';
+import { createTestRun, type TestRun } from '../support/run-context.ts';
+
+let t: TestRun;
+afterEach(async () => t?.close());
+
+const UNHEALTHY = { reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [502]' };
+
+async function launched(opts: Parameters<typeof createTestRun>[0] = {}): Promise<{ run: TestRun; instanceId: string }> {
+  const run = await createTestRun(opts);
+  const out = (await run.runStep(launchStep)).outputs as LaunchOutputs;
+  run.clock.sleeps.length = 0;
+  return { run, instanceId: out.instanceId };
+}
+
+function targetsOf(run: TestRun) {
+  return [...(run.cloud.region(run.env.region).targetGroups.get(run.env.targetGroupArn)?.targets.values() ?? [])];
+}
+
+describe('register', () => {
+  test('deregisters every other target first, registers the instance, and waits until it is healthy', async () => {
+    const l = await launched();
+    t = l.run;
+    const arn = t.env.targetGroupArn;
+    const region = t.env.region;
+    const previous = [t.cloud.addInstance({ region }), t.cloud.addInstance({ region })];
+    for (const id of previous) t.cloud.registerTarget(arn, id);
+    t.cloud.resetCalls();
+
+    const out = (await t.runStep(registerStep)).outputs as RegisterOutputs;
+
+    expect(out.targetGroupArn).toBe(arn);
+    expect(out.deregistered.sort()).toEqual([...previous].sort());
+    const order = t.cloud.calls.map((c) => c.command).filter((c) => c === 'DeregisterTargets' || c === 'RegisterTargets');
+    expect(order).toEqual(['DeregisterTargets', 'RegisterTargets']);
+    const targets = targetsOf(t);
+    expect(targets.find((x) => x.id === l.instanceId)?.phase).toBe('healthy');
+    for (const id of previous) expect(targets.find((x) => x.id === id)?.phase ?? 'gone').not.toBe('healthy');
+    // It polled while the target was still in its initial checks, 10 s apart.
+    expect(t.clock.sleeps.length).toBeGreaterThan(0);
+    expect(new Set(t.clock.sleeps)).toEqual(new Set([HEALTH_POLL_INTERVAL_MS]));
+    expect(out.healthPolls).toBe(t.clock.sleeps.length + 1);
+    const recorded = (await t.store.getAssets(t.runId)).filter((a) => a.kind === 'target').map((a) => a.id);
+    expect(recorded).toEqual([`${arn}|${l.instanceId}`]);
+  });
+
+  test('nothing else registered: nothing deregistered', async () => {
+    const l = await launched();
+    t = l.run;
+    const out = (await t.runStep(registerStep)).outputs as RegisterOutputs;
+    expect(out.deregistered).toEqual([]);
+    expect(t.cloud.callCount('DeregisterTargets')).toBe(0);
+  });
+
+  test('a target that stays unhealthy fails the step when its time is up, with the load balancer’s reason', async () => {
+    const l = await launched({ configure: (c) => void (c.runs.stepTimeouts.register = 60_000) });
+    t = l.run;
+    t.cloud.setTargetGroupBehaviour(t.env.targetGroupArn, { unhealthy: UNHEALTHY });
+
+    const err = await t.runStep(registerStep).catch((e: unknown) => e);
+    const line = `target ${l.instanceId} never became healthy within 1m: Target.ResponseCodeMismatch — Health checks failed with these codes: [502]`;
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as Error).message).toBe(`register failed: ${line}`);
+    expect(t.eventsOf('step.failed')[0]?.error).toBe(line);
+    // It kept polling while unhealthy, and stopped within the step's time.
+    expect(t.cloud.callCount('DescribeTargetHealth')).toBeGreaterThan(3);
+    expect(t.clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(60_000);
+  });
+
+  test('when the step timeout aborts the wait, the error still carries the last health reason', async () => {
+    const l = await launched();
+    t = l.run;
+    t.cloud.setTargetGroupBehaviour(t.env.targetGroupArn, { unhealthy: UNHEALTHY });
+    const abort = new AbortController();
+    // As the step runner's timer would: after a few polls, the signal aborts with StepTimedOut.
+    t.clock.onSleep = (_ms, n) => {
+      if (n === 6) abort.abort(new StepTimedOut('register', 600_000));
+    };
+
+    const err = await t.runStep(registerStep, { signal: abort.signal }).catch((e: unknown) => e);
+    const reason = `target ${l.instanceId} never became healthy: Target.ResponseCodeMismatch — Health checks failed with these codes: [502]`;
+    expect((err as Error).message).toBe('register failed: register took longer than runs.stepTimeouts.register (10m)');
+    expect((err as StepFailed).tail).toBe(reason);
+    expect(t.eventsOf('step.failed')[0]?.tail).toBe(reason);
+  });
+
+  test('called directly with an aborted signal mid-wait, it throws its own error with the reason', async () => {
+    const l = await launched();
+    t = l.run;
+    t.cloud.setTargetGroupBehaviour(t.env.targetGroupArn, { unhealthy: UNHEALTHY });
+    const abort = new AbortController();
+    t.clock.onSleep = (_ms, n) => {
+      if (n === 6) abort.abort(new StepTimedOut('register', 600_000));
+    };
+    const err = await registerStep.run(t.context({ signal: abort.signal })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TargetNeverHealthyError);
+    expect((err as Error).message).toContain('Target.ResponseCodeMismatch — Health checks failed with these codes: [502]');
+  });
+
+  test('without a launched instance it says so', async () => {
+    t = await createTestRun();
+    await expect(t.runStep(registerStep)).rejects.toThrow('register needs the instance of the launch step');
+  });
+});
