@@ -21,9 +21,14 @@ function publicLine(privateKey: string): string {
 
 export function generateKey(type: 'rsa' | 'ed25519'): GeneratedKey {
   if (type === 'ed25519') {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
-    const blob = Buffer.from(pair.public.split(' ')[1] ?? '', 'base64');
-    return { privateKey: pair.private, publicKey: publicLine(pair.private), fingerprint: createHash('sha256').update(blob).digest('base64') };
+    // ssh2's generator drops a leading zero byte of the public key (about 1 key in 256), writing a key
+    // its own parser then rejects as malformed: generate again rather than fail a test at random.
+    for (let attempt = 1; ; attempt++) {
+      const pair = ssh2.utils.generateKeyPairSync('ed25519');
+      if (ssh2.utils.parseKey(pair.private) instanceof Error && attempt < 10) continue;
+      const blob = Buffer.from(pair.public.split(' ')[1] ?? '', 'base64');
+      return { privateKey: pair.private, publicKey: publicLine(pair.private), fingerprint: createHash('sha256').update(blob).digest('base64') };
+    }
   }
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,

@@ -1,0 +1,115 @@
+// What runs and orphans cost over a window, in total or grouped by environment or by who launched.
+// Run costs come from the store's record of each run's assets (src/pipeline/run-summary.ts `runCost`,
+// the same figure a run's final report shows); orphans add what they cost within the window, unless
+// their run's record already counts them.
+
+import type { CostGroup as CostGrouping } from '../commands/grammar.ts';
+import type { Config } from '../config/types.ts';
+import type { Prices } from '../cost/prices.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Run } from '../domain/run.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+import { runCost } from '../pipeline/run-summary.ts';
+import type { Store } from '../store/index.ts';
+import type { OrphanEntry } from './types.ts';
+
+export const DEFAULT_COST_WINDOW_MS = 7 * 86_400_000;
+
+export interface CostReportOptions {
+  /** How far back (a duration); null: DEFAULT_COST_WINDOW_MS. */
+  sinceMs: number | null;
+  by: CostGrouping | null;
+  /** Default: the wall clock. */
+  now?: Date;
+}
+
+export interface CostLineGroup {
+  /** The environment, the requester (`slack:U123`), or `all`. */
+  key: string;
+  runs: number;
+  runUsd: number;
+  orphans: number;
+  orphanUsd: number;
+  totalUsd: number;
+}
+
+export interface CostReport {
+  since: Date;
+  until: Date;
+  by: CostGrouping | null;
+  /** Most expensive first; one group `all` when not grouped. */
+  groups: CostLineGroup[];
+  total: CostLineGroup;
+  /** What could not be priced (left out of the sums). */
+  unknown: string[];
+}
+
+// runCost reads store, config, prices and clock; its services type also names the pipeline, which it never uses.
+const NO_PIPELINE = undefined as unknown as Pipeline;
+
+const emptyGroup = (key: string): CostLineGroup => ({ key, runs: 0, runUsd: 0, orphans: 0, orphanUsd: 0, totalUsd: 0 });
+
+function runKey(run: Run, by: CostGrouping | null): string {
+  if (by === 'env') return run.env ?? '(no environment)';
+  if (by === 'user') return run.requester;
+  return 'all';
+}
+
+function orphanKey(o: OrphanEntry, by: CostGrouping | null): string {
+  if (by === 'env') return o.env ?? '(no environment)';
+  if (by === 'user') return o.requester ?? '(unknown)';
+  return 'all';
+}
+
+export async function costReport(
+  store: Store,
+  config: Config,
+  prices: Prices,
+  opts: CostReportOptions,
+  orphans: readonly OrphanEntry[] = [],
+): Promise<CostReport> {
+  const until = opts.now ?? new Date();
+  const windowMs = opts.sinceMs ?? DEFAULT_COST_WINDOW_MS;
+  const since = new Date(until.getTime() - windowMs);
+  const clock: Clock = { now: () => until, sleep: async () => {} };
+  const groups = new Map<string, CostLineGroup>();
+  const group = (key: string) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = emptyGroup(key)));
+    return g;
+  };
+  const unknown = new Set<string>();
+  const countedAssets = new Set<string>();
+
+  for (const run of await store.listRuns({ since })) {
+    const cost = await runCost({ store, config, prices, clock, pipeline: NO_PIPELINE }, run);
+    const g = group(runKey(run, opts.by));
+    g.runs++;
+    g.runUsd += cost.usd ?? 0;
+    for (const u of cost.unknown) unknown.add(`run ${run.id}: ${u}`);
+    for (const line of cost.lines) countedAssets.add(line.what);
+  }
+  for (const o of orphans) {
+    if (countedAssets.has(`${o.kind} ${o.id}`)) continue;
+    const g = group(orphanKey(o, opts.by));
+    g.orphans++;
+    if (o.dailyUsd === null) {
+      unknown.add(`orphan ${o.kind} ${o.id}: price unknown`);
+      continue;
+    }
+    // Only what it cost inside the window.
+    g.orphanUsd += (o.dailyUsd / 86_400_000) * Math.min(o.ageMs, windowMs);
+  }
+  const list = [...groups.values()];
+  const total = emptyGroup('total');
+  for (const g of list) {
+    g.totalUsd = g.runUsd + g.orphanUsd;
+    total.runs += g.runs;
+    total.runUsd += g.runUsd;
+    total.orphans += g.orphans;
+    total.orphanUsd += g.orphanUsd;
+  }
+  total.totalUsd = total.runUsd + total.orphanUsd;
+  list.sort((a, b) => b.totalUsd - a.totalUsd || a.key.localeCompare(b.key));
+  return { since, until, by: opts.by, groups: list, total, unknown: [...unknown].sort() };
+}

@@ -1,0 +1,19 @@
+// The audit's public surface: the sweeper and its report, cost reports, price refresh, the schedule,
+// and a run's assets.
+
+export { sweep, createSweeper, sweepSummary, type Sweeper, type SweepDeps, type SweepOptions } from './sweep.ts';
+export { renderSweepText } from './report-text.ts';
+export { costReport, DEFAULT_COST_WINDOW_MS, type CostReport, type CostReportOptions, type CostLineGroup } from './cost-report.ts';
+export { refreshPrices, loadPrices, cachedInstancePrices, hourlyPriceOf, PRICES_KV_KEY, type PriceRefresh, type InstancePrices } from './prices-refresh.ts';
+export { startSweepSchedule, runIfClaimed, occurrenceOf, SWEEP_SLOT, type SweepScheduleOptions } from './schedule.ts';
+export { assetsOfRun, type RunAssetLine } from './run-assets.ts';
+export { TARGET_MARKS_KEY } from './marks.ts';
+export type {
+  SweepReport,
+  SweepMode,
+  OrphanEntry,
+  ReapedEntry,
+  SkippedEntry,
+  DriftEntry,
+  KindTotal,
+} from './types.ts';

@@ -1,0 +1,139 @@
+// The orphan rules (design.md section 4), as pure functions of an asset, the runs the store knows and
+// the configuration. Anything without our managed-by tag, or with the protect tag, is never an orphan;
+// neither is a configured AMI (its snapshots are not even listed: see found-assets.ts).
+
+import { TAG, isProtected, parseTagTime, sanitizeTagValue, type ProtectTag } from '../aws/tags.ts';
+import { isFinished, type Run } from '../domain/run.ts';
+import type { FoundAsset, Verdict } from './types.ts';
+
+export interface RuleContext {
+  now: Date;
+  installation: string;
+  protectTag: ProtectTag;
+  /** A run whose lease heartbeat is younger than this has a live driver. */
+  leaseTtlMs: number;
+  /** Runs by id; null when the store does not know the id. Every asset's run must be present. */
+  runs: ReadonlyMap<string, Run | null>;
+  configuredAmis: ReadonlySet<string>;
+  amiMinAgeMs: number;
+  /** AMIs kept for being among the newest `amiKeepNewest` of their environment. */
+  newestAmis: ReadonlySet<string>;
+  amiKeepNewest: number;
+}
+
+/** True when the asset carries this installation's managed-by tag. */
+export function isOurs(tags: Readonly<Record<string, string>>, installation: string): boolean {
+  return tags[TAG.managedBy] === sanitizeTagValue(installation);
+}
+
+/** `3 days ago`, `5 hours ago`, `just now`. */
+export function ago(ms: number): string {
+  return `${span(ms)} ago`;
+}
+
+/** `3 days`, `5 hours`, `12 minutes`. */
+export function span(ms: number): string {
+  const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute']];
+  for (const [size, name] of units) {
+    const n = Math.floor(ms / size);
+    if (n >= 1) return `${n} ${name}${n === 1 ? '' : 's'}`;
+  }
+  return 'less than a minute';
+}
+
+function leaseLive(run: Run, ctx: RuleContext): boolean {
+  return run.leaseOwner !== null && run.leaseHeartbeatAt !== null && ctx.now.getTime() - run.leaseHeartbeatAt.getTime() < ctx.leaseTtlMs;
+}
+
+/** `since` null: an orphan for as long as the asset exists (no run, or one the store does not know). */
+type RunVerdict = { orphan: true; reason: string; since: Date | null } | { orphan: false; why: string };
+
+/** Whether the run behind an asset still needs it. */
+export function runVerdict(runId: string | null, tags: Readonly<Record<string, string>>, ctx: RuleContext): RunVerdict {
+  const now = ctx.now.getTime();
+  const expiresAt = parseTagTime(tags[TAG.expiresAt]);
+  if (runId === null) return { orphan: true, reason: 'carries our managed-by tag but no asset-id (no run to tie it to)', since: null };
+  const run = ctx.runs.get(runId);
+  if (run === undefined) throw new Error(`rules: run ${runId} was not loaded`);
+  if (run === null) return { orphan: true, reason: `run ${runId} is unknown to the store`, since: null };
+  if (isFinished(run.state)) {
+    const at = run.finishedAt ?? run.createdAt;
+    return { orphan: true, reason: `run ${runId} ${run.state} ${ago(now - at.getTime())}`, since: at };
+  }
+  if (run.state === 'kept') {
+    if (run.expiresAt === null || run.expiresAt.getTime() > now) return { orphan: false, why: `run ${runId} is kept${run.expiresAt ? ` until ${run.expiresAt.toISOString()}` : ''}` };
+    return { orphan: true, reason: `run ${runId} was kept and its time ran out ${ago(now - run.expiresAt.getTime())}`, since: run.expiresAt };
+  }
+  // queued / running / tearing_down: a live driver finishes the job itself, whatever the tag says.
+  if (leaseLive(run, ctx)) return { orphan: false, why: `run ${runId} is ${run.state}` };
+  if (expiresAt !== null && expiresAt.getTime() <= now) {
+    return { orphan: true, reason: `run ${runId} is ${run.state} with no live driver and its assets expired ${ago(now - expiresAt.getTime())}`, since: expiresAt };
+  }
+  // Its driver died; another replica adopts and tears it down. Not ours to race.
+  return { orphan: false, why: `run ${runId} is ${run.state} and waits to be adopted` };
+}
+
+function whatIsLeft(a: FoundAsset): string {
+  switch (a.kind) {
+    case 'instance':
+      return `instance still ${a.extra.state ?? 'there'}`;
+    case 'volume':
+      return 'volume left behind';
+    case 'security-group-rule':
+      return 'security-group rule still open';
+    case 'key-pair':
+      return 'key pair still exists';
+    case 'snapshot':
+      return 'snapshot used by no AMI';
+    default:
+      return `${a.kind} left behind`;
+  }
+}
+
+function amiVerdict(a: FoundAsset, ctx: RuleContext): Verdict {
+  if (ctx.configuredAmis.has(a.id)) return { orphan: false, why: 'AMI configured for an environment' };
+  if (a.extra.state === 'pending') return { orphan: false, why: 'AMI still being created' };
+  const env = a.tags[TAG.env] || null;
+  if (ctx.newestAmis.has(a.id)) return { orphan: false, why: `one of the ${ctx.amiKeepNewest} newest AMIs of ${env ?? 'its environment'}` };
+  const created = a.createdAt?.getTime() ?? ctx.now.getTime();
+  const age = ctx.now.getTime() - created;
+  if (age < ctx.amiMinAgeMs) return { orphan: false, why: `AMI younger than ${span(ctx.amiMinAgeMs)}` };
+  return {
+    orphan: true,
+    reason: `AMI of ${env ?? 'no environment'} made ${ago(age)}, not configured and not among its ${ctx.amiKeepNewest} newest; its snapshots go with it`,
+    since: new Date(created + ctx.amiMinAgeMs),
+  };
+}
+
+export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
+  if (a.kind === 'target') {
+    const state = a.extra.state ?? 'unknown';
+    if (state !== 'terminated' && state !== 'unknown') return { orphan: false, why: `its instance is ${state}` };
+    const gone = state === 'terminated' ? 'was terminated' : 'no longer exists';
+    return { orphan: true, reason: `load-balancer target ${a.extra.instanceId ?? ''} in ${a.extra.env ?? 'a configured'} target group: its instance ${gone}`, since: a.createdAt ?? ctx.now };
+  }
+  if (!isOurs(a.tags, ctx.installation)) return { orphan: false, why: 'not managed by this installation' };
+  if (isProtected(a.tags, ctx.protectTag)) return { orphan: false, why: `protected by ${ctx.protectTag.key}=${ctx.protectTag.value}` };
+  if (a.kind === 'image') return amiVerdict(a, ctx);
+  const run = runVerdict(a.tags[TAG.assetId] || null, a.tags, ctx);
+  if (!run.orphan) return run;
+  // An asset is not an orphan before it existed: its age starts at the later of the two.
+  const since = run.since === null ? (a.createdAt ?? ctx.now) : a.createdAt && a.createdAt > run.since ? a.createdAt : run.since;
+  return { orphan: true, reason: `${run.reason}; ${whatIsLeft(a)}`, since };
+}
+
+/** The AMIs kept for being among the newest `keep` of their environment (`stagebot:env`; untagged ones form one group). */
+export function newestAmis(images: readonly FoundAsset[], installation: string, keep: number): Set<string> {
+  const byEnv = new Map<string, FoundAsset[]>();
+  for (const img of images) {
+    if (img.kind !== 'image' || !isOurs(img.tags, installation)) continue;
+    const env = img.tags[TAG.env] ?? '';
+    byEnv.set(env, [...(byEnv.get(env) ?? []), img]);
+  }
+  const out = new Set<string>();
+  for (const list of byEnv.values()) {
+    list.sort((x, y) => (y.createdAt?.getTime() ?? 0) - (x.createdAt?.getTime() ?? 0) || x.id.localeCompare(y.id));
+    for (const img of list.slice(0, Math.max(0, keep))) out.add(img.id);
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+// The runs behind the assets found: the unfinished ones in one query (the only ones that can keep an
+// asset alive), the rest one by one (finished or unknown, for the reason line), a few at a time.
+
+import pLimit from 'p-limit';
+import type { Run, RunState } from '../domain/run.ts';
+import type { Store } from '../store/index.ts';
+
+const UNFINISHED: readonly RunState[] = ['queued', 'running', 'tearing_down', 'kept'];
+
+/** Runs by id; null for an id the store does not know. */
+export async function loadRuns(store: Store, runIds: Iterable<string>): Promise<Map<string, Run | null>> {
+  const wanted = new Set(runIds);
+  const out = new Map<string, Run | null>();
+  if (wanted.size === 0) return out;
+  for (const run of await store.listRuns({ states: UNFINISHED })) if (wanted.has(run.id)) out.set(run.id, run);
+  const limit = pLimit(8);
+  await Promise.all(
+    [...wanted].filter((id) => !out.has(id)).map((id) => limit(async () => out.set(id, await store.getRun(id)))),
+  );
+  return out;
+}

@@ -1,0 +1,234 @@
+// The sweep: inventory every region, apply the orphan rules, price the orphans, mark the new ones, take
+// the mark back from assets that stopped being orphans, and (in `reap` mode) re-check and delete the
+// orphans whose grace period is over. Every sweep and every reaped asset is recorded in the store.
+//
+// Marking happens in both modes, on purpose: a mark is only a tag, harmless on its own, and it is what
+// starts the grace period. So the daily dry-run report already starts the clock, and a person who reads
+// it and presses "Reap now" a day later can act on what it listed. Deleting happens only in `reap` mode.
+
+import type { AwsClients } from '../aws/clients.ts';
+import { checkAccount } from '../aws/account.ts';
+import { allRegions } from '../config/regions.ts';
+import type { Config } from '../config/types.ts';
+import type { Prices } from '../cost/prices.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Store } from '../store/index.ts';
+import { AwsCalls } from './aws-calls.ts';
+import { inventory } from './inventory.ts';
+import { applyMarks, errorLine } from './mark-phase.ts';
+import { loadTargetMarks, saveTargetMarks } from './marks.ts';
+import { plan } from './plan.ts';
+import { reapDue } from './reap-phase.ts';
+import { loadRuns } from './run-lookup.ts';
+import { newestAmis, type RuleContext } from './rules.ts';
+import { summarizeOrphans } from './totals.ts';
+import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport } from './types.ts';
+
+export interface SweepDeps {
+  config: Config;
+  store: Store;
+  aws: AwsClients;
+  prices: Prices;
+  logger?: Logger | undefined;
+  metrics?: Metrics | undefined;
+  /** Regions listed at the same time. Default 4. */
+  regionConcurrency?: number;
+  /** Pause between the extra rounds after a throttle the SDK gave up on (tests pass one that does not wait). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  throttleBackoffMs?: number;
+}
+
+export interface SweepOptions {
+  mode: SweepMode;
+  /** Default: the wall clock. */
+  now?: Date;
+  /** Reap even when more than `sweeper.reapLimit` are due: a person confirmed ("Reap now"). */
+  confirm?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Sweeper {
+  sweep(opts: SweepOptions): Promise<SweepReport>;
+}
+
+export function createSweeper(deps: SweepDeps): Sweeper {
+  return { sweep: (opts) => sweep(deps, opts) };
+}
+
+export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepReport> {
+  const { config, store, aws } = deps;
+  const now = opts.now ?? new Date();
+  const wallStart = Date.now();
+  const calls = new AwsCalls({
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.throttleBackoffMs !== undefined ? { throttleBackoffMs: deps.throttleBackoffMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const regions = allRegions(config);
+  const limit = config.sweeper.reapLimit;
+  const record = await store.recordSweep({ startedAt: now, dryRun: opts.mode === 'dry-run' });
+  const errors: string[] = [];
+
+  // 1. What is there.
+  const inventories = await inventory({ aws, calls, config }, regions, deps.regionConcurrency ?? 4);
+  for (const inv of inventories) {
+    if (inv.error) errors.push(inv.error);
+    errors.push(...inv.warnings);
+  }
+  const listed = new Set(inventories.filter((i) => !i.error).map((i) => i.region));
+  const assets = inventories.flatMap((i) => i.assets);
+  let minimumCalls = inventories.reduce((n, i) => n + i.minimumCalls, 0);
+
+  // 2. What of it is an orphan.
+  const runIds = assets.flatMap((a) => (a.kind !== 'target' && a.kind !== 'image' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
+  const rules: RuleContext = {
+    now,
+    installation: config.installation,
+    protectTag: config.sweeper.protectTag,
+    leaseTtlMs: config.runs.leaseTtl,
+    runs: await loadRuns(store, runIds),
+    configuredAmis: new Set([...Object.values(config.environments).map((e) => e.ami), ...inventories.flatMap((i) => i.configuredAmis)]),
+    amiMinAgeMs: config.sweeper.amiMinAge,
+    newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
+    amiKeepNewest: config.sweeper.amiKeepNewest,
+  };
+  const targetMarks = await loadTargetMarks(store);
+  const targetMarksBefore = new Map(targetMarks);
+  const planned = plan(assets, rules, deps.prices, targetMarks);
+
+  const wantsReap = opts.mode === 'reap' && planned.due.length > 0;
+  const needsConfirmation = wantsReap && planned.due.length > limit && !opts.confirm;
+  const willReap = wantsReap && !needsConfirmation;
+
+  // 3. No tag change and no delete before the credentials are known to belong to an allowed account.
+  let allowed = false;
+  if (planned.toMark.length > 0 || planned.toUnmark.length > 0 || willReap) {
+    try {
+      await checkAccount(aws.sts(regions[0] ?? 'us-east-1'), config.aws.accountAllowlist);
+      allowed = true;
+    } catch (err) {
+      errors.push(`nothing was marked or reaped: ${errorLine(err)}`);
+    }
+  }
+
+  // 4. Mark new orphans, take the mark back from assets that are no longer orphans.
+  let marked = 0;
+  let unmarked = 0;
+  if (allowed) {
+    const m = await applyMarks({ aws, calls, regionConcurrency: deps.regionConcurrency ?? 4 }, planned, targetMarks, new Date(now.getTime() + config.sweeper.gracePeriod));
+    ({ marked, unmarked } = m);
+    minimumCalls += m.minimumCalls;
+    errors.push(...m.errors);
+    // Marks of targets that are gone (from regions listed completely) are forgotten.
+    const seen = new Set(assets.filter((a) => a.kind === 'target').map((a) => a.id));
+    for (const [id] of targetMarks) {
+      const region = id.split(':')[3] ?? '';
+      if (listed.has(region) && !seen.has(id)) targetMarks.delete(id);
+    }
+  }
+
+  // 5. Reap what is due, after a fresh look at each.
+  const reaped: ReapedEntry[] = [];
+  const skipped: SkippedEntry[] = [];
+  const reapedIds = new Set<string>();
+  if (willReap && allowed) {
+    const outcome = await reapDue(deps, calls, planned.due, { ...rules, runs: await loadRuns(store, planned.due.flatMap((o) => (o.entry.runId ? [o.entry.runId] : []))) }, targetMarks);
+    minimumCalls += outcome.minimumCalls;
+    unmarked += outcome.unmarked;
+    errors.push(...outcome.errors);
+    for (const r of outcome.results) {
+      const { asset } = r.due;
+      if (!r.done) {
+        skipped.push({ kind: asset.kind, id: asset.id, region: asset.region, reason: r.skipped ?? 'left alone' });
+        continue;
+      }
+      reapedIds.add(asset.id);
+      if (asset.kind === 'target') targetMarks.delete(asset.id);
+      reaped.push({ kind: asset.kind, id: asset.id, region: asset.region, runId: r.due.runId, costUsd: r.due.costUsd, with: r.with });
+      await store.recordReaped({ sweepId: record.id, kind: asset.kind, assetId: asset.id, region: asset.region, runId: r.due.runId, costUsd: r.due.costUsd, reapedAt: now });
+      await store.markAssetDeleted(asset.kind, asset.id, now);
+      for (const snapshotId of r.with) {
+        await store.recordReaped({ sweepId: record.id, kind: 'snapshot', assetId: snapshotId, region: asset.region, runId: r.due.runId, costUsd: 0, reapedAt: now });
+        await store.markAssetDeleted('snapshot', snapshotId, now);
+      }
+    }
+  }
+  if (!sameMarks(targetMarksBefore, targetMarks)) await saveTargetMarks(store, targetMarks, now);
+
+  // 6. The report.
+  const standing = planned.orphans.filter((o) => !reapedIds.has(o.asset.id)).map((o) => o.entry);
+  standing.sort((a, b) => (b.dailyUsd ?? 0) - (a.dailyUsd ?? 0) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
+  const totals = summarizeOrphans(standing);
+  // The last report of the same kind (the daily dry run's, or the last reap's): what other sweeps reaped after it.
+  const previous = (await store.listSweeps(20)).find((s) => s.id < record.id && s.finishedAt !== null && s.dryRun === (opts.mode === 'dry-run'));
+  const reapedSinceLastReport = previous
+    ? (await store.reapedSince(previous.startedAt)).filter((r) => r.sweepId > previous.id && r.sweepId !== record.id)
+    : [];
+  const report: SweepReport = {
+    sweepId: record.id,
+    startedAt: now,
+    finishedAt: new Date(now.getTime() + (Date.now() - wallStart)),
+    mode: opts.mode,
+    confirmed: opts.confirm ?? false,
+    regions,
+    awsCalls: calls.count,
+    minimumCalls,
+    orphans: standing,
+    totalsByKind: totals.byKind,
+    dailyCostUsd: totals.dailyUsd,
+    accruedCostUsd: totals.accruedUsd,
+    unpriced: planned.unpriced,
+    marked,
+    unmarked,
+    dueCount: planned.due.length,
+    reaped,
+    skipped,
+    reapedSinceLastReport,
+    drift: inventories.flatMap((i) => i.drift),
+    needsConfirmation,
+    limit,
+    errors,
+  };
+  await store.finishSweep(record.id, report.finishedAt, sweepSummary(report));
+  if (deps.metrics) {
+    deps.metrics.orphans.reset();
+    for (const [kind, t] of Object.entries(totals.byKind)) deps.metrics.orphans.set({ kind }, t.count);
+    deps.metrics.orphanDailyCost.set(totals.dailyUsd);
+  }
+  deps.logger?.info(
+    { sweepId: record.id, mode: opts.mode, orphans: standing.length, reaped: reaped.length, awsCalls: calls.count, errors: errors.length },
+    'sweep finished',
+  );
+  return report;
+}
+
+function sameMarks(a: ReadonlyMap<string, Date>, b: ReadonlyMap<string, Date>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, at] of a) if (b.get(id)?.getTime() !== at.getTime()) return false;
+  return true;
+}
+
+/** What the store keeps of a sweep (the full report is rebuilt by the next sweep, not stored). */
+export function sweepSummary(r: SweepReport): Record<string, unknown> {
+  return {
+    mode: r.mode,
+    confirmed: r.confirmed,
+    regions: r.regions,
+    awsCalls: r.awsCalls,
+    minimumCalls: r.minimumCalls,
+    orphans: r.orphans.length,
+    totalsByKind: r.totalsByKind,
+    dailyCostUsd: r.dailyCostUsd,
+    accruedCostUsd: r.accruedCostUsd,
+    marked: r.marked,
+    unmarked: r.unmarked,
+    dueCount: r.dueCount,
+    reaped: r.reaped.length,
+    reapedCostUsd: r.reaped.reduce((n, x) => n + x.costUsd, 0),
+    skipped: r.skipped.length,
+    needsConfirmation: r.needsConfirmation,
+    drift: r.drift,
+    errors: r.errors,
+  };
+}

@@ -1,0 +1,131 @@
+// The sweeper's vocabulary: what the inventory finds, what the rules decide, and the report it hands
+// to the fronts (plain data: Slack, the CLI and the web each render it their own way).
+
+import type { AssetKind } from '../domain/asset.ts';
+import type { Priced } from '../cost/estimate.ts';
+import type { ReapedAsset } from '../store/types.ts';
+
+/** One asset of ours as Describe* (not the Tagging API) showed it. */
+export interface FoundAsset {
+  kind: AssetKind;
+  /** AWS id; for a target `targetGroupArn|instanceId` (as in src/domain/asset.ts). */
+  id: string;
+  region: string;
+  /** Its tags as a record (a target has none: it is ours because its target group is configured). */
+  tags: Record<string, string>;
+  createdAt: Date | null;
+  /** What it costs while it exists: an instance with its attached volumes, an AMI with its snapshots. */
+  priced: Priced[];
+  /** A few words for the reason line: `t3.2xlarge running`, `200 GB gp3`, `sgr on sg-1 (203.0.113.10/32)`. */
+  detail: string;
+  /** Kind-specific facts the rules and the reaper need. */
+  extra: AssetExtra;
+}
+
+export interface AssetExtra {
+  state?: string;
+  /** Volumes attached to an instance (their cost is the instance's), snapshots of an AMI. */
+  children?: string[];
+  /** Security-group rule. */
+  groupId?: string;
+  isEgress?: boolean;
+  /** Target. */
+  targetGroupArn?: string;
+  instanceId?: string;
+  port?: number;
+  /** Environment a target group belongs to. */
+  env?: string;
+}
+
+export type Verdict =
+  | { orphan: true; reason: string; since: Date }
+  | { orphan: false; why: string };
+
+export interface OrphanEntry {
+  kind: AssetKind;
+  id: string;
+  region: string;
+  env: string | null;
+  runId: string | null;
+  requester: string | null;
+  /** One line: what makes it an orphan, e.g. `run stg4-20261118-a1b2c3 failed 3 days ago; instance still running`. */
+  reason: string;
+  detail: string;
+  /** How long it has been an orphan (since its run finished, its TTL passed, or it was created). */
+  ageMs: number;
+  /** USD it cost while orphaned; null when its price is unknown. */
+  accruedUsd: number | null;
+  /** USD per day from now on while it stays. */
+  dailyUsd: number | null;
+  /** When it may be reaped (its `stagebot:reap-after` mark), null while unmarked. */
+  reapAfter: Date | null;
+  /** True once it carries the mark (possibly set by this sweep). */
+  marked: boolean;
+  /** Marked and past its grace period: a reap sweep deletes it (unless the limit stops it). */
+  due: boolean;
+}
+
+export interface ReapedEntry {
+  kind: AssetKind;
+  id: string;
+  region: string;
+  runId: string | null;
+  /** What it had cost while orphaned (USD). */
+  costUsd: number;
+  /** Things that went with it (an AMI's snapshots). */
+  with: string[];
+}
+
+export interface SkippedEntry {
+  kind: AssetKind;
+  id: string;
+  region: string;
+  /** Why the re-check before deleting left it alone, or why deleting failed. */
+  reason: string;
+}
+
+export interface DriftEntry {
+  env: string;
+  ami: string;
+  problem: string;
+}
+
+export interface KindTotal {
+  count: number;
+  dailyUsd: number;
+  accruedUsd: number;
+}
+
+export type SweepMode = 'dry-run' | 'reap';
+
+export interface SweepReport {
+  sweepId: number;
+  startedAt: Date;
+  finishedAt: Date;
+  mode: SweepMode;
+  confirmed: boolean;
+  regions: string[];
+  /** AWS requests this sweep made, retries included (STS's cached identity check not counted). */
+  awsCalls: number;
+  /** The fewest requests the same answers need: the pages of each listing at AWS's largest page size, plus one per mark batch and delete. */
+  minimumCalls: number;
+  orphans: OrphanEntry[];
+  totalsByKind: Partial<Record<AssetKind, KindTotal>>;
+  dailyCostUsd: number;
+  accruedCostUsd: number;
+  /** Orphans that could not be priced (their cost is left out of the totals, not guessed). */
+  unpriced: string[];
+  marked: number;
+  unmarked: number;
+  /** Orphans marked and past their grace period. */
+  dueCount: number;
+  reaped: ReapedEntry[];
+  skipped: SkippedEntry[];
+  /** Reaped by other sweeps (e.g. a "Reap now") since the previous report. */
+  reapedSinceLastReport: ReapedAsset[];
+  drift: DriftEntry[];
+  /** More orphans were due than `limit`: nothing was reaped; a person must confirm. */
+  needsConfirmation: boolean;
+  limit: number;
+  errors: string[];
+}
