@@ -5,6 +5,7 @@ import { createAwsClients } from '../aws/clients.ts';
 import { checkAccount } from '../aws/account.ts';
 import type { Config } from '../config/index.ts';
 import { createPrices } from '../cost/prices.ts';
+import { newRunId } from '../domain/run-id.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -77,10 +78,13 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     dryRun: async (envName, actor) => {
       const environment = config.environments[envName];
       if (!environment) throw new Error(`unknown environment ${envName}`);
+      const now = engine.now();
       return dryRunLaunch({
         config,
         aws,
         env: environment,
+        runId: newRunId(envName, now),
+        now,
         requester: actor.requester,
         source: actor.source,
         checkAccount: (region: string) => checkAccount(aws.sts(region), config.aws.accountAllowlist).then(() => undefined),

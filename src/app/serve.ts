@@ -1,9 +1,10 @@
 // `stagebot serve` / `npm start`: the HTTP server, the engine, the sweeper's schedule, and a clean
 // stop on SIGTERM (no new work; runs in flight get a grace period, then are left to be adopted).
 import { loadConfig, exampleWarning } from '../config/index.ts';
+import { ConfigError, UserError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
-import { createHttpServer, listen } from '../web/server.ts';
+import { createHttpServer, listen, type RunningServer } from '../web/server.ts';
 import { openServices } from './open-services.ts';
 import { mountFronts } from './fronts.ts';
 import { scheduleSweeps } from './audit.ts';
@@ -20,22 +21,29 @@ export interface ServeOptions {
 
 export async function serve(opts: ServeOptions): Promise<number> {
   const { env } = opts;
+  const port = parsePort(env.PORT);
   const logger = createLogger();
   const loaded = await loadConfig({ path: opts.configPath, env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   if (loaded.usingExample) logger.warn(exampleWarning());
   const metrics = createMetrics();
   const services = await openServices({ config: loaded.config, logger, metrics, env, background: true, helpPrefix: '/stage' });
   logger.info({ config: loaded.path, store: services.store.backend, where: env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : loaded.config.store.sqlitePath }, 'store open');
-  await services.engine.start();
   const fronts = await mountFronts(services, logger, env);
   for (const f of fronts) {
     if (f.enabled) logger.info({ front: f.name, path: f.path }, `${f.name} front enabled`);
     else logger.info({ front: f.name }, `${f.name} front disabled: ${f.reason}`);
   }
-  const stopSweeps = scheduleSweeps(services, logger);
   const server = createHttpServer({ logger, metrics, fronts, ready: () => services.store.ping() });
-  const port = Number(env.PORT ?? 3000);
-  const running = await listen(server, port, env.HOST);
+  // Listen before the engine starts: a taken port must not adopt runs only to drop them again.
+  let running: RunningServer;
+  try {
+    running = await listen(server, port, env.HOST);
+  } catch (err) {
+    await services.close();
+    throw listenError(err, port, env.HOST);
+  }
+  await services.engine.start();
+  const stopSweeps = scheduleSweeps(services, logger);
   logger.info({ url: running.url }, 'stagebot listening');
   opts.onListening?.(running.url);
 
@@ -50,4 +58,20 @@ export async function serve(opts: ServeOptions): Promise<number> {
   await services.close();
   logger.info('stopped');
   return 0;
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 3000;
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || port > 65535) throw new ConfigError(`PORT must be a port number from 0 to 65535, got \`${value.slice(0, 40)}\``);
+  return port;
+}
+
+function listenError(err: unknown, port: number, host: string | undefined): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${host ?? 'all interfaces'} port ${port}`;
+  if (code === 'EADDRINUSE') return new UserError(`${where} is already in use; stop the other server or set PORT to a free port`);
+  if (code === 'EACCES') return new UserError(`not allowed to listen on ${where}; use a port above 1023 (PORT)`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UserError(`cannot listen on ${where}: no such local address; set HOST to one of this machine's addresses`);
+  return err;
 }

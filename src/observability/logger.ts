@@ -11,9 +11,12 @@ export const REDACTED_KEYS = [
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers.${k}`, `req.headers.${k}`]);
 
-/** Credentials inside URLs (postgres://user:pass@host) are masked even in free text. */
+/**
+ * Credentials inside URLs (postgres://user:pass@host) are masked even in free text. A quote ends
+ * the match (it cannot appear unencoded in a URL), so masking a JSON line keeps it valid JSON.
+ */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@\s]+@/gi, '$1:***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"]+):[^@\s"]+@/gi, '$1:***@');
 }
 
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream; name?: string } = {}): Logger {
@@ -24,12 +27,8 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: {
-        logMethod(args, method) {
-          const masked = args.map((a) => (typeof a === 'string' ? maskUrlCredentials(a) : a)) as Parameters<typeof method>;
-          method.apply(this, masked);
-        },
-      },
+      // The whole line, not only the message: error messages, stacks and fields carry URLs too.
+      hooks: { streamWrite: maskUrlCredentials },
     },
     (opts.destination ?? process.stderr) as pino.DestinationStream,
   );

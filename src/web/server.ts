@@ -50,7 +50,7 @@ export function createHttpServer(deps: ServerDeps): Server {
     });
   }
 
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = routes.get(path);
     const name = route?.name ?? 'unknown';
@@ -58,6 +58,9 @@ export function createHttpServer(deps: ServerDeps): Server {
     res.on('finish', () => {
       endTimer();
       metrics.httpRequests.inc({ route: name, status: String(res.statusCode) });
+      // While closing, a keep-alive connection whose last response just went out would otherwise
+      // hold the shutdown until its keep-alive timeout.
+      if (!server.listening) setImmediate(() => server.closeIdleConnections());
     });
     if (!route) return sendJson(res, 404, { ok: false, error: `no route ${path}` });
     try {
@@ -68,6 +71,7 @@ export function createHttpServer(deps: ServerDeps): Server {
       else res.end();
     }
   });
+  return server;
 }
 
 export async function listen(server: Server, port: number, host?: string): Promise<RunningServer> {

@@ -14,8 +14,13 @@ const CLI_ONLY: Record<string, string> = {
   Slack and GitHub settings, and says what is missing. Exit 1 when something must be fixed.`,
 };
 
+/** `serve`, `config`, `doctor`: the verbs only the CLI has, outside the shared command language. */
+export function isCliOnly(verb: string): boolean {
+  return Object.hasOwn(CLI_ONLY, verb);
+}
+
 export function cliHelp(verb?: string): string {
-  if (verb && CLI_ONLY[verb]) return `${CLI_ONLY[verb]}\n`;
+  if (verb && isCliOnly(verb)) return `${CLI_ONLY[verb]}\n`;
   return `stagebot — launch ephemeral AWS staging environments, run the Playwright suite, tear them down.
 
 Usage: stagebot <command> [arguments] [--config FILE] [--output text|json]

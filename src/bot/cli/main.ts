@@ -6,15 +6,14 @@ import { loadConfig, summarizeConfig, type Config } from '../../config/index.ts'
 import { sanitizeRequester } from '../../domain/requester.ts';
 import { ConfigError, isUserError } from '../../errors.ts';
 import { createLogger, silentLogger, type Logger } from '../../observability/logger.ts';
-import { openServices, type Services } from '../../app/open-services.ts';
+import type { Services } from '../../app/open-services.ts';
 import type { CommandResult } from '../../pipeline/command-runner.ts';
-import { serve } from '../../app/serve.ts';
-import { runDoctor } from './doctor.ts';
-import { cliHelp } from './help.ts';
+import { cliHelp, isCliOnly } from './help.ts';
 import { splitGlobalOptions, type GlobalOptions } from './global-options.ts';
-import { attachProgress } from './progress.ts';
-import { renderResult, renderRunDocument, runDocument } from './render.ts';
 import { VERSION } from '../../version.ts';
+
+// The engine, the AWS SDK and the server load only for the commands that use them, so that
+// --help, usage errors and `config check` answer at once.
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -33,18 +32,23 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     options = split.options;
     const [verb, ...rest] = split.rest;
     if (options.version) return print(io, `stagebot ${VERSION}`);
-    if (verb === undefined || (options.help && !['config', 'doctor', 'serve'].includes(verb))) {
-      return print(io, verb === undefined ? cliHelp() : await verbHelp(split.rest));
-    }
+    if (verb === undefined || (verb === 'help' && rest.length === 0)) return print(io, cliHelp());
+    // `doctor --help` and `help serve` explain the process commands; they never run them.
+    const topic = options.help ? verb : verb === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && isCliOnly(topic)) return print(io, cliHelp(topic));
+    if (options.help) return print(io, await verbHelp(split.rest));
     switch (verb) {
-      case 'serve':
-        if (options.help) return print(io, cliHelp('serve'));
+      case 'serve': {
+        const { serve } = await import('../../app/serve.ts');
         return await serve({ configPath: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+      }
       case 'config':
         if (rest[0] !== 'check') return fail(io, options, new ConfigError(`unknown config subcommand${rest[0] ? ` \`${rest[0].slice(0, 40)}\`` : ''}; use \`stagebot config check [--config FILE]\``), 2);
         return await configCheck(io, options);
-      case 'doctor':
+      case 'doctor': {
+        const { runDoctor } = await import('./doctor.ts');
         return await runDoctor(io, options);
+      }
       default:
         return await runCommand(split.rest, io, options);
     }
@@ -60,8 +64,14 @@ async function verbHelp(rest: string[]): Promise<string> {
 
 async function configCheck(io: CliIo, options: GlobalOptions): Promise<number> {
   const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  warnIfExample(io, loaded.usingExample);
   if (options.output === 'json') return print(io, JSON.stringify({ ok: true, path: loaded.path, usingExample: loaded.usingExample, environments: Object.keys(loaded.config.environments) }, null, 2));
   return print(io, summarizeConfig(loaded));
+}
+
+/** On stderr, so that it reaches a person even when stdout is a JSON document or a file. */
+function warnIfExample(io: CliIo, usingExample: boolean): void {
+  if (usingExample) io.stderr.write('stagebot: no ./stagebot.yml; using the bundled stagebot.example.yml (cp stagebot.example.yml stagebot.yml to make your own)\n');
 }
 
 function commandContext(config: Config): CommandContext {
@@ -77,7 +87,9 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Pr
     return print(io, helpText(command.topic, { prefix: 'stagebot' }));
   }
   const logger: Logger = options.output === 'json' && !io.env.LOG_LEVEL ? silentLogger() : createLogger({ destination: io.stderr, level: io.env.LOG_LEVEL ?? 'warn' });
-  if (loaded.usingExample) io.stderr.write('stagebot: no ./stagebot.yml; using the bundled stagebot.example.yml (cp stagebot.example.yml stagebot.yml to make your own)\n');
+  warnIfExample(io, loaded.usingExample);
+  const { openServices } = await import('../../app/open-services.ts');
+  const { renderResult } = await import('./render.ts');
   const services = await openServices({ config: loaded.config, logger, env: io.env, background: false, helpPrefix: 'stagebot' });
   try {
     const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
@@ -92,6 +104,8 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Pr
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
 async function followLaunch(services: Services, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
+  const { attachProgress } = await import('./progress.ts');
+  const { renderRunDocument, runDocument } = await import('./render.ts');
   const detach = attachProgress(services.engine, runId, io.stderr);
   if (position !== null) io.stderr.write(`run ${runId} is queued (position ${position}); waiting for a free environment\n`);
   const interrupt = () => {
@@ -132,9 +146,13 @@ function print(io: CliIo, text: string): number {
 
 function fail(io: CliIo, options: GlobalOptions, err: unknown, code?: number): number {
   if (isUserError(err)) {
-    const problems = err instanceof ConfigError && err.problems.length > 1 ? err.problems : [];
+    // In text, a problem the message already states is not repeated (one missing variable); a
+    // YAML syntax error's message names the file and its problem line says where. A JSON reader
+    // always finds them under `problems`.
+    const problems = err instanceof ConfigError && (err.problems.length > 1 || !err.message.includes(err.problems[0] ?? '')) ? err.problems : [];
     if (options.output === 'json') {
-      io.stdout.write(`${JSON.stringify({ ok: false, error: err.message, ...(problems.length ? { problems } : {}) }, null, 2)}\n`);
+      const all = err instanceof ConfigError ? err.problems : [];
+      io.stdout.write(`${JSON.stringify({ ok: false, error: err.message, ...(all.length ? { problems: all } : {}) }, null, 2)}\n`);
     } else {
       io.stderr.write(`stagebot: ${err.message}\n`);
       for (const p of problems) io.stderr.write(`  ${p}\n`);

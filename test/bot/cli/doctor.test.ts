@@ -1,0 +1,94 @@
+// `stagebot doctor` from the real executable, on a machine without AWS credentials.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linesOf, stagebot, tempDir, writeExampleConfig, type Result } from './support.ts';
+
+interface Check {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+let tmp: ReturnType<typeof tempDir>;
+let configPath: string;
+let json: Result;
+let text: Result;
+let elapsedMs: number;
+
+const SECRETS = { SLACK_BOT_TOKEN: 'xoxb-doctor-secret-1', SLACK_SIGNING_SECRET: 'doctor-signing-secret-2', STAGEBOT_SSH_KEY: '-----BEGIN OPENSSH PRIVATE KEY-----doctor-key-3' };
+
+beforeAll(async () => {
+  tmp = tempDir();
+  configPath = writeExampleConfig(tmp.dir);
+  const started = performance.now();
+  [json, text] = await Promise.all([
+    stagebot(['doctor', '--output', 'json'], { cwd: tmp.dir, env: { AWS_ACCESS_KEY_ID: undefined, AWS_PROFILE: undefined } }),
+    stagebot(['doctor'], { cwd: tmp.dir, env: SECRETS }),
+  ]);
+  elapsedMs = performance.now() - started;
+}, 60_000);
+
+afterAll(() => tmp.remove());
+
+function byName(checks: Check[], name: string): Check {
+  const found = checks.find((c) => c.check === name);
+  if (!found) throw new Error(`no check ${name} in ${checks.map((c) => c.check).join(', ')}`);
+  return found;
+}
+
+describe('stagebot doctor --output json without AWS credentials', () => {
+  it('fails fast: exit 1 with one JSON document on stdout and nothing on stderr', () => {
+    expect(json.code).toBe(1);
+    expect(json.stderr).toBe('');
+    expect(elapsedMs).toBeLessThan(20_000);
+    const doc = JSON.parse(json.stdout) as { ok: boolean; checks: Check[] };
+    expect(doc.ok).toBe(false);
+    expect(doc.checks.length).toBeGreaterThan(5);
+    for (const c of doc.checks) expect(['ok', 'warn', 'fail']).toContain(c.status);
+  });
+
+  it('lists the config and the store as fine, the AWS credentials as failing with what to set', () => {
+    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    expect(byName(checks, 'config')).toEqual({ check: 'config', status: 'ok', detail: configPath });
+    expect(byName(checks, 'store')).toEqual({ check: 'store', status: 'ok', detail: `sqlite at ${join(tmp.dir, 'store', 'stagebot.db')}` });
+    const aws = byName(checks, 'aws credentials');
+    expect(aws.status).toBe('fail');
+    expect(aws.detail).toContain('AWS_ACCESS_KEY_ID');
+    expect(aws.detail).toContain('AWS_PROFILE');
+    expect(aws.detail.split('\n')).toHaveLength(1);
+  });
+
+  it('names the SSH key variable the non-ephemeral environments need', () => {
+    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    expect(byName(checks, 'ssh key STAGEBOT_SSH_KEY')).toMatchObject({ status: 'fail', detail: expect.stringContaining('stg3, stg4') });
+  });
+
+  it('reports the Slack and GitHub fronts as disabled with the variables to set', () => {
+    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    const slack = byName(checks, 'slack');
+    expect(slack.status).toBe('warn');
+    expect(slack.detail).toMatch(/^front disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET/);
+    const github = byName(checks, 'github');
+    expect(github.status).toBe('warn');
+    expect(github.detail).toBe('front disabled: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET');
+  });
+});
+
+describe('stagebot doctor (text) with the Slack secrets and the SSH key set', () => {
+  it('one line per check, the count of problems last, exit 1 (AWS still missing)', () => {
+    expect(text.code).toBe(1);
+    const lines = linesOf(text.stdout);
+    expect(lines.at(-1)).toBe('1 problem to fix before stagebot can run');
+    expect(lines).toContainEqual(expect.stringMatching(/^✗ aws credentials +.*AWS_ACCESS_KEY_ID/));
+    expect(lines).toContainEqual(expect.stringMatching(/^✓ slack +front enabled \(http\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^✓ ssh key STAGEBOT_SSH_KEY +set \(stg3, stg4\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^! github +front disabled: set APP_ID/));
+  });
+
+  it('never prints a secret value', () => {
+    for (const value of Object.values(SECRETS)) {
+      expect(text.stdout).not.toContain(value);
+      expect(text.stderr).not.toContain(value);
+    }
+  });
+});
