@@ -1,20 +1,74 @@
-// The audit as the command runner and the server use it. Replaced by src/audit's sweeper (issue #6).
+// The audit as the command runner and the server use it: sweeps on demand and on schedule, cost
+// reports, and the daily report (posted to Slack when the Slack front is up, logged otherwise).
 import type { AwsClients } from '../aws/clients.ts';
+import { costReport, createSweeper, renderSweepText, startSweepSchedule, type OrphanEntry, type SweepReport } from '../audit/index.ts';
+import { renderCostText } from '../audit/cost-text.ts';
 import type { Config } from '../config/index.ts';
-import type { Clock } from '../domain/clock.ts';
-import { UserError } from '../errors.ts';
+import type { Prices } from '../cost/prices.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Audit } from '../pipeline/command-runner.ts';
 import type { Store } from '../store/index.ts';
-import type { Services } from './open-services.ts';
 
-export function createAudit(_deps: { config: Config; store: Store; aws: AwsClients; logger: Logger; clock?: Clock }): Audit {
-  const unavailable = async (): Promise<never> => {
-    throw new UserError('the sweeper is not part of this build yet');
-  };
-  return { sweep: unavailable, cost: unavailable };
+/** The orphans of the latest sweep, so `cost` can add them without sweeping (which would tag). */
+const LAST_ORPHANS_KEY = 'sweeper:last-orphans';
+
+export interface AppAudit extends Audit {
+  /** The scheduled sweep: reaps what is past its grace (within the limit) and returns the report. */
+  scheduledSweep(): Promise<SweepReport>;
 }
 
-export function scheduleSweeps(_services: Services, _logger: Logger): () => void {
-  return () => undefined;
+export interface AuditDeps {
+  config: Config;
+  store: Store;
+  aws: AwsClients;
+  prices: Prices;
+  logger: Logger;
+  metrics?: Metrics;
+  clock?: Clock;
+}
+
+export function createAudit(deps: AuditDeps): AppAudit {
+  const clock = deps.clock ?? systemClock;
+  const sweeper = createSweeper({ config: deps.config, store: deps.store, aws: deps.aws, prices: deps.prices, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  const run = async (mode: 'dry-run' | 'reap', confirm = false): Promise<SweepReport> => {
+    const report = await sweeper.sweep({ mode, now: clock.now(), confirm });
+    await deps.store.kvSet(LAST_ORPHANS_KEY, { at: report.startedAt, orphans: report.orphans }, clock.now());
+    return report;
+  };
+  return {
+    async sweep({ mode, confirm }) {
+      const report = await run(mode, confirm ?? false);
+      return { data: report, text: renderSweepText(report) };
+    },
+    async cost({ sinceMs, by }) {
+      const last = await deps.store.kvGet(LAST_ORPHANS_KEY);
+      const saved = last?.value as { at: string; orphans: OrphanEntry[] } | undefined;
+      const orphans = (saved?.orphans ?? []).map((o) => ({ ...o, reapAfter: o.reapAfter ? new Date(o.reapAfter) : null }));
+      const report = await costReport(deps.store, deps.config, deps.prices, { sinceMs, by, now: clock.now() }, orphans);
+      const asOf = saved ? new Date(saved.at) : null;
+      return { data: { ...report, orphansAsOf: asOf }, text: renderCostText(report, asOf) };
+    },
+    scheduledSweep: () => run('reap'),
+  };
+}
+
+/**
+ * Runs the sweeper on config.sweeper.schedule; with several replicas each occurrence runs once.
+ * `post` delivers the daily report (the Slack front's, when it is up); the report is logged either way.
+ */
+export function scheduleSweeps(opts: { audit: AppAudit; config: Config; store: Store; ownerId: string; logger: Logger; post?: (report: SweepReport) => Promise<void> }): () => Promise<void> {
+  return startSweepSchedule({
+    config: opts.config,
+    store: opts.store,
+    ownerId: opts.ownerId,
+    logger: opts.logger,
+    run: async () => {
+      const report = await opts.audit.scheduledSweep();
+      opts.logger.info({ orphans: report.orphans.length, reaped: report.reaped.length, dailyCostUsd: report.dailyCostUsd, awsCalls: report.awsCalls }, 'scheduled sweep done');
+      if (opts.post) await opts.post(report).catch((err) => opts.logger.error({ err }, 'could not post the daily report'));
+      else opts.logger.info({ report: renderSweepText(report) }, 'daily report (no Slack front to post it to)');
+    },
+  });
 }

@@ -4,18 +4,18 @@ import type { AwsClients } from '../aws/clients.ts';
 import { createAwsClients } from '../aws/clients.ts';
 import { checkAccount } from '../aws/account.ts';
 import type { Config } from '../config/index.ts';
-import { createPrices } from '../cost/prices.ts';
+import { loadPrices } from '../audit/index.ts';
 import { newRunId } from '../domain/run-id.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { CommandRunner, type Audit } from '../pipeline/command-runner.ts';
+import { CommandRunner } from '../pipeline/command-runner.ts';
 import { dryRunLaunch } from '../pipeline/dry-run.ts';
 import { Engine } from '../pipeline/engine.ts';
 import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { createAudit } from './audit.ts';
+import { createAudit, type AppAudit } from './audit.ts';
 
 export interface Services {
   config: Config;
@@ -23,7 +23,7 @@ export interface Services {
   aws: AwsClients;
   engine: Engine;
   runner: CommandRunner;
-  audit: Audit;
+  audit: AppAudit;
   close(): Promise<void>;
 }
 
@@ -59,18 +59,20 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const store = opts.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath }));
   const aws = opts.aws ?? createAwsClients();
   const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env) });
+  // Bundled table, overlaid with a cached Pricing API refresh and the config's overrides.
+  const prices = await loadPrices(store, config);
   const engine = new Engine({
     config,
     store,
     aws,
     logger,
     testRunner,
-    prices: createPrices(config.pricing),
+    prices,
     background: opts.background,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  const audit = createAudit({ config, store, aws, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const audit = createAudit({ config, store, aws, prices, logger, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   const runner = new CommandRunner({
     engine,
     audit,

@@ -43,7 +43,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     throw listenError(err, port, env.HOST);
   }
   await services.engine.start();
-  const stopSweeps = scheduleSweeps(services, logger);
+  const stopSweeps = scheduleSweeps({ audit: services.audit, config: loaded.config, store: services.store, ownerId: services.engine.ownerId, logger });
   logger.info({ url: running.url }, 'stagebot listening');
   opts.onListening?.(running.url);
 
@@ -53,7 +53,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
       process.once('SIGINT', () => resolve('SIGINT'));
     }));
   logger.info({ signal }, 'shutting down: no new work; runs in flight get a grace period');
-  stopSweeps();
+  await stopSweeps();
   await running.close(5_000);
   await services.close();
   logger.info('stopped');

@@ -8,7 +8,6 @@ import type { Config } from '../config/types.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Run } from '../domain/run.ts';
-import type { Pipeline } from '../pipeline/pipeline.ts';
 import { runCost } from '../pipeline/run-summary.ts';
 import type { Store } from '../store/index.ts';
 import type { OrphanEntry } from './types.ts';
@@ -43,9 +42,6 @@ export interface CostReport {
   /** What could not be priced (left out of the sums). */
   unknown: string[];
 }
-
-// runCost reads store, config, prices and clock; its services type also names the pipeline, which it never uses.
-const NO_PIPELINE = undefined as unknown as Pipeline;
 
 const emptyGroup = (key: string): CostLineGroup => ({ key, runs: 0, runUsd: 0, orphans: 0, orphanUsd: 0, totalUsd: 0 });
 
@@ -82,7 +78,7 @@ export async function costReport(
   const countedAssets = new Set<string>();
 
   for (const run of await store.listRuns({ since })) {
-    const cost = await runCost({ store, config, prices, clock, pipeline: NO_PIPELINE }, run);
+    const cost = await runCost({ store, config, prices, clock }, run);
     const g = group(runKey(run, opts.by));
     g.runs++;
     g.runUsd += cost.usd ?? 0;

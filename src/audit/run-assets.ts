@@ -5,7 +5,6 @@ import type { Config } from '../config/types.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { AssetKind } from '../domain/asset.ts';
 import { NotFoundError } from '../errors.ts';
-import type { Pipeline } from '../pipeline/pipeline.ts';
 import { runCost } from '../pipeline/run-summary.ts';
 import type { Store } from '../store/index.ts';
 
@@ -20,8 +19,6 @@ export interface RunAssetLine {
   costUsd: number | null;
 }
 
-// runCost never reads the pipeline its services type names.
-const NO_PIPELINE = undefined as unknown as Pipeline;
 
 /** Oldest first; costs only with `pricing`. Throws NotFoundError when the store knows no such run. */
 export async function assetsOfRun(store: Store, runId: string, pricing?: { config: Config; prices: Prices; now?: Date }): Promise<RunAssetLine[]> {
@@ -30,7 +27,7 @@ export async function assetsOfRun(store: Store, runId: string, pricing?: { confi
   const byWhat = new Map<string, number | null>();
   if (pricing) {
     const now = pricing.now ?? new Date();
-    const cost = await runCost({ store, config: pricing.config, prices: pricing.prices, clock: { now: () => now, sleep: async () => {} }, pipeline: NO_PIPELINE }, run);
+    const cost = await runCost({ store, config: pricing.config, prices: pricing.prices, clock: { now: () => now, sleep: async () => {} } }, run);
     for (const l of cost.lines) byWhat.set(l.what, l.usd);
   }
   return (await store.getAssets(runId)).map((a) => {

@@ -12,7 +12,9 @@ export interface RunSummary {
   cost: RunCost;
 }
 
-type SummaryServices = Pick<EngineServices, 'store' | 'config' | 'prices' | 'clock' | 'pipeline'>;
+/** What pricing a run needs; the audit prices runs without an engine. */
+export type CostServices = Pick<EngineServices, 'store' | 'config' | 'prices' | 'clock'>;
+type SummaryServices = CostServices & Pick<EngineServices, 'pipeline'>;
 
 export async function summarizeRun(svc: SummaryServices, run: Run): Promise<RunSummary> {
   const steps = await svc.store.getSteps(run.id);
@@ -26,7 +28,7 @@ export async function summarizeRun(svc: SummaryServices, run: Run): Promise<RunS
   return { timings, browsers, cost: await runCost(svc, run) };
 }
 
-export async function runCost(svc: SummaryServices, run: Run): Promise<RunCost> {
+export async function runCost(svc: CostServices, run: Run): Promise<RunCost> {
   const env = run.env ? svc.config.environments[run.env] : undefined;
   const cost: RunCost = { usd: 0, lines: [], unknown: [] };
   if (!env) return cost;

@@ -1,0 +1,50 @@
+// The audit as the command runner sees it: a sweep's report in data and text, and `cost` adding the
+// orphans of the latest sweep without sweeping again (a sweep tags what it finds).
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { createAudit } from '../../src/app/audit.ts';
+import { createPrices } from '../../src/cost/prices.ts';
+import type { SweepReport } from '../../src/audit/index.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { DAY, World } from '../audit/support/world.ts';
+
+const FAILED = 'stg4-20261118-a1b2c3';
+let w: World;
+
+beforeEach(async () => {
+  w = await World.create();
+  await w.run(FAILED, 'failed', { finishedAgoMs: 3 * DAY });
+});
+afterEach(async () => {
+  await w.store.close();
+});
+
+function audit() {
+  return createAudit({ config: w.config, store: w.store, aws: w.aws, prices: createPrices(), logger: silentLogger(), clock: { now: () => w.now, sleep: async () => {} } });
+}
+
+test('a dry-run sweep reports the orphan in data and text, and deletes nothing', async () => {
+  const instance = w.instance(FAILED);
+  const result = await audit().sweep({ mode: 'dry-run', requester: 'cli:alice' });
+  const report = result.data as SweepReport;
+  expect(report.orphans.map((o) => o.id)).toEqual([instance]);
+  expect(report.reaped).toEqual([]);
+  expect(result.text).toContain(instance);
+  expect(w.cloud.liveAssetsTaggedWith(FAILED).map((a) => a.id)).toContain(instance);
+});
+
+test('cost adds the orphans of the latest sweep and says when that sweep ran', async () => {
+  w.instance(FAILED);
+  const before = await audit().cost({ sinceMs: null, by: null });
+  expect((before.data as { total: { orphans: number } }).total.orphans).toBe(0);
+  expect(before.text).toContain('no sweep has run yet');
+
+  await audit().sweep({ mode: 'dry-run', requester: 'cli:alice' });
+  const callsBeforeCost = w.cloud.calls.length;
+  const after = await audit().cost({ sinceMs: null, by: null });
+  const total = (after.data as { total: { orphans: number; orphanUsd: number } }).total;
+  expect(total.orphans).toBe(1);
+  expect(total.orphanUsd).toBeGreaterThan(0);
+  expect(after.text).toMatch(/orphans as found by the sweep of \d{4}-\d{2}-\d{2}/);
+  // cost must not sweep (or touch AWS) again.
+  expect(w.cloud.calls.length).toBe(callsBeforeCost);
+});
