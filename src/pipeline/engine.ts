@@ -71,6 +71,8 @@ export class Engine {
   private readonly background: boolean;
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | null = null;
+  /** Heartbeats of a short-lived engine (no background loop) while it drives runs. */
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private stopping = false;
 
@@ -157,6 +159,7 @@ export class Engine {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.ticking;
     const inFlight = [...this.driving.values()];
     if (inFlight.length > 0) {
@@ -175,6 +178,7 @@ export class Engine {
   abandon(): void {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const driver of this.drivers.values()) driver.abandon();
   }
 
@@ -183,6 +187,12 @@ export class Engine {
     if (this.stopping) throw new UserError('stagebot is shutting down; try again in a minute');
     const { config, store, clock } = this.svc;
     const pool = req.pool ?? config.pool;
+    // A run of an environment the config does not have could never start its driver, and would sit
+    // `running` with the lock and a lease its engine keeps renewing.
+    const unknown = [...(req.env !== null ? [req.env] : pool)].filter((env) => !config.environments[env]);
+    if (unknown.length > 0 || (req.env === null && pool.length === 0)) {
+      throw new NotFoundError(`no environment ${unknown.join(', ') || '(empty pool)'}; valid: ${Object.keys(config.environments).join(', ')}`);
+    }
     const now = clock.now();
     const idEnv = req.env ?? (await this.firstFreeEnv(pool)) ?? 'pool';
     const run = await store.createRun({
@@ -261,6 +271,25 @@ export class Engine {
     return updated;
   }
 
+  /**
+   * Keeps a run's environment up for `ms` after its tests instead of tearing it down (a chat
+   * button); a kept run gets `ms` more. Too late once its teardown has started.
+   */
+  async keep(runId: string, ms: number, by: string): Promise<Run> {
+    const { store, config } = this.svc;
+    const run = await this.getRun(runId);
+    if (run.state === 'kept') return this.extend(runId, ms, by);
+    const tooLate = (state: string) =>
+      new ConflictError(`run ${runId} is ${state === 'tearing_down' ? 'already tearing down' : state}; launch it again with --keep to keep an environment up`);
+    if (run.state !== 'queued' && run.state !== 'running') throw tooLate(run.state);
+    if (ms > config.runs.keepMax) throw new ConflictError(`${formatDuration(ms)} is past runs.keepMax (${formatDuration(config.runs.keepMax)})`);
+    // The driver reads the options again when its tests are done (run-driver.ts), on whichever replica drives it.
+    const updated = await store.updateRun(runId, { options: { ...run.options, keepMs: ms } });
+    if (updated.state !== 'queued' && updated.state !== 'running') throw tooLate(updated.state);
+    this.svc.logger.info({ runId, keepMs: ms, by }, 'run will be kept after its tests');
+    return updated;
+  }
+
   /** One pass of the background loop; tests call it directly instead of waiting for the timer. */
   tick(): Promise<void> {
     if (this.ticking) return this.ticking;
@@ -272,17 +301,26 @@ export class Engine {
     return this.ticking;
   }
 
-  private async tickOnce(): Promise<void> {
-    const { store, clock, config, ownerId } = this.svc;
-    const now = clock.now();
-    await store.heartbeat(ownerId, now);
-    // A lease that went to another engine means this one must stop driving that run.
+  /**
+   * Renews the leases of the runs this engine drives, stops driving any whose lease went to another
+   * engine, and acts on cancel requests that reached another replica. Runs in every engine that
+   * drives something, the CLI's included: a lease that lapses would let a server adopt a live run.
+   */
+  async heartbeat(): Promise<void> {
+    const { store, clock, ownerId } = this.svc;
+    await store.heartbeat(ownerId, clock.now());
     const leased = new Set((await store.leasedRuns(ownerId)).map((r) => r.id));
     for (const [runId, driver] of this.drivers) {
       if (!leased.has(runId)) driver.abandon();
       const run = await store.getRun(runId);
       if (run?.cancelRequestedBy && !driver.cancelling) driver.cancel(run.cancelRequestedBy);
     }
+  }
+
+  private async tickOnce(): Promise<void> {
+    const { store, clock, config } = this.svc;
+    const now = clock.now();
+    await this.heartbeat();
     if (this.stopping) return;
     for (const run of await store.expiredLeases(now, config.runs.leaseTtl, ['running', 'tearing_down'])) {
       const mode: DriveMode =
@@ -335,13 +373,22 @@ export class Engine {
         const claimed = await store.claimLock({ env, holder: run.id, holderKind: 'run', reason: null, sticky: false, since: clock.now() });
         if (!claimed) continue;
         const now = clock.now();
-        const started = await store.transitionRun(run.id, ['queued'], 'running', {
-          env,
-          startedAt: now,
-          expiresAt: new Date(now.getTime() + config.runs.timeout + (run.options.keepMs ?? 0)),
-        });
-        if (!started || !(await store.acquireLease(run.id, ownerId, now, config.runs.leaseTtl))) {
-          await store.releaseLock(env, run.id);
+        // The lease before the state: a `running` run without an owner is what another replica's tick
+        // adopts as orphaned, and would tear down while this one starts driving it.
+        const leased = await store.acquireLease(run.id, ownerId, now, config.runs.leaseTtl);
+        const started =
+          leased &&
+          (await store.transitionRun(run.id, ['queued'], 'running', {
+            env,
+            startedAt: now,
+            expiresAt: new Date(now.getTime() + config.runs.timeout + (run.options.keepMs ?? 0)),
+          }));
+        if (!started) {
+          // A concurrent pump (here or on another replica) started it — claimLock and acquireLease say
+          // yes to the holder and owner they already have — or it was cancelled. Only what the run no
+          // longer needs is given back.
+          const current = await store.getRun(run.id);
+          if (!current || isFinished(current.state)) await store.releaseLock(env, run.id);
           break;
         }
         const current = (await store.getRun(run.id))!;
@@ -356,6 +403,10 @@ export class Engine {
   private startDriver(run: Run, mode: DriveMode): void {
     const driver = new RunDriver(this.svc, run);
     this.drivers.set(run.id, driver);
+    if (!this.background && !this.heartbeatTimer) {
+      this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((err) => this.svc.logger.warn({ err }, 'heartbeat failed')), this.tickMs);
+      this.heartbeatTimer.unref();
+    }
     const done = driver
       .drive(mode)
       .then((finished) => this.resolveWaiters(finished))
@@ -366,6 +417,10 @@ export class Engine {
       .finally(() => {
         this.drivers.delete(run.id);
         this.driving.delete(run.id);
+        if (this.drivers.size === 0 && this.heartbeatTimer) {
+          clearInterval(this.heartbeatTimer);
+          this.heartbeatTimer = null;
+        }
         // An environment may have freed up.
         if (this.background && !this.stopping) void this.pump().catch((err) => this.svc.logger.error({ err }, 'queue pump failed'));
       });

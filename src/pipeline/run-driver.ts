@@ -64,6 +64,9 @@ export class RunDriver {
     try {
       if (mode.kind !== 'teardown') {
         await this.runPhases(mode.kind === 'resume');
+        // Engine.keep (a chat button) may have asked for a keep while the run went, maybe on another replica.
+        const latest = await svc.store.getRun(this.runId).catch(() => null);
+        if (latest) this.run = { ...this.run, options: latest.options };
         keep = this.run.options.keepMs !== undefined && !this.abort.signal.aborted;
       }
     } catch (err) {

@@ -1,0 +1,111 @@
+// The queue and the environment locks, through the engine and the command runner.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseText } from '../../../src/commands/index.ts';
+import { CommandRunner, type Actor, type CommandResult } from '../../../src/pipeline/command-runner.ts';
+import type { EngineEvent } from '../../../src/pipeline/events.ts';
+import { createWorld, fakeTestRunner, startFixtures, waitForEnd, waitForState, type Fixtures, type World } from './harness.ts';
+
+let fx: Fixtures;
+const worlds: World[] = [];
+
+beforeAll(async () => {
+  fx = await startFixtures();
+});
+afterAll(async () => {
+  await fx?.stop();
+});
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.close();
+});
+
+const platform: Actor = { requester: 'slack:U0PLATFORM', source: 'slack', admin: false };
+
+function command(w: World, text: string) {
+  return parseText(text, { environments: w.envs.map((e) => e.name), browsers: Object.keys(w.config.browsers) });
+}
+
+function environments(result: CommandResult) {
+  if (result.kind !== 'environments') throw new Error(`expected environments, got ${result.kind}`);
+  return result;
+}
+
+describe('queue and locks', () => {
+  it('queues the second of two concurrent pool launches on a pool of one, and starts it when the first is done', async () => {
+    // Slow enough browsers that the first run is surely still going when the second arrives.
+    const w = await createWorld(fx, { testRunner: fakeTestRunner({ ms: 100 }) });
+    worlds.push(w);
+    const engine = w.engine();
+    const only = w.envs[0]!.name;
+    const req = w.request({ env: null, pool: [only] });
+
+    const launched = await Promise.all([engine.launch(req), engine.launch(req)]);
+    const positions = launched.map((l) => l.position);
+    expect(positions.filter((p) => p === null)).toHaveLength(1);
+    expect(positions.filter((p) => p === 1)).toHaveLength(1);
+    const first = launched.find((l) => l.position === null)!.run;
+    const second = launched.find((l) => l.position === 1)!.run;
+    expect(first.state).toBe('running');
+    expect(second.state).toBe('queued');
+    expect(w.eventsOf(second.id, 'run.queued').map((e) => (e as Extract<EngineEvent, { type: 'run.queued' }>).position)).toEqual([1]);
+    expect(w.eventsOf(first.id, 'run.queued')).toEqual([]);
+
+    // While the first runs, its environment stays locked to it and the second waits.
+    await waitForState(w.store, first.id, ['running']);
+    expect((await w.store.getLock(only))?.holder).toBe(first.id);
+    expect((await w.store.getRun(second.id))!.state).toBe('queued');
+
+    const a = await waitForEnd(engine, first.id);
+    const b = await waitForEnd(engine, second.id);
+    expect([a.state, b.state]).toEqual(['succeeded', 'succeeded']);
+    expect([a.env, b.env]).toEqual([only, only]);
+    // Never two runs on one environment: the second started after the first let go.
+    expect(b.startedAt!.getTime()).toBeGreaterThanOrEqual(a.finishedAt!.getTime());
+    const order = w.events.filter((e) => e.type === 'run.started' || e.type === 'run.finished').map((e) => `${e.type}:${e.runId}`);
+    expect(order).toEqual([`run.started:${first.id}`, `run.finished:${first.id}`, `run.started:${second.id}`, `run.finished:${second.id}`]);
+    expect(await w.store.getLock(only)).toBeNull();
+    expect(w.live(first.id)).toEqual([]);
+    expect(w.live(second.id)).toEqual([]);
+  });
+
+  it('a manual lock blocks launches of its environment until unlocked, and `list` shows who holds it and why', async () => {
+    const w = await createWorld(fx);
+    worlds.push(w);
+    const engine = w.engine();
+    const runner = new CommandRunner({ engine });
+    const env = w.envs[1]!.name;
+
+    const locked = await runner.execute(command(w, `lock ${env} --reason="db migration test"`), platform);
+    expect(locked.kind).toBe('locked');
+
+    const launched = await runner.execute(command(w, `launch ${env} --browsers=chrome`), { requester: 'slack:U0QA', source: 'slack', admin: false });
+    if (launched.kind !== 'launched') throw new Error(`expected launched, got ${launched.kind}`);
+    expect(launched.position).toBe(1);
+    expect(launched.run.state).toBe('queued');
+    expect(w.eventsOf(launched.run.id, 'run.queued')).toHaveLength(1);
+
+    const list = environments(await runner.execute(command(w, 'list'), platform));
+    const view = list.environments.find((e) => e.env === env)!;
+    expect(view.lock).toMatchObject({ holder: 'slack:U0PLATFORM', holderKind: 'person', reason: 'db migration test', sticky: true });
+    expect(view.run).toBeNull();
+    expect(list.environments.find((e) => e.env === w.envs[0]!.name)!.lock).toBeNull();
+    expect(list.queue.map((r) => r.id)).toEqual([launched.run.id]);
+
+    // Ticks while it is locked change nothing.
+    await engine.tick();
+    expect((await w.store.getRun(launched.run.id))!.state).toBe('queued');
+    expect(w.cloud.callCount('RunInstances')).toBe(0);
+
+    const unlocked = await runner.execute(command(w, `unlock ${env}`), platform);
+    expect(unlocked.kind).toBe('unlocked');
+    await engine.tick();
+    const during = environments(await runner.execute(command(w, 'list'), platform)).environments.find((e) => e.env === env)!;
+    expect(during.lock).toMatchObject({ holder: launched.run.id, holderKind: 'run' });
+    const done = await waitForEnd(engine, launched.run.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.env).toBe(env);
+    expect(w.live(done.id)).toEqual([]);
+    const after = environments(await runner.execute(command(w, 'list'), platform));
+    expect(after.environments.find((e) => e.env === env)!.lock).toBeNull();
+    expect(after.queue).toEqual([]);
+  });
+});
