@@ -223,7 +223,9 @@ export class Engine {
       this.waiters.set(runId, list);
       this.svc.store.getRun(runId).then((run) => {
         if (!run) reject(new NotFoundError(`no run ${runId}`));
-        else if (isFinished(run.state) || run.state === 'kept') this.resolveWaiters(run);
+        // A run this engine drives resolves when its driver is done (lock and lease released), not
+        // when the store first shows its final state.
+        else if ((isFinished(run.state) || run.state === 'kept') && !this.drivers.has(runId)) this.resolveWaiters(run);
       }, reject);
     });
   }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import { fingerprintOfPublicKeyLine } from '../../src/ssh/fingerprint.ts';
+import { generateKey } from '../fakes/cloud/keys.ts';
 
 export type SshdKind = 'openssh' | 'ssh2';
 
@@ -43,10 +44,12 @@ interface Keys {
   clientPublic: string;
 }
 
+// The fake cloud's generator, which throws away the ~1 in 256 ed25519 keys ssh2 writes malformed
+// (OpenSSH then refuses the host key with "error in libcrypto" and sshd never starts).
 function generateKeys(): Keys {
-  const host = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'stagebot-test-host' });
-  const client = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'stagebot-test-client' });
-  return { hostPrivate: host.private, hostPublic: host.public, clientPrivate: client.private, clientPublic: client.public };
+  const host = generateKey('ed25519');
+  const client = generateKey('ed25519');
+  return { hostPrivate: host.privateKey, hostPublic: host.publicKey, clientPrivate: client.privateKey, clientPublic: client.publicKey };
 }
 
 export interface SshdOptions {
