@@ -16,6 +16,7 @@ import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createAudit, type AppAudit } from './audit.ts';
+import { createProbot, githubApiUrl, githubSettings, installationTokenFor } from '../bot/github/index.ts';
 
 export interface Services {
   config: Config;
@@ -43,13 +44,20 @@ export interface ServiceOptions {
 }
 
 /**
- * The GitHub API for the github-workflow runner: a token from GITHUB_TOKEN (the GitHub front
- * replaces this with the App's installation token).
+ * The GitHub API for the github-workflow runner: the GitHub App's installation token on the
+ * runner's repository when the App is configured, else GITHUB_TOKEN.
  */
-function githubApi(config: Config, env: NodeJS.ProcessEnv) {
+function githubApi(config: Config, env: NodeJS.ProcessEnv, logger: Logger) {
+  const runner = config.tests.runner;
+  const settings = githubSettings(env);
+  const baseUrl = env.GITHUB_API_URL ?? config.github?.apiUrl ?? 'https://api.github.com';
+  if (runner.kind === 'github-workflow' && settings.enabled) {
+    const apiUrl = githubApiUrl(settings, config.github?.apiUrl);
+    const probot = createProbot(settings, { apiUrl, logger });
+    return { baseUrl: apiUrl ?? baseUrl, getToken: installationTokenFor(probot, runner.repository) };
+  }
   const token = env.GITHUB_TOKEN;
   if (!token) return undefined;
-  const baseUrl = env.GITHUB_API_URL ?? config.github?.apiUrl ?? 'https://api.github.com';
   return { baseUrl, getToken: async () => token };
 }
 
@@ -58,7 +66,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const { config, logger } = opts;
   const store = opts.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath }));
   const aws = opts.aws ?? createAwsClients();
-  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env) });
+  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env, logger) });
   // Bundled table, overlaid with a cached Pricing API refresh and the config's overrides.
   const prices = await loadPrices(store, config);
   const engine = new Engine({

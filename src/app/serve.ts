@@ -28,7 +28,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const metrics = createMetrics();
   const services = await openServices({ config: loaded.config, logger, metrics, env, background: true, helpPrefix: '/stage' });
   logger.info({ config: loaded.path, store: services.store.backend, where: env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : loaded.config.store.sqlitePath }, 'store open');
-  const fronts = await mountFronts(services, logger, env);
+  const { fronts, stop: stopFronts } = await mountFronts(services, logger, env);
   for (const f of fronts) {
     if (f.enabled) logger.info({ front: f.name, path: f.path }, `${f.name} front enabled`);
     else logger.info({ front: f.name }, `${f.name} front disabled: ${f.reason}`);
@@ -39,6 +39,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   try {
     running = await listen(server, port, env.HOST);
   } catch (err) {
+    await stopFronts();
     await services.close();
     throw listenError(err, port, env.HOST);
   }
@@ -55,6 +56,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   logger.info({ signal }, 'shutting down: no new work; runs in flight get a grace period');
   await stopSweeps();
   await running.close(5_000);
+  await stopFronts();
   await services.close();
   logger.info('stopped');
   return 0;

@@ -1,5 +1,5 @@
 // `stagebot serve` / `npm start` as a real process: endpoints, fronts, logs, secrets, SIGTERM.
-import { randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { serve } from '../../src/app/serve.ts';
@@ -150,6 +150,37 @@ describe('stagebot serve with every secret set', () => {
     // Configured fronts that this build cannot serve yet say so (not "set …").
     const slack = server.logLines().find((l) => l.front === 'slack');
     expect(slack?.msg).not.toMatch(/set SLACK_/);
+  });
+});
+
+describe('stagebot serve with a usable GitHub App configuration', () => {
+  let cwd: ReturnType<typeof tempDir>;
+
+  beforeAll(() => {
+    cwd = tempDir('stagebot-serve-gh-');
+  });
+  afterAll(() => cwd?.remove());
+
+  it('mounts the GitHub front: a webhook with a bad signature is refused by signature, not 503', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const server = await startServe({ cwd: cwd.dir, env: { APP_ID: '12345', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'webhook-secret-value' } });
+    const body = JSON.stringify({ action: 'created' });
+    const forged = await http(`${server.url}/api/github/webhooks`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issue_comment',
+        'x-github-delivery': '00000000-0000-4000-8000-000000000001',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', 'not-the-secret').update(body).digest('hex')}`,
+      },
+    });
+    server.child.kill('SIGTERM');
+    expect((await exitWithin(server, 10_000)).code).toBe(0);
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(forged.status).toBeLessThan(500);
+    expect(server.logLines().find((l) => l.front === 'github')?.msg).toBe('github front enabled');
+    expect(server.stderr()).not.toContain(privateKey.split('\n')[1]);
   });
 });
 

@@ -1,0 +1,125 @@
+// The check run `stagebot e2e (<env>)` on the PR's head SHA: the steps while the run goes, then
+// per-browser results, failing tests, the timing table, the cost and the reports.
+import type { CheckRunFields } from './github-api.ts';
+import { boundedList, code, escapeMarkdown, fitToLimit, table } from './markdown.ts';
+import {
+  BROWSER_ICON,
+  STEP_ICON,
+  checkRunName,
+  checkRunStatus,
+  costLine,
+  counts,
+  currentStep,
+  duration,
+  envLabel,
+  headline,
+  reportLink,
+  runDuration,
+  testsPassed,
+  usd,
+} from './render-parts.ts';
+import type { GithubRunView } from './run-view.ts';
+
+/** Failing test titles shown per browser; the report has the rest. */
+const MAX_FAILING = 25;
+const MAX_COST_LINES = 20;
+
+function title(view: GithubRunView): string {
+  const { run, browsers } = view;
+  const failing = browsers.filter((b) => b.outcome !== 'passed').map((b) => b.browser);
+  switch (run.state) {
+    case 'queued':
+      return view.queuePosition ? `Queued — position ${view.queuePosition}` : 'Queued';
+    case 'running': {
+      if (run.cancelRequestedBy) return 'Cancelling';
+      const step = currentStep(view);
+      return step ? `Running: ${step}` : 'Starting';
+    }
+    case 'tearing_down':
+      return 'Tearing down';
+    case 'kept': {
+      const until = run.expiresAt ? ` until ${run.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+      return `${testsPassed(browsers) ? 'Tests passed' : `Tests failed on ${failing.join(', ') || 'no browser'}`} — ${envLabel(view)} kept${until}`;
+    }
+    case 'succeeded':
+      return `Passed on ${browsers.map((b) => b.browser).join(', ') || envLabel(view)}`;
+    case 'failed': {
+      if (failing.length > 0) return `Tests failed on ${failing.join(', ')}`;
+      const step = view.stepErrors[0]?.step;
+      return step ? `Failed at ${step}` : 'Failed';
+    }
+    case 'cancelled':
+      return 'Cancelled';
+  }
+}
+
+function stepsTable(view: GithubRunView): string {
+  return table(
+    ['Step', 'State', 'Time'],
+    view.timings.map((t) => [code(t.step, { inTable: true }), `${STEP_ICON[t.state]} ${t.state}`, duration(t.durationMs)]),
+  );
+}
+
+function testsSection(view: GithubRunView): string[] {
+  if (view.browsers.length === 0) return [];
+  const rows = view.browsers.map((b) => [
+    escapeMarkdown(b.browser),
+    `${BROWSER_ICON[b.outcome]} ${b.outcome}`,
+    String(b.passed),
+    String(b.failed),
+    String(b.flaky),
+    duration(b.durationMs),
+    reportLink(b),
+  ]);
+  const out = ['### Tests', table(['Browser', 'Result', 'Passed', 'Failed', 'Flaky', 'Time', 'Report'], rows)];
+  for (const b of view.browsers) {
+    if (b.failingTests.length > 0) {
+      out.push(`**Failing on ${escapeMarkdown(b.browser)}** (${counts(b)})`, boundedList(b.failingTests.map((t) => code(t)), MAX_FAILING).join('\n'));
+    }
+    if (b.detail && b.outcome !== 'passed') out.push(`${escapeMarkdown(b.browser)}: ${escapeMarkdown(b.detail)}`);
+  }
+  return out;
+}
+
+function errorSection(view: GithubRunView): string[] {
+  const lines = view.stepErrors.map((e) => `- ${code(e.step)}: ${escapeMarkdown(e.error)}`);
+  if (lines.length === 0 && view.run.error) lines.push(`- ${escapeMarkdown(view.run.error)}`);
+  return lines.length > 0 ? ['### What went wrong', lines.join('\n')] : [];
+}
+
+function costSection(view: GithubRunView): string[] {
+  const out = ['### Cost', `**${costLine(view.cost)}** in total`];
+  if (view.cost.lines.length > 0) {
+    const rows = view.cost.lines.slice(0, MAX_COST_LINES).map((l) => [escapeMarkdown(l.what), l.hours.toFixed(2), usd(l.usd)]);
+    out.push(table(['What', 'Hours', 'USD'], rows));
+    if (view.cost.lines.length > MAX_COST_LINES) out.push(`_… and ${view.cost.lines.length - MAX_COST_LINES} more_`);
+  }
+  return out;
+}
+
+function summary(view: GithubRunView): string {
+  const { run } = view;
+  const status = checkRunStatus(view);
+  const parts = [headline(view)];
+  if (run.state === 'queued') {
+    parts.push(
+      view.queuePosition
+        ? `Waiting for a free environment (${escapeMarkdown(envLabel(view))}): position ${view.queuePosition} in the queue.`
+        : `Waiting for a free environment (${escapeMarkdown(envLabel(view))}).`,
+    );
+  }
+  if (run.cancelRequestedBy && status.status !== 'completed') parts.push(`Cancel requested by ${escapeMarkdown(run.cancelRequestedBy)}; teardown follows.`);
+  if (run.state === 'kept' && run.expiresAt) {
+    parts.push(`The environment stays up until ${run.expiresAt.toISOString()}; \`/e2e cancel\` tears it down sooner.`);
+  }
+  parts.push(...testsSection(view), ...errorSection(view));
+  const total = runDuration(view);
+  parts.push('### Timing', stepsTable(view));
+  if (total !== null) parts.push(`**Total:** ${duration(total)}`);
+  if (run.state !== 'queued') parts.push(...costSection(view));
+  return fitToLimit(parts.join('\n\n'));
+}
+
+export function renderCheckRun(view: GithubRunView): CheckRunFields {
+  return { name: checkRunName(view), state: checkRunStatus(view), output: { title: title(view), summary: summary(view) } };
+}

@@ -1,0 +1,58 @@
+// The one stagebot comment per run on the PR, edited in place as the run goes: short, with the
+// check run holding the details.
+import { escapeMarkdown, fitToLimit, link } from './markdown.ts';
+import { BROWSER_ICON, costLine, counts, currentStep, duration, envLabel, headline, reportLink, runDuration, stepInline, testsPassed } from './render-parts.ts';
+import type { GithubRunView } from './run-view.ts';
+
+/** Marks stagebot's own comments, so that a human can tell and a later tool can find them. */
+export function commentMarker(runId: string): string {
+  return `<!-- stagebot:run:${runId} -->`;
+}
+
+function status(view: GithubRunView): string {
+  const { run } = view;
+  const env = `**${escapeMarkdown(envLabel(view))}**`;
+  switch (run.state) {
+    case 'queued':
+      return view.queuePosition
+        ? `⏸️ Queued — position ${view.queuePosition}, waiting for a free environment (${env})`
+        : `⏸️ Queued — waiting for a free environment (${env})`;
+    case 'running': {
+      if (run.cancelRequestedBy) return `🛑 Cancelling (asked by ${escapeMarkdown(run.cancelRequestedBy)}); teardown follows`;
+      const step = currentStep(view);
+      return `🚀 Running on ${env}${step ? ` — now: ${escapeMarkdown(step)}` : ''}`;
+    }
+    case 'tearing_down':
+      return `🧹 Tearing down ${env}`;
+    case 'kept':
+      return `${testsPassed(view.browsers) ? '✅ Tests passed' : '❌ Tests failed'} — ${env} kept until ${run.expiresAt?.toISOString() ?? 'its --keep time runs out'}`;
+    case 'succeeded':
+      return '✅ Passed';
+    case 'failed':
+      return `❌ Failed${view.stepErrors[0] ? ` at ${escapeMarkdown(view.stepErrors[0].step)}: ${escapeMarkdown(view.stepErrors[0].error)}` : run.error ? `: ${escapeMarkdown(run.error)}` : ''}`;
+    case 'cancelled':
+      return `🚫 Cancelled${run.error ? ` (${escapeMarkdown(run.error)})` : ''}`;
+  }
+}
+
+export function renderComment(view: GithubRunView): string {
+  const { run } = view;
+  const lines = [commentMarker(run.id), `**stagebot e2e** · ${headline(view)}`, '', status(view)];
+  if (run.state !== 'queued') lines.push('', view.timings.map(stepInline).join(' · '));
+  if (view.browsers.length > 0) {
+    lines.push('');
+    for (const b of view.browsers) {
+      const report = reportLink(b);
+      lines.push(`- ${BROWSER_ICON[b.outcome]} ${escapeMarkdown(b.browser)}: ${counts(b)} (${duration(b.durationMs)})${report ? ` · ${report}` : ''}`);
+    }
+  }
+  const finished = run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled' || run.state === 'kept';
+  if (finished && run.state !== 'cancelled') {
+    const total = runDuration(view);
+    lines.push('', `⏱️ ${total === null ? '—' : duration(total)} · 💲 ${costLine(view.cost)}`);
+  }
+  const footer = [view.checkRunUrl ? link('Details in the check run', view.checkRunUrl) : 'Details in the check run'];
+  if (!finished || run.state === 'kept') footer.push('`/e2e cancel` stops it');
+  lines.push('', footer.join(' · '));
+  return fitToLimit(lines.join('\n'));
+}
