@@ -6,7 +6,7 @@ import { loadConfig, summarizeConfig, type Config } from '../../config/index.ts'
 import { sanitizeRequester } from '../../domain/requester.ts';
 import { ConfigError, isUserError } from '../../errors.ts';
 import { createLogger, silentLogger, type Logger } from '../../observability/logger.ts';
-import type { Services } from '../../app/open-services.ts';
+import type { ServiceOptions, Services } from '../../app/open-services.ts';
 import type { CommandResult } from '../../pipeline/command-runner.ts';
 import { cliHelp, isCliOnly } from './help.ts';
 import { splitGlobalOptions, type GlobalOptions } from './global-options.ts';
@@ -20,6 +20,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Tests: the fake cloud, a test runner and a clock instead of AWS, Playwright and the wall clock. */
+  overrides?: Pick<ServiceOptions, 'aws' | 'testRunner' | 'clock'>;
 }
 
 const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
@@ -90,13 +92,20 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Pr
   warnIfExample(io, loaded.usingExample);
   const { openServices } = await import('../../app/open-services.ts');
   const { renderResult } = await import('./render.ts');
-  const services = await openServices({ config: loaded.config, logger, env: io.env, background: false, helpPrefix: 'stagebot' });
+  const services = await openServices({ config: loaded.config, logger, env: io.env, background: false, helpPrefix: 'stagebot', ...io.overrides });
   try {
     const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
-    const result = await services.runner.execute(command, actor);
-    if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options);
-    print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
-    return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
+    // Progress listens before the launch: its first steps start before execute() returns.
+    const { attachProgress } = await import('./progress.ts');
+    const detach = command.verb === 'launch' && !command.dryRun ? attachProgress(services.engine, null, io.stderr) : null;
+    try {
+      const result = await services.runner.execute(command, actor);
+      if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options);
+      print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
+      return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
+    } finally {
+      detach?.();
+    }
   } finally {
     await services.close();
   }
@@ -104,9 +113,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Pr
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
 async function followLaunch(services: Services, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
-  const { attachProgress } = await import('./progress.ts');
   const { renderRunDocument, runDocument } = await import('./render.ts');
-  const detach = attachProgress(services.engine, runId, io.stderr);
   if (position !== null) io.stderr.write(`run ${runId} is queued (position ${position}); waiting for a free environment\n`);
   const interrupt = () => {
     io.stderr.write(`\ncancelling ${runId}; tearing down (Ctrl-C again to leave it to the sweeper)\n`);
@@ -122,7 +129,6 @@ async function followLaunch(services: Services, runId: string, position: number 
     return run.state === 'succeeded' || run.state === 'kept' ? 0 : 1;
   } finally {
     process.off('SIGINT', interrupt);
-    detach();
   }
 }
 

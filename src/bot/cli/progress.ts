@@ -17,7 +17,11 @@ interface StepLine {
 
 const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸', done: '✓', failed: '✗', skipped: '–' };
 
-export function attachProgress(engine: Engine, runId: string, out: Out): () => void {
+/**
+ * `runId` null: every run the engine reports — the CLI's engine drives only what it launched, and
+ * attaching before the launch is the only way to see its first steps.
+ */
+export function attachProgress(engine: Engine, runId: string | null, out: Out): () => void {
   return out.isTTY ? attachLive(engine, runId, out) : attachPlain(engine, runId, out);
 }
 
@@ -46,15 +50,16 @@ function indent(text: string): string {
   return text.split('\n').map((l) => `    ${l}`).join('\n');
 }
 
-function attachPlain(engine: Engine, runId: string, out: Out): () => void {
+function attachPlain(engine: Engine, runId: string | null, out: Out): () => void {
   return engine.on((e) => {
-    if (e.runId !== runId) return;
+    if (runId !== null && e.runId !== runId) return;
     const line = describeEvent(e);
-    if (line) out.write(`${e.at.toISOString().slice(11, 19)} ${runId} ${line}\n`);
+    if (line) out.write(`${e.at.toISOString().slice(11, 19)} ${e.runId} ${line}\n`);
   });
 }
 
-function attachLive(engine: Engine, runId: string, out: Out): () => void {
+function attachLive(engine: Engine, only: string | null, out: Out): () => void {
+  let runId = only ?? '';
   const names = stepNames(defaultPipeline());
   const steps = new Map<string, StepLine>(names.map((n) => [n, { state: 'pending', startedAt: null, durationMs: null, note: '' }]));
   let header = `${runId}: starting`;
@@ -72,7 +77,8 @@ function attachLive(engine: Engine, runId: string, out: Out): () => void {
   const timer = setInterval(draw, 1_000);
   timer.unref();
   const off = engine.on((e) => {
-    if (e.runId !== runId) return;
+    if (only !== null && e.runId !== only) return;
+    runId = e.runId;
     const s = 'step' in e ? steps.get(e.step) : undefined;
     if (e.type === 'step.started' && s) Object.assign(s, { state: 'running', startedAt: e.at.getTime() });
     else if (e.type === 'step.finished' && s) Object.assign(s, { state: 'done', durationMs: e.durationMs });

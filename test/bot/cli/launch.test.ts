@@ -1,0 +1,64 @@
+// `stagebot launch … --output json` (issue 3's "done when"): the whole pipeline in the foreground,
+// progress on stderr, one JSON document on stdout. AWS is the fake cloud, SSH a real loopback sshd.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { stringify } from 'yaml';
+import { runCli } from '../../../src/bot/cli/main.ts';
+import { createWorld, startFixtures, type Fixtures, type World } from '../../pipeline/engine/harness.ts';
+
+let fx: Fixtures;
+let world: World;
+let dir: string;
+let configFile: string;
+
+beforeAll(async () => {
+  fx = await startFixtures();
+  dir = mkdtempSync(join(tmpdir(), 'stagebot-cli-launch-'));
+  let data: Record<string, unknown> = {};
+  world = await createWorld(fx, { configData: (d) => void (data = d as Record<string, unknown>) });
+  configFile = join(dir, 'stagebot.yml');
+  writeFileSync(configFile, stringify({ ...data, store: { sqlitePath: join(dir, 'stagebot.db') } }));
+});
+
+afterAll(async () => {
+  await world?.close();
+  await fx?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function capture() {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
+  return { stream, text: () => chunks.join('') };
+}
+
+test('launch runs the pipeline in the foreground and prints one JSON document of the run', async () => {
+  const out = capture();
+  const err = capture();
+  const code = await runCli(['launch', 'stg1', '--browsers=chrome,firefox', '--config', configFile, '--output', 'json'], {
+    stdout: out.stream,
+    stderr: err.stream,
+    env: { ...process.env, USER: 'alice' },
+    overrides: { aws: world.aws, testRunner: world.testRunner, clock: world.clock },
+  });
+  expect(code).toBe(0);
+  const doc = JSON.parse(out.text());
+  expect(doc.state).toBe('succeeded');
+  expect(doc.env).toBe('stg1');
+  expect(doc.requestedBy).toBe('cli:alice');
+  expect(doc.steps.map((s: { step: string }) => s.step)).toEqual(['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests', 'teardown']);
+  expect(doc.steps.filter((s: { state: string }) => s.state === 'failed')).toEqual([]);
+  expect(doc.browsers.map((b: { browser: string; outcome: string }) => `${b.browser}:${b.outcome}`)).toEqual(['chrome:passed', 'firefox:passed']);
+  const kinds = doc.assets.map((a: { kind: string }) => a.kind);
+  expect(kinds).toContain('instance');
+  expect(doc.assets.every((a: { deletedAt: string | null }) => a.deletedAt !== null)).toBe(true);
+  expect(world.cloud.liveAssetsTaggedWith(doc.runId)).toEqual([]);
+  expect(doc.cost.usd).toBeGreaterThan(0);
+  // Progress went to stderr as plain lines (not a TTY), never to stdout.
+  expect(err.text()).toMatch(new RegExp(`${doc.runId} launch started`));
+  expect(err.text()).toMatch(/finished: succeeded/);
+});
