@@ -3,6 +3,7 @@
 // store, so a front that starts late (or another replica) can replay it.
 import type { RunState } from '../domain/run.ts';
 import type { AssetKind } from '../domain/asset.ts';
+import type { BrowserResult } from './test-runners/types.ts';
 
 export interface StepTiming {
   step: string;
@@ -10,18 +11,8 @@ export interface StepTiming {
   durationMs: number | null;
 }
 
-export interface BrowserOutcome {
-  browser: string;
-  outcome: 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'error';
-  passed: number;
-  failed: number;
-  flaky: number;
-  skipped: number;
-  failingTests: string[];
-  durationMs: number;
-  reportUrl: string | null;
-  detail: string | null;
-}
+/** One browser's tests, as the test runner reported them (src/pipeline/test-runners/types.ts). */
+export type BrowserOutcome = BrowserResult;
 
 export interface RunCost {
   usd: number | null;

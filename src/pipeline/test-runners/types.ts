@@ -24,7 +24,7 @@ export interface BrowserJob {
 
 export type BrowserOutcomeKind = 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'error';
 
-/** Structurally the `BrowserOutcome` of src/pipeline/events.ts. */
+/** One browser's result; the engine's events carry it as `BrowserOutcome` (src/pipeline/events.ts). */
 export interface BrowserResult {
   browser: string;
   outcome: BrowserOutcomeKind;
