@@ -7,6 +7,7 @@ import { join } from 'node:path';
 const BENCHES = [
   { file: 'engine.ts', what: 'engine overhead per run and tests-step parallelism' },
   { file: 'sweep.ts', what: 'sweep of 10,000 tagged assets over 4 regions at 20 ms per AWS call' },
+  { file: 'slack-ack.ts', what: 'Slack ack latency under a burst, against a bare Bolt app' },
   { file: 'github-webhook.ts', what: 'GitHub webhook response latency under a burst, against a bare Probot app' },
 ];
 

@@ -28,7 +28,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const metrics = createMetrics();
   const services = await openServices({ config: loaded.config, logger, metrics, env, background: true, helpPrefix: '/stage' });
   logger.info({ config: loaded.path, store: services.store.backend, where: env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : loaded.config.store.sqlitePath }, 'store open');
-  const { fronts, stop: stopFronts } = await mountFronts(services, logger, env);
+  const { fronts, stop: stopFronts, postSweepReport } = await mountFronts(services, logger, env);
   for (const f of fronts) {
     if (f.enabled) logger.info({ front: f.name, path: f.path }, `${f.name} front enabled`);
     else logger.info({ front: f.name }, `${f.name} front disabled: ${f.reason}`);
@@ -44,7 +44,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     throw listenError(err, port, env.HOST);
   }
   await services.engine.start();
-  const stopSweeps = scheduleSweeps({ audit: services.audit, config: loaded.config, store: services.store, ownerId: services.engine.ownerId, logger });
+  const stopSweeps = scheduleSweeps({ audit: services.audit, config: loaded.config, store: services.store, ownerId: services.engine.ownerId, logger, ...(postSweepReport ? { post: postSweepReport } : {}) });
   logger.info({ url: running.url }, 'stagebot listening');
   opts.onListening?.(running.url);
 

@@ -12,5 +12,19 @@ export function slackSettings(env: NodeJS.ProcessEnv): SlackSettings {
   if (!botToken) return { enabled: false, reason: 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN with SLACK_SOCKET_MODE=true)' };
   if (socket && !appToken) return { enabled: false, reason: 'SLACK_SOCKET_MODE is on; set SLACK_APP_TOKEN (xapp-…)' };
   if (!socket && !signingSecret) return { enabled: false, reason: 'set SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN with SLACK_SOCKET_MODE=true)' };
-  return { enabled: true, mode: socket ? 'socket' : 'http', botToken, signingSecret, appToken, apiUrl: env.SLACK_API_URL };
+  const apiUrl = env.SLACK_API_URL?.trim() || undefined;
+  // Every Web API call would go there: a typo is refused now rather than failing each call later.
+  if (apiUrl !== undefined && !isHttpUrl(apiUrl)) {
+    return { enabled: false, reason: `SLACK_API_URL must be an http(s) URL like https://slack.com/api/, got \`${apiUrl.slice(0, 60)}\`` };
+  }
+  return { enabled: true, mode: socket ? 'socket' : 'http', botToken, signingSecret, appToken, apiUrl };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }

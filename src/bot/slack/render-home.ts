@@ -1,0 +1,65 @@
+// The App Home tab: the environments, the queue, the last day's runs and what the last sweep found.
+import { formatUsd } from '../../cost/estimate.ts';
+import type { EnvLock } from '../../domain/lock.ts';
+import type { Run } from '../../domain/run.ts';
+import { code, esc, fit, when, who } from './mrkdwn.ts';
+import { envLine, queueLines } from './render-result.ts';
+import type { Block, HomeView } from './slack-api.ts';
+
+export interface OrphanSummary {
+  count: number;
+  dailyUsd: number | null;
+  /** When the sweep that counted them finished. */
+  at: Date;
+}
+
+export interface HomeData {
+  environments: { env: string; run: Run | null; lock: EnvLock | null }[];
+  queue: Run[];
+  /** Runs created in the last 24 hours, newest first. */
+  recent: Run[];
+  /** null: no sweep has run yet. */
+  orphans: OrphanSummary | null;
+  now: Date;
+  prefix: string;
+}
+
+const MAX_RECENT = 25;
+
+const STATE_EMOJI: Record<Run['state'], string> = {
+  queued: ':double_vertical_bar:',
+  running: ':arrows_counterclockwise:',
+  tearing_down: ':broom:',
+  kept: ':pushpin:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
+};
+
+const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text, emoji: true } });
+const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: fit(text) } });
+
+export function renderHome(data: HomeData): HomeView {
+  const blocks: Block[] = [header('Environments'), section(data.environments.map(envLine).join('\n') || 'no environments configured')];
+  blocks.push(section(queueLines(data.queue).join('\n')));
+
+  blocks.push({ type: 'divider' }, header('Runs of the last 24 hours'));
+  const recent = data.recent.slice(0, MAX_RECENT);
+  const lines = recent.map(
+    (r) => `${STATE_EMOJI[r.state]} ${code(r.id)} ${esc(r.env ?? '(pool)')} by ${who(r.requester)} — ${r.state} ${when(r.finishedAt ?? r.startedAt ?? r.createdAt)}`,
+  );
+  if (data.recent.length > recent.length) lines.push(`… and ${data.recent.length - recent.length} more (${code(`${data.prefix} list`)})`);
+  blocks.push(section(lines.join('\n') || 'no runs in the last 24 hours'));
+
+  blocks.push({ type: 'divider' }, header('Orphaned assets'));
+  const o = data.orphans;
+  blocks.push(
+    section(
+      o === null
+        ? `no sweep has run yet; ${code(`${data.prefix} sweep`)} shows what would be reaped`
+        : `${o.count === 0 ? ':sparkles: none' : `:warning: *${o.count}* orphaned asset${o.count === 1 ? '' : 's'}, costing ${formatUsd(o.dailyUsd)} a day`} (sweep of ${when(o.at)}; ${code(`${data.prefix} sweep`)} for details)`,
+    ),
+  );
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `updated ${when(data.now)} · ${code(`${data.prefix} help`)} lists the commands` }] });
+  return { type: 'home', blocks };
+}

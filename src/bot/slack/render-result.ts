@@ -1,0 +1,102 @@
+// Command results as Slack messages (the answer to `/stage status`, `list`, `assets`...). A launch
+// is answered by its own parent message (render-parent.ts), not here.
+import { formatUsd } from '../../cost/estimate.ts';
+import type { EnvLock } from '../../domain/lock.ts';
+import type { Run } from '../../domain/run.ts';
+import type { CommandResult, EnvView, RunView } from '../../pipeline/command-runner.ts';
+import { browsersDetail } from './render-reply.ts';
+import { code, codeBlock, esc, fit, when, who } from './mrkdwn.ts';
+import type { Block, SlackMessage } from './slack-api.ts';
+import { formatDuration } from '../../domain/duration.ts';
+
+export interface Reply extends SlackMessage {
+  /** in_channel: everyone in the channel sees it (state changes); ephemeral: only the asker (queries). */
+  visibility: 'ephemeral' | 'in_channel';
+}
+
+const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: fit(text) } });
+
+function reply(visibility: Reply['visibility'], lines: string[]): Reply {
+  const text = lines.join('\n');
+  return { visibility, text: fit(text, 3_000), blocks: [section(text)] };
+}
+
+export function envLine(e: { env: string; run: Run | null; lock: EnvLock | null }): string {
+  if (e.run) {
+    return `*${esc(e.env)}* — ${e.run.state === 'kept' ? 'kept' : 'running'} run ${code(e.run.id)} by ${who(e.run.requester)} since ${when(e.run.startedAt ?? e.run.createdAt)}${e.run.state === 'kept' && e.run.expiresAt ? ` (until ${when(e.run.expiresAt)})` : ''}`;
+  }
+  if (e.lock) {
+    const holder = e.lock.holderKind === 'run' ? `run ${code(e.lock.holder)}` : who(e.lock.holder);
+    return `*${esc(e.env)}* — locked by ${holder} since ${when(e.lock.since)}${e.lock.reason ? `: ${esc(e.lock.reason)}` : ''}`;
+  }
+  return `*${esc(e.env)}* — free`;
+}
+
+export function queueLines(queue: readonly Run[]): string[] {
+  if (queue.length === 0) return ['queue: empty'];
+  return ['queue:', ...queue.map((r, i) => `${i + 1}. ${code(r.id)} by ${who(r.requester)} for ${r.env ? esc(r.env) : `any of ${esc((r.options.pool ?? []).join(', '))}`} (since ${when(r.createdAt)})`)];
+}
+
+function environments(envs: EnvView[], queue: Run[]): string[] {
+  return [...envs.map(envLine), '', ...queueLines(queue)];
+}
+
+function runView(v: RunView): string[] {
+  const { run } = v;
+  const live = v.assets.filter((a) => a.deletedAt === null).length;
+  const steps = v.timings.map((t) => `${t.step} ${t.state}${t.durationMs !== null ? ` ${formatDuration(t.durationMs)}` : ''}`).join(' · ');
+  return [
+    `run ${code(run.id)} on *${esc(run.env ?? '(queued)')}*: *${run.state}*${run.error ? ` — ${esc(run.error)}` : ''}`,
+    `requested by ${who(run.requester)} via ${run.source}; browsers ${esc(run.options.browsers.join(', '))}${run.state === 'kept' && run.expiresAt ? `; kept until ${when(run.expiresAt)}` : ''}`,
+    steps,
+    ...browsersDetail(v.browsers),
+    `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`,
+  ];
+}
+
+export function renderResult(result: CommandResult, prefix: string): Reply {
+  switch (result.kind) {
+    case 'help':
+      return reply('ephemeral', [codeBlock(result.text)]);
+    case 'launched':
+      return reply('ephemeral', [
+        result.position === null ? `run ${code(result.run.id)} started on ${esc(result.run.env ?? '?')}` : `run ${code(result.run.id)} queued at position ${result.position}`,
+      ]);
+    case 'dry-run':
+      return reply('ephemeral', [
+        `${code(`launch --dry-run`)} on *${esc(result.env)}*: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
+        ...result.report.checks.map((c) => `${c.ok ? ':white_check_mark:' : ':x:'} ${esc(c.check)}: ${esc(c.detail)}`),
+      ]);
+    case 'run':
+      return reply('ephemeral', runView(result.view));
+    case 'environments':
+      return reply('ephemeral', environments(result.environments, result.queue));
+    case 'assets':
+      if (result.assets.length === 0) return reply('ephemeral', [`run ${code(result.runId)} created no assets`]);
+      return reply('ephemeral', [
+        `assets of ${code(result.runId)}:`,
+        ...result.assets.map((a) => `• ${a.kind} ${code(a.id)} in ${esc(a.region)} — ${a.deletedAt ? `deleted ${when(a.deletedAt)}` : '*live*'}`),
+      ]);
+    case 'locked':
+      return reply('in_channel', [`:lock: *${esc(result.lock.env)}* locked by ${who(result.lock.holder)}${result.lock.reason ? `: ${esc(result.lock.reason)}` : ''} (until ${code(`${prefix} unlock ${result.lock.env}`)})`]);
+    case 'unlocked':
+      return reply('in_channel', [`:unlock: *${esc(result.env)}* unlocked (was held by ${who(result.previous.holder)})`]);
+    case 'sweep':
+    case 'cost':
+      return reply('ephemeral', [codeBlock(result.report.text)]);
+  }
+}
+
+/** The in-channel line for a verb that changed a run (cancel, teardown, extend). */
+export function renderRunChange(verb: 'cancel' | 'teardown' | 'extend', view: RunView, by: string): Reply {
+  const { run } = view;
+  const what =
+    verb === 'extend'
+      ? `kept until ${run.expiresAt ? when(run.expiresAt) : '?'}`
+      : run.state === 'cancelled'
+        ? 'cancelled'
+        : run.state === 'tearing_down' || run.state === 'running'
+          ? 'cancelling: tearing down'
+          : run.state;
+  return reply('in_channel', [`run ${code(run.id)} on ${esc(run.env ?? '(queued)')}: ${what} (${verb} by ${who(by)})`]);
+}

@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import type { Run } from '../../../src/domain/run.ts';
+import type { BrowserOutcome, EngineEvent, StepTiming } from '../../../src/pipeline/events.ts';
+import { code, codeBlock, esc, fit, who } from '../../../src/bot/slack/mrkdwn.ts';
+import { renderHome } from '../../../src/bot/slack/render-home.ts';
+import { renderParent, type ParentView } from '../../../src/bot/slack/render-parent.ts';
+import { renderReply } from '../../../src/bot/slack/render-reply.ts';
+import { renderResult } from '../../../src/bot/slack/render-result.ts';
+import { renderSweepReport } from '../../../src/bot/slack/render-sweep.ts';
+import type { OrphanEntry, SweepReport } from '../../../src/audit/index.ts';
+import { blockText, buttonsOf } from './support/fake-slack.ts';
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+const STEPS = ['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests', 'teardown'];
+
+function run(over: Partial<Run> = {}): Run {
+  return {
+    id: 'stg4-20261121-a1b2c3',
+    env: 'stg4',
+    state: 'running',
+    requester: 'slack:U0ALICE',
+    source: 'slack',
+    options: { browsers: ['chrome', 'firefox'] },
+    createdAt: new Date(NOW.getTime() - 600_000),
+    startedAt: new Date(NOW.getTime() - 600_000),
+    finishedAt: null,
+    expiresAt: null,
+    leaseOwner: null,
+    leaseHeartbeatAt: null,
+    error: null,
+    cancelRequestedBy: null,
+    ...over,
+  };
+}
+
+function timings(states: Partial<Record<string, StepTiming['state']>>, ms = 1_000): StepTiming[] {
+  return STEPS.map((step) => {
+    const state = states[step] ?? 'pending';
+    return { step, state, durationMs: state === 'pending' || state === 'running' ? null : ms };
+  });
+}
+
+function browser(name: string, over: Partial<BrowserOutcome> = {}): BrowserOutcome {
+  return { browser: name, outcome: 'passed', passed: 12, failed: 0, flaky: 0, skipped: 0, failingTests: [], durationMs: 60_000, reportUrl: null, detail: null, ...over };
+}
+
+function view(over: Partial<ParentView> = {}): ParentView {
+  return {
+    run: run(),
+    timings: timings({}),
+    startedAt: new Map(),
+    browsers: [],
+    cost: null,
+    assets: [],
+    queuePosition: null,
+    thread: {},
+    now: NOW,
+    prefix: '/stage',
+    ...over,
+  };
+}
+
+const done = Object.fromEntries(STEPS.map((s) => [s, 'succeeded' as const]));
+
+describe('mrkdwn', () => {
+  it('escapes the three characters Slack gives meaning to, and nothing else', () => {
+    expect(esc('<!channel> & <@U1> <http://x|y>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;http://x|y&gt;');
+    expect(code('a`b <c>')).toBe("`a'b &lt;c&gt;`");
+    expect(codeBlock('x ``` y')).toBe("```x ''' y```");
+  });
+
+  it('mentions Slack requesters and shows others as text', () => {
+    expect(who('slack:U0ALICE')).toBe('<@U0ALICE>');
+    expect(who('github:octo<cat>')).toBe('github:octo&lt;cat&gt;');
+  });
+
+  it('cuts long text under the limit and closes a cut code block', () => {
+    const long = `intro\n\`\`\`${'x'.repeat(5_000)}\`\`\``;
+    const cut = fit(long);
+    expect(cut.length).toBeLessThanOrEqual(3_000);
+    expect((cut.match(/```/g) ?? []).length % 2).toBe(0);
+    expect(cut).toContain('(cut)');
+  });
+});
+
+describe('renderParent', () => {
+  it('shows env, run, requester, browsers and a checklist with running time', () => {
+    const msg = renderParent(
+      view({
+        timings: timings({ 'prepare-tests': 'skipped', launch: 'succeeded', 'open-ssh': 'running' }, 41_000),
+        startedAt: new Map([['open-ssh', new Date(NOW.getTime() - 72_000)]]),
+      }),
+    );
+    const text = blockText(msg.blocks);
+    expect(text).toContain('*stg4* — running');
+    expect(text).toContain('`stg4-20261121-a1b2c3`');
+    expect(text).toContain('<@U0ALICE>');
+    expect(text).toContain('chrome, firefox');
+    expect(text).toContain(':heavy_minus_sign: prepare-tests — skipped');
+    expect(text).toContain(':white_check_mark: launch — 41s');
+    expect(text).toContain('*open-ssh* — running for 1m12s');
+    expect(text).toContain(':white_circle: teardown');
+    expect(buttonsOf(msg.blocks).map((b) => b.actionId)).toEqual(['stagebot.cancel']);
+    expect(msg.text).toBe('stg4 run stg4-20261121-a1b2c3: running');
+  });
+
+  it('says where a queued run stands and offers Cancel', () => {
+    const msg = renderParent(view({ run: run({ state: 'queued', startedAt: null }), queuePosition: 3 }));
+    const text = blockText(msg.blocks);
+    expect(text).toContain('position 3 in the queue');
+    expect(text).toContain('starts when stg4 is free');
+    expect(text).not.toContain(':white_circle:');
+    expect(buttonsOf(msg.blocks).map((b) => b.actionId)).toEqual(['stagebot.cancel']);
+  });
+
+  it('offers Keep 2h once a browser has failed while the run still goes, and notes a keep already asked', () => {
+    const failing = view({ browsers: [browser('firefox', { outcome: 'failed', failed: 2 })], timings: timings({ tests: 'running' }) });
+    expect(buttonsOf(renderParent(failing).blocks).map((b) => b.text)).toEqual(['Cancel', 'Keep 2h']);
+    const asked = renderParent({ ...failing, run: run({ options: { browsers: ['firefox'], keepMs: 7_200_000 } }), thread: { keptBy: 'slack:U0BOB' } });
+    expect(buttonsOf(asked.blocks).map((b) => b.text)).toEqual(['Cancel']);
+    expect(blockText(asked.blocks)).toContain('stays up 2h after the tests (asked by <@U0BOB>)');
+  });
+
+  it('ends a failed run with results, timing table, cost, teardown and a rerun of the failed browsers', () => {
+    const msg = renderParent(
+      view({
+        run: run({ state: 'failed', finishedAt: NOW, error: '1 of 2 browsers failed: firefox (2 failed) <!here>' }),
+        timings: timings(done, 61_000),
+        browsers: [browser('chrome'), browser('firefox', { outcome: 'failed', failed: 2, reportUrl: 'https://r.example/a|b>c' })],
+        cost: { usd: 0.1234, lines: [], unknown: [] },
+        assets: [
+          { runId: 'x', kind: 'instance', id: 'i-1', region: 'eu-west-1', createdAt: NOW, deletedAt: NOW },
+          { runId: 'x', kind: 'volume', id: 'vol-1', region: 'eu-west-1', createdAt: NOW, deletedAt: NOW },
+        ],
+      }),
+    );
+    const text = blockText(msg.blocks);
+    expect(text).toContain(':x: *stg4* — failed');
+    expect(text).toContain(':x: tests — 1m1s (firefox failed)');
+    expect(text).toContain('*firefox*: 12 passed, 2 failed in 1m ·');
+    expect(text).toContain('<https://r.example/a%7Cb&gt;c|report>');
+    expect(text).toContain('&lt;!here&gt;');
+    expect(text).not.toContain('<!here>');
+    expect(text).toMatch(/```\nstep +state +time\n/);
+    expect(text).toContain('(sum)');
+    expect(text).toContain('cost of the run: $0.12');
+    expect(text).toContain('all 2 assets torn down');
+    expect(buttonsOf(msg.blocks).map((b) => [b.actionId, b.text])).toEqual([['stagebot.rerun', 'Rerun failed browsers (firefox)']]);
+  });
+
+  it('says what a kept run keeps and until when, and what a teardown could not delete', () => {
+    const kept = renderParent(
+      view({
+        run: run({ state: 'kept', expiresAt: new Date(NOW.getTime() + 7_200_000) }),
+        timings: timings(Object.fromEntries(STEPS.slice(0, 7).map((s) => [s, 'succeeded' as const]))),
+        assets: [{ runId: 'x', kind: 'instance', id: 'i-1', region: 'eu-west-1', createdAt: NOW, deletedAt: null }],
+        cost: { usd: 0.5, lines: [], unknown: [] },
+      }),
+    );
+    const text = blockText(kept.blocks);
+    expect(text).toMatch(/kept until <!date\^\d+\^/);
+    expect(text).toContain('instance `i-1`');
+    expect(text).toContain('`/stage teardown stg4-20261121-a1b2c3`');
+    expect(buttonsOf(kept.blocks).map((b) => b.text)).toEqual(['Keep 2h more']);
+
+    const leak = renderParent(
+      view({
+        run: run({ state: 'failed', finishedAt: NOW }),
+        timings: timings(done),
+        assets: [{ runId: 'x', kind: 'instance', id: 'i-1', region: 'eu-west-1', createdAt: NOW, deletedAt: null }],
+      }),
+    );
+    expect(blockText(leak.blocks)).toContain('NOT torn down: instance `i-1`');
+  });
+
+  it('offers no rerun once one was started, and none for a success', () => {
+    const base = { run: run({ state: 'failed' as const, finishedAt: NOW }), timings: timings(done), browsers: [browser('firefox', { outcome: 'timed-out' })] };
+    const rerun = renderParent(view({ ...base, thread: { rerunAs: 'stg4-20261121-d4e5f6' } }));
+    expect(buttonsOf(rerun.blocks)).toEqual([]);
+    expect(blockText(rerun.blocks)).toContain('rerun started: `stg4-20261121-d4e5f6`');
+    expect(buttonsOf(renderParent(view({ run: run({ state: 'succeeded', finishedAt: NOW }), timings: timings(done) })).blocks)).toEqual([]);
+    // A run that failed before its tests is offered a plain rerun.
+    expect(buttonsOf(renderParent(view({ run: run({ state: 'failed', finishedAt: NOW }), timings: timings({ launch: 'failed' }) })).blocks).map((b) => b.text)).toEqual(['Rerun']);
+  });
+});
+
+describe('renderReply', () => {
+  const base = { runId: 'stg4-20261121-a1b2c3', at: NOW };
+
+  it('shows a failed step with its error and output tail, escaped and bounded', () => {
+    const tail = `${'line\n'.repeat(1_000)}npm ERR! <script> & \`\`\` done`;
+    const text = renderReply({ ...base, type: 'step.failed', step: 'service-update', durationMs: 123_000, error: 'item "migrate" exited 3', tail } as EngineEvent)!;
+    expect(text).toMatch(/^:x: \*service-update\* failed after 2m3s: item "migrate" exited 3\n```/);
+    expect(text).toContain('npm ERR! &lt;script&gt; &amp;');
+    expect(text.length).toBeLessThan(3_000);
+    expect((text.match(/```/g) ?? []).length).toBe(2);
+  });
+
+  it('lists failing test titles and the report link of each browser', () => {
+    const results = [browser('chrome'), browser('webkit', { outcome: 'failed', failed: 12, failingTests: Array.from({ length: 12 }, (_, i) => `t${i} <x>`), reportUrl: 'https://r.example/w' })];
+    const text = renderReply({ ...base, type: 'step.finished', step: 'tests', durationMs: 90_000, detail: { results, allPassed: false, summary: '1 of 2 browsers failed' } } as EngineEvent)!;
+    expect(text).toMatch(/^:x: \*tests\* done in 1m30s: 1 of 2 browsers failed/);
+    expect(text).toContain('• t0 &lt;x&gt;');
+    expect(text).toContain('… and 2 more');
+    expect(text).toContain('<https://r.example/w|report>');
+  });
+
+  it('has nothing to say for log lines and asset events', () => {
+    expect(renderReply({ ...base, type: 'step.log', step: 'tests', line: 'x' } as EngineEvent)).toBeNull();
+    expect(renderReply({ ...base, type: 'asset.created', kind: 'instance', id: 'i-1', region: 'eu-west-1' } as EngineEvent)).toBeNull();
+  });
+});
+
+describe('renderResult and renderHome', () => {
+  it('answers a lock in the channel with the reason escaped, and queries only to the asker', () => {
+    const lock = renderResult({ kind: 'locked', lock: { env: 'stg2', holder: 'slack:U0QA', holderKind: 'person', reason: '<!channel> & co', sticky: true, since: NOW } }, '/stage');
+    expect(lock.visibility).toBe('in_channel');
+    expect(lock.text).toContain('&lt;!channel&gt; &amp; co');
+    expect(lock.text).toContain('`/stage unlock stg2`');
+    expect(renderResult({ kind: 'help', text: 'Usage: x' }, '/stage').visibility).toBe('ephemeral');
+  });
+
+  it('shows environments, queue, recent runs and the orphan count with its daily cost', () => {
+    const view = renderHome({
+      environments: [
+        { env: 'stg1', run: run({ env: 'stg1' }), lock: null },
+        { env: 'stg2', run: null, lock: { env: 'stg2', holder: 'slack:U0QA', holderKind: 'person', reason: 'demo <b>', sticky: true, since: NOW } },
+        { env: 'stg3', run: null, lock: null },
+      ],
+      queue: [run({ id: 'stg1-20261121-ffffff', state: 'queued', requester: 'slack:U0BOB' })],
+      recent: [run({ state: 'failed' })],
+      orphans: { count: 3, dailyUsd: 12.5, at: NOW },
+      now: NOW,
+      prefix: '/stage',
+    });
+    expect(view.type).toBe('home');
+    const text = blockText(view.blocks);
+    expect(text).toMatch(/\*stg1\* — running run `stg4-20261121-a1b2c3` by <@U0ALICE> since <!date/);
+    expect(text).toContain('*stg2* — locked by <@U0QA>');
+    expect(text).toContain('demo &lt;b&gt;');
+    expect(text).toContain('*stg3* — free');
+    expect(text).toContain('1. `stg1-20261121-ffffff` by <@U0BOB>');
+    expect(text).toContain(':x: `stg4-20261121-a1b2c3`');
+    expect(text).toContain('*3* orphaned assets, costing $12.50 a day');
+  });
+});
+
+describe('renderSweepReport', () => {
+  const orphan = (id: string, dailyUsd: number | null, reason = 'run failed 3 days ago; instance still running'): OrphanEntry => ({
+    kind: 'instance', id, region: 'eu-west-1', env: 'stg4', runId: null, requester: null, reason, detail: 't3.2xlarge running',
+    ageMs: 3 * 86_400_000, accruedUsd: 26.3, dailyUsd, reapAfter: null, marked: true, due: false,
+  });
+  const report = (over: Partial<SweepReport> = {}): SweepReport => ({
+    sweepId: 7, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: false, regions: ['eu-west-1'], awsCalls: 12, minimumCalls: 10,
+    orphans: [], totalsByKind: {}, dailyCostUsd: 0, accruedCostUsd: 0, unpriced: [], marked: 0, unmarked: 0, dueCount: 0, reaped: [],
+    skipped: [], reapedSinceLastReport: [], drift: [], needsConfirmation: false, limit: 50, errors: [], ...over,
+  });
+
+  it('leads with the count and daily cost, lists the costliest orphans first with their reason, escaped', () => {
+    const msg = renderSweepReport(
+      report({ orphans: [orphan('i-cheap', 1), orphan('i-dear', 9, 'tagged by <someone> & left'), orphan('i-unknown', null)], dailyCostUsd: 10, accruedCostUsd: 30 }),
+      '/stage',
+    );
+    const text = blockText(msg.blocks);
+    expect(text).toContain('*3 orphaned assets*, $10.00 a day ($30.00 so far)');
+    expect(text.indexOf('i-dear')).toBeLessThan(text.indexOf('i-cheap'));
+    expect(text.indexOf('i-cheap')).toBeLessThan(text.indexOf('i-unknown'));
+    expect(text).toContain('tagged by &lt;someone&gt; &amp; left');
+    expect(text).toContain('price unknown');
+    expect(text).toContain('Sweep #7');
+  });
+
+  it('says when the limit stopped the reaping and how to confirm', () => {
+    const text = blockText(renderSweepReport(report({ orphans: [orphan('i-1', 1)], needsConfirmation: true, dueCount: 80, limit: 50 }), '/stage').blocks);
+    expect(text).toContain('80 were due, more than the limit of 50: nothing was reaped');
+    expect(text).toContain('`/stage sweep --reap`');
+  });
+});

@@ -1,0 +1,130 @@
+// The Slack front end to end: stagebot's real HTTP server with the front mounted at /slack/events,
+// the services (engine, store, command runner) on the engine harness' fake cloud and loopback sshd,
+// and the fake Slack Web API the front talks to.
+import { openServices, type Services } from '../../../../src/app/open-services.ts';
+import { createSlackFront, type SlackFront } from '../../../../src/bot/slack/index.ts';
+import type { Run } from '../../../../src/domain/run.ts';
+import { silentLogger, type Logger } from '../../../../src/observability/logger.ts';
+import { createMetrics } from '../../../../src/observability/metrics.ts';
+import { createHttpServer, listen, type RunningServer } from '../../../../src/web/server.ts';
+import { createWorld, type Fixtures, type World, type WorldOptions } from '../../../pipeline/engine/harness.ts';
+import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
+import { sendButtonClick, sendEvent, sendSlashCommand, type SignOptions, type SlackResponse } from './signed.ts';
+
+export const SECRET = 'stagebot-test-signing-secret';
+export const CHANNEL = 'C0STAGING';
+export const ADMIN = 'U0ADMIN';
+export const QA_GROUP = 'S0QA';
+
+export interface SlackWorldOptions extends WorldOptions {
+  /** Changes to the `slack:` section before the config is parsed. */
+  slack?: (section: Record<string, any>) => void;
+  minIntervalMs?: number;
+  logger?: Logger;
+  /** Socket Mode: the front connects to the URL the fake's apps.connections.open hands out. */
+  socketUrl?: string;
+}
+
+export interface SlackWorld {
+  world: World;
+  services: Services;
+  front: SlackFront;
+  slack: FakeSlack;
+  server: RunningServer;
+  eventsUrl: string;
+  /** `/stage <text>` from `user` in `channel`; the response_url is `command-<n>`. */
+  command(text: string, opts?: { user?: string; channel?: string; triggerId?: string; responseId?: string } & SignOptions): Promise<SlackResponse & { responseId: string }>;
+  click(actionId: string, runId: string, messageTs: string, opts?: { user?: string; responseId?: string }): Promise<SlackResponse & { responseId: string }>;
+  homeOpened(user: string): Promise<SlackResponse>;
+  runs(): Promise<Run[]>;
+  /** Waits until the engine's events are stored and the front's Slack updates went out. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let responses = 0;
+
+export async function startSlackWorld(fx: Fixtures, opts: SlackWorldOptions = {}): Promise<SlackWorld> {
+  const world = await createWorld(fx, {
+    ...opts,
+    configData: (data) => {
+      const section: Record<string, any> = { channels: [CHANNEL], admins: { users: [ADMIN], userGroups: [] }, allow: {} };
+      opts.slack?.(section);
+      data.slack = section;
+      opts.configData?.(data);
+    },
+  });
+  const slack = await startFakeSlack();
+  slack.socketUrl = opts.socketUrl ?? null;
+  const logger = opts.logger ?? silentLogger();
+  const services = await openServices({
+    config: world.config,
+    logger,
+    background: true,
+    aws: world.aws,
+    store: world.store,
+    clock: world.clock,
+    testRunner: world.testRunner,
+    env: {},
+    helpPrefix: '/stage',
+  });
+  const front = await createSlackFront({
+    services,
+    logger,
+    settings: opts.socketUrl
+      ? { enabled: true, mode: 'socket', botToken: 'xoxb-test-token', signingSecret: undefined, appToken: 'xapp-test-token', apiUrl: slack.apiUrl }
+      : { enabled: true, mode: 'http', botToken: 'xoxb-test-token', signingSecret: SECRET, appToken: undefined, apiUrl: slack.apiUrl },
+    threads: opts.minIntervalMs !== undefined ? { minIntervalMs: opts.minIntervalMs } : {},
+  });
+  const server = await listen(
+    createHttpServer({ logger, metrics: createMetrics({ defaultMetrics: false }), fronts: [front], ready: () => services.store.ping() }),
+    0,
+    '127.0.0.1',
+  );
+  await services.engine.start();
+  const eventsUrl = `${server.url}/slack/events`;
+
+  return {
+    world,
+    services,
+    front,
+    slack,
+    server,
+    eventsUrl,
+    async command(text, o = {}) {
+      const responseId = o.responseId ?? `command-${(responses += 1)}`;
+      const res = await sendSlashCommand(
+        eventsUrl,
+        SECRET,
+        { text, response_url: slack.responseUrl(responseId), ...(o.user ? { user_id: o.user } : {}), ...(o.channel ? { channel_id: o.channel } : {}), ...(o.triggerId ? { trigger_id: o.triggerId } : {}) },
+        o,
+      );
+      return { ...res, responseId };
+    },
+    async click(actionId, runId, messageTs, o = {}) {
+      const responseId = o.responseId ?? `click-${(responses += 1)}`;
+      const res = await sendButtonClick(eventsUrl, SECRET, {
+        actionId,
+        value: runId,
+        messageTs,
+        responseUrl: slack.responseUrl(responseId),
+        ...(o.user ? { userId: o.user } : {}),
+      });
+      return { ...res, responseId };
+    },
+    homeOpened: (user) => sendEvent(eventsUrl, SECRET, { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: `${Date.now() / 1000}` }),
+    runs: () => services.store.listRuns(),
+    async settle() {
+      await services.engine.flush();
+      await front.idle();
+    },
+    async close() {
+      await server.close(1_000);
+      await front.stop();
+      services.engine.abandon();
+      await services.close();
+      await world.close();
+      await slack.close();
+    },
+  };
+}
