@@ -2,7 +2,6 @@
 // Our own loop rather than the SDK's waiters so that `sleep` and the clock can be injected: tests drive
 // the fake cloud's clock instead of waiting wall-clock seconds, and every wait has a hard iteration bound.
 
-import { setTimeout as delay } from 'node:timers/promises';
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import {
   DescribeTargetHealthCommand,
@@ -10,6 +9,7 @@ import {
   type TargetDescription,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { abortableSleep } from '../domain/clock.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { UserError } from '../errors.ts';
 import { isNotFound, isThrottle } from './errors.ts';
@@ -34,11 +34,10 @@ export class InstanceStateError extends UserError {
 
 type Poll<T> = { done: true; value: T } | { done: false; last: string };
 
-const realSleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {});
 
 async function poll<T>(what: string, opts: WaitOptions, defaultIntervalMs: number, check: () => Promise<Poll<T>>): Promise<T> {
   const interval = Math.max(1, opts.intervalMs ?? defaultIntervalMs);
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = opts.sleep ?? abortableSleep;
   const now = opts.now ?? Date.now;
   const deadline = now() + opts.timeoutMs;
   // The clock bounds the wait; the count bounds it too when an injected sleep does not move the clock.
