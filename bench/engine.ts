@@ -6,8 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { stringify } from 'yaml';
-import { parseConfig, type Config } from '../src/config/index.ts';
+import type { Config } from '../src/config/index.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { Engine, type LaunchRequest } from '../src/pipeline/engine.ts';
 import type { Pipeline } from '../src/pipeline/pipeline.ts';
@@ -16,6 +15,7 @@ import { testsStep } from '../src/pipeline/steps/tests.ts';
 import type { BrowserJob, BrowserResult, RunOptions, TestRunner } from '../src/pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { createFakeAwsClients, FakeCloud } from '../test/fakes/cloud/index.ts';
+import { benchConfig } from './config.ts';
 
 const OVERHEAD_RUNS = 200;
 const WARMUP_RUNS = 10;
@@ -31,30 +31,7 @@ const guard = setTimeout(() => {
 }, GUARD_MS);
 guard.unref();
 
-function config(): Config {
-  return parseConfig(
-    stringify({
-      installation: 'bench',
-      aws: { accountAllowlist: ['123456789012'] },
-      environments: {
-        stg1: {
-          region: 'eu-west-1',
-          ami: 'ami-0e1f2a3b4c5d60001',
-          instanceType: 't3.2xlarge',
-          subnets: ['subnet-0cc3333333333333c'],
-          securityGroup: 'sg-0c1c1c1c1c1c1c1c1',
-          targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stg1-web/0a1b2c3d4e5f6071',
-          keyPair: 'staging-eu',
-          ssh: { user: 'ubuntu', privateKeyEnv: 'STAGEBOT_SSH_KEY', allowFrom: ['203.0.113.10/32'] },
-          url: 'https://stg1.staging.example.com',
-        },
-      },
-      browsers: Object.fromEntries(BROWSERS.map((b) => [b, {}])),
-      tests: { runner: { kind: 'command', command: 'true' } },
-    }),
-    {},
-  );
-}
+const config = (): Config => benchConfig({ browsers: Object.fromEntries(BROWSERS.map((b) => [b, {}])) });
 
 const noop = (name: string): PipelineStep => ({ name, safeToRepeat: true, run: async (): Promise<StepResult> => ({ outputs: {} }) });
 

@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Probot, ProbotOctokit, createNodeMiddleware } from 'probot';
-import { stringify } from 'yaml';
 import { openServices } from '../src/app/open-services.ts';
 import { createGithubFront } from '../src/bot/github/index.ts';
-import { parseConfig, type Config } from '../src/config/index.ts';
+import type { Config } from '../src/config/index.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { openStore } from '../src/store/index.ts';
@@ -24,6 +23,7 @@ import { createHttpServer, listen } from '../src/web/server.ts';
 import { createFakeAwsClients, FakeCloud } from '../test/fakes/cloud/index.ts';
 import { FakeGithub } from '../test/bot/github/support/fake-github.ts';
 import { prCommentPayload, sign } from '../test/bot/github/support/webhooks.ts';
+import { benchConfig } from './config.ts';
 
 const DELIVERIES = 200;
 const CONCURRENCY = 50;
@@ -37,29 +37,7 @@ const PATH = '/api/github/webhooks';
 const TEXT = process.env['BENCH_TEXT'] ?? '/e2e help';
 
 function config(): Config {
-  return parseConfig(
-    stringify({
-      installation: 'bench',
-      aws: { accountAllowlist: ['123456789012'] },
-      environments: {
-        stg1: {
-          region: 'eu-west-1',
-          ami: 'ami-0e1f2a3b4c5d60001',
-          instanceType: 't3.2xlarge',
-          subnets: ['subnet-0cc3333333333333c'],
-          securityGroup: 'sg-0c1c1c1c1c1c1c1c1',
-          targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stg1-web/0a1b2c3d4e5f6071',
-          keyPair: 'staging-eu',
-          ssh: { user: 'ubuntu', privateKeyEnv: 'STAGEBOT_SSH_KEY', allowFrom: ['203.0.113.10/32'] },
-          url: 'https://stg1.staging.example.com',
-        },
-      },
-      browsers: { chrome: {} },
-      tests: { runner: { kind: 'command', command: 'true' } },
-      github: { repositories: { 'Codertocat/Hello-World': { allowForks: false } } },
-    }),
-    {},
-  );
+  return benchConfig({ browsers: { chrome: {} }, github: { repositories: { 'Codertocat/Hello-World': { allowForks: false } } } });
 }
 
 /** The worker thread: the fake GitHub API; says how many replies it received when asked. */

@@ -1,31 +1,18 @@
 // The GitHub front end to end: signed webhooks into stagebot's real server, the front answering
 // through a fake GitHub API, runs on the fake cloud with a real sshd as the launched host.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isFinished } from '../../../src/domain/run.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { fakeTestRunner, startFixtures, waitForEnd, waitForState, type Fixtures } from '../../pipeline/engine/harness.ts';
+import { fakeTestRunner, useWorlds, waitForEnd, waitForState } from '../../pipeline/engine/harness.ts';
 import { startFrontWorld, type FrontWorld, type FrontWorldOptions } from './support/front-world.ts';
 import { HEAD_SHA, pullRequest } from './support/webhooks.ts';
 
-let fx: Fixtures;
-const worlds: FrontWorld[] = [];
+const frontWorld = useWorlds(startFrontWorld);
 
-beforeAll(async () => {
-  fx = await startFixtures();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function start(opts: FrontWorldOptions = {}): Promise<FrontWorld> {
+function start(opts: FrontWorldOptions = {}): Promise<FrontWorld> {
   // DEBUG_FRONT=1 shows the front's log while a test is being investigated.
-  const w = await startFrontWorld(fx, { ...(process.env['DEBUG_FRONT'] ? { logger: createLogger({ level: 'debug' }) } : {}), ...opts });
-  worlds.push(w);
-  return w;
+  return frontWorld({ ...(process.env['DEBUG_FRONT'] ? { logger: createLogger({ level: 'debug' }) } : {}), ...opts });
 }
 
 /** Tests that take `ms` per browser unless cancelled: room to act on a run mid-way. */

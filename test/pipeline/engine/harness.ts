@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import ssh2 from 'ssh2';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import type { AwsClients } from '../../../src/aws/clients.ts';
 import { TAG } from '../../../src/aws/tags.ts';
@@ -25,6 +26,7 @@ import { silentLogger } from '../../../src/observability/logger.ts';
 import { Engine, type EngineOptions, type LaunchRequest } from '../../../src/pipeline/engine.ts';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
 import type { BrowserJob, BrowserResult, RunOptions, TestRunner } from '../../../src/pipeline/test-runners/types.ts';
+import { abortableSleep } from '../../../src/ssh/sleep.ts';
 import { openStore, type OpenStoreOptions, type Store } from '../../../src/store/index.ts';
 import { createFakeAwsClients, FakeCloud, type FakeCloudOptions, type LiveAsset } from '../../fakes/cloud/index.ts';
 import { processesMatching } from '../../support/processes.ts';
@@ -65,17 +67,7 @@ export function testClock(realSleepMs = 1): TestClock {
     sleep(ms, signal) {
       signal?.throwIfAborted();
       offset += ms;
-      return new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(signal?.reason);
-        };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, realSleepMs);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      return abortableSleep(realSleepMs, signal);
     },
   };
 }
@@ -134,6 +126,31 @@ export async function startFixtures(): Promise<Fixtures> {
       await sshd.stop();
       delete process.env[SSH_KEY_ENV];
     },
+  };
+}
+
+/**
+ * Call at a test file's top level: the fixtures start before the file's tests and stop after them,
+ * and every world made through the returned function is closed after the test that made it.
+ * `make` is `createWorld` or a world built on it (a front's).
+ */
+export function useWorlds<O, W extends { close(): Promise<void> }>(make: (fx: Fixtures, opts?: O) => Promise<W>): (opts?: O) => Promise<W> {
+  let fx: Fixtures | undefined;
+  const worlds: W[] = [];
+  beforeAll(async () => {
+    fx = await startFixtures();
+  });
+  afterAll(async () => {
+    await fx?.stop();
+  });
+  afterEach(async () => {
+    for (const w of worlds.splice(0)) await w.close();
+  });
+  return async (opts) => {
+    if (!fx) throw new Error('worlds are made inside tests: the fixtures start in beforeAll');
+    const w = await make(fx, opts);
+    worlds.push(w);
+    return w;
   };
 }
 

@@ -1,28 +1,11 @@
 // Timeouts, shutdown hand-over, cancels that reach the replica driving the run, and launches the
 // engine must refuse.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
 import { uniqueSleep, waitUntilGone } from '../../support/processes.ts';
-import { createWorld, nextEvent, remoteRunning, runItem, startFixtures, waitForEnd, waitForFinished, type Fixtures, type World } from './harness.ts';
+import { createWorld, nextEvent, remoteRunning, runItem, useWorlds, waitForEnd, waitForFinished, type World } from './harness.ts';
 
-let fx: Fixtures;
-const worlds: World[] = [];
-
-beforeAll(async () => {
-  fx = await startFixtures();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function world(opts: Parameters<typeof createWorld>[1] = {}): Promise<World> {
-  const w = await createWorld(fx, opts);
-  worlds.push(w);
-  return w;
-}
+const world = useWorlds(createWorld);
 
 describe('engine limits and hand-overs', () => {
   it('a step over its runs.stepTimeouts fails the run with that reason, kills the command, and tears down', async () => {

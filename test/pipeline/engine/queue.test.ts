@@ -1,22 +1,11 @@
 // The queue and the environment locks, through the engine and the command runner.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseText } from '../../../src/commands/index.ts';
 import { CommandRunner, type Actor, type CommandResult } from '../../../src/pipeline/command-runner.ts';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
-import { createWorld, fakeTestRunner, startFixtures, waitForEnd, waitForState, type Fixtures, type World } from './harness.ts';
+import { createWorld, fakeTestRunner, useWorlds, waitForEnd, waitForState, type World } from './harness.ts';
 
-let fx: Fixtures;
-const worlds: World[] = [];
-
-beforeAll(async () => {
-  fx = await startFixtures();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
+const world = useWorlds(createWorld);
 
 const platform: Actor = { requester: 'slack:U0PLATFORM', source: 'slack', admin: false };
 
@@ -32,8 +21,7 @@ function environments(result: CommandResult) {
 describe('queue and locks', () => {
   it('queues the second of two concurrent pool launches on a pool of one, and starts it when the first is done', async () => {
     // Slow enough browsers that the first run is surely still going when the second arrives.
-    const w = await createWorld(fx, { testRunner: fakeTestRunner({ ms: 100 }) });
-    worlds.push(w);
+    const w = await world({ testRunner: fakeTestRunner({ ms: 100 }) });
     const engine = w.engine();
     const only = w.envs[0]!.name;
     const req = w.request({ env: null, pool: [only] });
@@ -68,8 +56,7 @@ describe('queue and locks', () => {
   });
 
   it('a manual lock blocks launches of its environment until unlocked, and `list` shows who holds it and why', async () => {
-    const w = await createWorld(fx);
-    worlds.push(w);
+    const w = await world();
     const engine = w.engine();
     const runner = new CommandRunner({ engine });
     const env = w.envs[1]!.name;

@@ -1,6 +1,6 @@
 // Crashes and adoption: a run whose engine died anywhere is found by another engine, which tears
 // it down (or resumes it) so that nothing it created stays alive.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isFinished } from '../../../src/domain/run.ts';
 import type { Engine } from '../../../src/pipeline/engine.ts';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
@@ -8,26 +8,9 @@ import { stepNames } from '../../../src/pipeline/pipeline.ts';
 import { RunAbandoned } from '../../../src/pipeline/run-errors.ts';
 import { defaultPipeline } from '../../../src/pipeline/steps/index.ts';
 import { ec2Error } from '../../fakes/cloud/index.ts';
-import { createWorld, nextEvent, startFixtures, waitForEnd, waitForFinished, type Fixtures, type World } from './harness.ts';
+import { createWorld, nextEvent, useWorlds, waitForEnd, waitForFinished, type World } from './harness.ts';
 
-let fx: Fixtures;
-const worlds: World[] = [];
-
-beforeAll(async () => {
-  fx = await startFixtures();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function world(opts: Parameters<typeof createWorld>[1] = {}): Promise<World> {
-  const w = await createWorld(fx, opts);
-  worlds.push(w);
-  return w;
-}
+const world = useWorlds(createWorld);
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

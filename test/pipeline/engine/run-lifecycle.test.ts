@@ -1,5 +1,5 @@
 // A run through the whole engine: fake AWS, a real sshd as the launched host, a real store.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatTagTime, TAG } from '../../../src/aws/tags.ts';
 import { stepNames } from '../../../src/pipeline/pipeline.ts';
 import { defaultPipeline } from '../../../src/pipeline/steps/index.ts';
@@ -16,30 +16,12 @@ import {
   REQUESTER,
   RUN_TAG_KEYS,
   runItem,
-  startFixtures,
+  useWorlds,
   waitForEnd,
-  type Fixtures,
   type World,
 } from './harness.ts';
 
-let fx: Fixtures;
-const worlds: World[] = [];
-
-beforeAll(async () => {
-  fx = await startFixtures();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function world(opts: Parameters<typeof createWorld>[1] = {}): Promise<World> {
-  const w = await createWorld(fx, opts);
-  worlds.push(w);
-  return w;
-}
+const world = useWorlds(createWorld);
 
 const STEPS = stepNames(defaultPipeline());
 const CHAIN = ['launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests', 'teardown'];

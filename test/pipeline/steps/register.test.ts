@@ -17,6 +17,20 @@ async function launched(opts: Parameters<typeof createTestRun>[0] = {}): Promise
   return { run, instanceId: out.instanceId };
 }
 
+/**
+ * A launched run whose target never turns healthy, and a signal that aborts with StepTimedOut on the
+ * sixth health poll, as the step runner's timer would.
+ */
+async function unhealthyUntilTimedOut(): Promise<{ run: TestRun; instanceId: string; signal: AbortSignal }> {
+  const l = await launched();
+  l.run.cloud.setTargetGroupBehaviour(l.run.env.targetGroupArn, { unhealthy: UNHEALTHY });
+  const abort = new AbortController();
+  l.run.clock.onSleep = (_ms, n) => {
+    if (n === 6) abort.abort(new StepTimedOut('register', 600_000));
+  };
+  return { ...l, signal: abort.signal };
+}
+
 function targetsOf(run: TestRun) {
   return [...(run.cloud.region(run.env.region).targetGroups.get(run.env.targetGroupArn)?.targets.values() ?? [])];
 }
@@ -72,16 +86,10 @@ describe('register', () => {
   });
 
   test('when the step timeout aborts the wait, the error still carries the last health reason', async () => {
-    const l = await launched();
+    const l = await unhealthyUntilTimedOut();
     t = l.run;
-    t.cloud.setTargetGroupBehaviour(t.env.targetGroupArn, { unhealthy: UNHEALTHY });
-    const abort = new AbortController();
-    // As the step runner's timer would: after a few polls, the signal aborts with StepTimedOut.
-    t.clock.onSleep = (_ms, n) => {
-      if (n === 6) abort.abort(new StepTimedOut('register', 600_000));
-    };
 
-    const err = await t.runStep(registerStep, { signal: abort.signal }).catch((e: unknown) => e);
+    const err = await t.runStep(registerStep, { signal: l.signal }).catch((e: unknown) => e);
     const reason = `target ${l.instanceId} never became healthy: Target.ResponseCodeMismatch — Health checks failed with these codes: [502]`;
     expect((err as Error).message).toBe('register failed: register took longer than runs.stepTimeouts.register (10m)');
     expect((err as StepFailed).tail).toBe(reason);
@@ -89,14 +97,9 @@ describe('register', () => {
   });
 
   test('called directly with an aborted signal mid-wait, it throws its own error with the reason', async () => {
-    const l = await launched();
+    const l = await unhealthyUntilTimedOut();
     t = l.run;
-    t.cloud.setTargetGroupBehaviour(t.env.targetGroupArn, { unhealthy: UNHEALTHY });
-    const abort = new AbortController();
-    t.clock.onSleep = (_ms, n) => {
-      if (n === 6) abort.abort(new StepTimedOut('register', 600_000));
-    };
-    const err = await registerStep.run(t.context({ signal: abort.signal })).catch((e: unknown) => e);
+    const err = await registerStep.run(t.context({ signal: l.signal })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TargetNeverHealthyError);
     expect((err as Error).message).toContain('Target.ResponseCodeMismatch — Health checks failed with these codes: [502]');
   });
