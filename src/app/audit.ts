@@ -54,6 +54,19 @@ export function createAudit(deps: AuditDeps): AppAudit {
   };
 }
 
+/** Delivery keys outlive every redelivery window (Slack: minutes; GitHub: 3 days, by hand). */
+export const DELIVERY_MEMORY_MS = 7 * 86_400_000;
+/** Claimed cron slots are only needed while replicas might still race for them. */
+export const CRON_SLOT_MEMORY_MS = 30 * 86_400_000;
+
+/** Forgets idempotency keys and cron claims nobody can need any more; returns how many. */
+export async function pruneBookkeeping(store: Store, now: Date): Promise<{ deliveries: number; cronSlots: number }> {
+  return {
+    deliveries: await store.pruneDeliveries(new Date(now.getTime() - DELIVERY_MEMORY_MS)),
+    cronSlots: await store.pruneCronSlots(new Date(now.getTime() - CRON_SLOT_MEMORY_MS)),
+  };
+}
+
 /**
  * Runs the sweeper on config.sweeper.schedule; with several replicas each occurrence runs once.
  * `post` delivers the daily report (the Slack front's, when it is up); the report is logged either way.
@@ -69,6 +82,8 @@ export function scheduleSweeps(opts: { audit: AppAudit; config: Config; store: S
       opts.logger.info({ orphans: report.orphans.length, reaped: report.reaped.length, dailyCostUsd: report.dailyCostUsd, awsCalls: report.awsCalls }, 'scheduled sweep done');
       if (opts.post) await opts.post(report).catch((err) => opts.logger.error({ err }, 'could not post the daily report'));
       else opts.logger.info({ report: renderSweepText(report) }, 'daily report (no Slack front to post it to)');
+      const pruned = await pruneBookkeeping(opts.store, new Date());
+      opts.logger.info(pruned, 'pruned old delivery keys and cron slots');
     },
   });
 }

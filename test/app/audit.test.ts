@@ -48,3 +48,20 @@ test('cost adds the orphans of the latest sweep and says when that sweep ran', a
   // cost must not sweep (or touch AWS) again.
   expect(w.cloud.calls.length).toBe(callsBeforeCost);
 });
+
+test('pruneBookkeeping forgets delivery keys after 7 days and cron slots after 30, not sooner', async () => {
+  const { pruneBookkeeping } = await import('../../src/app/audit.ts');
+  const now = new Date('2026-11-21T07:00:00Z');
+  const daysAgo = (d: number) => new Date(now.getTime() - d * DAY);
+  expect(await w.store.claimDelivery('github:old', daysAgo(8))).toBe(true);
+  expect(await w.store.claimDelivery('github:recent', daysAgo(6))).toBe(true);
+  expect(await w.store.claimCronSlot('sweep', daysAgo(31), 'replica-a', daysAgo(31))).toBe(true);
+  expect(await w.store.claimCronSlot('sweep', daysAgo(29), 'replica-a', daysAgo(29))).toBe(true);
+
+  expect(await pruneBookkeeping(w.store, now)).toEqual({ deliveries: 1, cronSlots: 1 });
+  // Forgotten keys can be claimed again; remembered ones cannot.
+  expect(await w.store.claimDelivery('github:old', now)).toBe(true);
+  expect(await w.store.claimDelivery('github:recent', now)).toBe(false);
+  expect(await w.store.claimCronSlot('sweep', daysAgo(31), 'replica-b', now)).toBe(true);
+  expect(await w.store.claimCronSlot('sweep', daysAgo(29), 'replica-b', now)).toBe(false);
+});
