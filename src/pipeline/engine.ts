@@ -219,14 +219,30 @@ export class Engine {
   waitForRun(runId: string): Promise<Run> {
     return new Promise((resolve, reject) => {
       const list = this.waiters.get(runId) ?? [];
-      list.push(resolve);
+      const done = (run: Run) => {
+        clearInterval(poll);
+        resolve(run);
+      };
+      list.push(done);
       this.waiters.set(runId, list);
-      this.svc.store.getRun(runId).then((run) => {
-        if (!run) reject(new NotFoundError(`no run ${runId}`));
+      const check = async () => {
         // A run this engine drives resolves when its driver is done (lock and lease released), not
         // when the store first shows its final state.
-        else if ((isFinished(run.state) || run.state === 'kept') && !this.drivers.has(runId)) this.resolveWaiters(run);
-      }, reject);
+        if (this.drivers.has(runId)) return;
+        // Still queued: a short-lived engine has no background loop to start it when its
+        // environment frees up, so it tries here; a run driven elsewhere is followed in the store.
+        if (!this.background) await this.pump(runId);
+        const run = await this.svc.store.getRun(runId);
+        if (!run) throw new NotFoundError(`no run ${runId}`);
+        if ((isFinished(run.state) || run.state === 'kept') && !this.drivers.has(runId)) this.resolveWaiters(run);
+      };
+      const fail = (err: unknown) => {
+        clearInterval(poll);
+        reject(err);
+      };
+      const poll = setInterval(() => void check().catch(fail), this.tickMs);
+      poll.unref();
+      check().catch(fail);
     });
   }
 

@@ -95,4 +95,23 @@ describe('queue and locks', () => {
     expect(after.environments.find((e) => e.env === env)!.lock).toBeNull();
     expect(after.queue).toEqual([]);
   });
+
+  it('a short-lived engine (the CLI) starts its own queued run once the environment frees up, and sees it end', async () => {
+    const w = await world();
+    const only = w.envs[0]!.name;
+    await w.store.claimLock({ env: only, holder: 'slack:U0OTHER', holderKind: 'person', reason: 'db migration', sticky: true, since: w.clock.now() });
+    const cli = w.engine({ background: false, tickMs: 20 });
+    const { run, position } = await cli.launch(w.request({ env: only }));
+    expect(position).toBe(1);
+    const ended = cli.waitForRun(run.id);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await w.store.getRun(run.id))!.state).toBe('queued');
+
+    expect(await w.store.releaseLock(only, 'slack:U0OTHER')).toBe(true);
+    const finished = await ended;
+    expect(finished.state).toBe('succeeded');
+    expect(finished.env).toBe(only);
+    expect(w.live(run.id)).toEqual([]);
+  });
 });
+
