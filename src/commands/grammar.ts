@@ -41,6 +41,8 @@ export interface FlagSpec {
   required?: boolean;
   /** Flags sharing a group exclude each other (`--dry-run|--reap`). */
   group?: string;
+  /** The name of the flag this one only goes with (`--confirm` needs `--reap`). */
+  requires?: string;
   /** A complete, valid use of the flag. */
   example: string;
   description: string;
@@ -237,8 +239,15 @@ export const GRAMMAR: readonly VerbSpec[] = [
         example: '--reap',
         description: 'delete the orphans that are past their grace period',
       },
+      {
+        name: 'confirm',
+        value: 'none',
+        requires: 'reap',
+        example: '--reap --confirm',
+        description: 'with --reap: reap them even when more are due than the per-sweep limit (sweeper.reapLimit)',
+      },
     ],
-    examples: ['sweep', 'sweep --reap'],
+    examples: ['sweep', 'sweep --reap', 'sweep --reap --confirm'],
   },
   {
     verb: 'cost',
@@ -319,6 +328,11 @@ function argUsage(arg: ArgSpec): string {
   return arg.required ? `<${arg.name}>` : `[${arg.name}]`;
 }
 
+/** A flag with the optional flags that only go with it written right after it: `--reap [--confirm]`. */
+function withDependents(spec: VerbSpec, flag: FlagSpec): string {
+  return [flagUsage(flag), ...spec.flags.filter((f) => f.requires === flag.name).map((f) => `[${flagUsage(f)}]`)].join(' ');
+}
+
 /** Usage of a verb without any prefix: `launch [env] [--browsers=a,b] …`, or its PR-comment form. */
 export function usageLine(spec: VerbSpec, form: 'full' | 'pr' = 'full'): string {
   const pr = form === 'pr' ? spec.pr : undefined;
@@ -326,13 +340,14 @@ export function usageLine(spec: VerbSpec, form: 'full' | 'pr' = 'full'): string 
   for (const arg of pr ? pr.args : spec.args) parts.push(argUsage(arg));
   const groups = new Set<string>();
   for (const flag of spec.flags) {
+    if (flag.requires) continue;
     if (flag.group) {
       if (groups.has(flag.group)) continue;
       groups.add(flag.group);
-      const members = spec.flags.filter((f) => f.group === flag.group).map(flagUsage);
+      const members = spec.flags.filter((f) => f.group === flag.group).map((f) => withDependents(spec, f));
       parts.push(`[${members.join('|')}]`);
     } else {
-      parts.push(flag.required ? flagUsage(flag) : `[${flagUsage(flag)}]`);
+      parts.push(flag.required ? withDependents(spec, flag) : `[${withDependents(spec, flag)}]`);
     }
   }
   return parts.join(' ');

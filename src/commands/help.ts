@@ -46,6 +46,7 @@ function verbHelp(spec: VerbSpec, prefix: string, pr: boolean, ctx: CommandConte
     const names = spec.flags.filter((f) => f.group === group).map((f) => `--${f.name}`);
     lines.push(`  (${names.join(' and ')} exclude each other)`);
   }
+  for (const flag of spec.flags.filter((f) => f.requires)) lines.push(`  (--${flag.name} only with --${flag.requires})`);
   if (spec.flags.some((f) => f.value === 'duration')) lines.push(`  DURATION is ${DURATION_HINT}.`);
   const examples = form ? form.examples : spec.examples;
   lines.push('', 'Examples:', ...examples.map((e) => `  ${join(prefix, e)}`));

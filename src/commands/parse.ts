@@ -117,6 +117,11 @@ function scan(spec: VerbSpec, words: readonly string[], argSpecs: readonly ArgSp
       throw new CommandError(`${spec.verb} takes ${orList(rivals.map((f) => `\`--${f.name}\``))}, not both`);
     }
   }
+  for (const flag of spec.flags) {
+    if (flag.requires && flags.has(flag.name) && !flags.has(flag.requires)) {
+      throw new CommandError(`\`--${flag.name}\` only goes with \`--${flag.requires}\`, e.g. \`${spec.verb} ${flag.example}\``);
+    }
+  }
   return { spec, args, flags };
 }
 
@@ -164,7 +169,7 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
     case 'assets':
       return { verb: 'assets', run: validateRunId(arg('run') ?? '') };
     case 'sweep':
-      return { verb: 'sweep', mode: flags.has('reap') ? 'reap' : 'dry-run' };
+      return { verb: 'sweep', mode: flags.has('reap') ? 'reap' : 'dry-run', confirm: flags.has('confirm') };
     case 'cost': {
       const since = value('since');
       const by = value('by');

@@ -63,6 +63,8 @@ export interface SweepCommand {
   verb: 'sweep';
   /** `sweep` alone is a dry run. */
   mode: 'dry-run' | 'reap';
+  /** `--confirm` (only with `--reap`): reap even when more are due than the per-sweep limit. */
+  confirm: boolean;
 }
 
 export interface CostCommand {

@@ -126,7 +126,8 @@ export class CommandRunner {
       }
       case 'sweep': {
         if (cmd.mode === 'reap' && !actor.admin) throw new PermissionError('only admins may run `sweep --reap`; `sweep` alone shows what would be reaped');
-        return { kind: 'sweep', report: await this.audit().sweep({ mode: cmd.mode, requester: actor.requester }) };
+        // --confirm lifts the per-sweep limit; the parser only allows it with --reap, so it is admins' too.
+        return { kind: 'sweep', report: await this.audit().sweep({ mode: cmd.mode, requester: actor.requester, confirm: cmd.mode === 'reap' && cmd.confirm }) };
       }
       case 'cost':
         return { kind: 'cost', report: await this.audit().cost({ sinceMs: cmd.sinceMs, by: cmd.by }) };

@@ -49,7 +49,7 @@ describe('help text from the grammar', () => {
       status: 'status [run|env]',
       cancel: 'cancel <run>',
       extend: 'extend <run> --by=DURATION',
-      sweep: 'sweep [--dry-run|--reap]',
+      sweep: 'sweep [--dry-run|--reap [--confirm]]',
       cost: 'cost [--since=DURATION] [--by=env|user]',
       lock: 'lock <env> [--reason=TEXT]',
       help: 'help [command]',
@@ -75,6 +75,13 @@ describe('help text from the grammar', () => {
     for (const verb of VERBS.filter((v) => !PR_VERBS.includes(v))) expect(text).not.toContain(`/e2e ${verb}`);
     expect(helpText('cancel', { prComment: true })).toContain("Cancel this pull request's run");
     expect(() => helpText('status', { prComment: true })).toThrow(CommandError);
+  });
+
+  it('says which flag a dependent flag goes with', () => {
+    const text = helpText('sweep');
+    expect(text).toContain('  (--confirm only with --reap)');
+    expect(text).toContain('  sweep --reap --confirm');
+    expect(helpText()).toContain('  sweep [--dry-run|--reap [--confirm]]\n');
   });
 
   it('lists the configured names when given the context', () => {

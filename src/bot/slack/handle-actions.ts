@@ -29,7 +29,8 @@ type ActionHandler = (deps: FrontDeps, click: Click, run: Run) => Promise<void>;
 
 const PREFIX = '/stage';
 
-function tell(respond: RespondFn): (text: string) => Promise<void> {
+/** Answers the clicker alone. */
+export function tell(respond: RespondFn): (text: string) => Promise<void> {
   return async (text) => {
     await respond({ response_type: 'ephemeral', replace_original: false, text });
   };
@@ -41,7 +42,8 @@ function mayTouch(click: Click, run: Run, what: string): string | null {
   return `run ${code(run.id)} was started by ${who(run.requester)}; only admins (${code('slack.admins')}) may ${what} someone else's run`;
 }
 
-async function claim(deps: FrontDeps, key: string): Promise<boolean> {
+/** Claims a click's delivery key: false when a double click or a Slack retry already did. */
+export async function claim(deps: FrontDeps, key: string): Promise<boolean> {
   return deps.store.claimDelivery(`slack:action:${key}`, deps.engine.now());
 }
 

@@ -12,11 +12,13 @@ import type { FrontDeps } from './front-deps.ts';
 import { registerActions } from './handle-actions.ts';
 import { registerCommand } from './handle-command.ts';
 import { registerHome } from './handle-home.ts';
+import { registerReapNow } from './handle-reap-now.ts';
 import { httpHandler, socketModeHandler } from './mount.ts';
 import { Permissions } from './permissions.ts';
 import type { SlackSettings } from './settings.ts';
 import { withRetryAfter } from './rate-limit.ts';
 import { renderSweepReport } from './render-sweep.ts';
+import { saveLastReport } from './report-record.ts';
 import { createSlackApi, webClientOptions, type SlackApi } from './slack-api.ts';
 import { RunThreads } from './threads.ts';
 import { Turns } from './turns.ts';
@@ -103,6 +105,7 @@ export async function createSlackFront(deps: SlackFrontDeps): Promise<SlackFront
   };
   registerCommand(app, front);
   registerActions(app, front);
+  registerReapNow(app, front);
   registerHome(app, front);
   threads.start();
 
@@ -133,7 +136,9 @@ export async function createSlackFront(deps: SlackFrontDeps): Promise<SlackFront
         log.info('no sweeper.reportChannel configured: the daily report is only logged');
         return;
       }
-      await withRetryAfter(() => slack.postMessage(channel, renderSweepReport(report, prefix)));
+      const posted = await withRetryAfter(() => slack.postMessage(channel, renderSweepReport(report, prefix)));
+      // Its "Reap now" acts only while it is the latest report (see report-record.ts).
+      await saveLastReport(store, { sweepId: report.sweepId, channel: posted.channel, ts: posted.ts }, services.engine.now());
     },
     async idle(withinMs = 30_000) {
       await front.afterAck.idle(withinMs);

@@ -6,6 +6,7 @@ import { renderHome } from '../../../src/bot/slack/render-home.ts';
 import { renderParent, type ParentView } from '../../../src/bot/slack/render-parent.ts';
 import { renderReply } from '../../../src/bot/slack/render-reply.ts';
 import { renderResult } from '../../../src/bot/slack/render-result.ts';
+import { renderReapResult } from '../../../src/bot/slack/render-reap.ts';
 import { renderSweepReport } from '../../../src/bot/slack/render-sweep.ts';
 import type { OrphanEntry, SweepReport } from '../../../src/audit/index.ts';
 import { blockText, buttonsOf } from './support/fake-slack.ts';
@@ -273,6 +274,67 @@ describe('renderSweepReport', () => {
   it('says when the limit stopped the reaping and how to confirm', () => {
     const text = blockText(renderSweepReport(report({ orphans: [orphan('i-1', 1)], needsConfirmation: true, dueCount: 80, limit: 50 }), '/stage').blocks);
     expect(text).toContain('80 were due, more than the limit of 50: nothing was reaped');
-    expect(text).toContain('`/stage sweep --reap`');
+    expect(text).toContain('*Reap now* below (or `/stage sweep --reap --confirm`)');
+  });
+
+  it('offers Reap now with a confirmation naming how many are due and what they cost a day', () => {
+    const due = (id: string, dailyUsd: number | null): OrphanEntry => ({ ...orphan(id, dailyUsd), due: true });
+    const orphans = [due('i-1', 4.5), due('i-2', 3.25), due('i-3', null), orphan('i-not-yet', 100)];
+    const msg = renderSweepReport(report({ orphans, needsConfirmation: true, dueCount: 3, limit: 2 }), '/stage');
+    expect(buttonsOf(msg.blocks)).toEqual([{ actionId: 'stagebot.reap-now', value: '7', text: 'Reap now (3)' }]);
+    const button = (msg.blocks!.find((b) => b.type === 'actions') as unknown as { elements: Record<string, any>[] }).elements[0]!;
+    expect(button.style).toBe('danger');
+    expect(button.confirm.title.text).toBe('Reap now?');
+    expect(button.confirm.text.text).toBe(
+      'Delete the 3 orphaned assets past their grace period, costing $7.75 a day (1 not priced)? Each is checked again just before it is deleted. That is more than the per-sweep limit of 2: this confirms all of them.',
+    );
+    expect(button.confirm.confirm.text).toBe('Reap 3');
+    expect(button.confirm.deny.text).toBe('Not now');
+    for (const t of [button.confirm.title.text, button.confirm.confirm.text, button.confirm.deny.text]) expect(t.length).toBeLessThanOrEqual(30);
+    expect(button.confirm.text.text.length).toBeLessThanOrEqual(300);
+  });
+
+  it('has no Reap now button when nothing is past its grace period', () => {
+    expect(buttonsOf(renderSweepReport(report({ orphans: [orphan('i-1', 1)] }), '/stage').blocks)).toEqual([]);
+    expect(buttonsOf(renderSweepReport(report(), '/stage').blocks)).toEqual([]);
+  });
+});
+
+describe('renderReapResult', () => {
+  const base: SweepReport = {
+    sweepId: 9, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: true, regions: ['eu-west-1'], awsCalls: 12, minimumCalls: 10,
+    orphans: [], totalsByKind: {}, dailyCostUsd: 0, accruedCostUsd: 0, unpriced: [], marked: 0, unmarked: 0, dueCount: 3, reaped: [],
+    skipped: [], reapedSinceLastReport: [], drift: [], needsConfirmation: false, limit: 2, errors: [],
+  };
+
+  it('names who pressed it, what was reaped and what it had cost, and what was left alone and why, escaped', () => {
+    const msg = renderReapResult(
+      {
+        ...base,
+        reaped: [
+          { kind: 'instance', id: 'i-1', region: 'eu-west-1', runId: null, costUsd: 10.5, with: [] },
+          { kind: 'image', id: 'ami-1', region: 'eu-west-1', runId: null, costUsd: 2, with: ['snap-1'] },
+        ],
+        skipped: [{ kind: 'volume', id: 'vol-1', region: 'eu-west-1', reason: 'now carries <protect> & is kept' }],
+      },
+      'slack:U0ADMIN',
+      '/stage',
+    );
+    const text = blockText(msg.blocks);
+    expect(text).toContain('*Reap now* by <@U0ADMIN>: reaped *2* assets, which had cost $12.50 while orphaned');
+    expect(text).toContain('• instance `i-1` (eu-west-1) — $10.50');
+    expect(text).toContain('• image `ami-1` (eu-west-1) — $2.00, with `snap-1`');
+    expect(text).toContain(':warning: left 1 alone:\n• volume `vol-1` (eu-west-1) — now carries &lt;protect&gt; &amp; is kept');
+    expect(text).toContain('no orphaned assets are left');
+    expect(msg.text).toBe('Reap now: reaped 2 assets ($12.50)');
+  });
+
+  it('says when nothing was due any more, and lists at most 20 with a count of the rest', () => {
+    expect(blockText(renderReapResult({ ...base, dueCount: 0 }, 'slack:U0ADMIN', '/stage').blocks)).toContain('nothing was reaped (no orphan is past its grace period any more)');
+    const many = Array.from({ length: 23 }, (_, i) => ({ kind: 'key-pair' as const, id: `key-${i}`, region: 'eu-west-1', runId: null, costUsd: 0, with: [] }));
+    const text = blockText(renderReapResult({ ...base, reaped: many }, 'slack:U0ADMIN', '/stage').blocks);
+    expect(text).toContain('`key-19`');
+    expect(text).not.toContain('`key-20`');
+    expect(text).toContain('… and 3 more');
   });
 });

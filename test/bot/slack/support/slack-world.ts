@@ -34,7 +34,8 @@ export interface SlackWorld {
   eventsUrl: string;
   /** `/stage <text>` from `user` in `channel`; the response_url is `command-<n>`. */
   command(text: string, opts?: { user?: string; channel?: string; triggerId?: string; responseId?: string } & SignOptions): Promise<SlackResponse & { responseId: string }>;
-  click(actionId: string, runId: string, messageTs: string, opts?: { user?: string; responseId?: string }): Promise<SlackResponse & { responseId: string }>;
+  /** A button click; `value` is the button's value (a run id, or a sweep id for Reap now). */
+  click(actionId: string, value: string, messageTs: string, opts?: { user?: string; channel?: string; responseId?: string }): Promise<SlackResponse & { responseId: string }>;
   homeOpened(user: string): Promise<SlackResponse>;
   runs(): Promise<Run[]>;
   /** Waits until the engine's events are stored and the front's Slack updates went out. */
@@ -101,14 +102,15 @@ export async function startSlackWorld(fx: Fixtures, opts: SlackWorldOptions = {}
       );
       return { ...res, responseId };
     },
-    async click(actionId, runId, messageTs, o = {}) {
+    async click(actionId, value, messageTs, o = {}) {
       const responseId = o.responseId ?? `click-${(responses += 1)}`;
       const res = await sendButtonClick(eventsUrl, SECRET, {
         actionId,
-        value: runId,
+        value,
         messageTs,
         responseUrl: slack.responseUrl(responseId),
         ...(o.user ? { userId: o.user } : {}),
+        ...(o.channel ? { channelId: o.channel } : {}),
       });
       return { ...res, responseId };
     },

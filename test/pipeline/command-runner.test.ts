@@ -1,0 +1,56 @@
+// The command runner's part in `sweep`: it hands the mode and `--confirm` to the audit, and only for
+// admins does it reap at all. The audit here records what it was asked; the sweep itself is tested in
+// test/audit, the Slack button that uses this in test/bot/slack.
+import { describe, expect, it } from 'vitest';
+import { parseText } from '../../src/commands/index.ts';
+import { PermissionError } from '../../src/errors.ts';
+import { CommandRunner, type Actor, type Audit } from '../../src/pipeline/command-runner.ts';
+import type { Engine } from '../../src/pipeline/engine.ts';
+
+type SweepAsk = Parameters<Audit['sweep']>[0];
+
+function runnerWithAudit(): { runner: CommandRunner; asked: SweepAsk[] } {
+  const asked: SweepAsk[] = [];
+  const audit: Audit = {
+    async sweep(opts) {
+      asked.push(opts);
+      return { data: { mode: opts.mode }, text: `swept (${opts.mode})` };
+    },
+    async cost() {
+      throw new Error('not asked in these tests');
+    },
+  };
+  // `sweep` never reaches the engine; the runner only reads its store up front.
+  const engine = { store: {} } as unknown as Engine;
+  return { runner: new CommandRunner({ engine, audit }), asked };
+}
+
+const ctx = { environments: ['stg1'], browsers: ['chrome'] };
+const admin: Actor = { requester: 'slack:U0ADMIN', source: 'slack', admin: true };
+const person: Actor = { requester: 'slack:U0BOB', source: 'slack', admin: false };
+
+describe('CommandRunner sweep', () => {
+  it.each([
+    ['sweep --reap --confirm', { mode: 'reap', confirm: true }],
+    ['sweep --reap', { mode: 'reap', confirm: false }],
+    ['sweep', { mode: 'dry-run', confirm: false }],
+  ])('%s reaches the audit as %o', async (text, expected) => {
+    const { runner, asked } = runnerWithAudit();
+    const result = await runner.execute(parseText(text, ctx), admin);
+    expect(asked).toEqual([{ ...expected, requester: 'slack:U0ADMIN' }]);
+    expect(result).toEqual({ kind: 'sweep', report: { data: { mode: expected.mode }, text: `swept (${expected.mode})` } });
+  });
+
+  it('refuses a confirmed reap to someone who is not an admin, before the audit is asked', async () => {
+    const { runner, asked } = runnerWithAudit();
+    await expect(runner.execute(parseText('sweep --reap --confirm', ctx), person)).rejects.toThrow(PermissionError);
+    await expect(runner.execute(parseText('sweep --reap --confirm', ctx), person)).rejects.toThrow('only admins may run `sweep --reap`');
+    expect(asked).toEqual([]);
+  });
+
+  it('never confirms a dry run, whatever a hand-built command says', async () => {
+    const { runner, asked } = runnerWithAudit();
+    await runner.execute({ verb: 'sweep', mode: 'dry-run', confirm: true }, person);
+    expect(asked).toEqual([{ mode: 'dry-run', requester: 'slack:U0BOB', confirm: false }]);
+  });
+});
