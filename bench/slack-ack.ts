@@ -16,10 +16,9 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { App, HTTPReceiver } from '@slack/bolt';
-import { stringify } from 'yaml';
 import { createSlackFront } from '../src/bot/slack/index.ts';
 import { boltLogger } from '../src/bot/slack/bolt-logger.ts';
-import { parseConfig, type Config } from '../src/config/index.ts';
+import type { Config } from '../src/config/index.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { CommandRunner } from '../src/pipeline/command-runner.ts';
@@ -32,6 +31,7 @@ import { createHttpServer, listen } from '../src/web/server.ts';
 import { createFakeAwsClients, FakeCloud } from '../test/fakes/cloud/index.ts';
 import { startFakeSlack } from '../test/bot/slack/support/fake-slack.ts';
 import { send, signedHeaders, slashCommandBody } from '../test/bot/slack/support/signed.ts';
+import { benchConfig } from './config.ts';
 
 const REQUESTS = 200;
 const CONCURRENCY = 50;
@@ -127,31 +127,7 @@ async function burst(url: string, text: string, responseUrl: string): Promise<nu
 
 // ---- stagebot, in this process ------------------------------------------------------------------
 
-function config(): Config {
-  return parseConfig(
-    stringify({
-      installation: 'bench',
-      aws: { accountAllowlist: ['123456789012'] },
-      environments: {
-        stg1: {
-          region: 'eu-west-1',
-          ami: 'ami-0e1f2a3b4c5d60001',
-          instanceType: 't3.2xlarge',
-          subnets: ['subnet-0cc3333333333333c'],
-          securityGroup: 'sg-0c1c1c1c1c1c1c1c1',
-          targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/stg1-web/0a1b2c3d4e5f6071',
-          keyPair: 'staging-eu',
-          ssh: { user: 'ubuntu', privateKeyEnv: 'STAGEBOT_SSH_KEY', allowFrom: ['203.0.113.10/32'] },
-          url: 'https://stg1.staging.example.com',
-        },
-      },
-      browsers: { chrome: {}, firefox: {} },
-      tests: { runner: { kind: 'command', command: 'true' } },
-      slack: { channels: [CHANNEL] },
-    }),
-    {},
-  );
-}
+const config = (): Config => benchConfig({ browsers: { chrome: {}, firefox: {} }, slack: { channels: [CHANNEL] } });
 
 const slowStep = (name: string): PipelineStep => ({
   name,

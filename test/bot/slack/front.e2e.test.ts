@@ -2,31 +2,14 @@
 // Slack sends them, the pipeline on the fake cloud, and a fake Slack Web API recording what the
 // front posts, updates and publishes.
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BrowserJob, BrowserResult, RunOptions, TestRunner } from '../../../src/pipeline/test-runners/types.ts';
-import { browserResult, runItem, startFixtures, type Fixtures } from '../../pipeline/engine/harness.ts';
+import { browserResult, runItem, useWorlds } from '../../pipeline/engine/harness.ts';
 import { blockText, buttonsOf, type FakeMessage } from './support/fake-slack.ts';
 import { sendSlashCommand, slashCommandBody, signedHeaders, send } from './support/signed.ts';
-import { ADMIN, CHANNEL, SECRET, QA_GROUP, startSlackWorld, type SlackWorld, type SlackWorldOptions } from './support/slack-world.ts';
+import { ADMIN, CHANNEL, SECRET, QA_GROUP, startSlackWorld, type SlackWorld } from './support/slack-world.ts';
 
-let fx: Fixtures;
-const worlds: SlackWorld[] = [];
-
-beforeAll(async () => {
-  fx = await startFixtures();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function world(opts: SlackWorldOptions = {}): Promise<SlackWorld> {
-  const w = await startSlackWorld(fx, opts);
-  worlds.push(w);
-  return w;
-}
+const world = useWorlds(startSlackWorld);
 
 /** Per-browser delays and results: lets a test act while one browser still runs. */
 function slowRunner(spec: Record<string, { ms: number; result?: Partial<BrowserResult> }>): TestRunner {

@@ -2,11 +2,11 @@
 // the button when orphans are past their grace period, and signed clicks as Slack sends them run
 // `sweep --reap --confirm` on the fake cloud — for admins only, once however often it is clicked, and
 // only from the latest report.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../../src/audit/index.ts';
 import { readTags, runTags } from '../../../src/aws/tags.ts';
 import { ACTIONS } from '../../../src/bot/slack/actions-ids.ts';
-import { INSTALLATION, INSTANCE_TYPE, REGION, startFixtures, type Fixtures } from '../../pipeline/engine/harness.ts';
+import { INSTALLATION, INSTANCE_TYPE, REGION, useWorlds } from '../../pipeline/engine/harness.ts';
 import { blockText, buttonsOf, type FakeMessage } from './support/fake-slack.ts';
 import { ADMIN, startSlackWorld, type SlackWorld } from './support/slack-world.ts';
 
@@ -15,23 +15,10 @@ const REPORTS = 'C0REPORTS';
 /** A run the store never heard of (a crashed replica's): its assets are orphans. */
 const LOST_RUN = 'stg1-20200101-dead01';
 
-let fx: Fixtures;
-const worlds: SlackWorld[] = [];
+const slackWorld = useWorlds(startSlackWorld);
 
-beforeAll(async () => {
-  fx = await startFixtures();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.close();
-});
-
-async function world(): Promise<SlackWorld> {
-  const w = await startSlackWorld(fx, { configData: (data) => (data.sweeper = { reportChannel: REPORTS, reapLimit: 25, gracePeriod: '24h' }) });
-  worlds.push(w);
-  return w;
+function world(): Promise<SlackWorld> {
+  return slackWorld({ configData: (data) => (data.sweeper = { reportChannel: REPORTS, reapLimit: 25, gracePeriod: '24h' }) });
 }
 
 /** `n` instances of the lost run, marked by a sweep and then left past their grace period. */

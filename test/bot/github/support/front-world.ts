@@ -3,13 +3,13 @@
 // fake GitHub API the front talks to.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { openServices, type Services } from '../../../../src/app/open-services.ts';
+import type { Services } from '../../../../src/app/open-services.ts';
 import { createGithubFront, type GithubFront } from '../../../../src/bot/github/index.ts';
 import type { Run } from '../../../../src/domain/run.ts';
 import { silentLogger, type Logger } from '../../../../src/observability/logger.ts';
-import { createMetrics } from '../../../../src/observability/metrics.ts';
-import { createHttpServer, listen, type RunningServer } from '../../../../src/web/server.ts';
+import type { RunningServer } from '../../../../src/web/server.ts';
 import { createWorld, type Fixtures, type World, type WorldOptions } from '../../../pipeline/engine/harness.ts';
+import { serveFront } from '../../../support/served-front.ts';
 import { FakeGithub } from './fake-github.ts';
 import { deliver, prClosedPayload, prCommentPayload, pullRequest, REPO, type CommentOptions, type Delivered } from './webhooks.ts';
 
@@ -67,29 +67,16 @@ export async function startFrontWorld(fx: Fixtures, opts: FrontWorldOptions = {}
   });
   const github = await new FakeGithub({ appId: APP_ID, publicKey }).start();
   const logger = opts.logger ?? silentLogger();
-  const services = await openServices({
-    config: world.config,
-    logger,
-    background: true,
-    aws: world.aws,
-    store: world.store,
-    clock: world.clock,
-    testRunner: world.testRunner,
-    env: {},
-  });
-  const front = await createGithubFront({
-    services,
-    logger,
-    settings: { enabled: true, appId: APP_ID, privateKey, privateKeyPath: undefined, webhookSecret: SECRET, apiUrl: github.url },
-    octokit: { retry: false, throttle: false },
-    coalesceMs: 5,
-  });
-  const server = await listen(
-    createHttpServer({ logger, metrics: createMetrics({ defaultMetrics: false }), fronts: [front], ready: () => services.store.ping() }),
-    0,
-    '127.0.0.1',
+  const served = await serveFront(world, { logger }, (services) =>
+    createGithubFront({
+      services,
+      logger,
+      settings: { enabled: true, appId: APP_ID, privateKey, privateKeyPath: undefined, webhookSecret: SECRET, apiUrl: github.url },
+      octokit: { retry: false, throttle: false },
+      coalesceMs: 5,
+    }),
   );
-  await services.engine.start();
+  const { services, front, server } = served;
   const webhookUrl = `${server.url}/api/github/webhooks`;
   github.pulls.set(1, pullRequest({ pr: 1 }));
   github.permissions.set('Codertocat', 'admin');
@@ -128,11 +115,7 @@ export async function startFrontWorld(fx: Fixtures, opts: FrontWorldOptions = {}
       }
     },
     async close() {
-      await server.close(1_000);
-      await front.stop();
-      // Runs a test left going are dropped, not given the engine's 10 s grace.
-      services.engine.abandon();
-      await services.close();
+      await served.close();
       await world.close();
       await github.stop();
     },

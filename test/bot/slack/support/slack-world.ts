@@ -1,13 +1,13 @@
 // The Slack front end to end: stagebot's real HTTP server with the front mounted at /slack/events,
 // the services (engine, store, command runner) on the engine harness' fake cloud and loopback sshd,
 // and the fake Slack Web API the front talks to.
-import { openServices, type Services } from '../../../../src/app/open-services.ts';
+import type { Services } from '../../../../src/app/open-services.ts';
 import { createSlackFront, type SlackFront } from '../../../../src/bot/slack/index.ts';
 import type { Run } from '../../../../src/domain/run.ts';
 import { silentLogger, type Logger } from '../../../../src/observability/logger.ts';
-import { createMetrics } from '../../../../src/observability/metrics.ts';
-import { createHttpServer, listen, type RunningServer } from '../../../../src/web/server.ts';
+import type { RunningServer } from '../../../../src/web/server.ts';
 import { createWorld, type Fixtures, type World, type WorldOptions } from '../../../pipeline/engine/harness.ts';
+import { serveFront } from '../../../support/served-front.ts';
 import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
 import { sendButtonClick, sendEvent, sendSlashCommand, type SignOptions, type SlackResponse } from './signed.ts';
 
@@ -58,31 +58,17 @@ export async function startSlackWorld(fx: Fixtures, opts: SlackWorldOptions = {}
   const slack = await startFakeSlack();
   slack.socketUrl = opts.socketUrl ?? null;
   const logger = opts.logger ?? silentLogger();
-  const services = await openServices({
-    config: world.config,
-    logger,
-    background: true,
-    aws: world.aws,
-    store: world.store,
-    clock: world.clock,
-    testRunner: world.testRunner,
-    env: {},
-    helpPrefix: '/stage',
-  });
-  const front = await createSlackFront({
-    services,
-    logger,
-    settings: opts.socketUrl
-      ? { enabled: true, mode: 'socket', botToken: 'xoxb-test-token', signingSecret: undefined, appToken: 'xapp-test-token', apiUrl: slack.apiUrl }
-      : { enabled: true, mode: 'http', botToken: 'xoxb-test-token', signingSecret: SECRET, appToken: undefined, apiUrl: slack.apiUrl },
-    threads: opts.minIntervalMs !== undefined ? { minIntervalMs: opts.minIntervalMs } : {},
-  });
-  const server = await listen(
-    createHttpServer({ logger, metrics: createMetrics({ defaultMetrics: false }), fronts: [front], ready: () => services.store.ping() }),
-    0,
-    '127.0.0.1',
+  const served = await serveFront(world, { logger, helpPrefix: '/stage' }, (services) =>
+    createSlackFront({
+      services,
+      logger,
+      settings: opts.socketUrl
+        ? { enabled: true, mode: 'socket', botToken: 'xoxb-test-token', signingSecret: undefined, appToken: 'xapp-test-token', apiUrl: slack.apiUrl }
+        : { enabled: true, mode: 'http', botToken: 'xoxb-test-token', signingSecret: SECRET, appToken: undefined, apiUrl: slack.apiUrl },
+      threads: opts.minIntervalMs !== undefined ? { minIntervalMs: opts.minIntervalMs } : {},
+    }),
   );
-  await services.engine.start();
+  const { services, front, server } = served;
   const eventsUrl = `${server.url}/slack/events`;
 
   return {
@@ -121,10 +107,7 @@ export async function startSlackWorld(fx: Fixtures, opts: SlackWorldOptions = {}
       await front.idle();
     },
     async close() {
-      await server.close(1_000);
-      await front.stop();
-      services.engine.abandon();
-      await services.close();
+      await served.close();
       await world.close();
       await slack.close();
     },
