@@ -43,12 +43,26 @@ describe('parsePlaywrightReport', () => {
   });
 
   it('agrees with the stats block Playwright computed itself', () => {
-    for (const name of ['all-passed.json', 'nested-failures.json', 'multi-project.json']) {
+    for (const name of ['all-passed.json', 'nested-failures.json', 'multi-project.json', 'real-chromium-1.65.json']) {
       const text = fixture(name);
       const stats = JSON.parse(text).stats;
       const s = parsePlaywrightReport(text);
       expect([s.passed, s.failed, s.flaky, s.skipped], name).toEqual([stats.expected, stats.unexpected, stats.flaky, stats.skipped]);
     }
+  });
+
+  it('reads a report a real Playwright 1.65 run wrote (playwright-suite/ in Chromium, paths anonymised)', () => {
+    // Unlike the hand-written fixtures: annotations (with locations) on each result, the retry's
+    // result beside the first for flaky and failed tests, error messages with terminal colours.
+    expect(parsePlaywrightReport(fixture('real-chromium-1.65.json'))).toEqual({
+      passed: 1,
+      failed: 1,
+      flaky: 1,
+      skipped: 1,
+      failingTests: ['failures.spec.ts › shows the maintenance banner'],
+      errors: [],
+      durationMs: 8958.966,
+    });
   });
 
   it('prefixes the project when one report holds several, and counts tests that never ran as skipped', () => {
