@@ -58,8 +58,10 @@ export class CommandRunner implements TestRunner {
   async run(job: BrowserJob, opts: RunOptions): Promise<BrowserResult> {
     const started = performance.now();
     const reportUrl = expandReportUrl(this.#opts.reportUrl, job.runId, job.browser);
+    const tail = new OutputTail({ secrets: [job.testPassword] });
+    // A detail may quote the report's errors (a global setup that could not log in), not only the output.
     const finish = (parts: Omit<ResultParts, 'durationMs' | 'reportUrl'>) =>
-      browserResult(job.browser, { ...parts, durationMs: performance.now() - started, reportUrl });
+      browserResult(job.browser, { ...parts, detail: parts.detail === null ? null : tail.redact(parts.detail), durationMs: performance.now() - started, reportUrl });
 
     if (opts.signal.aborted) return finish({ outcome: 'cancelled', detail: 'cancelled before the tests started' });
     const cwd = resolve(this.#opts.cwd ?? '.');
@@ -74,7 +76,6 @@ export class CommandRunner implements TestRunner {
       return finish({ outcome: 'error', detail: `cannot create a directory for the report: ${errorLine(err)}` });
     }
     const deadline = startJobDeadline(opts.signal, job.maxWaitMs);
-    const tail = new OutputTail({ secrets: [job.testPassword] });
     try {
       const reportFile = join(reportDir, 'report.json');
       const exec = await this.#execute(job, reportFile, cwd, deadline.signal, tail, opts.onOutput);

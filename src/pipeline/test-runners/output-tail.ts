@@ -18,10 +18,16 @@ export class OutputTail {
     this.#secrets = (opts.secrets ?? []).filter((s): s is string => s !== undefined && s.length >= MIN_SECRET_LENGTH);
   }
 
+  /** `text` with every secret replaced. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.replaceAll(secret, REDACTED);
+    return out;
+  }
+
   /** Cleans `raw`, remembers it, and returns the cleaned line. */
   push(raw: string): string {
-    let line = stripVTControlCharacters(raw).replace(/\r$/, '');
-    for (const secret of this.#secrets) line = line.replaceAll(secret, REDACTED);
+    let line = this.redact(stripVTControlCharacters(raw).replace(/\r$/, ''));
     if (line.length > MAX_LINE_CHARS) line = `${line.slice(0, MAX_LINE_CHARS)}…`;
     this.#lines.push(line);
     if (this.#lines.length > this.#maxLines) this.#lines.shift();

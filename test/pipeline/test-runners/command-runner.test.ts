@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,17 @@ describe('CommandRunner', () => {
     const result = await runner.run(job(), { signal: never() });
     expect(result.outcome).toBe('failed');
     expect(result.detail).toBe('Error: /srv/e2e/tests/broken.spec.ts: Unexpected token, expected "," (12:3)');
+  });
+
+  it('redacts the test password from an error the report carries (a global setup that failed to log in)', async () => {
+    const report = JSON.parse(await readFile(fixture('compile-error.json'), 'utf8'));
+    report.errors = [{ message: 'Error: global setup: login as qa-chrome@acme.example / hunter2-chrome refused (401)' }];
+    const leaky = join(work, 'leaky-report.json');
+    await writeFile(leaky, JSON.stringify(report));
+    const runner = new CommandRunner({ command: `node ${q(FAKE)} --fixture ${q(leaky)} --exit 1`, cwd: work });
+    const result = await runner.run(job(), { signal: never() });
+    expect(result.outcome).toBe('failed');
+    expect(result.detail).toBe('Error: global setup: login as qa-chrome@acme.example / [redacted] refused (401)');
   });
 
   it('is an error with the output tail when no report was written', async () => {
