@@ -14,11 +14,11 @@ import {
 import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients.ts';
 import { awsErrorCode, describeAwsError, isNotFound } from '../aws/errors.ts';
-import { parseTagTime, TAG } from '../aws/tags.ts';
 import type { AssetKind } from '../domain/asset.ts';
 import { chunks, type AwsCalls } from './aws-calls.ts';
 import { PAGE_MAX, idFilter, listImages, listKeyPairs, listRules, listSnapshots, listVolumes, type Ec2Scope } from './describe.ts';
 import { imageAsset, instanceAsset, keyPairAsset, ruleAsset, snapshotAsset, volumeAsset } from './found-assets.ts';
+import { markOf } from './plan.ts';
 import { classify, type RuleContext } from './rules.ts';
 import { instancesById, registeredTargets, targetAsset } from './targets.ts';
 import type { FoundAsset, SkippedEntry } from './types.ts';
@@ -105,15 +105,11 @@ async function recheck(deps: ReapDeps, region: string, kind: AssetKind, due: Due
   return fresh;
 }
 
-function markOf(deps: ReapDeps, a: FoundAsset): Date | null {
-  return a.kind === 'target' ? (deps.targetMarks.get(a.id) ?? null) : parseTagTime(a.tags[TAG.reapAfter]);
-}
-
 /** Why `fresh` must not be deleted now, or null when it may. */
 function refusal(deps: ReapDeps, fresh: FoundAsset): { why: string; unmark: boolean } | null {
   const verdict = classify(fresh, deps.rules);
   if (!verdict.orphan) return { why: `no longer an orphan: ${verdict.why}`, unmark: true };
-  const mark = markOf(deps, fresh);
+  const mark = markOf(fresh, deps.targetMarks);
   if (mark === null) return { why: 'its reap-after mark is gone', unmark: false };
   if (mark.getTime() > deps.rules.now.getTime()) return { why: `its reap-after mark moved to ${mark.toISOString()}`, unmark: false };
   if (fresh.kind === 'volume' && fresh.extra.state === 'in-use') return { why: 'the volume is attached again', unmark: false };

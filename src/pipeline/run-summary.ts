@@ -25,14 +25,15 @@ export async function summarizeRun(svc: SummaryServices, run: Run): Promise<RunS
     return { step: name, state: s?.state ?? 'pending', durationMs };
   });
   const browsers = (byName.get('tests')?.outputs.results as BrowserOutcome[] | undefined) ?? [];
-  return { timings, browsers, cost: await runCost(svc, run) };
+  return { timings, browsers, cost: await runCost(svc, run, byName.get('launch')?.outputs ?? {}) };
 }
 
-export async function runCost(svc: CostServices, run: Run): Promise<RunCost> {
+/** `launchOutputs`: the launch step's outputs, when the caller has already read them. */
+export async function runCost(svc: CostServices, run: Run, launchOutputs?: Record<string, unknown>): Promise<RunCost> {
   const env = run.env ? svc.config.environments[run.env] : undefined;
   const cost: RunCost = { usd: 0, lines: [], unknown: [] };
   if (!env) return cost;
-  const launch = (await svc.store.getStep(run.id, 'launch'))?.outputs ?? {};
+  const launch = launchOutputs ?? (await svc.store.getStep(run.id, 'launch'))?.outputs ?? {};
   const now = svc.clock.now().getTime();
   for (const asset of await svc.store.getAssets(run.id)) {
     let priced: Priced;
