@@ -18,6 +18,7 @@ import type { EngineEvent, EventListener, RunEventBody } from './events.ts';
 import type { Pipeline } from './pipeline.ts';
 import { RunAbandoned } from './run-errors.ts';
 import { RunDriver, type DriveMode } from './run-driver.ts';
+import { releaseRunLocks } from './run-locks.ts';
 import { retagRunExpiry } from './retag.ts';
 import { defaultPipeline } from './steps/index.ts';
 import type { TestRunner } from './test-runners/types.ts';
@@ -68,6 +69,8 @@ export class Engine {
   private readonly waiters = new Map<string, ((run: Run) => void)[]>();
   /** Appends of one run's events, chained so the timeline keeps emission order on every backend. */
   private readonly eventChains = new Map<string, Promise<unknown>>();
+  /** Runs whose environment is gone from the configuration (warned about once). */
+  private readonly unadoptable = new Set<string>();
   private readonly background: boolean;
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | null = null;
@@ -78,7 +81,6 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     const clock = opts.clock ?? systemClock;
-    const accountOk = new Set<string>();
     this.background = opts.background ?? true;
     this.tickMs = opts.tickMs ?? Math.max(1_000, Math.min(15_000, opts.config.runs.leaseTtl / 3));
     const svc: EngineServices = {
@@ -97,11 +99,10 @@ export class Engine {
         beforeStep: opts.beforeStep,
         onFinished: (step, outcome, ms) => opts.metrics?.stepDuration.observe({ step, outcome }, ms / 1000),
       },
+      // STS is asked once per client (aws/account.ts caches the identity).
       checkAccount: async (region) => {
         if (opts.checkAccount) return opts.checkAccount(region);
-        if (accountOk.has(region)) return;
         await checkAccount(opts.aws.sts(region), opts.config.aws.accountAllowlist);
-        accountOk.add(region);
       },
       retagExpiry: (run, until) => retagRunExpiry(this.svc, run, until),
       emit: (runId, body) => this.emit(runId, body),
@@ -252,6 +253,8 @@ export class Engine {
     if (isFinished(run.state)) throw new ConflictError(`run ${runId} already ${run.state}; nothing to cancel`);
     if (run.state === 'queued') {
       if (await store.transitionRun(runId, ['queued'], 'cancelled', { finishedAt: this.svc.clock.now(), error: `cancelled by ${by}` })) {
+        // A pump that died between claiming an environment and starting the run left it claimed.
+        await releaseRunLocks(store, runId);
         const finished = (await store.getRun(runId))!;
         this.emit(runId, { type: 'run.finished', state: 'cancelled', error: finished.error, timings: [], cost: { usd: 0, lines: [], unknown: [] }, browsers: [] });
         return finished;
@@ -327,11 +330,11 @@ export class Engine {
   async heartbeat(): Promise<void> {
     const { store, clock, ownerId } = this.svc;
     await store.heartbeat(ownerId, clock.now());
-    const leased = new Set((await store.leasedRuns(ownerId)).map((r) => r.id));
+    const leased = new Map((await store.leasedRuns(ownerId)).map((r) => [r.id, r]));
     for (const [runId, driver] of this.drivers) {
-      if (!leased.has(runId)) driver.abandon();
-      const run = await store.getRun(runId);
-      if (run?.cancelRequestedBy && !driver.cancelling) driver.cancel(run.cancelRequestedBy);
+      const run = leased.get(runId);
+      if (!run) driver.abandon();
+      else if (run.cancelRequestedBy && !driver.cancelling) driver.cancel(run.cancelRequestedBy);
     }
   }
 
@@ -368,6 +371,13 @@ export class Engine {
   private async adopt(run: Run, mode: DriveMode, kept: boolean): Promise<void> {
     const { store, clock, config, ownerId } = this.svc;
     if (this.drivers.has(run.id)) return;
+    if (!run.env || !config.environments[run.env]) {
+      // No driver can tear down an environment the configuration no longer has; the sweeper reaps the
+      // run's assets by their tags once they expire. Adopting it would only fail again at every tick.
+      if (!this.unadoptable.has(run.id)) this.svc.logger.warn({ runId: run.id, env: run.env }, 'run of an unconfigured environment left to the sweeper');
+      this.unadoptable.add(run.id);
+      return;
+    }
     if (!(await store.acquireLease(run.id, ownerId, clock.now(), config.runs.leaseTtl))) return;
     if (!kept) {
       this.emit(run.id, {
@@ -428,9 +438,12 @@ export class Engine {
     const done = driver
       .drive(mode)
       .then((finished) => this.resolveWaiters(finished))
-      .catch((err) => {
+      .catch(async (err) => {
         if (err instanceof RunAbandoned) return;
         this.svc.logger.error({ err, runId: run.id }, 'run driver failed');
+        // Every heartbeat would renew the lease of a run nobody drives any more; given up, the run is
+        // adopted (and torn down) by the next tick here or on another replica.
+        await this.svc.store.releaseLease(run.id, this.svc.ownerId).catch((e) => this.svc.logger.warn({ err: e, runId: run.id }, 'could not release the lease of a failed run'));
       })
       .finally(() => {
         this.drivers.delete(run.id);

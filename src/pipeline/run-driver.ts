@@ -6,6 +6,7 @@ import { runTags } from '../aws/tags.ts';
 import type { EngineServices } from './engine-services.ts';
 import type { RunEventBody } from './events.ts';
 import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
+import { releaseRunLocks } from './run-locks.ts';
 import { runStep } from './step-runner.ts';
 import { RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
 import { summarizeRun } from './run-summary.ts';
@@ -77,7 +78,15 @@ export class RunDriver {
     if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
 
     const testsFailed = this.outputs.get('tests')?.allPassed === false;
-    if (keep && failure === null) return this.enterKept(testsFailed);
+    if (keep && failure === null) {
+      try {
+        return await this.enterKept(testsFailed);
+      } catch (err) {
+        if (this.abandoned || err instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
+        // Nothing stays up that is not kept on purpose: a keep that did not take ends in teardown.
+        failure = new Error(`could not keep the environment: ${errorLine(err)}`);
+      }
+    }
 
     const interrupted = mode.kind === 'teardown' && mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
     return this.tearDownAndFinish(failure ?? interrupted, testsFailed);
@@ -177,7 +186,7 @@ export class RunDriver {
     const summary = await summarizeRun(svc, this.run);
     this.emit({ type: 'run.finished', state, error, timings: summary.timings, cost: summary.cost, browsers: summary.browsers });
     svc.metrics?.runsFinished.inc({ env: this.run.env ?? 'none', state });
-    await svc.store.releaseLock(this.env().name, this.runId);
+    await releaseRunLocks(svc.store, this.runId);
     await svc.store.releaseLease(this.runId, svc.ownerId);
     return this.run;
   }
