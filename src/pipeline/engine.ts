@@ -159,8 +159,8 @@ export class Engine {
    */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    // The timers keep heartbeating until every driver has settled (a stopping tick only heartbeats):
+    // a lease that lapsed during a teardown would let another replica tear down the same run.
     await this.ticking;
     const inFlight = [...this.driving.values()];
     if (inFlight.length > 0) {
@@ -168,10 +168,14 @@ export class Engine {
       await Promise.race([Promise.allSettled(inFlight), grace]);
     }
     for (const [runId, driver] of this.drivers) {
+      // A teardown under way finishes here, with its lease, rather than being handed over half done.
+      if (driver.tearingDown) continue;
       driver.abandon();
       await this.svc.store.releaseLease(runId, this.svc.ownerId).catch(() => undefined);
     }
     await Promise.allSettled([...this.driving.values()]);
+    if (this.timer) clearInterval(this.timer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.flush();
   }
 
@@ -351,9 +355,10 @@ export class Engine {
       await this.adopt(run, mode, false);
     }
     for (const run of await store.listRuns({ states: ['kept'] })) {
-      if (run.expiresAt && run.expiresAt <= now && !this.drivers.has(run.id)) {
-        await this.adopt(run, { kind: 'teardown', reason: 'its --keep time ran out', interrupted: false }, true);
-      }
+      if (this.drivers.has(run.id)) continue;
+      // A cancel can land on a run that became kept between being read as running and the write.
+      if (run.cancelRequestedBy) await this.adopt(run, { kind: 'teardown', reason: `torn down by ${run.cancelRequestedBy}`, interrupted: false }, true);
+      else if (run.expiresAt && run.expiresAt <= now) await this.adopt(run, { kind: 'teardown', reason: 'its --keep time ran out', interrupted: false }, true);
     }
     for (const run of await store.listRuns({ states: ['queued'] })) {
       if (run.cancelRequestedBy) await this.cancel(run.id, run.cancelRequestedBy).catch(() => undefined);

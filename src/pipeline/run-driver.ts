@@ -48,6 +48,11 @@ export class RunDriver {
     if (!this.abort.signal.aborted) this.abort.abort(new RunAbandoned('run abandoned'));
   }
 
+  /** In teardown: stopping now would leave half-deleted assets to a later adoption. */
+  get tearingDown(): boolean {
+    return this.run.state === 'tearing_down';
+  }
+
   get cancelling(): boolean {
     return this.abort.signal.aborted;
   }
@@ -182,7 +187,15 @@ export class RunDriver {
   private async finish(state: RunState, error: string | null): Promise<Run> {
     const { svc } = this;
     const now = svc.clock.now();
-    this.run = await svc.store.updateRun(this.runId, { state, error, finishedAt: now, cancelRequestedBy: null });
+    // Compare-and-set: if another engine adopted this run and finished it first (a lease lost while
+    // this teardown went on), its ending stands and this one says nothing more.
+    const ended = await svc.store.transitionRun(this.runId, ['tearing_down'], state, { error, finishedAt: now, cancelRequestedBy: null });
+    if (!ended) {
+      svc.logger.warn({ runId: this.runId, state }, 'run was finished by another engine; not finishing it again');
+      this.run = (await svc.store.getRun(this.runId)) ?? this.run;
+      return this.run;
+    }
+    this.run = (await svc.store.getRun(this.runId))!;
     const summary = await summarizeRun(svc, this.run);
     this.emit({ type: 'run.finished', state, error, timings: summary.timings, cost: summary.cost, browsers: summary.browsers });
     svc.metrics?.runsFinished.inc({ env: this.run.env ?? 'none', state });

@@ -62,6 +62,52 @@ describe('engine limits and hand-overs', () => {
     expect(await waitUntilGone(sleep.pattern, 3_000)).toEqual([]);
   });
 
+  it('stop() during a teardown finishes that teardown with its lease; no other replica tears the run down too', async () => {
+    let entered!: () => void;
+    const inTeardown = new Promise<void>((r) => (entered = r));
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const w = await world();
+    const a = w.engine({
+      beforeStep: async (_runId, step) => {
+        if (step !== 'teardown') return;
+        entered();
+        await gate;
+      },
+    });
+    const { run } = await a.launch(w.request());
+    await inTeardown;
+    const stopping = a.stop(20);
+    // Past the grace, a replica looks for work while the teardown still waits at its gate.
+    await new Promise((r) => setTimeout(r, 100));
+    const b = w.engine({ store: await w.database.open() });
+    await b.tick();
+    expect((await w.store.getRun(run.id))!.leaseOwner).toBe(a.ownerId);
+    open();
+    await stopping;
+
+    const done = await waitForFinished(w.store, run.id);
+    expect(done.state).toBe('succeeded');
+    const timeline = await w.timeline(run.id);
+    expect(timeline.filter((e) => e.type === 'run.adopted')).toEqual([]);
+    expect(timeline.filter((e) => e.type === 'run.finished')).toHaveLength(1);
+    expect(w.live(run.id)).toEqual([]);
+  });
+
+  it('a cancel that lands on a run that has just become kept tears it down at the next tick', async () => {
+    const w = await world();
+    const engine = w.engine();
+    const kept = await waitForEnd(engine, (await engine.launch(w.request({ keepMs: 3_600_000 }))).run.id);
+    expect(kept.state).toBe('kept');
+    // What cancel() writes when it read the run as running on another replica.
+    await w.store.updateRun(kept.id, { cancelRequestedBy: 'slack:U0LATE' });
+    await engine.tick();
+    const done = await waitForFinished(w.store, kept.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.cancelRequestedBy).toBeNull();
+    expect(w.live(kept.id)).toEqual([]);
+  });
+
   it('a cancel asked of one replica reaches the replica driving the run at its next heartbeat', async () => {
     const sleep = uniqueSleep(30);
     const w = await world({ recipe: () => [runItem('hang', sleep.command)] });
