@@ -121,7 +121,7 @@ export function keyPairAsset(region: string, k: KeyPairInfo): FoundAsset {
     createdAt: date(k.CreateTime),
     priced: [{ kind: 'free' }],
     detail: `key pair ${k.KeyName ?? k.KeyPairId ?? ''}`,
-    extra: {},
+    extra: { keyName: k.KeyName ?? '' },
   };
 }
 

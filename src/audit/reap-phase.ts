@@ -35,7 +35,8 @@ export async function reapDue(deps: { aws: AwsClients }, calls: AwsCalls, due: P
   for (const g of groups.values()) {
     const batches = chunks(g.items, PAGE_MAX.filterValues).length;
     const targetGroups = new Set(g.items.map((d) => d.asset.extra.targetGroupArn)).size;
-    minimumCalls += g.kind === 'snapshot' ? 2 * batches : g.kind === 'target' ? targetGroups + batches : batches;
+    // Snapshots: also the AMIs using them; instances: also their attached volumes (the protect tag).
+    minimumCalls += g.kind === 'snapshot' || g.kind === 'instance' ? 2 * batches : g.kind === 'target' ? targetGroups + batches : batches;
   }
   for (const r of results) if (r.done && !r.alreadyGone) minimumCalls += 1 + (r.due.asset.kind === 'image' ? (r.due.asset.extra.children ?? []).length : 0);
 

@@ -1,6 +1,6 @@
 // Reaping: for each orphan that is due, look again just before deleting it (does it still exist, is it
-// still ours, still an orphan, still marked, not protected?) and only then delete it. "Already gone"
-// counts as done. Re-checks are batched per kind (one Describe* with an id filter), deletes are one call each.
+// still ours, still an orphan, still marked, not protected, and for an instance: no protected volume
+// attached, which terminating it would delete too?) and only then delete it. "Already gone" counts as done. Re-checks are batched per kind (one Describe* with an id filter), deletes are one call each.
 
 import {
   DeleteKeyPairCommand,
@@ -14,6 +14,7 @@ import {
 import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients.ts';
 import { awsErrorCode, describeAwsError, isNotFound } from '../aws/errors.ts';
+import { isProtected, readTags, type ProtectTag } from '../aws/tags.ts';
 import type { AssetKind } from '../domain/asset.ts';
 import { chunks, type AwsCalls } from './aws-calls.ts';
 import { PAGE_MAX, idFilter, listImages, listKeyPairs, listRules, listSnapshots, listVolumes, type Ec2Scope } from './describe.ts';
@@ -51,6 +52,18 @@ export interface ReapDeps {
   targetMarks: ReadonlyMap<string, Date>;
 }
 
+/** Protected volumes attached to each of `instanceIds` (one listing for all of them), by instance id. */
+async function protectedVolumes(scope: Ec2Scope, instanceIds: string[], protect: ProtectTag): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const v of (await listVolumes(scope, [idFilter('attachment.instance-id', instanceIds)])).items) {
+    if (!isProtected(readTags(v.Tags), protect)) continue;
+    for (const att of v.Attachments ?? []) {
+      if (att.InstanceId) out.set(att.InstanceId, [...(out.get(att.InstanceId) ?? []), v.VolumeId ?? '']);
+    }
+  }
+  return out;
+}
+
 /** The assets of `ids` as AWS shows them now; an id missing from the answer is gone. */
 async function recheck(deps: ReapDeps, region: string, kind: AssetKind, due: DueAsset[]): Promise<Map<string, FoundAsset>> {
   const scope: Ec2Scope = { ec2: deps.aws.ec2(region), calls: deps.calls };
@@ -61,7 +74,13 @@ async function recheck(deps: ReapDeps, region: string, kind: AssetKind, due: Due
     switch (kind) {
       case 'instance': {
         const { found } = await instancesById(scope, batch);
-        for (const i of found.values()) add(instanceAsset(region, i, new Map()));
+        const guarded = await protectedVolumes(scope, batch, deps.rules.protectTag);
+        for (const i of found.values()) {
+          const a = instanceAsset(region, i, new Map());
+          const vols = guarded.get(a.id);
+          if (vols) a.extra.protectedVolumes = vols;
+          add(a);
+        }
         break;
       }
       case 'volume':
@@ -113,6 +132,12 @@ function refusal(deps: ReapDeps, fresh: FoundAsset): { why: string; unmark: bool
   if (mark === null) return { why: 'its reap-after mark is gone', unmark: false };
   if (mark.getTime() > deps.rules.now.getTime()) return { why: `its reap-after mark moved to ${mark.toISOString()}`, unmark: false };
   if (fresh.kind === 'volume' && fresh.extra.state === 'in-use') return { why: 'the volume is attached again', unmark: false };
+  const guarded = fresh.extra.protectedVolumes ?? [];
+  if (fresh.kind === 'instance' && guarded.length > 0) {
+    const { key, value } = deps.rules.protectTag;
+    const what = guarded.length === 1 ? `volume ${guarded[0]} attached to it carries` : `volumes ${guarded.join(', ')} attached to it carry`;
+    return { why: `${what} ${key}=${value}`, unmark: false };
+  }
   if (fresh.kind === 'snapshot' && fresh.extra.state === 'in-use') return { why: 'an AMI uses the snapshot now', unmark: true };
   return null;
 }

@@ -1,6 +1,7 @@
 // The orphan rules (design.md section 4), as pure functions of an asset, the runs the store knows and
 // the configuration. Anything without our managed-by tag, or with the protect tag, is never an orphan;
-// neither is a configured AMI (its snapshots are not even listed: see found-assets.ts).
+// neither is a configured AMI (its snapshots are not even listed: see found-assets.ts) nor a configured
+// key pair (an environment's shared key: deleting it locks everyone out of that environment).
 
 import { TAG, isProtected, parseTagTime, sanitizeTagValue, type ProtectTag } from '../aws/tags.ts';
 import { isFinished, type Run } from '../domain/run.ts';
@@ -15,6 +16,8 @@ export interface RuleContext {
   /** Runs by id; null when the store does not know the id. Every asset's run must be present. */
   runs: ReadonlyMap<string, Run | null>;
   configuredAmis: ReadonlySet<string>;
+  /** Key pairs environments name (not `ephemeral`), as `configuredKeyPair(region, name)`. */
+  configuredKeyPairs: ReadonlySet<string>;
   amiMinAgeMs: number;
   /** AMIs kept for being among the newest `amiKeepNewest` of their environment. */
   newestAmis: ReadonlySet<string>;
@@ -24,6 +27,11 @@ export interface RuleContext {
 /** True when the asset carries this installation's managed-by tag. */
 export function isOurs(tags: Readonly<Record<string, string>>, installation: string): boolean {
   return tags[TAG.managedBy] === sanitizeTagValue(installation);
+}
+
+/** The key of a configured key pair in `RuleContext.configuredKeyPairs`: names are unique per region. */
+export function configuredKeyPair(region: string, name: string): string {
+  return `${region}/${name}`;
 }
 
 /** `3 days ago`, `5 hours ago`, `just now`. */
@@ -115,6 +123,9 @@ export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
   if (!isOurs(a.tags, ctx.installation)) return { orphan: false, why: 'not managed by this installation' };
   if (isProtected(a.tags, ctx.protectTag)) return { orphan: false, why: `protected by ${ctx.protectTag.key}=${ctx.protectTag.value}` };
   if (a.kind === 'image') return amiVerdict(a, ctx);
+  if (a.kind === 'key-pair' && ctx.configuredKeyPairs.has(configuredKeyPair(a.region, a.extra.keyName ?? ''))) {
+    return { orphan: false, why: 'key pair configured for an environment' };
+  }
   const run = runVerdict(a.tags[TAG.assetId] || null, a.tags, ctx);
   if (!run.orphan) return run;
   // An asset is not an orphan before it existed: its age starts at the later of the two.

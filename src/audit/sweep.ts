@@ -21,7 +21,7 @@ import { loadTargetMarks, saveTargetMarks } from './marks.ts';
 import { plan } from './plan.ts';
 import { reapDue } from './reap-phase.ts';
 import { loadRuns } from './run-lookup.ts';
-import { newestAmis, type RuleContext } from './rules.ts';
+import { configuredKeyPair, newestAmis, type RuleContext } from './rules.ts';
 import { summarizeOrphans } from './totals.ts';
 import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport } from './types.ts';
 
@@ -89,6 +89,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     leaseTtlMs: config.runs.leaseTtl,
     runs: await loadRuns(store, runIds),
     configuredAmis: new Set([...Object.values(config.environments).map((e) => e.ami), ...inventories.flatMap((i) => i.configuredAmis)]),
+    configuredKeyPairs: new Set(Object.values(config.environments).flatMap((e) => (e.keyPair === 'ephemeral' ? [] : [configuredKeyPair(e.region, e.keyPair)]))),
     amiMinAgeMs: config.sweeper.amiMinAge,
     newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
     amiKeepNewest: config.sweeper.amiKeepNewest,

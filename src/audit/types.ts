@@ -35,6 +35,10 @@ export interface AssetExtra {
   port?: number;
   /** Environment a target group belongs to. */
   env?: string;
+  /** Instance, at the re-check before reaping: attached volumes carrying the protect tag (termination would delete them). */
+  protectedVolumes?: string[];
+  /** Key pair: its name (what the configuration refers to it by). */
+  keyName?: string;
 }
 
 export type Verdict =

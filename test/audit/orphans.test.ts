@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import { createPrices } from '../../src/cost/prices.ts';
 import { HOURS_PER_MONTH } from '../../src/cost/price-table.ts';
 import type { SweepReport } from '../../src/audit/index.ts';
+import { TAG } from '../../src/aws/tags.ts';
 import { DAY, ENVS, HOUR, INSTALLATION, World, makeConfig } from './support/world.ts';
 
 const FAILED = 'stg4-20261118-a1b2c3';
@@ -152,6 +153,33 @@ describe('orphans', () => {
     const r = await w.sweep();
     expect(orphan(r, ids.terminated!)).toBeUndefined();
     expect(r.orphans.filter((o) => o.kind === 'instance').map((o) => o.id)).not.toContain(ids.terminated);
+  });
+
+  test('a key pair named by an environment is never an orphan, whatever its tags, and survives reap sweeps', async () => {
+    w.config = makeConfig({ environments: { stg1: { keyPair: 'staging-us' }, stg4: { keyPair: 'staging-eu' } } });
+    // Tagged ours by hand, one without an asset-id and one with a finished run's, both already past a reap-after mark.
+    const markedPast = new Date(w.now.getTime() - HOUR).toISOString();
+    const bare = w.cloud.addKeyPair({ region: ENVS.stg1.region, keyName: 'staging-us', tags: { 'stagebot:managed-by': INSTALLATION, [TAG.reapAfter]: markedPast } }).keyPairId;
+    const ofRun = w.cloud.addKeyPair({ region: ENVS.stg4.region, keyName: 'staging-eu', tags: { ...w.tags(FAILED), [TAG.reapAfter]: markedPast } }).keyPairId;
+
+    const r = await w.sweep({ mode: 'reap' });
+    expect(r.errors).toEqual([]);
+    expect(orphan(r, bare)).toBeUndefined();
+    expect(orphan(r, ofRun)).toBeUndefined();
+    expect(r.reaped.map((x) => x.id)).not.toContain(bare);
+    expect(r.reaped.map((x) => x.id)).not.toContain(ofRun);
+    expect(w.alive(bare) && w.alive(ofRun)).toBe(true);
+    // The stale mark is taken back rather than left to fire later.
+    expect(w.cloud.tagsOf(bare)?.[TAG.reapAfter]).toBeUndefined();
+    expect(w.cloud.tagsOf(ofRun)?.[TAG.reapAfter]).toBeUndefined();
+    // The run's own (ephemeral) key pair is still an orphan.
+    expect(orphan(r, ids.keyPair!)?.reason).toMatch(/failed 3 days ago; key pair still exists$/);
+
+    w.cloud.advance(DAY + 60_000);
+    const later = await w.sweep({ mode: 'reap' });
+    expect(later.errors).toEqual([]);
+    expect(w.alive(bare) && w.alive(ofRun)).toBe(true);
+    expect(w.alive(ids.keyPair!)).toBe(false);
   });
 
   test('a configured AMI that is missing or unusable is drift, not an orphan', async () => {

@@ -117,6 +117,26 @@ describe('mark then reap', () => {
     expect(w.cloud.tagsOf(instance)?.[TAG.reapAfter]).toBeUndefined();
   });
 
+  test('an orphan instance whose attached volume carries the protect tag is skipped with the reason; its neighbour is reaped', async () => {
+    const guarded = w.instance(FAILED, { rootVolumeTags: { 'stagebot:keep': 'true' } });
+    const plain = w.instance(FAILED);
+    const volume = [...w.cloud.region(ENVS.stg4.region).volumes.values()].find((v) => v.attachment?.instanceId === guarded)?.id ?? '';
+    expect(volume).toMatch(/^vol-/);
+    await w.sweep();
+    w.cloud.advance(2 * DAY);
+    w.cloud.resetCalls();
+    const r = await w.sweep({ mode: 'reap' });
+    expect(r.errors).toEqual([]);
+    expect(r.reaped.map((x) => x.id)).toEqual([plain]);
+    expect(r.skipped).toEqual([{ kind: 'instance', id: guarded, region: ENVS.stg4.region, reason: `volume ${volume} attached to it carries stagebot:keep=true` }]);
+    expect(w.alive(guarded) && w.alive(volume)).toBe(true);
+    expect(w.alive(plain)).toBe(false);
+    // One DescribeVolumes by attachment for both instances, not one per instance.
+    const byAttachment = w.cloud.calls.filter((c) => c.command === 'DescribeVolumes' && JSON.stringify(c.input).includes('attachment.instance-id'));
+    expect(byAttachment).toHaveLength(1);
+    expect(byAttachment[0]?.input).toMatchObject({ Filters: [{ Name: 'attachment.instance-id', Values: expect.arrayContaining([guarded, plain]) }] });
+  });
+
   test('an asset already gone when its turn comes counts as done', async () => {
     const volume = w.volume(FAILED);
     await w.sweep();

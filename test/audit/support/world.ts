@@ -25,7 +25,9 @@ export const ENVS = {
 } as const;
 export type EnvName = keyof typeof ENVS;
 
-export function configData(overrides: { sweeper?: Record<string, unknown>; aws?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function configData(
+  overrides: { sweeper?: Record<string, unknown>; aws?: Record<string, unknown>; environments?: Partial<Record<EnvName, Record<string, unknown>>> } = {},
+): Record<string, unknown> {
   const env = (name: EnvName) => ({
     region: ENVS[name].region,
     ami: ENVS[name].ami,
@@ -35,6 +37,7 @@ export function configData(overrides: { sweeper?: Record<string, unknown>; aws?:
     targetGroupArn: ENVS[name].tg,
     ssh: { user: 'ubuntu', privateKeyEnv: 'STAGEBOT_SSH_KEY', allowFrom: ['203.0.113.10/32'] },
     url: `https://${name}.example.com`,
+    ...overrides.environments?.[name],
   });
   return {
     installation: INSTALLATION,
@@ -143,10 +146,12 @@ export class World {
     }
   }
 
-  instance(runId: string, o: LeaveOptions & { state?: 'running' | 'stopped' | 'terminated'; instanceType?: string } = {}): string {
+  /** `rootVolumeTags`: tags its root volume carries besides the instance's. */
+  instance(runId: string, o: LeaveOptions & { state?: 'running' | 'stopped' | 'terminated'; instanceType?: string; rootVolumeTags?: Record<string, string> } = {}): string {
     return this.cloud.addInstance({
       region: this.region(o),
       tags: this.tags(runId, o),
+      volumeTags: { ...this.tags(runId, o), ...o.rootVolumeTags },
       instanceType: o.instanceType ?? 't3.2xlarge',
       rootVolumeGb: 200,
       launchedAt: o.createdAt ?? new Date(this.now.getTime() - 4 * DAY),
