@@ -39,7 +39,9 @@ async function run(ctx: RunContext): Promise<StepResult> {
 
   const started = ctx.clock.now().getTime();
   const out = new OutputLines((line) => ctx.log(line));
-  ctx.log(`» ${prepare.command}`);
+  // Never the command text: `${VAR}`s in it were filled in from the bot's environment at config load,
+  // and the run log goes to chat.
+  ctx.log('» tests.prepare.command');
   const exit = await runLocalCommand({
     command: prepare.command,
     env: prepareEnv(process.env, ctx.run.id),

@@ -113,7 +113,9 @@ async function waitHttpAttempt(item: RecipeItem, deps: RecipeItemDeps): Promise<
 async function runOnFailure(item: RecipeItem, deps: RecipeItemDeps): Promise<void> {
   const command = item.onFailure!;
   const timeoutMs = item.timeout ?? ON_FAILURE_TIMEOUT_MS;
-  deps.out.note(`» on failure of ${item.name}: ${command}`);
+  // The item's name, never the command: `${VAR}`s in it were filled in from the bot's environment, and
+  // these notes go to chat.
+  deps.out.note(`» on failure of ${item.name}`);
   try {
     const session = await deps.session();
     const result = await session.exec(command, execOptions(deps, timeoutMs));

@@ -117,6 +117,31 @@ describe('prepare-tests', () => {
     expect(await store.kvGet(cacheKvKey('e2e-image-v1'))).toBeNull();
   });
 
+  it('never echoes the command (a secret filled in from ${VAR} at config load) into logs, events, outputs or errors', async () => {
+    const secret = 'tok-5ecret-1a2b3c4d';
+    const built = await harness({ command: `: ${secret}; echo "image built"` });
+    await built.runStep(prepareTestsStep);
+    const failed = await harness({ command: `: ${secret}; echo "no space left" >&2; exit 2` });
+    const error = await failed.runStep(prepareTestsStep).then(
+      () => null,
+      (err: unknown) => err,
+    );
+
+    expect(error).toBeInstanceOf(StepFailed);
+    const seen = [
+      ...[built, failed].flatMap((h) => [...logLines(h), JSON.stringify(h.events), JSON.stringify([...h.outputs.entries()])]),
+      JSON.stringify(await store.getSteps(built.runId)),
+      JSON.stringify(await store.getSteps(failed.runId)),
+      String(error),
+      JSON.stringify(error),
+      (error as StepFailed).tail ?? '',
+    ];
+    expect(seen.filter((text) => text.includes(secret))).toEqual([]);
+    // What the log shows instead: a fixed description, then the command's own output.
+    expect(logLines(built)).toEqual(['» tests.prepare.command', 'image built']);
+    expect(String(error)).toContain('tests.prepare.command: exit code 2');
+  });
+
   it('stops the command at tests.prepare.timeout', async () => {
     const sleeper = uniqueSleep(30);
     const h = await harness({ command: sleeper.command, timeout: 300 });

@@ -111,7 +111,7 @@ describe('service-update', () => {
     expect(readFileSync(file('attempts'), 'utf8')).toBe('attempt\nattempt\n');
     expect(h.clock.sleeps).toEqual([RETRY_PAUSE_MS]);
     expect(logLines(h)).toContain('not configured yet');
-    expect(logLines(h)).toContain(`» on failure of start the app: touch ${q('marker')}`);
+    expect(logLines(h)).toContain('» on failure of start the app');
   });
 
   it('fails with the item name, exit code and output tail once the retries are used up, and runs nothing after', async () => {
@@ -133,6 +133,35 @@ describe('service-update', () => {
     expect(tail).toContain('pull line 60');
     expect(tail).not.toContain('pull line 1');
     expect(tail.length).toBeLessThanOrEqual(40);
+  });
+
+  it('never echoes a command (a secret filled in from ${VAR} at config load) into logs, events, outputs or errors', async () => {
+    const secret = 'tok-5ecret-9f8e7d6c';
+    const h = await harness([
+      run('deploy', `: ${secret}; echo deployed`),
+      run('warm the caches', `: ${secret}; exit 4`, { retries: 1, continueOnError: true, onFailure: `: ${secret}; exit 5` }),
+      run('migrate', `: ${secret}; echo migrating; exit 3`, { onFailure: `: ${secret}` }),
+    ]);
+
+    const error = await h.runStep(serviceUpdateStep).then(
+      () => null,
+      (err: unknown) => err,
+    );
+
+    expect(error).toBeInstanceOf(StepFailed);
+    const seen = [
+      ...logLines(h),
+      JSON.stringify(h.events),
+      JSON.stringify([...h.outputs.entries()]),
+      JSON.stringify(await h.store.getSteps(h.runId)),
+      String(error),
+      JSON.stringify(error),
+      (error as StepFailed).tail ?? '',
+    ];
+    expect(seen.filter((text) => text.includes(secret))).toEqual([]);
+    // What the report shows instead: the items' names.
+    expect(logLines(h)).toEqual(expect.arrayContaining(['» deploy', 'deployed', '» on failure of warm the caches', '» migrate', 'migrating']));
+    expect(failedEvent(h).error).toBe('migrate: exit code 3');
   });
 
   it('records an item with continueOnError and goes on', async () => {
