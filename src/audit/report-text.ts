@@ -3,6 +3,7 @@
 import { formatUsd } from '../cost/estimate.ts';
 import { span } from './rules.ts';
 import type { OrphanEntry, SweepReport } from './types.ts';
+import { parseTargetAssetId } from '../domain/asset.ts';
 
 const KIND_LABEL: Record<string, string> = {
   instance: 'instances',
@@ -18,11 +19,11 @@ function utc(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** Targets are `arn|instance`; the ARN's group name is what a person recognises. */
+/** A target's id carries its group's ARN; the group's name is what a person recognises. */
 function shortId(o: { kind: string; id: string }): string {
-  if (o.kind !== 'target') return o.id;
-  const [arn, instance] = o.id.split('|');
-  return `${arn?.split('/')[1] ?? arn}|${instance}`;
+  const target = o.kind === 'target' ? parseTargetAssetId(o.id) : null;
+  if (!target) return o.id;
+  return `${target.targetGroupArn.split('/')[1] ?? target.targetGroupArn}|${target.instanceId}`;
 }
 
 function markText(o: OrphanEntry, now: Date): string {

@@ -4,6 +4,7 @@
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { readTags } from '../aws/tags.ts';
+import { targetAssetId } from '../domain/asset.ts';
 import type { AwsCalls } from './aws-calls.ts';
 import { chunks } from './aws-calls.ts';
 import { PAGE_MAX, idFilter, listInstances, type Ec2Scope } from './describe.ts';
@@ -21,9 +22,6 @@ export interface RegisteredTarget {
   health: string;
 }
 
-export function targetId(targetGroupArn: string, instanceId: string): string {
-  return `${targetGroupArn}|${instanceId}`;
-}
 
 /** One DescribeTargetHealth per group: its registered instance targets (draining ones are already leaving). */
 export async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, calls: AwsCalls, group: TargetGroupRef, instanceIds?: { Id: string; Port?: number }[]): Promise<RegisteredTarget[]> {
@@ -55,7 +53,7 @@ export function targetAsset(region: string, t: RegisteredTarget, instance: Insta
   const state = instance?.State?.Name ?? 'unknown';
   return {
     kind: 'target',
-    id: targetId(t.group.arn, t.instanceId),
+    id: targetAssetId(t.group.arn, t.instanceId),
     region,
     // The instance's tags, while EC2 still shows it: they name the run that left the target behind.
     tags: readTags(instance?.Tags),

@@ -12,3 +12,17 @@ export interface Asset {
   createdAt: Date;
   deletedAt: Date | null;
 }
+
+/**
+ * An ALB target is not an AWS resource with an id of its own: stagebot names it by its target
+ * group and instance. The one place that spells that id, and reads it back.
+ */
+export function targetAssetId(targetGroupArn: string, instanceId: string): string {
+  return `${targetGroupArn}|${instanceId}`;
+}
+
+export function parseTargetAssetId(id: string): { targetGroupArn: string; instanceId: string } | null {
+  const bar = id.lastIndexOf('|');
+  if (bar <= 0 || bar === id.length - 1) return null;
+  return { targetGroupArn: id.slice(0, bar), instanceId: id.slice(bar + 1) };
+}

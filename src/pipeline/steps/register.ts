@@ -14,6 +14,7 @@ import { UserError } from '../../errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import { stepError } from './aws-step-error.ts';
 import type { LaunchOutputs, RegisterOutputs } from './outputs.ts';
+import { targetAssetId } from '../../domain/asset.ts';
 
 /** Pause between health polls: ALB health checks run every 5-30 s. */
 export const HEALTH_POLL_INTERVAL_MS = 10_000;
@@ -45,7 +46,7 @@ async function run(ctx: RunContext): Promise<StepResult> {
   } catch (err) {
     throw stepError(`RegisterTargets ${instanceId} in ${groupName(arn)}`, err);
   }
-  await ctx.recordAsset('target', `${arn}|${instanceId}`);
+  await ctx.recordAsset('target', targetAssetId(arn, instanceId));
   ctx.log(`registered ${instanceId} in ${groupName(arn)}; waiting until it is healthy`);
 
   const polls = await waitHealthy(ctx, elb, instanceId);

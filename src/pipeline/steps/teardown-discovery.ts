@@ -15,6 +15,7 @@ import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '
 import { describeAwsError, isNotFound } from '../../aws/errors.ts';
 import type { Asset, AssetKind } from '../../domain/asset.ts';
 import { isRunResource, runTagFilters, type RunIdentity } from './run-ownership.ts';
+import { parseTargetAssetId } from '../../domain/asset.ts';
 
 /** Every state but `terminated`: a shutting-down instance still has to be waited for. */
 const NOT_TERMINATED = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
@@ -91,7 +92,7 @@ export async function discoverRegion(input: DiscoveryInput): Promise<RegionFindi
   await attempt(`volume (search by tag in ${input.region})`, () => taggedVolumes(input, f));
 
   // Instances behind recorded targets count as the run's too (register recorded them).
-  const targetInstances = recordedIds('target').map((id) => id.split('|')[1] ?? '');
+  const targetInstances = recordedIds('target').map((id) => parseTargetAssetId(id)?.instanceId ?? '');
   const runInstanceIds = new Set(f.instances.keys());
   const recordedInstances = new Set(recordedIds('instance'));
   for (const id of new Set([...recordedInstances, ...targetInstances])) {
@@ -112,7 +113,7 @@ export async function discoverRegion(input: DiscoveryInput): Promise<RegionFindi
   for (const id of recordedIds('volume')) f.volumeIds.add(id);
 
   const recordedTargets = recordedIds('target');
-  const arns = new Set([...input.targetGroupArns, ...recordedTargets.map((id) => id.split('|')[0] ?? '')].filter(Boolean));
+  const arns = new Set([...input.targetGroupArns, ...recordedTargets.map((id) => parseTargetAssetId(id)?.targetGroupArn ?? '')].filter(Boolean));
   for (const arn of arns) {
     await attempt(`target (in ${arn})`, () => findTargets(input, arn, runInstanceIds, recordedTargets, f));
   }
@@ -239,7 +240,7 @@ async function findTargets(
   }
   f.targets.push(...registered);
   for (const id of recordedTargets) {
-    const [tgArn, instanceId] = id.split('|');
-    if (tgArn === arn && !registered.some((t) => t.instanceId === instanceId)) f.gone.push({ kind: 'target', id });
+    const target = parseTargetAssetId(id);
+    if (target?.targetGroupArn === arn && !registered.some((t) => t.instanceId === target.instanceId)) f.gone.push({ kind: 'target', id });
   }
 }

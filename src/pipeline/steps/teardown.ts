@@ -21,6 +21,7 @@ import type { TeardownOutputs } from './outputs.ts';
 import { isRunResource, type RunIdentity } from './run-ownership.ts';
 import { discoverRegion, type FoundTarget, type RegionFindings } from './teardown-discovery.ts';
 import { retryThrottled } from './throttle-retry.ts';
+import { targetAssetId } from '../../domain/asset.ts';
 
 /** How long teardown waits for its instances to terminate (at most half the step's time). */
 const TERMINATE_WAIT_MS = 10 * 60_000;
@@ -100,7 +101,7 @@ async function tearDownRegion(ctx: RunContext, region: string, recorded: Asset[]
   // Traffic first, then the door, then the machine, then its key.
   const draining: FoundTarget[] = [];
   for (const t of found.targets) {
-    const id = targetAssetId(t);
+    const id = foundTargetId(t);
     await tally.each('target', id, async () => {
       try {
         await call(() => elb.send(new DeregisterTargetsCommand({ TargetGroupArn: t.targetGroupArn, Targets: [{ Id: t.instanceId, Port: t.port }] })));
@@ -173,8 +174,8 @@ async function tearDownRegion(ctx: RunContext, region: string, recorded: Asset[]
   await removeVolumes(ctx, found, terminated, tally, call);
 }
 
-function targetAssetId(t: FoundTarget): string {
-  return `${t.targetGroupArn}|${t.instanceId}`;
+function foundTargetId(t: FoundTarget): string {
+  return targetAssetId(t.targetGroupArn, t.instanceId);
 }
 
 /**
@@ -184,7 +185,7 @@ function targetAssetId(t: FoundTarget): string {
 async function confirmTargetsGone(ctx: RunContext, elb: ElasticLoadBalancingV2Client, draining: FoundTarget[], tally: Tally): Promise<void> {
   const waitMs = Math.min(DRAIN_WAIT_MS, ctx.config.runs.stepTimeouts.teardown / 4);
   for (const t of draining) {
-    const id = targetAssetId(t);
+    const id = foundTargetId(t);
     await tally.each('target', id, async () => {
       try {
         await waitForTargetHealth(elb, t.targetGroupArn, { Id: t.instanceId, Port: t.port }, 'gone', {
