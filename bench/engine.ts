@@ -11,6 +11,7 @@ import { silentLogger } from '../src/observability/logger.ts';
 import { Engine, type LaunchRequest } from '../src/pipeline/engine.ts';
 import type { Pipeline } from '../src/pipeline/pipeline.ts';
 import type { PipelineStep, StepResult } from '../src/pipeline/run-context.ts';
+import type { StepName } from '../src/pipeline/step-outputs.ts';
 import { testsStep } from '../src/pipeline/steps/tests.ts';
 import type { BrowserJob, BrowserResult, RunOptions, TestRunner } from '../src/pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../src/store/index.ts';
@@ -33,13 +34,13 @@ guard.unref();
 
 const config = (): Config => benchConfig({ browsers: Object.fromEntries(BROWSERS.map((b) => [b, {}])) });
 
-const noop = (name: string): PipelineStep => ({ name, safeToRepeat: true, run: async (): Promise<StepResult> => ({ outputs: {} }) });
+const noop = (name: StepName): PipelineStep => ({ name, safeToRepeat: true, run: async (): Promise<StepResult> => ({ outputs: {} }) });
 
 /** The default pipeline's shape with steps that return at once (teardown reports nothing to delete). */
 function instantPipeline(tests: PipelineStep = noop('tests')): Pipeline {
   return {
     parallel: [noop('prepare-tests')],
-    chain: ['launch', 'open-ssh', 'wait-ssh', 'service-update', 'register'].map(noop),
+    chain: (['launch', 'open-ssh', 'wait-ssh', 'service-update', 'register'] as const).map(noop),
     after: [tests],
     teardown: { name: 'teardown', safeToRepeat: true, run: async () => ({ outputs: { deleted: 0, alreadyGone: 0, failed: [] } }) },
   };

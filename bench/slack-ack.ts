@@ -25,6 +25,7 @@ import { CommandRunner } from '../src/pipeline/command-runner.ts';
 import { Engine } from '../src/pipeline/engine.ts';
 import type { Pipeline } from '../src/pipeline/pipeline.ts';
 import type { PipelineStep, StepResult } from '../src/pipeline/run-context.ts';
+import type { StepName } from '../src/pipeline/step-outputs.ts';
 import type { BrowserJob, BrowserResult } from '../src/pipeline/test-runners/types.ts';
 import { openStore } from '../src/store/index.ts';
 import { createHttpServer, listen } from '../src/web/server.ts';
@@ -129,17 +130,18 @@ async function burst(url: string, text: string, responseUrl: string): Promise<nu
 
 const config = (): Config => benchConfig({ browsers: { chrome: {}, firefox: {} }, slack: { channels: [CHANNEL] } });
 
-const slowStep = (name: string): PipelineStep => ({
+const slowStep = (name: StepName): PipelineStep => ({
   name,
   safeToRepeat: true,
   run: async (ctx): Promise<StepResult> => {
     await delay(STEP_MS, undefined, { signal: ctx.signal });
-    return { outputs: {} };
+    // The tests step hands on what a real one would; the others' outputs are not read here.
+    return { outputs: name === 'tests' ? { results: [], allPassed: true, summary: 'all 0 browsers passed' } : {} };
   },
 });
 const pipeline: Pipeline = {
   parallel: [slowStep('prepare-tests')],
-  chain: ['launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests'].map(slowStep),
+  chain: (['launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests'] as const).map(slowStep),
   after: [],
   teardown: { name: 'teardown', safeToRepeat: true, run: async () => ({ outputs: { deleted: 0, alreadyGone: 0, failed: [] } }) },
 };

@@ -1,15 +1,14 @@
 // What runs and orphans cost over a window, in total or grouped by environment or by who launched.
-// Run costs come from the store's record of each run's assets (src/pipeline/run-summary.ts `runCost`,
+// Run costs come from the store's record of each run's assets (src/cost/run-cost.ts `runCost`,
 // the same figure a run's final report shows); orphans add what they cost within the window, unless
 // their run's record already counts them.
 
-import type { CostGroup as CostGrouping } from '../commands/grammar.ts';
+import type { CostGroup as CostGrouping } from '../domain/cost-group.ts';
 import type { Config } from '../config/types.ts';
 import type { Prices } from '../cost/prices.ts';
-import type { Clock } from '../domain/clock.ts';
 import type { Run } from '../domain/run.ts';
-import { runCost } from '../pipeline/run-summary.ts';
 import type { Store } from '../store/index.ts';
+import { storedRunCost } from './stored-run-cost.ts';
 import type { OrphanEntry } from './types.ts';
 
 export const DEFAULT_COST_WINDOW_MS = 7 * 86_400_000;
@@ -67,7 +66,6 @@ export async function costReport(
   const until = opts.now ?? new Date();
   const windowMs = opts.sinceMs ?? DEFAULT_COST_WINDOW_MS;
   const since = new Date(until.getTime() - windowMs);
-  const clock: Clock = { now: () => until, sleep: async () => {} };
   const groups = new Map<string, CostLineGroup>();
   const group = (key: string) => {
     let g = groups.get(key);
@@ -78,7 +76,7 @@ export async function costReport(
   const countedAssets = new Set<string>();
 
   for (const run of await store.listRuns({ since })) {
-    const cost = await runCost({ store, config, prices, clock }, run);
+    const cost = await storedRunCost(store, config, prices, run, until);
     const g = group(runKey(run, opts.by));
     g.runs++;
     g.runUsd += cost.usd ?? 0;

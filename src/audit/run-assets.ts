@@ -1,12 +1,12 @@
 // `assets <run>`: what a run created, as the store remembers it, with each asset's state and what it
-// cost (priced by the same `runCost` a run's final report uses).
+// cost (priced by src/cost's `runCost`, as a run's final report is).
 
 import type { Config } from '../config/types.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { AssetKind } from '../domain/asset.ts';
 import { NotFoundError } from '../errors.ts';
-import { runCost } from '../pipeline/run-summary.ts';
 import type { Store } from '../store/index.ts';
+import { storedRunCost } from './stored-run-cost.ts';
 
 export interface RunAssetLine {
   kind: AssetKind;
@@ -27,7 +27,7 @@ export async function assetsOfRun(store: Store, runId: string, pricing?: { confi
   const byWhat = new Map<string, number | null>();
   if (pricing) {
     const now = pricing.now ?? new Date();
-    const cost = await runCost({ store, config: pricing.config, prices: pricing.prices, clock: { now: () => now, sleep: async () => {} } }, run);
+    const cost = await storedRunCost(store, pricing.config, pricing.prices, run, now);
     for (const l of cost.lines) byWhat.set(l.what, l.usd);
   }
   return (await store.getAssets(runId)).map((a) => {

@@ -1,6 +1,7 @@
 // The one table that defines the command language. The parser reads its syntax from here and the
 // help text is rendered from it, so adding a flag here is what makes it both accepted and documented.
 
+import { COST_GROUPS } from '../domain/cost-group.ts';
 import { RUN_ID_EXAMPLE } from '../domain/run-id.ts';
 
 export const VERBS = [
@@ -19,9 +20,8 @@ export const VERBS = [
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
-/** What `cost --by` can group by. */
-export const COST_GROUPS = ['env', 'user'] as const;
-export type CostGroup = (typeof COST_GROUPS)[number];
+/** What `cost --by` can group by (src/domain/cost-group.ts). */
+export { COST_GROUPS, type CostGroup } from '../domain/cost-group.ts';
 
 /**
  * none: a boolean switch (`--dry-run`); duration: `90m`, `2h`, `1h30m`; browsers: a comma list of

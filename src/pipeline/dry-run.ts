@@ -15,9 +15,9 @@ import { runTags, tagSpecifications } from '../aws/tags.ts';
 import type { Config, EnvironmentConfig } from '../config/index.ts';
 import type { Requester, Source } from '../domain/run.ts';
 import { UserError } from '../errors.ts';
-import { AwsStepError } from './steps/aws-step-error.ts';
-import { describeLaunchImage, type LaunchImage } from './steps/launch-image.ts';
-import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, runInstancesRequest } from './steps/launch-request.ts';
+import { AwsStepError } from './steps/helpers/aws-step-error.ts';
+import { describeLaunchImage, type LaunchImage } from './steps/helpers/launch-image.ts';
+import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, runInstancesRequest } from './steps/helpers/launch-request.ts';
 import { errorLine } from './run-errors.ts';
 
 export interface DryRunCheck {

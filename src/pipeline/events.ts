@@ -3,7 +3,11 @@
 // store, so a front that starts late (or another replica) can replay it.
 import type { RunState } from '../domain/run.ts';
 import type { AssetKind } from '../domain/asset.ts';
+import type { RunCost } from '../cost/run-cost.ts';
+import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import type { BrowserResult } from './test-runners/types.ts';
+
+export type { RunCost } from '../cost/run-cost.ts';
 
 export interface StepTiming {
   step: string;
@@ -14,18 +18,17 @@ export interface StepTiming {
 /** One browser's tests, as the test runner reported them (src/pipeline/test-runners/types.ts). */
 export type BrowserOutcome = BrowserResult;
 
-export interface RunCost {
-  usd: number | null;
-  lines: { what: string; hours: number; usd: number | null }[];
-  unknown: string[];
-}
+/** A step's end with its typed outputs: `detail` is what that step (by name) returned. */
+export type StepFinishedBody = {
+  [S in StepName]: { type: 'step.finished'; step: S; durationMs: number; detail: StepOutputsByName[S] };
+}[StepName];
 
 export type RunEventBody =
   | { type: 'run.queued'; position: number; env: string | null }
   | { type: 'run.started'; env: string; browsers: string[] }
   | { type: 'run.adopted'; previousOwner: string | null; action: 'resume' | 'teardown'; reason: string }
   | { type: 'step.started'; step: string }
-  | { type: 'step.finished'; step: string; durationMs: number; detail: Record<string, unknown> }
+  | StepFinishedBody
   | { type: 'step.failed'; step: string; durationMs: number; error: string; tail: string | null }
   | { type: 'step.skipped'; step: string; reason: string }
   | { type: 'step.log'; step: string; line: string }

@@ -1,14 +1,15 @@
 // What a step gets to do its work. Steps never touch the store or the event bus directly: they go
-// through this, so that every asset is recorded and every event reaches the fronts in one way.
+// through this (RunRecords is all of the store a step sees), so that every asset is recorded and
+// every event reaches the fronts in one way.
 import type { Tag } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../aws/clients.ts';
 import type { Config, EnvironmentConfig } from '../config/index.ts';
-import type { AssetKind } from '../domain/asset.ts';
+import type { Asset, AssetKind } from '../domain/asset.ts';
 import type { Clock } from '../domain/clock.ts';
-import type { Run } from '../domain/run.ts';
+import type { Run, Step } from '../domain/run.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Store } from '../store/index.ts';
 import type { RunEventBody } from './events.ts';
+import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import type { TestRunner } from './test-runners/types.ts';
 
 export interface RunContext {
@@ -16,7 +17,7 @@ export interface RunContext {
   env: EnvironmentConfig;
   config: Config;
   aws: AwsClients;
-  store: Store;
+  records: RunRecords;
   clock: Clock;
   logger: Logger;
   /** Aborts on cancel, run timeout, step timeout, or when another step of the run failed. */
@@ -26,7 +27,7 @@ export interface RunContext {
   /** When the run's assets become orphans whatever the store says. */
   expiresAt: Date;
   /** Outputs of the run's earlier steps (also after a resume: they come from the store). */
-  outputOf<T extends Record<string, unknown>>(step: string): T | undefined;
+  outputOf<N extends StepName>(step: N): StepOutputsByName[N] | undefined;
   /** Records an asset the run created; call it as soon as AWS returns the id. */
   recordAsset(kind: AssetKind, id: string): Promise<void>;
   /** Marks an asset gone (deleted by teardown, or found already gone). */
@@ -39,18 +40,29 @@ export interface RunContext {
   testRunner: TestRunner;
 }
 
+/** The store as a run's steps see it: their run's records and a cache, nothing else. */
+export interface RunRecords {
+  /** The run's assets as recorded (teardown's list; launch counts the run's earlier instances). */
+  assets(): Promise<Asset[]>;
+  /** A value kept across runs and replicas (prepare-tests' build cache); null when there is none. */
+  cached(key: string): Promise<unknown>;
+  cache(key: string, value: unknown): Promise<void>;
+  /** The step runner's record of a step (start, end, outputs, error); steps never call it themselves. */
+  saveStep(step: Step): Promise<void>;
+}
+
 export type StepOutputs = Record<string, unknown>;
 
 /** The result of a step that ran: outputs, plus a skip reason when it decided there was nothing to do. */
-export interface StepResult {
-  outputs: StepOutputs;
+export interface StepResult<O extends StepOutputs = StepOutputs> {
+  outputs: O;
   skipped?: string;
 }
 
 /** One step of the pipeline: one file under src/pipeline/steps/ (design.md section 1). */
-export interface PipelineStep {
-  name: string;
+export interface PipelineStep<N extends StepName = StepName> {
+  name: N;
   /** Repeating it after a crash does no harm (it adopts what already exists), so a resumed run may redo it. */
   safeToRepeat: boolean;
-  run(ctx: RunContext): Promise<StepResult>;
+  run(ctx: RunContext): Promise<StepResult<StepOutputsByName[N]>>;
 }

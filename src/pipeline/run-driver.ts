@@ -7,6 +7,8 @@ import type { EngineServices } from './engine-services.ts';
 import type { RunEventBody } from './events.ts';
 import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
 import { releaseRunLocks } from './run-locks.ts';
+import { runRecords } from './run-records.ts';
+import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import { runStep } from './step-runner.ts';
 import { RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
 import { summarizeRun } from './run-summary.ts';
@@ -230,14 +232,14 @@ export class RunDriver {
       env,
       config: svc.config,
       aws: svc.aws,
-      store: svc.store,
+      records: runRecords(svc.store, run.id, svc.clock),
       clock: svc.clock,
       logger: svc.logger.child({ runId: run.id }),
       signal,
       expiresAt,
       tags: (name: string) =>
         runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name }),
-      outputOf: <T extends Record<string, unknown>>(step: string) => this.outputs.get(step) as T | undefined,
+      outputOf: <N extends StepName>(step: N) => this.outputs.get(step) as StepOutputsByName[N] | undefined,
       recordAsset: (kind, id) => record(kind, id, false),
       assetDeleted: (kind, id) => record(kind, id, true),
       emit: (event) => this.emit(event),

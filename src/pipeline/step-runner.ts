@@ -2,6 +2,7 @@
 // turns whatever it threw into a StepFailed that carries the one line a person reads.
 import type { Step } from '../domain/run.ts';
 import { isUserError } from '../errors.ts';
+import type { StepFinishedBody } from './events.ts';
 import type { RunContext, PipelineStep, StepResult } from './run-context.ts';
 import { RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, StepFailed, StepTimedOut, errorLine, errorTail } from './run-errors.ts';
 
@@ -18,7 +19,7 @@ export async function runStep(step: PipelineStep, ctx: RunContext, deps: StepRun
   ctx.signal.throwIfAborted();
   const startedAt = ctx.clock.now();
   const record: Step = { runId: ctx.run.id, name: step.name, state: 'running', startedAt, finishedAt: null, outputs: {}, error: null };
-  await ctx.store.upsertStep(record);
+  await ctx.records.saveStep(record);
   ctx.emit({ type: 'step.started', step: step.name });
 
   const timeoutMs = deps.timeoutMs(step.name);
@@ -32,9 +33,10 @@ export async function runStep(step: PipelineStep, ctx: RunContext, deps: StepRun
     signal.throwIfAborted();
     const finishedAt = ctx.clock.now();
     const ms = finishedAt.getTime() - startedAt.getTime();
-    await ctx.store.upsertStep({ ...record, state: result.skipped ? 'skipped' : 'succeeded', finishedAt, outputs: result.outputs });
+    await ctx.records.saveStep({ ...record, state: result.skipped ? 'skipped' : 'succeeded', finishedAt, outputs: result.outputs });
     if (result.skipped) ctx.emit({ type: 'step.skipped', step: step.name, reason: result.skipped });
-    else ctx.emit({ type: 'step.finished', step: step.name, durationMs: ms, detail: result.outputs });
+    // A PipelineStep<N> returns N's outputs; TypeScript cannot follow that pairing through the union.
+    else ctx.emit({ type: 'step.finished', step: step.name, durationMs: ms, detail: result.outputs } as StepFinishedBody);
     deps.onFinished?.(step.name, result.skipped ? 'skipped' : 'succeeded', ms);
     return result;
   } catch (thrown) {
@@ -48,7 +50,7 @@ export async function runStep(step: PipelineStep, ctx: RunContext, deps: StepRun
     const message = errorLine(err);
     const tail = errorTail(thrown) ?? errorTail(err);
     if (!isUserError(err)) ctx.logger.error({ err, runId: ctx.run.id, step: step.name }, 'step failed unexpectedly');
-    await ctx.store.upsertStep({ ...record, state: 'failed', finishedAt, error: message });
+    await ctx.records.saveStep({ ...record, state: 'failed', finishedAt, error: message });
     ctx.emit({ type: 'step.failed', step: step.name, durationMs: ms, error: message, tail });
     deps.onFinished?.(step.name, 'failed', ms);
     // Interruptions from outside the step keep their identity: the run's outcome depends on them.

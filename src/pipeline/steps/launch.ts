@@ -16,18 +16,18 @@ import { tagSpecifications } from '../../aws/tags.ts';
 import { waitForInstanceState } from '../../aws/waiters.ts';
 import { UserError } from '../../errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
-import { stepError } from './aws-step-error.ts';
-import { describeLaunchImage, type LaunchImage } from './launch-image.ts';
-import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRequest } from './launch-request.ts';
-import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from './outputs.ts';
-import { isRunResource, runTagFilters, type RunIdentity } from './run-ownership.ts';
+import { stepError } from './helpers/aws-step-error.ts';
+import { describeLaunchImage, type LaunchImage } from './helpers/launch-image.ts';
+import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRequest } from './helpers/launch-request.ts';
+import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../step-outputs.ts';
+import { isRunResource, runTagFilters, type RunIdentity } from './helpers/run-ownership.ts';
 
 /** Pause between DescribeInstances polls while the instance boots. */
 const POLL_INTERVAL_MS = 5_000;
 /** States an instance of ours can be adopted from. */
 const ADOPTABLE_STATES = ['pending', 'running'];
 
-async function run(ctx: RunContext): Promise<StepResult> {
+async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
   const ec2 = ctx.aws.ec2(ctx.env.region);
   const ephemeral = ctx.env.keyPair === EPHEMERAL_KEY_PAIR;
 
@@ -44,7 +44,7 @@ async function run(ctx: RunContext): Promise<StepResult> {
   const key = ephemeral ? await createEphemeralKey(ctx, ec2) : { keyName: ctx.env.keyPair, keyPairId: null };
   // Each instance this run ever had bumps the generation, so a new attempt never gets an old
   // (terminated) instance back for its ClientToken.
-  const generation = (await ctx.store.getAssets(ctx.run.id)).filter((a) => a.kind === 'instance').length;
+  const generation = (await ctx.records.assets()).filter((a) => a.kind === 'instance').length;
   const launched = await runInstance(ctx, ec2, image, key.keyName, generation);
   const instanceId = launched.instance.InstanceId!;
   // Recorded before anything else can fail: a crash from here on still leaves the store knowing it.
@@ -55,7 +55,7 @@ async function run(ctx: RunContext): Promise<StepResult> {
   return { outputs: await outputsOf(ctx, running, { keyName: key.keyName, keyPairId: key.keyPairId, ephemeralKey: ephemeral, adopted: false, subnetId: launched.subnetId }) };
 }
 
-export const launchStep: PipelineStep = { name: 'launch', safeToRepeat: true, run };
+export const launchStep: PipelineStep<'launch'> = { name: 'launch', safeToRepeat: true, run };
 
 function identity(ctx: RunContext): RunIdentity {
   return { installation: ctx.config.installation, runId: ctx.run.id };

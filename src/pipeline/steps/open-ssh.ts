@@ -10,13 +10,13 @@ import {
 import { awsErrorCode } from '../../aws/errors.ts';
 import { tagSpecifications } from '../../aws/tags.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
-import { stepError } from './aws-step-error.ts';
-import type { OpenSshOutputs } from './outputs.ts';
-import { isRunResource, runTagFilters } from './run-ownership.ts';
+import { stepError } from './helpers/aws-step-error.ts';
+import type { OpenSshOutputs } from '../step-outputs.ts';
+import { isRunResource, runTagFilters } from './helpers/run-ownership.ts';
 
 const DUPLICATE = 'InvalidPermission.Duplicate';
 
-async function run(ctx: RunContext): Promise<StepResult> {
+async function run(ctx: RunContext): Promise<StepResult<OpenSshOutputs>> {
   const cidrs = [...new Set(ctx.env.ssh.allowFrom)];
   if (cidrs.length === 0) return { outputs: { ruleIds: [], alreadyOpen: [] }, skipped: `ssh.allowFrom of ${ctx.env.name} is empty` };
   const ec2 = ctx.aws.ec2(ctx.env.region);
@@ -54,7 +54,7 @@ async function run(ctx: RunContext): Promise<StepResult> {
   return { outputs: { ruleIds, alreadyOpen } satisfies OpenSshOutputs };
 }
 
-export const openSshStep: PipelineStep = { name: 'open-ssh', safeToRepeat: true, run };
+export const openSshStep: PipelineStep<'open-ssh'> = { name: 'open-ssh', safeToRepeat: true, run };
 
 /** Authorizes the CIDRs in one call and records each rule AWS created. */
 async function authorize(ctx: RunContext, ec2: EC2Client, cidrs: string[]): Promise<string[]> {

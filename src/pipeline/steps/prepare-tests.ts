@@ -2,11 +2,12 @@
 // `tests.prepare.command`, once per `cacheKey`: the store's kv remembers the keys already built, so
 // runs that share a key (and replicas that share a store) build it only once.
 import { INHERITED_ENV_NAMES } from '../test-runners/command-env.ts';
+import type { PrepareTestsOutputs } from '../step-outputs.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
-import { CommandFailed } from './command-failed.ts';
-import { exitText, succeeded } from './exit-text.ts';
-import { runLocalCommand } from './local-command.ts';
-import { OutputLines } from './output-lines.ts';
+import { CommandFailed } from './helpers/command-failed.ts';
+import { exitText, succeeded } from './helpers/exit-text.ts';
+import { runLocalCommand } from './helpers/local-command.ts';
+import { OutputLines } from './helpers/output-lines.ts';
 
 /** Beyond what a test command inherits: what `docker build` / `docker push` need to find their daemon. */
 const PREPARE_ENV_NAMES: readonly string[] = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'BUILDKIT_PROGRESS'];
@@ -29,11 +30,11 @@ export function prepareEnv(base: NodeJS.ProcessEnv, runId: string): Record<strin
   return env;
 }
 
-async function run(ctx: RunContext): Promise<StepResult> {
+async function run(ctx: RunContext): Promise<StepResult<PrepareTestsOutputs>> {
   const prepare = ctx.config.tests.prepare;
   if (prepare === undefined) return { outputs: {}, skipped: 'nothing to prepare' };
   const cacheKey = prepare.cacheKey ?? null;
-  if (cacheKey !== null && (await ctx.store.kvGet(cacheKvKey(cacheKey))) !== null) {
+  if (cacheKey !== null && (await ctx.records.cached(cacheKvKey(cacheKey))) !== null) {
     return { outputs: { cacheKey, cached: true }, skipped: `cached (${cacheKey})` };
   }
 
@@ -52,8 +53,8 @@ async function run(ctx: RunContext): Promise<StepResult> {
   if (!succeeded(exit)) throw new CommandFailed(`tests.prepare.command: ${exitText(exit, prepare.timeout)}`, out.tail());
 
   const durationMs = ctx.clock.now().getTime() - started;
-  if (cacheKey !== null) await ctx.store.kvSet(cacheKvKey(cacheKey), { runId: ctx.run.id, builtAt: ctx.clock.now().toISOString() }, ctx.clock.now());
+  if (cacheKey !== null) await ctx.records.cache(cacheKvKey(cacheKey), { runId: ctx.run.id, builtAt: ctx.clock.now().toISOString() });
   return { outputs: { cacheKey, cached: false, durationMs } };
 }
 
-export const prepareTestsStep: PipelineStep = { name: 'prepare-tests', safeToRepeat: true, run };
+export const prepareTestsStep: PipelineStep<'prepare-tests'> = { name: 'prepare-tests', safeToRepeat: true, run };

@@ -12,8 +12,8 @@ import { isThrottle } from '../../aws/errors.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { UserError } from '../../errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
-import { stepError } from './aws-step-error.ts';
-import type { LaunchOutputs, RegisterOutputs } from './outputs.ts';
+import { stepError } from './helpers/aws-step-error.ts';
+import type { LaunchOutputs, RegisterOutputs } from '../step-outputs.ts';
 import { targetAssetId } from '../../domain/asset.ts';
 
 /** Pause between health polls: ALB health checks run every 5-30 s. */
@@ -32,8 +32,8 @@ export class TargetNeverHealthyError extends UserError {
   }
 }
 
-async function run(ctx: RunContext): Promise<StepResult> {
-  const launch = ctx.outputOf<LaunchOutputs>('launch');
+async function run(ctx: RunContext): Promise<StepResult<RegisterOutputs>> {
+  const launch = ctx.outputOf('launch');
   if (!launch?.instanceId) throw new UserError('register needs the instance of the launch step, which left none');
   const instanceId = launch.instanceId;
   const arn = ctx.env.targetGroupArn;
@@ -54,7 +54,7 @@ async function run(ctx: RunContext): Promise<StepResult> {
   return { outputs: { targetGroupArn: arn, deregistered, healthPolls: polls } satisfies RegisterOutputs };
 }
 
-export const registerStep: PipelineStep = { name: 'register', safeToRepeat: true, run };
+export const registerStep: PipelineStep<'register'> = { name: 'register', safeToRepeat: true, run };
 
 function groupName(arn: string): string {
   return arn.split(':').pop() ?? arn;

@@ -4,12 +4,12 @@
 import type { RecipeItem } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
-import { CommandFailed } from './command-failed.ts';
-import { OutputLines } from './output-lines.ts';
-import type { ServiceUpdateOutputs, WaitSshOutputs } from './outputs.ts';
-import { PinnedConnection } from './pinned-connection.ts';
-import { runRecipeItem } from './recipe-item.ts';
-import { sshAccess } from './ssh-access.ts';
+import { CommandFailed } from './helpers/command-failed.ts';
+import { OutputLines } from './helpers/output-lines.ts';
+import type { ServiceUpdateOutputs, WaitSshOutputs } from '../step-outputs.ts';
+import { PinnedConnection } from './helpers/pinned-connection.ts';
+import { runRecipeItem } from './helpers/recipe-item.ts';
+import { sshAccess } from './helpers/ssh-access.ts';
 
 /** What a recipe command may read: `"$STAGEBOT_REF"`, never a value spliced into its text. */
 export function recipeEnv(ctx: RunContext): Record<string, string> {
@@ -21,10 +21,10 @@ export function recipeEnv(ctx: RunContext): Record<string, string> {
   };
 }
 
-async function run(ctx: RunContext): Promise<StepResult> {
+async function run(ctx: RunContext): Promise<StepResult<ServiceUpdateOutputs>> {
   const recipe: RecipeItem[] = ctx.env.serviceUpdate;
   if (recipe.length === 0) return { outputs: { items: [] }, skipped: `${ctx.env.name} has no serviceUpdate recipe` };
-  const pinned = ctx.outputOf<WaitSshOutputs>('wait-ssh');
+  const pinned = ctx.outputOf('wait-ssh');
   if (!pinned?.hostKey) throw new UserError('service-update needs the host key wait-ssh pins, and wait-ssh has not run for this run');
 
   const access = { ...sshAccess(ctx), host: pinned.host, port: pinned.port };
@@ -60,4 +60,4 @@ async function run(ctx: RunContext): Promise<StepResult> {
   return { outputs };
 }
 
-export const serviceUpdateStep: PipelineStep = { name: 'service-update', safeToRepeat: false, run };
+export const serviceUpdateStep: PipelineStep<'service-update'> = { name: 'service-update', safeToRepeat: false, run };

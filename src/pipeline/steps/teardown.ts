@@ -17,10 +17,10 @@ import { WaitTimeoutError, waitForInstanceState, waitForTargetHealth } from '../
 import type { Asset, AssetKind } from '../../domain/asset.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import { errorLine } from '../run-errors.ts';
-import type { TeardownOutputs } from './outputs.ts';
-import { isRunResource, type RunIdentity } from './run-ownership.ts';
-import { discoverRegion, type FoundTarget, type RegionFindings } from './teardown-discovery.ts';
-import { retryThrottled } from './throttle-retry.ts';
+import type { TeardownOutputs } from '../step-outputs.ts';
+import { isRunResource, type RunIdentity } from './helpers/run-ownership.ts';
+import { discoverRegion, type FoundTarget, type RegionFindings } from './helpers/teardown-discovery.ts';
+import { retryThrottled } from './helpers/throttle-retry.ts';
 import { targetAssetId } from '../../domain/asset.ts';
 
 /** How long teardown waits for its instances to terminate (at most half the step's time). */
@@ -62,9 +62,9 @@ class Tally {
   }
 }
 
-async function run(ctx: RunContext): Promise<StepResult> {
+async function run(ctx: RunContext): Promise<StepResult<TeardownOutputs>> {
   const tally = new Tally(ctx);
-  const recorded = (await ctx.store.getAssets(ctx.run.id)).filter((a) => a.deletedAt === null);
+  const recorded = (await ctx.records.assets()).filter((a) => a.deletedAt === null);
   const regions = [...new Set([ctx.env.region, ...recorded.map((a) => a.region)])];
   for (const region of regions) {
     await tearDownRegion(ctx, region, recorded.filter((a) => a.region === region), tally);
@@ -77,7 +77,7 @@ async function run(ctx: RunContext): Promise<StepResult> {
   return { outputs };
 }
 
-export const teardownStep: PipelineStep = { name: 'teardown', safeToRepeat: true, run };
+export const teardownStep: PipelineStep<'teardown'> = { name: 'teardown', safeToRepeat: true, run };
 
 async function tearDownRegion(ctx: RunContext, region: string, recorded: Asset[], tally: Tally): Promise<void> {
   const who: RunIdentity = { installation: ctx.config.installation, runId: ctx.run.id };

@@ -6,9 +6,9 @@ import type { BrowserOutcome } from '../events.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import { runBrowsers } from '../test-runners/run-browsers.ts';
 import type { BrowserJob } from '../test-runners/types.ts';
-import { CommandFailed } from './command-failed.ts';
-import type { TestsOutputs } from './outputs.ts';
-import { browserProblem, summarizeBrowsers } from './tests-summary.ts';
+import { CommandFailed } from './helpers/command-failed.ts';
+import type { TestsOutputs } from '../step-outputs.ts';
+import { browserProblem, summarizeBrowsers } from './helpers/tests-summary.ts';
 
 export function browserJob(ctx: RunContext, browser: string): BrowserJob {
   const config = ctx.config.browsers[browser];
@@ -32,7 +32,7 @@ export function browserJob(ctx: RunContext, browser: string): BrowserJob {
   };
 }
 
-async function run(ctx: RunContext): Promise<StepResult> {
+async function run(ctx: RunContext): Promise<StepResult<TestsOutputs>> {
   const browsers = ctx.run.options.browsers;
   if (browsers.length === 0) return { outputs: { results: [], allPassed: true, summary: 'no browsers requested' }, skipped: 'no browsers requested' };
   const jobs = browsers.map((browser) => browserJob(ctx, browser));
@@ -56,4 +56,4 @@ async function run(ctx: RunContext): Promise<StepResult> {
   return { outputs };
 }
 
-export const testsStep: PipelineStep = { name: 'tests', safeToRepeat: true, run };
+export const testsStep: PipelineStep<'tests'> = { name: 'tests', safeToRepeat: true, run };

@@ -3,8 +3,8 @@
 import { formatDuration } from '../../domain/duration.ts';
 import { waitForSsh, type SshAttempt } from '../../ssh/index.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
-import type { WaitSshOutputs } from './outputs.ts';
-import { sshAccess } from './ssh-access.ts';
+import type { WaitSshOutputs } from '../step-outputs.ts';
+import { sshAccess } from './helpers/ssh-access.ts';
 
 /** Bound on one connection attempt (TCP + handshake + authentication). */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -13,11 +13,11 @@ const RETRY_INTERVAL_MS = 5_000;
 /** While nothing changes, one progress line per this many attempts (about a minute). */
 const PROGRESS_EVERY = 12;
 
-async function run(ctx: RunContext): Promise<StepResult> {
+async function run(ctx: RunContext): Promise<StepResult<WaitSshOutputs>> {
   const access = sshAccess(ctx);
   const address = `${access.host}:${access.port}`;
   // A resumed run that already saw this host keeps trusting only the key it saw then.
-  const previous = ctx.outputOf<WaitSshOutputs>('wait-ssh');
+  const previous = ctx.outputOf('wait-ssh');
   const pin = previous?.hostKey && previous.host === access.host && previous.port === access.port ? previous.hostKey : undefined;
   // The step timeout (which aborts ctx.signal) is the real bound; the attempt count only keeps the loop finite.
   const attempts = Math.ceil(ctx.config.runs.stepTimeouts['wait-ssh'] / RETRY_INTERVAL_MS) + 1;
@@ -55,4 +55,4 @@ async function run(ctx: RunContext): Promise<StepResult> {
   }
 }
 
-export const waitSshStep: PipelineStep = { name: 'wait-ssh', safeToRepeat: true, run };
+export const waitSshStep: PipelineStep<'wait-ssh'> = { name: 'wait-ssh', safeToRepeat: true, run };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { DeregisterImageCommand, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { launchStep } from '../../../src/pipeline/steps/launch.ts';
-import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../../../src/pipeline/steps/outputs.ts';
+import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { StepFailed } from '../../../src/pipeline/run-errors.ts';
 import { TAG } from '../../../src/aws/tags.ts';
 import { serverError } from '../../fakes/cloud/index.ts';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { TAG } from '../../../src/aws/tags.ts';
 import type { Config } from '../../../src/config/index.ts';
 import { openSshStep } from '../../../src/pipeline/steps/open-ssh.ts';
-import type { OpenSshOutputs } from '../../../src/pipeline/steps/outputs.ts';
+import type { OpenSshOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { createTestRun, type TestRun } from '../support/run-context.ts';
 import { expectedRunTags } from '../support/run-tags.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { launchStep } from '../../../src/pipeline/steps/launch.ts';
-import type { LaunchOutputs, RegisterOutputs } from '../../../src/pipeline/steps/outputs.ts';
+import type { LaunchOutputs, RegisterOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { HEALTH_POLL_INTERVAL_MS, TargetNeverHealthyError, registerStep } from '../../../src/pipeline/steps/register.ts';
 import { StepFailed, StepTimedOut } from '../../../src/pipeline/run-errors.ts';
 import { createTestRun, type TestRun } from '../support/run-context.ts';

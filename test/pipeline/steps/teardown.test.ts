@@ -3,7 +3,7 @@ import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { TAG } from '../../../src/aws/tags.ts';
 import { launchStep } from '../../../src/pipeline/steps/launch.ts';
 import { openSshStep } from '../../../src/pipeline/steps/open-ssh.ts';
-import type { LaunchOutputs, TeardownOutputs } from '../../../src/pipeline/steps/outputs.ts';
+import type { LaunchOutputs, TeardownOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { registerStep } from '../../../src/pipeline/steps/register.ts';
 import { teardownStep } from '../../../src/pipeline/steps/teardown.ts';
 import { ec2Error, throttle } from '../../fakes/cloud/index.ts';

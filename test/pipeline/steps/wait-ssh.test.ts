@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.ts';
 import { StepFailed } from '../../../src/pipeline/run-errors.ts';
-import { EPHEMERAL_KEY_SECRET, type LaunchOutputs, type WaitSshOutputs } from '../../../src/pipeline/steps/outputs.ts';
-import { resolveSshHost } from '../../../src/pipeline/steps/ssh-access.ts';
+import { EPHEMERAL_KEY_SECRET, type LaunchOutputs, type WaitSshOutputs } from '../../../src/pipeline/step-outputs.ts';
+import { resolveSshHost } from '../../../src/pipeline/steps/helpers/ssh-access.ts';
 import { waitSshStep } from '../../../src/pipeline/steps/wait-ssh.ts';
 import { freePort, startSshd, type TestSshd } from '../../support/sshd.ts';
 import { startForwarder, type Listening } from '../../support/tcp.ts';

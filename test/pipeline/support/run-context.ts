@@ -27,6 +27,8 @@ import type { Requester, Run, Source } from '../../../src/domain/run.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import type { RunEventBody } from '../../../src/pipeline/events.ts';
 import type { PipelineStep, RunContext, StepOutputs, StepResult } from '../../../src/pipeline/run-context.ts';
+import { runRecords } from '../../../src/pipeline/run-records.ts';
+import type { StepName, StepOutputsByName } from '../../../src/pipeline/step-outputs.ts';
 import { runStep } from '../../../src/pipeline/step-runner.ts';
 import type { TestRunner } from '../../../src/pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
@@ -187,13 +189,13 @@ export async function createTestRun(opts: TestRunOptions = {}): Promise<TestRun>
     env,
     config,
     aws,
-    store,
+    records: runRecords(store, runId, clock),
     clock,
     logger,
     signal: o.signal ?? new AbortController().signal,
     expiresAt,
     tags: (name) => runTags({ installation: config.installation, runId, env: envName, requester: run.requester, source: run.source, expiresAt, name }),
-    outputOf: <T extends Record<string, unknown>>(step: string) => outputs.get(step) as T | undefined,
+    outputOf: <N extends StepName>(step: N) => outputs.get(step) as StepOutputsByName[N] | undefined,
     recordAsset: (kind, id) => record(kind, id, false),
     assetDeleted: (kind, id) => record(kind, id, true),
     emit: (event) => events.push(event),

@@ -2,7 +2,7 @@
 // process group, so a timeout or a cancel stops it and everything it started (docker build, npm).
 import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { groupAlive, stopProcessGroup } from '../test-runners/process-group.ts';
+import { groupAlive, stopProcessGroup } from '../../test-runners/process-group.ts';
 import type { Exit } from './exit-text.ts';
 import type { OutputLines } from './output-lines.ts';
 

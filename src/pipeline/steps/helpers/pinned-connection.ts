@@ -1,6 +1,6 @@
 // The SSH connection of service-update: to the host wait-ssh saw, accepting only the host key it
 // pinned, and opened again when a recipe command took it down (a restarted sshd, a network blip).
-import { waitForSsh, type SshAttempt, type SshSession, type Sleep } from '../../ssh/index.ts';
+import { waitForSsh, type SshAttempt, type SshSession, type Sleep } from '../../../ssh/index.ts';
 import type { SshAccess } from './ssh-access.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;

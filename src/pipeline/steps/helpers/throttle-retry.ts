@@ -1,7 +1,7 @@
 // One more layer of patience for the calls that must not give up easily (teardown): the SDK's adaptive
 // retry already retried a throttled call; when it still fails throttled, wait a little and try again.
-import { isThrottle } from '../../aws/errors.ts';
-import type { Clock } from '../../domain/clock.ts';
+import { isThrottle } from '../../../aws/errors.ts';
+import type { Clock } from '../../../domain/clock.ts';
 
 /** Pauses before the extra attempts; bounded, so a permanently throttled call still ends. */
 const BACKOFF_MS = [2_000, 5_000, 10_000];

@@ -1,10 +1,10 @@
 // One item of an environment's service-update recipe, with its attempts: a command (`run`) or a
 // wait for an HTTP status checked on the host (`waitHttp`), bounded by the item's `timeout`; after a
 // failed attempt its `onFailure` command, then the next attempt while `retries` allow.
-import type { RecipeItem } from '../../config/index.ts';
-import type { Clock } from '../../domain/clock.ts';
-import { formatDuration } from '../../domain/duration.ts';
-import { SshExecError, waitForHttp, type CommandRunner, type ExecOptions } from '../../ssh/index.ts';
+import type { RecipeItem } from '../../../config/index.ts';
+import type { Clock } from '../../../domain/clock.ts';
+import { formatDuration } from '../../../domain/duration.ts';
+import { SshExecError, waitForHttp, type CommandRunner, type ExecOptions } from '../../../ssh/index.ts';
 import { exitText, succeeded } from './exit-text.ts';
 import type { OutputLines } from './output-lines.ts';
 

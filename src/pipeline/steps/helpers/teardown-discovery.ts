@@ -12,10 +12,10 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { describeAwsError, isNotFound } from '../../aws/errors.ts';
-import type { Asset, AssetKind } from '../../domain/asset.ts';
+import { describeAwsError, isNotFound } from '../../../aws/errors.ts';
+import type { Asset, AssetKind } from '../../../domain/asset.ts';
 import { isRunResource, runTagFilters, type RunIdentity } from './run-ownership.ts';
-import { parseTargetAssetId } from '../../domain/asset.ts';
+import { parseTargetAssetId } from '../../../domain/asset.ts';
 
 /** Every state but `terminated`: a shutting-down instance still has to be waited for. */
 const NOT_TERMINATED = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];

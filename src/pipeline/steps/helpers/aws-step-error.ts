@@ -1,7 +1,7 @@
 // How the AWS steps report an AWS refusal: what they were doing and AWS's own one-line reason
 // (`RunInstances in subnet-0aa1…: InvalidGroup.NotFound: …`), as a UserError a person can act on.
-import { awsErrorCode, describeAwsError } from '../../aws/errors.ts';
-import { UserError } from '../../errors.ts';
+import { awsErrorCode, describeAwsError } from '../../../aws/errors.ts';
+import { UserError } from '../../../errors.ts';
 
 export class AwsStepError extends UserError {
   override readonly name = 'AwsStepError';

@@ -1,5 +1,5 @@
 // How a finished command reads in a report: `exit code 3`, `timed out after 5m`, `killed by SIGKILL`.
-import { formatDuration } from '../../domain/duration.ts';
+import { formatDuration } from '../../../domain/duration.ts';
 
 export interface Exit {
   code: number | null;

@@ -1,4 +1,14 @@
-// What each step hands the steps after it (stored as the step's outputs, so a resumed run has them too).
+// What each step hands the steps after it (stored as the step's outputs, so a resumed run has them
+// too) and what its `step.finished` event carries to the fronts: one type per step, keyed by its name.
+import type { BrowserResult } from './test-runners/types.ts';
+
+export interface PrepareTestsOutputs extends Record<string, unknown> {
+  /** tests.prepare.cacheKey; absent when there was nothing to prepare. */
+  cacheKey?: string | null;
+  /** The bundle of this key was already built (the step was skipped). */
+  cached?: boolean;
+  durationMs?: number;
+}
 
 export interface LaunchOutputs extends Record<string, unknown> {
   instanceId: string;
@@ -33,6 +43,8 @@ export interface WaitSshOutputs extends Record<string, unknown> {
 
 export interface ServiceUpdateOutputs extends Record<string, unknown> {
   items: { name: string; outcome: 'succeeded' | 'failed' | 'continued'; attempts: number; durationMs: number }[];
+  /** Errors of the items that failed under continueOnError. */
+  continued?: string[];
 }
 
 export interface RegisterOutputs extends Record<string, unknown> {
@@ -44,7 +56,7 @@ export interface RegisterOutputs extends Record<string, unknown> {
 }
 
 export interface TestsOutputs extends Record<string, unknown> {
-  results: import('../events.ts').BrowserOutcome[];
+  results: BrowserResult[];
   allPassed: boolean;
   /** One line: "2 of 3 browsers failed: firefox (3 failed), safari (timed out)". */
   summary: string;
@@ -56,6 +68,20 @@ export interface TeardownOutputs extends Record<string, unknown> {
   /** `kind id: reason` of what could not be deleted. */
   failed: string[];
 }
+
+/** The outputs of each step of the default pipeline (src/pipeline/steps/index.ts), by step name. */
+export interface StepOutputsByName {
+  'prepare-tests': PrepareTestsOutputs;
+  launch: LaunchOutputs;
+  'open-ssh': OpenSshOutputs;
+  'wait-ssh': WaitSshOutputs;
+  'service-update': ServiceUpdateOutputs;
+  register: RegisterOutputs;
+  tests: TestsOutputs;
+  teardown: TeardownOutputs;
+}
+
+export type StepName = keyof StepOutputsByName;
 
 /** Key under which launch leaves an ephemeral key pair's private key in RunContext.secrets. */
 export const EPHEMERAL_KEY_SECRET = 'ssh-private-key';

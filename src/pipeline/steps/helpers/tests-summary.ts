@@ -1,6 +1,6 @@
 // The one line a run's report says about its tests:
 // "all 2 browsers passed" / "2 of 3 browsers failed: firefox (3 failed), safari (timed out)".
-import type { BrowserOutcome } from '../events.ts';
+import type { BrowserOutcome } from '../../events.ts';
 
 const MAX_DETAIL_CHARS = 120;
 

@@ -2,8 +2,8 @@
 // run checks exactly what the launch will ask for.
 import { createHash } from 'node:crypto';
 import type { RunInstancesCommandInput, Tag } from '@aws-sdk/client-ec2';
-import { tagSpecifications } from '../../aws/tags.ts';
-import type { EnvironmentConfig } from '../../config/index.ts';
+import { tagSpecifications } from '../../../aws/tags.ts';
+import type { EnvironmentConfig } from '../../../config/index.ts';
 import type { LaunchImage } from './launch-image.ts';
 
 export const EPHEMERAL_KEY_PAIR = 'ephemeral';

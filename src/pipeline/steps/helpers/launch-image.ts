@@ -1,9 +1,9 @@
 // The environment's AMI, checked before anything is created: a deregistered or failed image is a
 // configuration problem a person must fix, said in one line instead of a RunInstances error.
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { awsErrorCode, isNotFound } from '../../aws/errors.ts';
-import type { EnvironmentConfig } from '../../config/index.ts';
-import { UserError } from '../../errors.ts';
+import { awsErrorCode, isNotFound } from '../../../aws/errors.ts';
+import type { EnvironmentConfig } from '../../../config/index.ts';
+import { UserError } from '../../../errors.ts';
 import { stepError } from './aws-step-error.ts';
 
 export class AmiUnavailableError extends UserError {

@@ -1,9 +1,9 @@
 // Where and as whom the run's SSH steps connect: the host from the environment's `ssh.host`
 // template and the launch's addresses, and the private key from the run's ephemeral key pair or
 // the environment variable the config names. Shared by wait-ssh and service-update.
-import { UserError } from '../../errors.ts';
-import type { RunContext } from '../run-context.ts';
-import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from './outputs.ts';
+import { UserError } from '../../../errors.ts';
+import type { RunContext } from '../../run-context.ts';
+import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../../step-outputs.ts';
 
 export interface SshAccess {
   host: string;
@@ -58,7 +58,7 @@ export function privateKeyFor(ctx: RunContext, launch: LaunchOutputs | undefined
 }
 
 export function sshAccess(ctx: RunContext): SshAccess {
-  const launch = ctx.outputOf<LaunchOutputs>('launch');
+  const launch = ctx.outputOf('launch');
   return {
     host: resolveSshHost(ctx.env.ssh.host, launch, ctx.env.name),
     port: ctx.env.ssh.port,
