@@ -113,7 +113,7 @@ async function benchmark(): Promise<void> {
   const logger = silentLogger();
   const services = await openServices({ config: config(), logger, background: false, store, aws: createFakeAwsClients(new FakeCloud()), env: {} });
   const settings = { enabled: true as const, appId: APP_ID, privateKey, privateKeyPath: undefined, webhookSecret: SECRET, apiUrl };
-  const front = await createGithubFront({ services, logger, settings, octokit: { retry: false, throttle: false } });
+  const front = await createGithubFront({ commands: services.commands, memory: services.store, logger, settings, octokit: { retry: false, throttle: false } });
   const stagebot = await listen(createHttpServer({ logger, metrics: createMetrics({ defaultMetrics: false }), fronts: [front], ready: async () => undefined }), 0, '127.0.0.1');
 
   // The bare app: Probot's own middleware on a plain node:http server, an empty handler.

@@ -21,7 +21,7 @@ import { boltLogger } from '../src/bot/slack/bolt-logger.ts';
 import type { Config } from '../src/config/index.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
-import { CommandRunner } from '../src/pipeline/command-runner.ts';
+import { CommandExecutor } from '../src/commands/executor.ts';
 import { Engine } from '../src/pipeline/engine.ts';
 import type { Pipeline } from '../src/pipeline/pipeline.ts';
 import type { PipelineStep, StepResult } from '../src/pipeline/run-context.ts';
@@ -172,9 +172,10 @@ try {
     pipeline,
     checkAccount: async () => undefined,
   });
-  const runner = new CommandRunner({ engine, helpPrefix: '/stage' });
+  const commands = new CommandExecutor({ engine, store, helpPrefix: '/stage' });
   const front = await createSlackFront({
-    services: { config: cfg, store, engine, runner },
+    commands,
+    memory: store,
     logger: silentLogger(),
     settings: { enabled: true, mode: 'http', botToken: 'xoxb-bench', signingSecret: SECRET, appToken: undefined, apiUrl },
   });

@@ -25,7 +25,7 @@ export async function mountFronts(services: Services, logger: Logger, env: NodeJ
   if (!slack.enabled) fronts.push({ name: 'slack', path: SLACK_EVENTS_PATH, enabled: false, reason: slack.reason });
   else {
     try {
-      const front = await createSlackFront({ services, logger, settings: slack });
+      const front = await createSlackFront({ commands: services.commands, memory: services.store, logger, settings: slack });
       stops.push(() => front.stop());
       postSweepReport = (report) => front.postSweepReport(report);
       fronts.push(front);
@@ -39,7 +39,7 @@ export async function mountFronts(services: Services, logger: Logger, env: NodeJ
   if (!github.enabled) fronts.push({ name: 'github', path: GITHUB_WEBHOOK_PATH, enabled: false, reason: github.reason });
   else {
     try {
-      const front = await createGithubFront({ services, logger, settings: github });
+      const front = await createGithubFront({ commands: services.commands, memory: services.store, logger, settings: github });
       stops.push(() => front.stop());
       fronts.push(front);
     } catch (err) {

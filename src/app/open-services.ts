@@ -1,5 +1,6 @@
-// Builds what every entry point needs from the typed config: store, AWS clients, engine, command
-// runner. The fronts and the CLI get these; none of them builds its own.
+// Builds what every entry point needs from the typed config: store, AWS clients, engine, audit and
+// the command executor. The fronts get the executor (and their own narrow view of the store); none
+// of them builds its own.
 import type { AwsClients } from '../aws/clients.ts';
 import { createAwsClients } from '../aws/clients.ts';
 import { checkAccount } from '../aws/account.ts';
@@ -9,22 +10,24 @@ import { newRunId } from '../domain/run-id.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { CommandRunner } from '../pipeline/command-runner.ts';
+import { CommandExecutor, type Actor } from '../commands/executor.ts';
 import { dryRunLaunch } from '../pipeline/dry-run.ts';
 import { Engine } from '../pipeline/engine.ts';
 import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { createAudit, type AppAudit } from './audit.ts';
-import { createProbot, githubApiUrl, githubSettings, installationTokenFor } from '../bot/github/index.ts';
+import { createAudit, type AuditService } from '../audit/service.ts';
+import { createProbot, githubApiUrl, githubSettings } from '../bot/github/index.ts';
+import { installationTokenFor } from './github-installation-token.ts';
 
 export interface Services {
   config: Config;
   store: Store;
   aws: AwsClients;
   engine: Engine;
-  runner: CommandRunner;
-  audit: AppAudit;
+  /** What every front calls: the verbs, RunView, the board, the event feed. */
+  commands: CommandExecutor;
+  audit: AuditService;
   close(): Promise<void>;
 }
 
@@ -81,11 +84,13 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const audit = createAudit({ config, store, aws, prices, logger, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
-  const runner = new CommandRunner({
+  const commands = new CommandExecutor({
     engine,
+    store,
+    prices,
     audit,
     ...(opts.helpPrefix ? { helpPrefix: opts.helpPrefix } : {}),
-    dryRun: async (envName, actor) => {
+    dryRun: async (envName: string, actor: Actor) => {
       const environment = config.environments[envName];
       if (!environment) throw new Error(`unknown environment ${envName}`);
       const now = engine.now();
@@ -106,7 +111,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     store,
     aws,
     engine,
-    runner,
+    commands,
     audit,
     async close() {
       await engine.stop();

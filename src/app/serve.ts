@@ -7,7 +7,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import { createHttpServer, listen, type RunningServer } from '../web/server.ts';
 import { openServices } from './open-services.ts';
 import { mountFronts } from './fronts.ts';
-import { scheduleSweeps } from './audit.ts';
+import { scheduleSweeps } from '../audit/service.ts';
 import { maskUrlCredentials } from '../observability/logger.ts';
 
 export interface ServeOptions {

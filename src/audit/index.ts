@@ -8,6 +8,7 @@ export { refreshPrices, loadPrices, cachedInstancePrices, hourlyPriceOf, PRICES_
 export { startSweepSchedule, runIfClaimed, occurrenceOf, SWEEP_SLOT, type SweepScheduleOptions } from './schedule.ts';
 export { assetsOfRun, type RunAssetLine } from './run-assets.ts';
 export { TARGET_MARKS_KEY } from './marks.ts';
+export { createAudit, scheduleSweeps, pruneBookkeeping, DELIVERY_MEMORY_MS, CRON_SLOT_MEMORY_MS, type AuditService, type AuditDeps } from './service.ts';
 export type {
   SweepReport,
   SweepMode,

@@ -6,6 +6,7 @@ import { runTags } from '../aws/tags.ts';
 import type { EngineServices } from './engine-services.ts';
 import type { RunEventBody } from './events.ts';
 import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
+import { stepNames } from './pipeline.ts';
 import { releaseRunLocks } from './run-locks.ts';
 import { runRecords } from './run-records.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
@@ -198,7 +199,7 @@ export class RunDriver {
       return this.run;
     }
     this.run = (await svc.store.getRun(this.runId))!;
-    const summary = await summarizeRun(svc, this.run);
+    const summary = await summarizeRun(svc.store, { config: svc.config, prices: svc.prices, stepNames: stepNames(svc.pipeline), now: svc.clock.now() }, this.run);
     this.emit({ type: 'run.finished', state, error, timings: summary.timings, cost: summary.cost, browsers: summary.browsers });
     svc.metrics?.runsFinished.inc({ env: this.run.env ?? 'none', state });
     await releaseRunLocks(svc.store, this.runId);

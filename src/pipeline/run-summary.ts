@@ -1,10 +1,14 @@
 // The end of a run in numbers: per-step timings (the seed's timing table), per-browser results and
-// what the run cost, all derived from the store so any replica can produce it.
-import type { Run } from '../domain/run.ts';
-import { accrued, hourlyCost, type Priced } from '../cost/estimate.ts';
-import type { EngineServices } from './engine-services.ts';
+// what the run cost. Derived from what the store holds of the run (its steps and assets), so any
+// replica produces the same; `summarize` is the pure part every reader shares.
+import type { Config } from '../config/index.ts';
+import { runCost } from '../cost/run-cost.ts';
+import type { Prices } from '../cost/prices.ts';
+import type { Asset } from '../domain/asset.ts';
+import type { Run, Step } from '../domain/run.ts';
+import type { Store } from '../store/index.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from './events.ts';
-import { stepNames } from './pipeline.ts';
+import type { TestsOutputs } from './step-outputs.ts';
 
 export interface RunSummary {
   timings: StepTiming[];
@@ -12,43 +16,32 @@ export interface RunSummary {
   cost: RunCost;
 }
 
-/** What pricing a run needs; the audit prices runs without an engine. */
-export type CostServices = Pick<EngineServices, 'store' | 'config' | 'prices' | 'clock'>;
-type SummaryServices = CostServices & Pick<EngineServices, 'pipeline'>;
+export interface SummaryFacts {
+  config: Config;
+  prices: Prices;
+  /** The pipeline's steps in order (every one shows in the timings, pending until it starts). */
+  stepNames: readonly string[];
+  now: Date;
+}
 
-export async function summarizeRun(svc: SummaryServices, run: Run): Promise<RunSummary> {
-  const steps = await svc.store.getSteps(run.id);
+/** The summary of `run` from its stored steps and assets. */
+export function summarize(facts: SummaryFacts, run: Run, steps: readonly Step[], assets: readonly Asset[]): RunSummary {
   const byName = new Map(steps.map((s) => [s.name, s]));
-  const timings: StepTiming[] = stepNames(svc.pipeline).map((name) => {
+  const timings: StepTiming[] = facts.stepNames.map((name) => {
     const s = byName.get(name);
     const durationMs = s?.startedAt && s.finishedAt ? s.finishedAt.getTime() - s.startedAt.getTime() : null;
     return { step: name, state: s?.state ?? 'pending', durationMs };
   });
-  const browsers = (byName.get('tests')?.outputs.results as BrowserOutcome[] | undefined) ?? [];
-  return { timings, browsers, cost: await runCost(svc, run, byName.get('launch')?.outputs ?? {}) };
+  const browsers = (byName.get('tests')?.outputs as Partial<TestsOutputs> | undefined)?.results ?? [];
+  const env = run.env ? facts.config.environments[run.env] : undefined;
+  return { timings, browsers, cost: runCost(facts.prices, env, assets, byName.get('launch')?.outputs ?? {}, facts.now) };
 }
 
-/** `launchOutputs`: the launch step's outputs, when the caller has already read them. */
-export async function runCost(svc: CostServices, run: Run, launchOutputs?: Record<string, unknown>): Promise<RunCost> {
-  const env = run.env ? svc.config.environments[run.env] : undefined;
-  const cost: RunCost = { usd: 0, lines: [], unknown: [] };
-  if (!env) return cost;
-  const launch = launchOutputs ?? (await svc.store.getStep(run.id, 'launch'))?.outputs ?? {};
-  const now = svc.clock.now().getTime();
-  for (const asset of await svc.store.getAssets(run.id)) {
-    let priced: Priced;
-    if (asset.kind === 'instance') {
-      priced = { kind: 'instance', region: asset.region, instanceType: String(launch.instanceType ?? env.instanceType), publicIpv4: Boolean(launch.publicIp) };
-    } else if (asset.kind === 'volume') {
-      priced = { kind: 'volume', region: asset.region, volumeType: env.rootVolume.type, sizeGb: env.rootVolume.sizeGb };
-    } else continue;
-    const ms = (asset.deletedAt?.getTime() ?? now) - asset.createdAt.getTime();
-    const line = hourlyCost(svc.prices, priced);
-    const usd = accrued(line.hourly, ms);
-    cost.lines.push({ what: `${asset.kind} ${asset.id}`, hours: ms / 3_600_000, usd });
-    if (line.unknown) cost.unknown.push(line.unknown);
-    // Known costs still add up; what could not be priced is listed rather than guessed.
-    if (usd !== null) cost.usd = (cost.usd ?? 0) + usd;
-  }
-  return cost;
+/** Reads the run's steps and assets and summarizes them. */
+export async function summarizeRun(store: Pick<Store, 'getSteps' | 'getAssets'>, facts: SummaryFacts, run: Run): Promise<RunSummary> {
+  const steps = await store.getSteps(run.id);
+  const env = run.env ? facts.config.environments[run.env] : undefined;
+  // A run without a known environment costs nothing: its assets are not even read (as runCost always did).
+  const assets = env ? await store.getAssets(run.id) : [];
+  return summarize(facts, run, steps, assets);
 }

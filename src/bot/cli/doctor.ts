@@ -1,15 +1,10 @@
 // `stagebot doctor`: everything the bot needs, checked one by one, each with what to do about it.
 import { existsSync } from 'node:fs';
-import { callerAccount } from '../../aws/account.ts';
-import { createAwsClients } from '../../aws/clients.ts';
-import { describeAwsError } from '../../aws/errors.ts';
-import { allRegions, loadConfig, type Config } from '../../config/index.ts';
+import { loadConfig, type Config } from '../../config/index.ts';
 import { isUserError } from '../../errors.ts';
-import { openStore } from '../../store/index.ts';
-import { maskUrlCredentials } from '../../observability/logger.ts';
 import { slackSettings } from '../slack/settings.ts';
 import { githubSettings } from '../github/settings.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 import type { GlobalOptions } from './global-options.ts';
 
 export interface Check {
@@ -18,9 +13,13 @@ export interface Check {
   detail: string;
 }
 
-const AWS_TIMEOUT_MS = 8_000;
+/** The checks that reach the store and AWS, provided by the entry point (src/app/doctor-probes.ts). */
+export interface DoctorProbes {
+  store(config: Config, env: NodeJS.ProcessEnv): Promise<Check>;
+  aws(config: Config): Promise<Check>;
+}
 
-export async function runDoctor(io: CliIo, options: GlobalOptions): Promise<number> {
+export async function runDoctor(io: CliIo, options: GlobalOptions, probes: DoctorProbes): Promise<number> {
   const checks: Check[] = [];
   const add = (check: string, status: Check['status'], detail: string) => checks.push({ check, status, detail });
   let config: Config | null = null;
@@ -32,8 +31,8 @@ export async function runDoctor(io: CliIo, options: GlobalOptions): Promise<numb
     add('config', 'fail', isUserError(err) ? err.message : String(err));
   }
   if (config) {
-    await checkStore(config, io.env, add);
-    await checkAws(config, add);
+    checks.push(await probes.store(config, io.env));
+    checks.push(await probes.aws(config));
     checkSecrets(config, io.env, add);
   }
   const slack = slackSettings(io.env);
@@ -52,35 +51,6 @@ export async function runDoctor(io: CliIo, options: GlobalOptions): Promise<numb
 }
 
 type Add = (check: string, status: Check['status'], detail: string) => void;
-
-async function checkStore(config: Config, env: NodeJS.ProcessEnv, add: Add): Promise<void> {
-  const where = env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : config.store.sqlitePath;
-  try {
-    const store = await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath });
-    await store.ping();
-    await store.close();
-    add('store', 'ok', `${store.backend} at ${where}`);
-  } catch (err) {
-    add('store', 'fail', isUserError(err) ? err.message : `${where}: ${String(err)}`);
-  }
-}
-
-async function checkAws(config: Config, add: Add): Promise<void> {
-  const aws = createAwsClients({ maxAttempts: 1 });
-  const region = allRegions(config)[0] ?? 'us-east-1';
-  try {
-    const account = await Promise.race([
-      callerAccount(aws.sts(region)),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer from STS within ${AWS_TIMEOUT_MS / 1000} s`)), AWS_TIMEOUT_MS).unref()),
-    ]);
-    if (config.aws.accountAllowlist.includes(account)) add('aws account', 'ok', `${account} (allowed)`);
-    else add('aws account', 'fail', `credentials are for ${account}, not in aws.accountAllowlist (${config.aws.accountAllowlist.join(', ')})`);
-  } catch (err) {
-    add('aws credentials', 'fail', `${isUserError(err) ? err.message : describeAwsError(err)} — set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on an instance role)`);
-  } finally {
-    aws.destroy();
-  }
-}
 
 function checkSecrets(config: Config, env: NodeJS.ProcessEnv, add: Add): void {
   const keyVars = new Map<string, string[]>();

@@ -1,13 +1,17 @@
 // `stagebot <verb> …`: the command language from a terminal, plus serve, config check and doctor.
-// Results go to stdout (one JSON document with --output json), logs and progress to stderr.
+// Results go to stdout (one JSON document with --output json), logs and progress to stderr. The
+// services behind the commands come from the entry point (src/app/cli.ts), loaded only when needed.
 import { userInfo } from 'node:os';
 import { parseArgv, type CommandContext } from '../../commands/index.ts';
 import { loadConfig, summarizeConfig, type Config } from '../../config/index.ts';
 import { sanitizeRequester } from '../../domain/requester.ts';
 import { ConfigError, isUserError } from '../../errors.ts';
 import { createLogger, silentLogger, type Logger } from '../../observability/logger.ts';
-import type { ServiceOptions, Services } from '../../app/open-services.ts';
-import type { CommandResult } from '../../pipeline/command-runner.ts';
+import type { CommandExecutor, CommandResult } from '../../commands/executor.ts';
+import type { DoctorProbes } from './doctor.ts';
+import type { CliIo } from './io.ts';
+
+export type { CliIo } from './io.ts';
 import { cliHelp, isCliOnly } from './help.ts';
 import { splitGlobalOptions, type GlobalOptions } from './global-options.ts';
 import { VERSION } from '../../version.ts';
@@ -15,19 +19,22 @@ import { VERSION } from '../../version.ts';
 // The engine, the AWS SDK and the server load only for the commands that use them, so that
 // --help, usage errors and `config check` answer at once.
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** Tests: the fake cloud, a test runner and a clock instead of AWS, Playwright and the wall clock. */
-  overrides?: Pick<ServiceOptions, 'aws' | 'testRunner' | 'clock'>;
+
+/** What a command needs behind it: the executor, and how to let go of what it opened. */
+export interface CliServices {
+  commands: Pick<CommandExecutor, 'execute' | 'view' | 'follow' | 'interrupt' | 'onEvent' | 'stepNames'>;
+  close(): Promise<void>;
 }
 
-const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+/** What the entry point (src/app/cli.ts) provides; each loads its modules when it is called. */
+export interface CliEntry {
+  serve(opts: { configPath: string | undefined; env: NodeJS.ProcessEnv; cwd?: string }): Promise<number>;
+  open(opts: { config: Config; logger: Logger; env: NodeJS.ProcessEnv; helpPrefix: string }): Promise<CliServices>;
+  doctorProbes(): Promise<DoctorProbes>;
+}
 
 /** Runs one invocation and returns its exit code (0 ok, 1 failed or invalid, 2 bad usage). */
-export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, entry: CliEntry): Promise<number> {
   let options: GlobalOptions = { configPath: undefined, output: 'text', help: false, version: false };
   try {
     const split = splitGlobalOptions(argv);
@@ -40,19 +47,17 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (topic !== undefined && isCliOnly(topic)) return print(io, cliHelp(topic));
     if (options.help) return print(io, await verbHelp(split.rest));
     switch (verb) {
-      case 'serve': {
-        const { serve } = await import('../../app/serve.ts');
-        return await serve({ configPath: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
-      }
+      case 'serve':
+        return await entry.serve({ configPath: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
       case 'config':
         if (rest[0] !== 'check') return fail(io, options, new ConfigError(`unknown config subcommand${rest[0] ? ` \`${rest[0].slice(0, 40)}\`` : ''}; use \`stagebot config check [--config FILE]\``), 2);
         return await configCheck(io, options);
       case 'doctor': {
         const { runDoctor } = await import('./doctor.ts');
-        return await runDoctor(io, options);
+        return await runDoctor(io, options, await entry.doctorProbes());
       }
       default:
-        return await runCommand(split.rest, io, options);
+        return await runCommand(split.rest, io, options, entry);
     }
   } catch (err) {
     return fail(io, options, err);
@@ -80,7 +85,7 @@ function commandContext(config: Config): CommandContext {
   return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax };
 }
 
-async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, entry: CliEntry): Promise<number> {
   const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
   const command = parseArgv(argv, commandContext(loaded.config));
   // Parsing and help need no store: a typo never creates ./data.
@@ -90,16 +95,15 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Pr
   }
   const logger: Logger = options.output === 'json' && !io.env.LOG_LEVEL ? silentLogger() : createLogger({ destination: io.stderr, level: io.env.LOG_LEVEL ?? 'warn' });
   warnIfExample(io, loaded.usingExample);
-  const { openServices } = await import('../../app/open-services.ts');
   const { renderResult } = await import('./render.ts');
-  const services = await openServices({ config: loaded.config, logger, env: io.env, background: false, helpPrefix: 'stagebot', ...io.overrides });
+  const services = await entry.open({ config: loaded.config, logger, env: io.env, helpPrefix: 'stagebot' });
   try {
     const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
     // Progress listens before the launch: its first steps start before execute() returns.
     const { attachProgress } = await import('./progress.ts');
-    const detach = command.verb === 'launch' && !command.dryRun ? attachProgress(services.engine, null, io.stderr) : null;
+    const detach = command.verb === 'launch' && !command.dryRun ? attachProgress(services.commands, null, io.stderr) : null;
     try {
-      const result = await services.runner.execute(command, actor);
+      const result = await services.commands.execute(command, actor);
       if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options);
       print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
       return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
@@ -112,19 +116,18 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions): Pr
 }
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
-async function followLaunch(services: Services, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
+async function followLaunch(services: CliServices, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
   const { renderRunDocument, runDocument } = await import('./render.ts');
   if (position !== null) io.stderr.write(`run ${runId} is queued (position ${position}); waiting for a free environment\n`);
   const interrupt = () => {
     io.stderr.write(`\ncancelling ${runId}; tearing down (Ctrl-C again to leave it to the sweeper)\n`);
     process.off('SIGINT', interrupt);
-    void services.engine.cancel(runId, 'cli:interrupt').catch(() => undefined);
+    void services.commands.interrupt(runId, 'cli:interrupt').catch(() => undefined);
   };
   process.on('SIGINT', interrupt);
   try {
-    const run = await services.engine.waitForRun(runId);
-    await services.engine.flush();
-    const doc = await runDocument(services, run);
+    const run = await services.commands.follow(runId);
+    const doc = runDocument(await services.commands.view(run));
     print(io, options.output === 'json' ? JSON.stringify(doc, null, 2) : renderRunDocument(doc));
     return run.state === 'succeeded' || run.state === 'kept' ? 0 : 1;
   } finally {
@@ -132,9 +135,14 @@ async function followLaunch(services: Services, runId: string, position: number 
   }
 }
 
-/** The JSON document of a result: audit reports as their data, everything else as it is. */
+/** The JSON document of a result: audit reports as their data, a run as its summary, everything else as it is. */
 function jsonOf(result: CommandResult): unknown {
-  return result.kind === 'sweep' || result.kind === 'cost' ? result.report.data : result;
+  if (result.kind === 'sweep' || result.kind === 'cost') return result.report.data;
+  if (result.kind === 'run') {
+    const { run, timings, browsers, cost, assets } = result.view;
+    return { kind: 'run', view: { run, timings, browsers, cost, assets } };
+  }
+  return result;
 }
 
 function safeUserName(): string {

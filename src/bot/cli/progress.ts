@@ -1,12 +1,11 @@
 // Progress of a foreground launch on stderr: a live step list with elapsed times in a terminal,
 // plain timestamped lines in a pipe (CI logs, `2> run.log`).
 import { formatDuration } from '../../domain/duration.ts';
-import type { Engine } from '../../pipeline/engine.ts';
-import type { EngineEvent } from '../../pipeline/events.ts';
-import { stepNames } from '../../pipeline/pipeline.ts';
-import { defaultPipeline } from '../../pipeline/steps/index.ts';
+import type { CommandExecutor } from '../../commands/executor.ts';
+import type { EngineEvent } from '../../commands/events.ts';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean };
+type Feed = Pick<CommandExecutor, 'onEvent' | 'stepNames'>;
 
 interface StepLine {
   state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -21,8 +20,8 @@ const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸',
  * `runId` null: every run the engine reports — the CLI's engine drives only what it launched, and
  * attaching before the launch is the only way to see its first steps.
  */
-export function attachProgress(engine: Engine, runId: string | null, out: Out): () => void {
-  return out.isTTY ? attachLive(engine, runId, out) : attachPlain(engine, runId, out);
+export function attachProgress(feed: Feed, runId: string | null, out: Out): () => void {
+  return out.isTTY ? attachLive(feed, runId, out) : attachPlain(feed, runId, out);
 }
 
 /** One line per event that matters; step output lines only at debug verbosity (they can be many). */
@@ -50,17 +49,17 @@ function indent(text: string): string {
   return text.split('\n').map((l) => `    ${l}`).join('\n');
 }
 
-function attachPlain(engine: Engine, runId: string | null, out: Out): () => void {
-  return engine.on((e) => {
+function attachPlain(feed: Feed, runId: string | null, out: Out): () => void {
+  return feed.onEvent((e) => {
     if (runId !== null && e.runId !== runId) return;
     const line = describeEvent(e);
     if (line) out.write(`${e.at.toISOString().slice(11, 19)} ${e.runId} ${line}\n`);
   });
 }
 
-function attachLive(engine: Engine, only: string | null, out: Out): () => void {
+function attachLive(feed: Feed, only: string | null, out: Out): () => void {
   let runId = only ?? '';
-  const names = stepNames(defaultPipeline());
+  const names = feed.stepNames;
   const steps = new Map<string, StepLine>(names.map((n) => [n, { state: 'pending', startedAt: null, durationMs: null, note: '' }]));
   let header = `${runId}: starting`;
   let drawn = 0;
@@ -76,7 +75,7 @@ function attachLive(engine: Engine, only: string | null, out: Out): () => void {
   };
   const timer = setInterval(draw, 1_000);
   timer.unref();
-  const off = engine.on((e) => {
+  const off = feed.onEvent((e) => {
     if (only !== null && e.runId !== only) return;
     runId = e.runId;
     const s = 'step' in e ? steps.get(e.step) : undefined;

@@ -1,10 +1,9 @@
 // Command results as a terminal shows them, and the document a foreground launch prints.
-import type { Services } from '../../app/open-services.ts';
 import { formatUsd } from '../../cost/estimate.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { Run } from '../../domain/run.ts';
-import type { CommandResult, EnvView } from '../../pipeline/command-runner.ts';
-import type { BrowserOutcome, RunCost, StepTiming } from '../../pipeline/events.ts';
+import type { BrowserOutcome, RunCost, StepTiming } from '../../commands/events.ts';
+import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
 
 /** What `stagebot launch … --output json` prints: the whole run in one document. */
 export interface RunDocument {
@@ -22,9 +21,8 @@ export interface RunDocument {
   cost: RunCost;
 }
 
-export async function runDocument(services: Pick<Services, 'engine' | 'store'>, run: Run): Promise<RunDocument> {
-  const summary = await services.engine.summarize(run);
-  const assets = await services.store.getAssets(run.id);
+export function runDocument(view: RunView): RunDocument {
+  const { run, assets } = view;
   return {
     runId: run.id,
     env: run.env,
@@ -34,10 +32,10 @@ export async function runDocument(services: Pick<Services, 'engine' | 'store'>, 
     startedAt: run.startedAt?.toISOString() ?? null,
     finishedAt: run.finishedAt?.toISOString() ?? null,
     keptUntil: run.state === 'kept' ? (run.expiresAt?.toISOString() ?? null) : null,
-    steps: summary.timings,
-    browsers: summary.browsers,
+    steps: view.timings,
+    browsers: view.browsers,
     assets: assets.map((a) => ({ kind: a.kind, id: a.id, region: a.region, createdAt: a.createdAt.toISOString(), deletedAt: a.deletedAt?.toISOString() ?? null })),
-    cost: summary.cost,
+    cost: view.cost,
   };
 }
 

@@ -8,7 +8,7 @@ import type { Config } from '../../config/index.ts';
 import { sanitizeRequester } from '../../domain/requester.ts';
 import type { Run } from '../../domain/run.ts';
 import { isUserError } from '../../errors.ts';
-import type { Actor } from '../../pipeline/command-runner.ts';
+import type { Actor } from '../../commands/executor.ts';
 import { claimDelivery, type GithubAppDeps } from './app-deps.ts';
 import { commenterCanWrite, createCheckRun, createComment, getPull, type GithubClient, type ReactionContent, type RepoRef } from './github-api.ts';
 import { activePrRuns } from './pr-runs.ts';
@@ -42,14 +42,14 @@ export function repoCommandContext(config: Config, allowed: AllowedRepository): 
 export async function acceptComment(payload: CommentPayload, deliveryId: string, deps: GithubAppDeps): Promise<CommentJob | null> {
   if (!payload.issue.pull_request) return null;
   if (isBot(payload.comment.user) || isBot(payload.sender)) return null;
-  const allowed = allowedRepository(deps.services.config.github, payload.repository.full_name);
+  const allowed = allowedRepository(deps.commands.config.github, payload.repository.full_name);
   if (!allowed) {
     if (/^ {0,3}\/e2e(?:\s|$)/.test(payload.comment.body)) {
       deps.logger.info({ repository: payload.repository.full_name }, '/e2e on a repository outside github.repositories; ignored');
     }
     return null;
   }
-  const ctx = repoCommandContext(deps.services.config, allowed);
+  const ctx = repoCommandContext(deps.commands.config, allowed);
   let parsed: CommentJob['parsed'];
   try {
     const command = parsePrComment(payload.comment.body, ctx);
@@ -124,13 +124,13 @@ function actorOf(job: CommentJob, admin: boolean): Actor {
 }
 
 async function cancelPrRuns(job: CommentJob, deps: GithubAppDeps, answer: Answer): Promise<void> {
-  const runs = await activePrRuns(deps.services.store, job.repo.owner, job.repo.repo, job.pr);
+  const runs = await activePrRuns(deps, job.repo.owner, job.repo.repo, job.pr);
   if (runs.length === 0) return answer(errorReply(job.login, 'this pull request has no run to cancel'), 'confused');
   // Write access to the repository (checked above) covers every run of its pull requests.
   const actor = actorOf(job, true);
   for (const run of runs) {
     try {
-      await deps.services.runner.execute({ verb: 'cancel', run: run.id }, actor);
+      await deps.commands.execute({ verb: 'cancel', run: run.id }, actor);
     } catch (err) {
       // Finished between the lookup and the cancel: nothing left to do for that one.
       if (!isUserError(err)) throw err;
@@ -141,7 +141,7 @@ async function cancelPrRuns(job: CommentJob, deps: GithubAppDeps, answer: Answer
 }
 
 async function launch(job: CommentJob, cmd: LaunchCommand, gh: GithubClient, deps: GithubAppDeps, answer: Answer, reaction: () => ReactionState | null): Promise<void> {
-  const { services, logger } = deps;
+  const { commands, logger } = deps;
   const pull = await getPull(gh, job.repo, job.pr);
   const repoName = job.allowed.name;
   if (pull.state !== 'open') return answer(refusalReply(job.login, 'this pull request is closed; reopen it to run `/e2e`'), 'confused');
@@ -152,7 +152,7 @@ async function launch(job: CommentJob, cmd: LaunchCommand, gh: GithubClient, dep
     );
   }
   const request: LaunchCommand = { ...cmd, ref: cmd.ref ?? pull.headSha, browsers: cmd.browsers ?? job.allowed.settings.browsers };
-  const result = await services.runner.execute(request, actorOf(job, false), { pool: job.allowed.settings.pool });
+  const result = await commands.execute(request, actorOf(job, false), { pool: job.allowed.settings.pool });
   if (result.kind === 'dry-run') return answer(dryRunReply(result.env, result.report), result.report.ok ? '+1' : '-1');
   if (result.kind !== 'launched') return;
   await announceRun(job, result.run, pull.headSha, gh, deps, reaction());
@@ -161,9 +161,9 @@ async function launch(job: CommentJob, cmd: LaunchCommand, gh: GithubClient, dep
 
 /** The run's check run and living comment, and the link that lets any replica update them. */
 async function announceRun(job: CommentJob, run: Run, headSha: string, gh: GithubClient, deps: GithubAppDeps, reaction: ReactionState | null): Promise<void> {
-  const { services, logger } = deps;
-  const now = services.engine.now();
-  const view = await loadRunView(services.engine, run, null);
+  const { commands, memory, logger } = deps;
+  const now = commands.now();
+  const view = await loadRunView(commands, run, null);
   const check = await createCheckRun(gh, job.repo, headSha, run.id, renderCheckRun(view), now).catch((err) => {
     logger.warn({ err, runId: run.id }, 'could not create the check run');
     return null;
@@ -185,7 +185,7 @@ async function announceRun(job: CommentJob, run: Run, headSha: string, gh: Githu
     commentId: comment?.id ?? null,
     reaction,
   };
-  await saveRunLink(services.store, link, now);
-  await addPrRunId(services.store, job.repo.owner, job.repo.repo, job.pr, run.id, now);
+  await saveRunLink(memory, link, now);
+  await addPrRunId(memory, job.repo.owner, job.repo.repo, job.pr, run.id, now);
   deps.progress.track(link);
 }

@@ -2,24 +2,24 @@
 // `/e2e` comments on pull requests launch and cancel runs; each run is reported as a check run on
 // the head SHA, one comment edited in place, and reactions on the command comment.
 import { createNodeMiddleware, type Probot } from 'probot';
-import type { Services } from '../../app/open-services.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { GetToken } from '../../pipeline/test-runners/github-actions-client.ts';
 import { sendJson, type Front } from '../../web/routes.ts';
 import { githubApp } from './app.ts';
 import { BackgroundTasks } from './background.ts';
-import { installationTokenFor } from './installation-token.ts';
+import type { GithubCommands, GithubMemory } from './ports.ts';
 import { createProbot, githubApiUrl, type EnabledGithubSettings, type OctokitBehaviour } from './probot.ts';
 import { RunProgress } from './progress.ts';
 
 export { githubSettings, type GithubSettings } from './settings.ts';
 export { createProbot, githubApiUrl, type EnabledGithubSettings, type OctokitBehaviour } from './probot.ts';
-export { installationTokenFor } from './installation-token.ts';
+export type { GithubCommands, GithubMemory } from './ports.ts';
 
 export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
 
 export interface GithubFrontDeps {
-  services: Services;
+  commands: GithubCommands;
+  /** Run links, PR run lists, delivery claims (src/app wires the store). */
+  memory: GithubMemory;
   logger: Logger;
   settings: EnabledGithubSettings;
   /** Tests: no retries or throttling against the fake API, a short coalescing window. */
@@ -30,8 +30,6 @@ export interface GithubFrontDeps {
 
 export type GithubFront = Extract<Front, { enabled: true }> & {
   probot: Probot;
-  /** An installation token for `owner/name` (e.g. tests.runner.repository of the github-workflow runner). */
-  tokenFor(repository: string): GetToken;
   /** Sends pending GitHub updates now (tests). */
   flush(): Promise<void>;
   /** Stops reporting; waits (bounded) for commands in flight and pending updates. */
@@ -39,21 +37,22 @@ export type GithubFront = Extract<Front, { enabled: true }> & {
 };
 
 export async function createGithubFront(deps: GithubFrontDeps): Promise<GithubFront> {
-  const { services, settings } = deps;
+  const { commands, memory, settings } = deps;
   const logger = deps.logger.child({ front: 'github' });
   const probot = createProbot(settings, {
-    apiUrl: githubApiUrl(settings, services.config.github?.apiUrl),
+    apiUrl: githubApiUrl(settings, commands.config.github?.apiUrl),
     logger,
     ...(deps.octokit ? { octokit: deps.octokit } : {}),
   });
   const progress = new RunProgress({
-    engine: services.engine,
+    commands,
+    memory,
     logger,
     client: (installationId) => probot.auth(installationId),
     windowMs: deps.coalesceMs ?? 2_000,
   });
   const background = new BackgroundTasks((err) => logger.error({ err }, 'a GitHub webhook task failed'));
-  const middleware = await createNodeMiddleware(githubApp({ services, logger, progress, background }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
+  const middleware = await createNodeMiddleware(githubApp({ commands, memory, logger, progress, background }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
   progress.start();
 
   return {
@@ -64,7 +63,6 @@ export async function createGithubFront(deps: GithubFrontDeps): Promise<GithubFr
     handler: async (req, res) => {
       await middleware(req, res, () => sendJson(res, 404, { ok: false, error: `no route ${req.url ?? ''}` }));
     },
-    tokenFor: (repository) => installationTokenFor(probot, repository),
     async flush() {
       await background.drain(10_000);
       await progress.flush();

@@ -17,19 +17,19 @@ export interface ClosedJob {
 }
 
 export async function acceptClosed(payload: ClosedPayload, deliveryId: string, deps: GithubAppDeps): Promise<ClosedJob | null> {
-  if (!allowedRepository(deps.services.config.github, payload.repository.full_name)) return null;
+  if (!allowedRepository(deps.commands.config.github, payload.repository.full_name)) return null;
   if (!(await claimDelivery(deps, deliveryId))) return null;
   return { owner: payload.repository.owner.login, repo: payload.repository.name, pr: payload.number, by: payload.sender.login };
 }
 
 export async function cancelClosedPrRuns(job: ClosedJob, deps: GithubAppDeps): Promise<void> {
-  const { services, logger } = deps;
-  const runs = await activePrRuns(services.store, job.owner, job.repo, job.pr);
+  const { commands, logger } = deps;
+  const runs = await activePrRuns(deps, job.owner, job.repo, job.pr);
   // Closing the PR is the PR author's or a maintainer's decision; it covers the PR's runs.
   const actor = { requester: sanitizeRequester('github', job.by), source: 'github' as const, admin: true };
   for (const run of runs) {
     try {
-      await services.runner.execute({ verb: 'cancel', run: run.id }, actor);
+      await commands.execute({ verb: 'cancel', run: run.id }, actor);
       logger.info({ runId: run.id, pr: job.pr, was: run.state }, 'pull request closed: run cancelled');
     } catch (err) {
       if (!isUserError(err)) throw err;

@@ -1,12 +1,13 @@
 // Keeps each GitHub run's check run, living comment and reaction in step with the run. Engine
-// events only say "this run changed"; what is shown is read back from the store (run-view.ts), and
-// refreshes are coalesced per run, so a burst of step events costs a couple of API calls.
+// events only say "this run changed"; what is shown is the run's RunView, read back from the store
+// (run-view.ts), and refreshes are coalesced per run, so a burst of step events costs a couple of
+// API calls.
 import { isFinished } from '../../domain/run.ts';
+import type { EngineEvent } from '../../commands/events.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { Engine } from '../../pipeline/engine.ts';
-import type { EngineEvent } from '../../pipeline/events.ts';
 import { Coalescer } from './coalescer.ts';
 import { updateCheckRun, updateComment, type GithubClient } from './github-api.ts';
+import type { GithubCommands, GithubMemory } from './ports.ts';
 import { reactionFor, replaceReaction } from './reactions.ts';
 import { renderCheckRun } from './render-check-run.ts';
 import { renderComment } from './render-comment.ts';
@@ -15,7 +16,8 @@ import { getRunLink, saveRunLink, type RunLink } from './run-links.ts';
 import { loadRunView } from './run-view.ts';
 
 export interface ProgressDeps {
-  engine: Engine;
+  commands: Pick<GithubCommands, 'onEvent' | 'getRun' | 'view' | 'now'>;
+  memory: Pick<GithubMemory, 'kvGet' | 'kvSet'>;
   logger: Logger;
   /** An Octokit authenticated as the installation. */
   client: (installationId: number) => Promise<GithubClient>;
@@ -43,7 +45,7 @@ export class RunProgress {
   }
 
   start(): void {
-    this.#off ??= this.#deps.engine.on((event) => this.#onEvent(event));
+    this.#off ??= this.#deps.commands.onEvent((event) => this.#onEvent(event));
   }
 
   /** A run this front just launched: remembered, and shown at once. */
@@ -76,13 +78,13 @@ export class RunProgress {
   async #link(runId: string): Promise<RunLink | null> {
     const known = this.#links.get(runId);
     if (known) return known;
-    const stored = await getRunLink(this.#deps.engine.store, runId);
+    const stored = await getRunLink(this.#deps.memory, runId);
     if (stored) {
       this.#links.set(runId, stored);
       return stored;
     }
     // A GitHub run's first events may come before its link is saved; only other sources are skipped for good.
-    const run = await this.#deps.engine.store.getRun(runId);
+    const run = await this.#deps.commands.getRun(runId);
     if (run && run.source !== 'github') {
       if (this.#foreign.size >= MAX_FOREIGN) this.#foreign.clear();
       this.#foreign.add(runId);
@@ -91,12 +93,12 @@ export class RunProgress {
   }
 
   async #refresh(runId: string): Promise<void> {
-    const { engine, logger } = this.#deps;
+    const { commands, memory, logger } = this.#deps;
     const link = await this.#link(runId);
     if (!link) return;
-    const run = await engine.store.getRun(runId);
+    const run = await commands.getRun(runId);
     if (!run) return;
-    const view = await loadRunView(engine, run, link.checkRunUrl);
+    const view = await loadRunView(commands, run, link.checkRunUrl);
     const gh = await this.#deps.client(link.installationId);
     const repo = { owner: link.owner, repo: link.repo };
     const sent = this.#sent.get(runId) ?? { check: '', comment: '' };
@@ -124,7 +126,7 @@ export class RunProgress {
     if (reaction !== link.reaction) {
       const updated = { ...link, reaction };
       this.#links.set(runId, updated);
-      await saveRunLink(engine.store, updated, engine.now());
+      await saveRunLink(memory, updated, commands.now());
     }
 
     if (run.state === 'queued') this.#queued.add(runId);

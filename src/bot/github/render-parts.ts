@@ -1,6 +1,6 @@
 // Pieces both GitHub renderings of a run share: icons, the step list, per-browser lines, the cost.
 import { formatDuration } from '../../domain/duration.ts';
-import type { BrowserOutcome, RunCost, StepTiming } from '../../pipeline/events.ts';
+import type { BrowserOutcome, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CheckRunStatus } from './github-api.ts';
 import { code, escapeMarkdown, link } from './markdown.ts';
 import type { GithubRunView } from './run-view.ts';

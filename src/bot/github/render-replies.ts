@@ -1,5 +1,5 @@
 // stagebot's answers to a command comment that did not start a run: help, bad input, a refusal.
-import type { DryRunReport } from '../../pipeline/command-runner.ts';
+import type { DryRunReport } from '../../commands/executor.ts';
 import { code, escapeMarkdown } from './markdown.ts';
 
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;

@@ -1,7 +1,9 @@
 // What ties a run to its pull request, kept in the store so that any replica (the one driving the
 // run, or one restarted after a crash) can update the check run, the comment and the reactions.
 import { z } from 'zod';
-import type { Store } from '../../store/index.ts';
+import type { GithubMemory } from './ports.ts';
+
+type Memory = Pick<GithubMemory, 'kvGet' | 'kvSet'>;
 
 const REACTIONS = ['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes'] as const;
 
@@ -33,18 +35,18 @@ function runKey(runId: string): string {
   return `github:run:${runId}`;
 }
 
-export async function getRunLink(store: Store, runId: string): Promise<RunLink | null> {
+export async function getRunLink(store: Pick<Memory, 'kvGet'>, runId: string): Promise<RunLink | null> {
   const entry = await store.kvGet(runKey(runId));
   if (!entry) return null;
   const parsed = runLinkSchema.safeParse(entry.value);
   return parsed.success ? parsed.data : null;
 }
 
-export async function saveRunLink(store: Store, link: RunLink, at: Date): Promise<void> {
+export async function saveRunLink(store: Pick<Memory, 'kvSet'>, link: RunLink, at: Date): Promise<void> {
   await store.kvSet(runKey(link.runId), link, at);
 }
 
-export async function getPrRunIds(store: Store, owner: string, repo: string, pr: number): Promise<string[]> {
+export async function getPrRunIds(store: Pick<Memory, 'kvGet'>, owner: string, repo: string, pr: number): Promise<string[]> {
   const entry = await store.kvGet(prKey(owner, repo, pr));
   const parsed = entry ? prRunsSchema.safeParse(entry.value) : null;
   return parsed?.success ? parsed.data.runs : [];
@@ -54,7 +56,7 @@ export async function getPrRunIds(store: Store, owner: string, repo: string, pr:
  * Adds a run to its PR's list. Read-modify-write: two replicas adding at the same instant may lose
  * one entry, which is why finding a PR's runs also scans the active runs' links (pr-runs.ts).
  */
-export async function addPrRunId(store: Store, owner: string, repo: string, pr: number, runId: string, at: Date): Promise<void> {
+export async function addPrRunId(store: Memory, owner: string, repo: string, pr: number, runId: string, at: Date): Promise<void> {
   const runs = await getPrRunIds(store, owner, repo, pr);
   if (runs.includes(runId)) return;
   // Bounded: a long-lived PR keeps its last 50 runs, more than any front needs to find.

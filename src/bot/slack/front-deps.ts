@@ -1,20 +1,17 @@
-// What the Slack handlers share: the core they call, the Slack they answer, the rules they apply.
+// What the Slack handlers share: the commands they call, the Slack they answer, the rules they apply.
 import type { CommandContext } from '../../commands/index.ts';
 import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { CommandRunner } from '../../pipeline/command-runner.ts';
-import type { Engine } from '../../pipeline/engine.ts';
-import type { Store } from '../../store/index.ts';
 import type { AfterAck } from './after-ack.ts';
+import type { SlackCommands, SlackMemory } from './ports.ts';
 import type { Permissions } from './permissions.ts';
 import type { SlackApi } from './slack-api.ts';
 import type { RunThreads } from './threads.ts';
 
 export interface FrontDeps {
   config: Config;
-  store: Store;
-  engine: Engine;
-  runner: CommandRunner;
+  commands: SlackCommands;
+  memory: SlackMemory;
   slack: SlackApi;
   permissions: Permissions;
   threads: RunThreads;

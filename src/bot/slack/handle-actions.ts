@@ -36,7 +36,7 @@ export function tell(respond: RespondFn): (text: string) => Promise<void> {
   };
 }
 
-/** Someone else's run is an admin's business only, as for the commands (command-runner's mayTouch). */
+/** Someone else's run is an admin's business only, as for the commands (the executor's mayTouch). */
 function mayTouch(click: Click, run: Run, what: string): string | null {
   if (run.requester === click.requester || click.admin) return null;
   return `run ${code(run.id)} was started by ${who(run.requester)}; only admins (${code('slack.admins')}) may ${what} someone else's run`;
@@ -44,7 +44,7 @@ function mayTouch(click: Click, run: Run, what: string): string | null {
 
 /** Claims a click's delivery key: false when a double click or a Slack retry already did. */
 export async function claim(deps: FrontDeps, key: string): Promise<boolean> {
-  return deps.store.claimDelivery(`slack:action:${key}`, deps.engine.now());
+  return deps.memory.claimDelivery(`slack:action:${key}`, deps.commands.now());
 }
 
 const cancel: ActionHandler = async (deps, click, run) => {
@@ -52,7 +52,7 @@ const cancel: ActionHandler = async (deps, click, run) => {
   if (refused) return click.say(`:no_entry: ${refused}`);
   if (isFinished(run.state)) return click.say(`run ${code(run.id)} already ${run.state}`);
   if (!(await claim(deps, `cancel:${run.id}`))) return click.say(`cancelling ${code(run.id)} was already asked for`);
-  await deps.runner.execute({ verb: 'cancel', run: run.id }, { requester: click.requester, source: 'slack', admin: click.admin });
+  await deps.commands.execute({ verb: 'cancel', run: run.id }, { requester: click.requester, source: 'slack', admin: click.admin });
   deps.threads.refresh(run.id);
 };
 
@@ -63,7 +63,7 @@ const keep: ActionHandler = async (deps, click, run) => {
   if (!(await claim(deps, `keep:${run.id}:${run.expiresAt?.getTime() ?? 'none'}:${run.state === 'kept' ? 'kept' : 'live'}`))) {
     return click.say(`keeping ${code(run.id)} was already asked for`);
   }
-  const updated = await deps.engine.keep(run.id, KEEP_BUTTON_MS, click.requester);
+  const updated = await deps.commands.keep(run.id, KEEP_BUTTON_MS, click.requester);
   await deps.threads.note(run.id, { keptBy: click.requester });
   await click.say(
     updated.state === 'kept'
@@ -75,22 +75,22 @@ const keep: ActionHandler = async (deps, click, run) => {
 const rerun: ActionHandler = async (deps, click, run) => {
   if (!isFinished(run.state)) return click.say(`run ${code(run.id)} is still ${run.state}; rerun it once it has ended`);
   if (!run.env) return click.say(`run ${code(run.id)} never got an environment; launch it again`);
-  const summary = await deps.engine.summarize(run);
-  const failed = failedBrowsers(summary.browsers);
+  const { browsers: results } = await deps.commands.view(run);
+  const failed = failedBrowsers(results);
   const browsers = failed.length > 0 ? failed : run.options.browsers;
   if (!(await claim(deps, `rerun:${run.id}`))) {
-    const thread = await loadThread(deps.store, run.id);
+    const thread = await loadThread(deps.memory, run.id);
     return click.say(thread?.rerunAs ? `a rerun was already started: ${code(thread.rerunAs)}` : `a rerun of ${code(run.id)} was already asked for`);
   }
   // The rerun is the original requester's run (same env, ref and person), started by this click.
-  const result = await deps.runner.execute(
+  const result = await deps.commands.execute(
     { verb: 'launch', env: run.env, browsers, keepMs: null, ref: run.options.ref ?? null, dryRun: false },
     { requester: run.requester, source: 'slack', admin: click.admin },
   );
   if (result.kind !== 'launched') return;
   deps.logger.info({ runId: result.run.id, rerunOf: run.id, by: click.requester }, 'rerun of failed browsers launched');
   await deps.threads.note(run.id, { rerunAs: result.run.id });
-  const thread = await loadThread(deps.store, run.id);
+  const thread = await loadThread(deps.memory, run.id);
   const channel = thread?.channel ?? click.channelId;
   if (channel) await postParent(deps, result.run, channel, click.say, PREFIX, { rerunOf: run.id });
 };
@@ -117,7 +117,7 @@ export function registerActions(app: App, deps: FrontDeps): void {
             deps.logger.info({ user: userId, channel: channelId, action: actionId, rule: decision.rule }, 'Slack button refused');
             return await say(`:no_entry: ${decision.message}`);
           }
-          const run = await deps.store.getRun(runId);
+          const run = await deps.commands.getRun(runId);
           if (!run) return await say(`:warning: no run ${code(runId)}; it may have been pruned`);
           await handle(deps, { runId, userId, channelId, requester: sanitizeRequester('slack', userId), admin: decision.admin, say }, run);
         } catch (err) {

@@ -67,9 +67,9 @@ interface CommandBody {
 }
 
 async function carryOut(deps: FrontDeps, cmd: Exclude<Command, { verb: 'help' }>, body: CommandBody, respond: RespondFn): Promise<void> {
-  const { store, engine, permissions, runner, threads, logger } = deps;
+  const { memory, commands, permissions, threads, logger } = deps;
   const prefix = body.command;
-  if (!(await store.claimDelivery(deliveryKeyOfCommand(body), engine.now()))) {
+  if (!(await memory.claimDelivery(deliveryKeyOfCommand(body), commands.now()))) {
     logger.info({ user: body.user_id, verb: cmd.verb }, 'Slack delivered a command again; it was handled the first time');
     return;
   }
@@ -80,7 +80,7 @@ async function carryOut(deps: FrontDeps, cmd: Exclude<Command, { verb: 'help' }>
     return;
   }
   const actor = { requester: sanitizeRequester('slack', body.user_id), source: 'slack' as const, admin: decision.admin };
-  const result = await runner.execute(cmd, actor);
+  const result = await commands.execute(cmd, actor);
   if (result.kind === 'launched') {
     await postParent(deps, result.run, body.channel_id, (text) => respond({ response_type: 'ephemeral', text }).then(() => undefined), prefix);
     return;

@@ -4,7 +4,7 @@
 // double click or a Slack retry reaps once), and the result is answered in the report's thread.
 // Refusals go to the clicker alone.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import type { SweepReport } from '../../audit/index.ts';
+import type { SweepReport } from '../../commands/reports.ts';
 import { sanitizeRequester } from '../../domain/requester.ts';
 import { isUserError } from '../../errors.ts';
 import { ACTIONS } from './actions-ids.ts';
@@ -19,7 +19,7 @@ import type { MessageRef, SlackMessage } from './slack-api.ts';
 
 const PREFIX = '/stage';
 
-/** The audit's report data is a SweepReport (src/app/audit.ts); anything else is shown as its text. */
+/** The audit's report data is a SweepReport (src/audit/service.ts); anything else is shown as its text. */
 function asSweepReport(data: unknown): SweepReport | null {
   const d = data as Partial<SweepReport> | null;
   return d && Array.isArray(d.reaped) && Array.isArray(d.skipped) && Array.isArray(d.orphans) ? (d as SweepReport) : null;
@@ -49,7 +49,7 @@ export function registerReapNow(app: App, deps: FrontDeps): void {
           logger.info({ user: userId, channel: channelId, action: ACTIONS.reapNow, rule: decision.rule }, 'Slack button refused');
           return await say(`:no_entry: ${decision.message}`);
         }
-        const latest = await loadLastReport(deps.store);
+        const latest = await loadLastReport(deps.memory);
         if (latest && latest.sweepId !== sweepId) {
           return await say(`:warning: this report (sweep #${sweepId}) has been replaced by a newer one (sweep #${latest.sweepId}); use the *Reap now* button there, after a look at its list`);
         }
@@ -65,7 +65,7 @@ export function registerReapNow(app: App, deps: FrontDeps): void {
           else await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
         };
         try {
-          const result = await deps.runner.execute({ verb: 'sweep', mode: 'reap', confirm: true }, { requester, source: 'slack', admin: decision.admin });
+          const result = await deps.commands.execute({ verb: 'sweep', mode: 'reap', confirm: true }, { requester, source: 'slack', admin: decision.admin });
           if (result.kind !== 'sweep') return;
           const report = asSweepReport(result.report.data);
           logger.info({ user: userId, sweepId, reapSweepId: report?.sweepId, reaped: report?.reaped.length, skipped: report?.skipped.length }, 'Reap now done');

@@ -1,10 +1,8 @@
 // The Slack front: `/stage` commands, the run threads, the buttons and the App Home tab, built with
 // Bolt and mounted on stagebot's one HTTP server at /slack/events (or over Socket Mode).
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
-import type { SweepReport } from '../../audit/index.ts';
-import type { Services } from '../../app/open-services.ts';
+import type { SweepReport } from '../../commands/reports.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { Store } from '../../store/index.ts';
 import type { Front } from '../../web/routes.ts';
 import { AfterAck } from './after-ack.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -13,6 +11,7 @@ import { registerActions } from './handle-actions.ts';
 import { registerCommand } from './handle-command.ts';
 import { registerHome } from './handle-home.ts';
 import { registerReapNow } from './handle-reap-now.ts';
+import type { SlackCommands, SlackMemory } from './ports.ts';
 import { httpHandler, socketModeHandler } from './mount.ts';
 import { Permissions } from './permissions.ts';
 import type { SlackSettings } from './settings.ts';
@@ -25,15 +24,16 @@ import { Turns } from './turns.ts';
 import { UserGroups } from './user-groups.ts';
 
 export { slackSettings, type SlackSettings } from './settings.ts';
+export type { SlackCommands, SlackMemory } from './ports.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackFrontDeps {
-  services: Pick<Services, 'config' | 'store' | 'engine' | 'runner'>;
+  commands: SlackCommands;
+  /** Thread locations, the last daily report, delivery claims (src/app wires the store). */
+  memory: SlackMemory;
   logger: Logger;
   settings: Extract<SlackSettings, { enabled: true }>;
-  /** Default: services.store. */
-  store?: Store;
   /** Tuning for tests: least time between two updates of one message, elapsed-time refresh. */
   threads?: { minIntervalMs?: number; refreshMs?: number };
 }
@@ -70,8 +70,8 @@ function receiverFor(settings: SlackFrontDeps['settings'], logger: ReturnType<ty
 }
 
 export async function createSlackFront(deps: SlackFrontDeps): Promise<SlackFront> {
-  const { services, settings, logger } = deps;
-  const store = deps.store ?? services.store;
+  const { commands, memory, settings, logger } = deps;
+  const { config } = commands;
   const log = logger.child({ front: 'slack' });
   const bolt = boltLogger(log);
   const slack = createSlackApi({ token: settings.botToken, apiUrl: settings.apiUrl, logger: bolt });
@@ -90,15 +90,14 @@ export async function createSlackFront(deps: SlackFrontDeps): Promise<SlackFront
 
   const prefix = '/stage';
   const turns = new Turns();
-  const threads = new RunThreads({ engine: services.engine, store, slack, logger: log, prefix, turns, ...deps.threads });
+  const threads = new RunThreads({ commands, memory, slack, logger: log, prefix, turns, ...deps.threads });
   const groups = new UserGroups({ lookup: (id) => slack.userGroupMembers(id), logger: log });
   const front: FrontDeps = {
-    config: services.config,
-    store,
-    engine: services.engine,
-    runner: services.runner,
+    config,
+    commands,
+    memory,
     slack,
-    permissions: new Permissions(services.config.slack, groups),
+    permissions: new Permissions(config.slack, groups),
     threads,
     afterAck: new AfterAck(log, turns),
     logger: log,
@@ -109,7 +108,7 @@ export async function createSlackFront(deps: SlackFrontDeps): Promise<SlackFront
   registerHome(app, front);
   threads.start();
 
-  if (!services.config.slack || services.config.slack.channels.length === 0) {
+  if (!config.slack || config.slack.channels.length === 0) {
     log.warn('slack.channels is empty in stagebot.yml: only slack.admins may use /stage until channels are configured');
   }
   // Who the token belongs to, for the log; a rejected token shows here rather than at the first command.
@@ -131,14 +130,14 @@ export async function createSlackFront(deps: SlackFrontDeps): Promise<SlackFront
     threads,
     slack,
     async postSweepReport(report) {
-      const channel = services.config.sweeper.reportChannel;
+      const channel = config.sweeper.reportChannel;
       if (!channel) {
         log.info('no sweeper.reportChannel configured: the daily report is only logged');
         return;
       }
       const posted = await withRetryAfter(() => slack.postMessage(channel, renderSweepReport(report, prefix)));
       // Its "Reap now" acts only while it is the latest report (see report-record.ts).
-      await saveLastReport(store, { sweepId: report.sweepId, channel: posted.channel, ts: posted.ts }, services.engine.now());
+      await saveLastReport(memory, { sweepId: report.sweepId, channel: posted.channel, ts: posted.ts }, commands.now());
     },
     async idle(withinMs = 30_000) {
       await front.afterAck.idle(withinMs);

@@ -5,7 +5,7 @@ import { formatUsd } from '../../cost/estimate.ts';
 import type { Asset } from '../../domain/asset.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { isFinished, type Run, type RunState } from '../../domain/run.ts';
-import type { BrowserOutcome, RunCost, StepTiming } from '../../pipeline/events.ts';
+import type { BrowserOutcome, RunCost, StepTiming } from '../../commands/events.ts';
 import { ACTIONS } from './actions-ids.ts';
 import { code, esc, fit, when, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';

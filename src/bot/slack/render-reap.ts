@@ -1,6 +1,6 @@
 // The thread answer to a "Reap now" click: what was reaped and what it had cost while orphaned, what
 // the re-check before deleting left alone and why, and what is still standing.
-import type { SweepReport } from '../../audit/index.ts';
+import type { SweepReport } from '../../commands/reports.ts';
 import { formatUsd } from '../../cost/estimate.ts';
 import { code, esc, fit, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';

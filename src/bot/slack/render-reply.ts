@@ -1,49 +1,37 @@
 // The threaded replies under a run's parent: one per finished or failed step with what a person
 // wants to see of it (instance and IPs, target health, the failing recipe's output tail, each
 // browser's result), and one for the few run-level events that change what happens next.
+import type { BrowserOutcome, EngineEvent, LaunchOutputs, RegisterOutputs, ServiceUpdateOutputs, StepFinishedBody, TeardownOutputs } from '../../commands/events.ts';
 import { formatDuration } from '../../domain/duration.ts';
-import type { BrowserOutcome, EngineEvent } from '../../pipeline/events.ts';
 import { browserLine } from './render-parent.ts';
 import { code, codeBlock, esc, fit, when, who } from './mrkdwn.ts';
 
 const MAX_FAILING_SHOWN = 10;
 const MAX_TAIL_CHARS = 1_800;
 
-type Detail = Record<string, unknown>;
-
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-function launchDetail(d: Detail): string[] {
-  const instance = str(d.instanceId);
-  if (!instance) return [];
-  const parts = [`instance ${code(instance)}${str(d.instanceType) ? ` (${esc(String(d.instanceType))})` : ''}`];
-  if (str(d.publicIp)) parts.push(`public IP ${code(String(d.publicIp))}`);
-  if (str(d.privateIp)) parts.push(`private IP ${code(String(d.privateIp))}`);
-  const volumes = strs(d.volumeIds);
-  if (volumes.length) parts.push(`volumes ${volumes.map(code).join(', ')}`);
-  if (d.adopted === true) parts.push('adopted (it already existed for this run)');
+function launchDetail(d: LaunchOutputs): string[] {
+  if (!d.instanceId) return [];
+  const parts = [`instance ${code(d.instanceId)}${d.instanceType ? ` (${esc(d.instanceType)})` : ''}`];
+  if (d.publicIp) parts.push(`public IP ${code(d.publicIp)}`);
+  if (d.privateIp) parts.push(`private IP ${code(d.privateIp)}`);
+  if (d.volumeIds.length) parts.push(`volumes ${d.volumeIds.map(code).join(', ')}`);
+  if (d.adopted) parts.push('adopted (it already existed for this run)');
   return [parts.join(' · ')];
 }
 
-function registerDetail(d: Detail): string[] {
-  const arn = str(d.targetGroupArn);
+function registerDetail(d: RegisterOutputs): string[] {
+  const arn = d.targetGroupArn;
   const name = arn ? (/targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn) : 'the target group';
-  const polls = num(d.healthPolls);
+  const polls = d.healthPolls ?? null;
   const lines = [`healthy in ${code(name)}${polls !== null ? ` after ${polls} health check${polls === 1 ? '' : 's'}` : ''}`];
-  const gone = strs(d.deregistered);
-  if (gone.length) lines.push(`deregistered first: ${gone.map(code).join(', ')}`);
+  if (d.deregistered.length) lines.push(`deregistered first: ${d.deregistered.map(code).join(', ')}`);
   return lines;
 }
 
-function serviceUpdateDetail(d: Detail): string[] {
-  const items = Array.isArray(d.items) ? (d.items as Detail[]) : [];
-  return items.map((item) => {
+function serviceUpdateDetail(d: ServiceUpdateOutputs): string[] {
+  return d.items.map((item) => {
     const icon = item.outcome === 'succeeded' ? ':white_check_mark:' : item.outcome === 'continued' ? ':warning:' : ':x:';
-    const attempts = num(item.attempts);
-    const ms = num(item.durationMs);
-    return `${icon} ${esc(String(item.name ?? '?'))}${ms !== null ? ` — ${formatDuration(ms)}` : ''}${attempts !== null && attempts > 1 ? ` (${attempts} attempts)` : ''}${item.outcome === 'continued' ? ' (failed; continue-on-error)' : ''}`;
+    return `${icon} ${esc(item.name)} — ${formatDuration(item.durationMs)}${item.attempts > 1 ? ` (${item.attempts} attempts)` : ''}${item.outcome === 'continued' ? ' (failed; continue-on-error)' : ''}`;
   });
 }
 
@@ -62,39 +50,35 @@ export function browsersDetail(results: readonly BrowserOutcome[]): string[] {
   ]);
 }
 
-function testsDetail(d: Detail): string[] {
-  const results = Array.isArray(d.results) ? (d.results as BrowserOutcome[]) : [];
-  return browsersDetail(results);
-}
-
-function teardownDetail(d: Detail): string[] {
-  const failed = strs(d.failed);
-  const lines = [`deleted ${num(d.deleted) ?? 0}${num(d.alreadyGone) ? `, ${d.alreadyGone} already gone` : ''}`];
-  if (failed.length) lines.push(`:warning: could not delete: ${failed.map(esc).join('; ')} (the sweeper will retry)`);
+function teardownDetail(d: TeardownOutputs): string[] {
+  const lines = [`deleted ${d.deleted}${d.alreadyGone ? `, ${d.alreadyGone} already gone` : ''}`];
+  if (d.failed.length) lines.push(`:warning: could not delete: ${d.failed.map(esc).join('; ')} (the sweeper will retry)`);
   return lines;
 }
 
-function stepDetail(step: string, d: Detail): string[] {
-  switch (step) {
+/** What a finished step's reply says below its headline, from that step's own outputs. */
+function stepDetail(e: StepFinishedBody): string[] {
+  switch (e.step) {
     case 'launch':
-      return launchDetail(d);
-    case 'open-ssh': {
-      const rules = strs(d.ruleIds);
-      return rules.length ? [`port 22 opened for the bot: ${rules.map(code).join(', ')}`] : [];
+      return launchDetail(e.detail);
+    case 'open-ssh':
+      return e.detail.ruleIds.length ? [`port 22 opened for the bot: ${e.detail.ruleIds.map(code).join(', ')}`] : [];
+    case 'wait-ssh': {
+      const { host, port, attempts, hostKey } = e.detail;
+      return host ? [`sshd answered at ${code(`${host}:${port}`)}${attempts ? ` after ${attempts} ${attempts === 1 ? 'try' : 'tries'}` : ''}; host key ${code(hostKey)} pinned`] : [];
     }
-    case 'wait-ssh':
-      return str(d.host) ? [`sshd answered at ${code(`${d.host}:${d.port}`)}${num(d.attempts) ? ` after ${d.attempts} ${d.attempts === 1 ? 'try' : 'tries'}` : ''}; host key ${code(String(d.hostKey ?? '?'))} pinned`] : [];
     case 'service-update':
-      return serviceUpdateDetail(d);
+      return serviceUpdateDetail(e.detail);
     case 'register':
-      return registerDetail(d);
+      return registerDetail(e.detail);
     case 'tests':
-      return testsDetail(d);
+      return browsersDetail(e.detail.results);
     case 'teardown':
-      return teardownDetail(d);
+      return teardownDetail(e.detail);
     case 'prepare-tests':
-      return str(d.cacheKey) ? [`test bundle ${code(String(d.cacheKey))}`] : [];
+      return e.detail.cacheKey ? [`test bundle ${code(e.detail.cacheKey)}`] : [];
     default:
+      // A step outside the default pipeline: its headline says enough.
       return [];
   }
 }
@@ -103,11 +87,11 @@ function stepDetail(step: string, d: Detail): string[] {
 export function renderReply(event: EngineEvent): string | null {
   switch (event.type) {
     case 'step.finished': {
-      const testsFailed = event.step === 'tests' && event.detail.allPassed === false;
-      const head = testsFailed
-        ? `:x: *${esc(event.step)}* done in ${formatDuration(event.durationMs)}: ${esc(String(event.detail.summary ?? 'some browsers failed'))}`
-        : `:white_check_mark: *${esc(event.step)}* done in ${formatDuration(event.durationMs)}`;
-      return fit([head, ...stepDetail(event.step, event.detail)].join('\n'));
+      const head =
+        event.step === 'tests' && event.detail.allPassed === false
+          ? `:x: *${esc(event.step)}* done in ${formatDuration(event.durationMs)}: ${esc(event.detail.summary ?? 'some browsers failed')}`
+          : `:white_check_mark: *${esc(event.step)}* done in ${formatDuration(event.durationMs)}`;
+      return fit([head, ...stepDetail(event)].join('\n'));
     }
     case 'step.failed': {
       const tail = event.tail ? `\n${codeBlock(event.tail.length > MAX_TAIL_CHARS ? `…${event.tail.slice(-MAX_TAIL_CHARS)}` : event.tail)}` : '';

@@ -3,7 +3,7 @@
 import { formatUsd } from '../../cost/estimate.ts';
 import type { EnvLock } from '../../domain/lock.ts';
 import type { Run } from '../../domain/run.ts';
-import type { CommandResult, EnvView, RunView } from '../../pipeline/command-runner.ts';
+import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
 import { browsersDetail } from './render-reply.ts';
 import { code, codeBlock, esc, fit, when, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';

@@ -2,7 +2,7 @@
 // orphans with why they are orphans, the sweeper's full text report below, and a "Reap now" button
 // while something is past its grace period.
 import type { types } from '@slack/bolt';
-import { renderSweepText, type SweepReport } from '../../audit/index.ts';
+import { renderSweepText, type SweepReport } from '../../commands/reports.ts';
 import { formatUsd } from '../../cost/estimate.ts';
 import { ACTIONS } from './actions-ids.ts';
 import { code, codeBlock, esc, fit, when } from './mrkdwn.ts';

@@ -1,7 +1,7 @@
 // Which daily sweep report was posted last, and where, kept in the store's kv so every replica agrees.
 // "Reap now" acts only from the latest report: an older one's button would confirm a list that a
 // newer report has since replaced, and the confirmation must be about what a person has seen.
-import type { Store } from '../../store/index.ts';
+import type { SlackMemory } from './ports.ts';
 
 export interface ReportRecord {
   sweepId: number;
@@ -12,12 +12,12 @@ export interface ReportRecord {
 
 const KEY = 'slack:sweep-report:last';
 
-export async function loadLastReport(store: Pick<Store, 'kvGet'>): Promise<ReportRecord | null> {
+export async function loadLastReport(store: Pick<SlackMemory, 'kvGet'>): Promise<ReportRecord | null> {
   const v = (await store.kvGet(KEY))?.value as Record<string, unknown> | undefined;
   if (!v || typeof v.sweepId !== 'number' || typeof v.channel !== 'string' || typeof v.ts !== 'string') return null;
   return { sweepId: v.sweepId, channel: v.channel, ts: v.ts };
 }
 
-export async function saveLastReport(store: Pick<Store, 'kvSet'>, record: ReportRecord, at?: Date): Promise<void> {
+export async function saveLastReport(store: Pick<SlackMemory, 'kvSet'>, record: ReportRecord, at?: Date): Promise<void> {
   await store.kvSet(KEY, record, at);
 }

@@ -1,6 +1,6 @@
 // Where a run's Slack thread lives, kept in the store's kv so that whichever replica drives the run
 // (or adopts it after a crash, or tears a kept run down hours later) updates the same thread.
-import type { Store } from '../../store/index.ts';
+import type { SlackMemory } from './ports.ts';
 
 export interface ThreadRecord {
   channel: string;
@@ -40,10 +40,10 @@ function parse(value: unknown): ThreadRecord | null {
   };
 }
 
-export async function loadThread(store: Pick<Store, 'kvGet'>, runId: string): Promise<ThreadRecord | null> {
+export async function loadThread(store: Pick<SlackMemory, 'kvGet'>, runId: string): Promise<ThreadRecord | null> {
   return parse((await store.kvGet(threadKey(runId)))?.value);
 }
 
-export async function saveThread(store: Pick<Store, 'kvSet'>, runId: string, record: ThreadRecord, at?: Date): Promise<void> {
+export async function saveThread(store: Pick<SlackMemory, 'kvSet'>, runId: string, record: ThreadRecord, at?: Date): Promise<void> {
   await store.kvSet(threadKey(runId), record, at);
 }

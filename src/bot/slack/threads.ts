@@ -1,14 +1,14 @@
 // Keeps each Slack-launched run's thread current: engine events queue threaded replies and mark the
 // parent for a re-render; a coalescer flushes each run at most once a second (Slack's limit for
-// updates of one message), later if Slack answers 429. The parent is rendered from the store, so any
-// replica — the one driving the run, or one handling a button click — renders the same message.
+// updates of one message), later if Slack answers 429. The parent is rendered from the run's
+// RunView (read from the store), so any replica — the one driving the run, or one handling a button
+// click — renders the same message.
 import pLimit from 'p-limit';
 import { isFinished, type Run } from '../../domain/run.ts';
+import type { BrowserOutcome, EngineEvent } from '../../commands/events.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { Engine } from '../../pipeline/engine.ts';
-import type { BrowserOutcome, EngineEvent } from '../../pipeline/events.ts';
-import type { Store } from '../../store/index.ts';
 import { Coalescer, type FlushOutcome } from './coalescer.ts';
+import type { SlackCommands, SlackMemory } from './ports.ts';
 import { retryAfterMs } from './rate-limit.ts';
 import { renderParent } from './render-parent.ts';
 import { renderReply, replyKey } from './render-reply.ts';
@@ -17,8 +17,8 @@ import { loadThread, saveThread, type ThreadRecord } from './thread-record.ts';
 import { Turns } from './turns.ts';
 
 export interface ThreadsOptions {
-  engine: Pick<Engine, 'on' | 'summarize' | 'now'>;
-  store: Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'kvGet' | 'kvSet'>;
+  commands: Pick<SlackCommands, 'onEvent' | 'view' | 'getRun' | 'now'>;
+  memory: Pick<SlackMemory, 'kvGet' | 'kvSet'>;
   slack: SlackApi;
   logger: Logger;
   /** The slash command as installed, for the hints in messages. */
@@ -60,7 +60,7 @@ const MAX_PENDING_REPLIES = 100;
 const MAX_TRACKED = 1_000;
 
 export class RunThreads {
-  private readonly opts: Required<Omit<ThreadsOptions, 'engine' | 'store' | 'slack' | 'logger' | 'prefix' | 'turns'>> & ThreadsOptions;
+  private readonly opts: Required<Omit<ThreadsOptions, 'commands' | 'memory' | 'slack' | 'logger' | 'prefix' | 'turns'>> & ThreadsOptions;
   private readonly yieldTurns: Turns;
   private readonly runs = new Map<string, Tracked>();
   private readonly coalescer: Coalescer<string>;
@@ -85,7 +85,7 @@ export class RunThreads {
   }
 
   start(): void {
-    if (!this.unsubscribe) this.unsubscribe = this.opts.engine.on((e) => this.onEvent(e));
+    if (!this.unsubscribe) this.unsubscribe = this.opts.commands.onEvent((e) => this.onEvent(e));
   }
 
   async stop(): Promise<void> {
@@ -101,10 +101,10 @@ export class RunThreads {
 
   /** The parent message as it should look now; `extra` is what its thread record will say (before it exists). */
   async render(runId: string, extra: Partial<ThreadRecord> = {}): Promise<SlackMessage | null> {
-    const run = await this.opts.store.getRun(runId);
+    const run = await this.opts.commands.getRun(runId);
     if (!run) return null;
     const tracked = this.runs.get(runId);
-    const thread = tracked?.location ?? (await loadThread(this.opts.store, runId)) ?? {};
+    const thread = tracked?.location ?? (await loadThread(this.opts.memory, runId)) ?? {};
     return (await this.renderRun(run, tracked, { ...thread, ...extra })).message;
   }
 
@@ -123,7 +123,7 @@ export class RunThreads {
     const t = this.track(runId);
     t.location = record;
     t.ignored = false;
-    await saveThread(this.opts.store, runId, record, this.opts.engine.now());
+    await saveThread(this.opts.memory, runId, record, this.opts.commands.now());
     // The parent was just posted: its first update waits out the interval like any other.
     if (t.replies.length > 0 || t.lastEventAt >= renderedAt) this.coalescer.schedule(runId, this.opts.minIntervalMs);
   }
@@ -131,11 +131,11 @@ export class RunThreads {
   /** Changes a run's thread record (a button's effect) and re-renders its parent. */
   async note(runId: string, patch: Partial<Pick<ThreadRecord, 'rerunAs' | 'keptBy'>>): Promise<void> {
     const t = this.runs.get(runId);
-    const record = t?.location ?? (await loadThread(this.opts.store, runId));
+    const record = t?.location ?? (await loadThread(this.opts.memory, runId));
     if (!record) return;
     const updated = { ...record, ...patch };
     if (t) t.location = updated;
-    await saveThread(this.opts.store, runId, updated, this.opts.engine.now());
+    await saveThread(this.opts.memory, runId, updated, this.opts.commands.now());
     this.refresh(runId);
   }
 
@@ -186,13 +186,13 @@ export class RunThreads {
 
   private async locate(runId: string, t: Tracked): Promise<ThreadRecord | 'wait' | 'ignore'> {
     if (t.location) return t.location;
-    const loaded = await loadThread(this.opts.store, runId);
+    const loaded = await loadThread(this.opts.memory, runId);
     if (t.location) return t.location;
     if (loaded) {
       t.location = loaded;
       return loaded;
     }
-    const run = await this.opts.store.getRun(runId);
+    const run = await this.opts.commands.getRun(runId);
     if (!run || run.source !== 'slack') return 'ignore';
     // Its parent is being posted (here, or by the replica that took the command).
     if (Date.now() - t.firstSeen > this.opts.locateForMs) {
@@ -225,13 +225,13 @@ export class RunThreads {
         }
         if (next.key !== null) {
           where.replied.push(next.key);
-          await saveThread(this.opts.store, runId, where, this.opts.engine.now());
+          await saveThread(this.opts.memory, runId, where, this.opts.commands.now());
         }
       }
       t.replies.shift();
     }
 
-    const run = await this.opts.store.getRun(runId);
+    const run = await this.opts.commands.getRun(runId);
     if (!run) return;
     t.lastState = run.state;
     const { message, stepRunning } = await this.renderRun(run, t, where);
@@ -258,30 +258,22 @@ export class RunThreads {
   }
 
   private async renderRun(run: Run, t: Tracked | undefined, thread: Partial<ThreadRecord>): Promise<{ message: SlackMessage; stepRunning: boolean }> {
-    const { store, engine } = this.opts;
+    const view = await this.opts.commands.view(run);
     const ended = isFinished(run.state) || run.state === 'kept';
-    const waiting = run.state === 'queued';
-    // A queued run shows no steps yet: only its place in the queue is worth a query.
-    const [summary, steps, assets, queued] = await Promise.all([
-      waiting ? { timings: [], browsers: [], cost: { usd: 0, lines: [], unknown: [] } } : engine.summarize(run),
-      waiting ? [] : store.getSteps(run.id),
-      ended ? store.getAssets(run.id) : Promise.resolve([]),
-      waiting ? store.queuedRuns() : Promise.resolve([]),
-    ]);
-    const position = queued.findIndex((r) => r.id === run.id);
     const live = t ? [...t.browsers.values()] : [];
     const message = renderParent({
       run,
-      timings: summary.timings,
-      startedAt: new Map(steps.flatMap((s) => (s.startedAt ? [[s.name, s.startedAt] as const] : []))),
-      browsers: summary.browsers.length ? summary.browsers : live,
-      cost: ended ? summary.cost : null,
-      assets,
-      queuePosition: position < 0 ? null : position + 1,
+      timings: view.timings,
+      startedAt: view.startedAt,
+      // Until the tests step stores them all, the results heard so far.
+      browsers: view.browsers.length ? view.browsers : live,
+      cost: ended ? view.cost : null,
+      assets: view.assets,
+      queuePosition: view.queuePosition,
       thread: { rerunOf: thread.rerunOf, rerunAs: thread.rerunAs, keptBy: thread.keptBy },
-      now: engine.now(),
+      now: view.now,
       prefix: this.opts.prefix,
     });
-    return { message, stepRunning: run.state === 'running' && summary.timings.some((x) => x.state === 'running') };
+    return { message, stepRunning: run.state === 'running' && view.timings.some((x) => x.state === 'running') };
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { runCli } from '../../../src/bot/cli/main.ts';
+import { runCli } from '../../../src/app/cli.ts';
 import { createWorld, startFixtures, type Fixtures, type World } from '../../pipeline/engine/harness.ts';
 
 let fx: Fixtures;

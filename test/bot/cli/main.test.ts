@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliHelp } from '../../../src/bot/cli/help.ts';
-import { runCli, type CliIo } from '../../../src/bot/cli/main.ts';
+import { runCli, type AppCliIo as CliIo } from '../../../src/app/cli.ts';
 import { helpText } from '../../../src/commands/index.ts';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { githubApp } from '../../../src/bot/github/app.ts';
 import type { GithubAppDeps } from '../../../src/bot/github/app-deps.ts';
 import { createProbot } from '../../../src/bot/github/index.ts';
-import { installationTokenFor } from '../../../src/bot/github/installation-token.ts';
+import { installationTokenFor } from '../../../src/app/github-installation-token.ts';
 import { loadPrivateKey } from '../../../src/bot/github/private-key.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';

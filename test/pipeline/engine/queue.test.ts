@@ -1,7 +1,7 @@
 // The queue and the environment locks, through the engine and the command runner.
 import { describe, expect, it } from 'vitest';
 import { parseText } from '../../../src/commands/index.ts';
-import { CommandRunner, type Actor, type CommandResult } from '../../../src/pipeline/command-runner.ts';
+import { CommandExecutor, type Actor, type CommandResult } from '../../../src/commands/executor.ts';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
 import { createWorld, fakeTestRunner, useWorlds, waitForEnd, waitForState, type World } from './harness.ts';
 
@@ -58,7 +58,7 @@ describe('queue and locks', () => {
   it('a manual lock blocks launches of its environment until unlocked, and `list` shows who holds it and why', async () => {
     const w = await world();
     const engine = w.engine();
-    const runner = new CommandRunner({ engine });
+    const runner = new CommandExecutor({ engine, store: w.store });
     const env = w.envs[1]!.name;
 
     const locked = await runner.execute(command(w, `lock ${env} --reason="db migration test"`), platform);

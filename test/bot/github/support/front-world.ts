@@ -69,7 +69,8 @@ export async function startFrontWorld(fx: Fixtures, opts: FrontWorldOptions = {}
   const logger = opts.logger ?? silentLogger();
   const served = await serveFront(world, { logger }, (services) =>
     createGithubFront({
-      services,
+      commands: services.commands,
+      memory: services.store,
       logger,
       settings: { enabled: true, appId: APP_ID, privateKey, privateKeyPath: undefined, webhookSecret: SECRET, apiUrl: github.url },
       octokit: { retry: false, throttle: false },

@@ -60,7 +60,8 @@ export async function startSlackWorld(fx: Fixtures, opts: SlackWorldOptions = {}
   const logger = opts.logger ?? silentLogger();
   const served = await serveFront(world, { logger, helpPrefix: '/stage' }, (services) =>
     createSlackFront({
-      services,
+      commands: services.commands,
+      memory: services.store,
       logger,
       settings: opts.socketUrl
         ? { enabled: true, mode: 'socket', botToken: 'xoxb-test-token', signingSecret: undefined, appToken: 'xapp-test-token', apiUrl: slack.apiUrl }

@@ -4,8 +4,8 @@
 // 'installation' })` would ask api.github.com whatever the base URL. Cached until shortly before
 // it expires.
 import type { Probot } from 'probot';
-import { ConfigError } from '../../errors.ts';
-import type { GetToken } from '../../pipeline/test-runners/github-actions-client.ts';
+import { ConfigError } from '../errors.ts';
+import type { GetToken } from '../pipeline/test-runners/github-actions-client.ts';
 
 /** A token this close to its expiry is replaced: a workflow poll must not fail half-way. */
 const RENEW_BEFORE_MS = 5 * 60_000;

@@ -4,12 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseText } from '../../src/commands/index.ts';
 import { PermissionError } from '../../src/errors.ts';
-import { CommandRunner, type Actor, type Audit } from '../../src/pipeline/command-runner.ts';
+import { CommandExecutor, type Actor, type Audit, type ExecutorStore } from '../../src/commands/executor.ts';
 import type { Engine } from '../../src/pipeline/engine.ts';
 
 type SweepAsk = Parameters<Audit['sweep']>[0];
 
-function runnerWithAudit(): { runner: CommandRunner; asked: SweepAsk[] } {
+function runnerWithAudit(): { runner: CommandExecutor; asked: SweepAsk[] } {
   const asked: SweepAsk[] = [];
   const audit: Audit = {
     async sweep(opts) {
@@ -20,9 +20,9 @@ function runnerWithAudit(): { runner: CommandRunner; asked: SweepAsk[] } {
       throw new Error('not asked in these tests');
     },
   };
-  // `sweep` never reaches the engine; the runner only reads its store up front.
-  const engine = { store: {} } as unknown as Engine;
-  return { runner: new CommandRunner({ engine, audit }), asked };
+  // `sweep` reaches neither the engine nor the store.
+  const engine = {} as unknown as Engine;
+  return { runner: new CommandExecutor({ engine, store: {} as ExecutorStore, audit }), asked };
 }
 
 const ctx = { environments: ['stg1'], browsers: ['chrome'] };

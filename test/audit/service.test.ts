@@ -1,7 +1,7 @@
 // The audit as the command runner sees it: a sweep's report in data and text, and `cost` adding the
 // orphans of the latest sweep without sweeping again (a sweep tags what it finds).
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { createAudit } from '../../src/app/audit.ts';
+import { createAudit } from '../../src/audit/service.ts';
 import { createPrices } from '../../src/cost/prices.ts';
 import type { SweepReport } from '../../src/audit/index.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
@@ -50,7 +50,7 @@ test('cost adds the orphans of the latest sweep and says when that sweep ran', a
 });
 
 test('pruneBookkeeping forgets delivery keys after 7 days and cron slots after 30, not sooner', async () => {
-  const { pruneBookkeeping } = await import('../../src/app/audit.ts');
+  const { pruneBookkeeping } = await import('../../src/audit/service.ts');
   const now = new Date('2026-11-21T07:00:00Z');
   const daysAgo = (d: number) => new Date(now.getTime() - d * DAY);
   expect(await w.store.claimDelivery('github:old', daysAgo(8))).toBe(true);

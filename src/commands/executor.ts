@@ -1,13 +1,23 @@
 // Carries out a parsed Command for whichever front asked (Atlantis' command runner): the one place
-// that decides what a verb does, so Slack, GitHub and the CLI can never disagree.
-import type { Command, LaunchCommand } from '../commands/index.ts';
-import { helpText } from '../commands/index.ts';
+// that decides what a verb does, so Slack, GitHub and the CLI can never disagree. It is also the
+// read side every front uses (RunView, the board, the event feed): fronts depend on this and on
+// nothing below it.
+import type { Config } from '../config/index.ts';
+import { createPrices, type Prices } from '../cost/prices.ts';
 import type { Asset } from '../domain/asset.ts';
 import type { EnvLock } from '../domain/lock.ts';
 import { isFinished, type Requester, type Run, type Source } from '../domain/run.ts';
 import { ConflictError, NotFoundError, PermissionError, UserError } from '../errors.ts';
-import type { Engine } from './engine.ts';
-import type { StepTiming, RunCost, BrowserOutcome } from './events.ts';
+import type { Engine } from '../pipeline/engine.ts';
+import type { EventListener } from '../pipeline/events.ts';
+import type { Store } from '../store/index.ts';
+import { BoardReader, type Board, type EnvView } from './board.ts';
+import { helpText } from './help.ts';
+import { RunViews, type RunView } from './run-view.ts';
+import type { Command, LaunchCommand } from './types.ts';
+
+export type { Board, EnvView, OrphanSummary } from './board.ts';
+export type { RunView, StepView } from './run-view.ts';
 
 /** Who asked. `admin` comes from the front's rules (Slack admins, the local operator of the CLI). */
 export interface Actor {
@@ -16,28 +26,13 @@ export interface Actor {
   admin: boolean;
 }
 
-export interface RunView {
-  run: Run;
-  timings: StepTiming[];
-  browsers: BrowserOutcome[];
-  cost: RunCost;
-  assets: Asset[];
-}
-
-export interface EnvView {
-  env: string;
-  region: string;
-  lock: EnvLock | null;
-  run: Run | null;
-}
-
 /** A report of the audit: the data (for --output json and chat blocks) and its plain-text form. */
 export interface AuditReport {
   data: unknown;
   text: string;
 }
 
-/** The audit as the command runner sees it (src/audit builds the reports). */
+/** The audit as the executor sees it (src/audit builds the reports). */
 export interface Audit {
   sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean }): Promise<AuditReport>;
   cost(opts: { sinceMs: number | null; by: 'env' | 'user' | null }): Promise<AuditReport>;
@@ -57,24 +52,61 @@ export type CommandResult =
   | { kind: 'sweep'; report: AuditReport }
   | { kind: 'cost'; report: AuditReport };
 
-export interface CommandRunnerDeps {
+/** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
+export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'releaseLock'>;
+
+export interface ExecutorDeps {
   engine: Engine;
+  store: ExecutorStore;
+  /** Default: the bundled table with the config's overrides (as the engine's default). */
+  prices?: Prices;
   audit?: Audit;
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun?: (env: string, actor: Actor) => Promise<DryRunReport>;
   helpPrefix?: string;
 }
 
-export class CommandRunner {
-  private readonly deps: CommandRunnerDeps;
+export class CommandExecutor {
+  private readonly deps: ExecutorDeps;
+  #views: RunViews | null = null;
+  #boards: BoardReader | null = null;
 
-  constructor(deps: CommandRunnerDeps) {
+  constructor(deps: ExecutorDeps) {
     this.deps = deps;
   }
 
+  private get views(): RunViews {
+    const { engine, store } = this.deps;
+    this.#views ??= new RunViews(store, {
+      config: engine.config,
+      prices: this.deps.prices ?? createPrices(engine.config.pricing),
+      stepNames: () => engine.stepNames,
+      now: () => engine.now(),
+    });
+    return this.#views;
+  }
+
+  private get boards(): BoardReader {
+    const { engine, store } = this.deps;
+    this.#boards ??= new BoardReader(store, engine.config, () => engine.now());
+    return this.#boards;
+  }
+
+  get config(): Config {
+    return this.deps.engine.config;
+  }
+
+  /** The pipeline's step names in order. */
+  get stepNames(): string[] {
+    return this.deps.engine.stepNames;
+  }
+
+  now(): Date {
+    return this.deps.engine.now();
+  }
+
   async execute(cmd: Command, actor: Actor, extra: { pool?: string[] } = {}): Promise<CommandResult> {
-    const { engine } = this.deps;
-    const store = engine.store;
+    const { engine, store } = this.deps;
     switch (cmd.verb) {
       case 'help':
         return { kind: 'help', text: helpText(cmd.topic, this.deps.helpPrefix ? { prefix: this.deps.helpPrefix } : {}) };
@@ -82,10 +114,10 @@ export class CommandRunner {
         return this.launch(cmd, actor, extra.pool);
       case 'status': {
         if (cmd.run) return { kind: 'run', view: await this.view(cmd.run) };
-        return this.environments(cmd.env);
+        return { kind: 'environments', ...(await this.boards.environments(cmd.env)) };
       }
       case 'list':
-        return this.environments(null);
+        return { kind: 'environments', ...(await this.boards.environments(null)) };
       case 'cancel': {
         if (!cmd.run) throw new UserError('cancel needs a run id, e.g. `cancel stg4-20261121-a1b2c3`');
         await this.mayTouch(cmd.run, actor, 'cancel');
@@ -134,6 +166,51 @@ export class CommandRunner {
     }
   }
 
+  // ---- the read side --------------------------------------------------------------------------
+
+  /** A run as every front shows it (NotFoundError for an unknown id). */
+  view(run: Run | string): Promise<RunView> {
+    return this.views.get(run);
+  }
+
+  /** The environments, the queue, the last day's runs and the last sweep's orphans. */
+  board(): Promise<Board> {
+    return this.boards.board();
+  }
+
+  getRun(runId: string): Promise<Run | null> {
+    return this.deps.store.getRun(runId);
+  }
+
+  /** Runs not finished yet (queued, running, tearing down or kept). */
+  activeRuns(): Promise<Run[]> {
+    return this.deps.store.listRuns({ states: ['queued', 'running', 'tearing_down', 'kept'] });
+  }
+
+  /** Every event of every run this process sees, as it happens; returns the unsubscribe. */
+  onEvent(listener: EventListener): () => void {
+    return this.deps.engine.on(listener);
+  }
+
+  // ---- run actions that are not verbs of the language -------------------------------------------
+
+  /** Keeps a run's environment up `ms` after its tests (a chat button); a kept run gets `ms` more. */
+  keep(runId: string, ms: number, by: string): Promise<Run> {
+    return this.deps.engine.keep(runId, ms, by);
+  }
+
+  /** Cancels a run without the permission check of `cancel` (the operator's own Ctrl-C). */
+  interrupt(runId: string, by: string): Promise<Run> {
+    return this.deps.engine.cancel(runId, by);
+  }
+
+  /** Waits for a run's end (finished or kept) and for its events to be stored; returns the run. */
+  async follow(runId: string): Promise<Run> {
+    const run = await this.deps.engine.waitForRun(runId);
+    await this.deps.engine.flush();
+    return run;
+  }
+
   private async launch(cmd: LaunchCommand, actor: Actor, pool: string[] | undefined): Promise<CommandResult> {
     const { engine } = this.deps;
     const config = engine.config;
@@ -156,28 +233,9 @@ export class CommandRunner {
     return { kind: 'launched', run, position };
   }
 
-  private async environments(only: string | null): Promise<CommandResult> {
-    const { engine } = this.deps;
-    const store = engine.store;
-    const locks = new Map((await store.listLocks()).map((l) => [l.env, l]));
-    const active = await store.listRuns({ states: ['running', 'tearing_down', 'kept'] });
-    const environments: EnvView[] = Object.values(engine.config.environments)
-      .filter((e) => only === null || e.name === only)
-      .map((e) => ({ env: e.name, region: e.region, lock: locks.get(e.name) ?? null, run: active.find((r) => r.env === e.name) ?? null }));
-    return { kind: 'environments', environments, queue: await store.queuedRuns() };
-  }
-
-  private async view(runId: string): Promise<RunView> {
-    const { engine } = this.deps;
-    const run = await engine.store.getRun(runId);
-    if (!run) throw new NotFoundError(`no run ${runId}; \`list\` shows the current ones`);
-    const summary = await engine.summarize(run);
-    return { run, ...summary, assets: await engine.store.getAssets(runId) };
-  }
-
   /** Anyone may act on their own runs; someone else's only an admin. */
   private async mayTouch(runId: string, actor: Actor, what: string): Promise<void> {
-    const run = await this.deps.engine.store.getRun(runId);
+    const run = await this.deps.store.getRun(runId);
     if (!run) throw new NotFoundError(`no run ${runId}; \`list\` shows the current ones`);
     if (isFinished(run.state)) throw new ConflictError(`run ${runId} already ${run.state}`);
     if (run.requester !== actor.requester && !actor.admin) {
@@ -190,4 +248,3 @@ export class CommandRunner {
     return this.deps.audit;
   }
 }
-

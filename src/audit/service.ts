@@ -1,20 +1,29 @@
-// The audit as the command runner and the server use it: sweeps on demand and on schedule, cost
-// reports, and the daily report (posted to Slack when the Slack front is up, logged otherwise).
+// The audit as the command executor and the server use it: sweeps on demand and on schedule (with
+// the record of the last sweep's orphans that `cost` reads), cost reports, the daily report (posted
+// to Slack when the Slack front is up, logged otherwise), and the pruning of old bookkeeping.
 import type { AwsClients } from '../aws/clients.ts';
-import { costReport, createSweeper, renderSweepText, startSweepSchedule, type OrphanEntry, type SweepReport } from '../audit/index.ts';
-import { renderCostText } from '../audit/cost-text.ts';
 import type { Config } from '../config/index.ts';
 import type { Prices } from '../cost/prices.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Audit } from '../pipeline/command-runner.ts';
+import type { CostGroup } from '../domain/cost-group.ts';
+import type { Requester } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
+import { costReport, type CostReport } from './cost-report.ts';
+import { renderCostText } from './cost-text.ts';
+import { renderSweepText } from './report-text.ts';
+import { startSweepSchedule } from './schedule.ts';
+import { createSweeper } from './sweep.ts';
+import type { OrphanEntry, SweepReport } from './types.ts';
 
 /** The orphans of the latest sweep, so `cost` can add them without sweeping (which would tag). */
 const LAST_ORPHANS_KEY = 'sweeper:last-orphans';
 
-export interface AppAudit extends Audit {
+/** Sweeps and cost reports on demand (the `sweep` and `cost` verbs), and the scheduled sweep. */
+export interface AuditService {
+  sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean }): Promise<{ data: SweepReport; text: string }>;
+  cost(opts: { sinceMs: number | null; by: CostGroup | null }): Promise<{ data: CostReport & { orphansAsOf: Date | null }; text: string }>;
   /** The scheduled sweep: reaps what is past its grace (within the limit) and returns the report. */
   scheduledSweep(): Promise<SweepReport>;
 }
@@ -29,7 +38,7 @@ export interface AuditDeps {
   clock?: Clock;
 }
 
-export function createAudit(deps: AuditDeps): AppAudit {
+export function createAudit(deps: AuditDeps): AuditService {
   const clock = deps.clock ?? systemClock;
   const sweeper = createSweeper({ config: deps.config, store: deps.store, aws: deps.aws, prices: deps.prices, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   const run = async (mode: 'dry-run' | 'reap', confirm = false): Promise<SweepReport> => {
@@ -71,7 +80,7 @@ export async function pruneBookkeeping(store: Store, now: Date): Promise<{ deliv
  * Runs the sweeper on config.sweeper.schedule; with several replicas each occurrence runs once.
  * `post` delivers the daily report (the Slack front's, when it is up); the report is logged either way.
  */
-export function scheduleSweeps(opts: { audit: AppAudit; config: Config; store: Store; ownerId: string; logger: Logger; post?: (report: SweepReport) => Promise<void> }): () => Promise<void> {
+export function scheduleSweeps(opts: { audit: AuditService; config: Config; store: Store; ownerId: string; logger: Logger; post?: (report: SweepReport) => Promise<void> }): () => Promise<void> {
   return startSweepSchedule({
     config: opts.config,
     store: opts.store,

@@ -1,0 +1,9 @@
+// Where a CLI invocation reads and writes: stdout for results, stderr for logs and progress.
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };

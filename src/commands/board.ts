@@ -1,0 +1,86 @@
+// What is going on across the environments: who holds each one, what runs there, the queue, the
+// last day's runs and what the last sweep found. `list` and `status <env>` show part of it; Slack's
+// App Home (and the web dashboard to come) show all of it.
+import type { Config } from '../config/index.ts';
+import type { EnvLock } from '../domain/lock.ts';
+import type { Run } from '../domain/run.ts';
+import type { Store } from '../store/index.ts';
+
+export interface EnvView {
+  env: string;
+  region: string;
+  lock: EnvLock | null;
+  run: Run | null;
+}
+
+/** The last finished sweep's count of orphans and what they cost a day. */
+export interface OrphanSummary {
+  count: number;
+  dailyUsd: number | null;
+  /** When the sweep that counted them finished. */
+  at: Date;
+}
+
+export interface Board {
+  environments: EnvView[];
+  queue: Run[];
+  /** Runs created in the last `recentMs`, newest first (at most 100). */
+  recent: Run[];
+  orphans: OrphanSummary | null;
+  now: Date;
+}
+
+export type BoardStore = Pick<Store, 'listLocks' | 'listRuns' | 'queuedRuns' | 'listSweeps'>;
+
+const DAY_MS = 86_400_000;
+
+export class BoardReader {
+  private readonly store: BoardStore;
+  private readonly config: Config;
+  private readonly now: () => Date;
+
+  constructor(store: BoardStore, config: Config, now: () => Date) {
+    this.store = store;
+    this.config = config;
+    this.now = now;
+  }
+
+  /** Each configured environment (or only `only`) with its lock and active run, and the queue. */
+  async environments(only: string | null): Promise<{ environments: EnvView[]; queue: Run[] }> {
+    const locks = new Map((await this.store.listLocks()).map((l) => [l.env, l]));
+    const active = await this.store.listRuns({ states: ['running', 'tearing_down', 'kept'] });
+    const environments: EnvView[] = Object.values(this.config.environments)
+      .filter((e) => only === null || e.name === only)
+      .map((e) => ({ env: e.name, region: e.region, lock: locks.get(e.name) ?? null, run: active.find((r) => r.env === e.name) ?? null }));
+    return { environments, queue: await this.store.queuedRuns() };
+  }
+
+  async board(recentMs = DAY_MS): Promise<Board> {
+    const now = this.now();
+    const [locks, active, queue, recent, orphans] = await Promise.all([
+      this.store.listLocks(),
+      this.store.listRuns({ states: ['running', 'tearing_down', 'kept'] }),
+      this.store.queuedRuns(),
+      this.store.listRuns({ since: new Date(now.getTime() - recentMs), limit: 100 }),
+      this.lastOrphanCount(),
+    ]);
+    const lockOf = new Map(locks.map((l) => [l.env, l]));
+    return {
+      environments: Object.values(this.config.environments).map((e) => ({ env: e.name, region: e.region, lock: lockOf.get(e.name) ?? null, run: active.find((r) => r.env === e.name) ?? null })),
+      queue,
+      recent: [...recent].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()),
+      orphans,
+      now,
+    };
+  }
+
+  private async lastOrphanCount(): Promise<OrphanSummary | null> {
+    // The sweeper's summary of its last finished sweep (src/audit/sweep.ts sweepSummary).
+    const sweep = (await this.store.listSweeps(10)).find((s) => s.finishedAt !== null && s.summary !== null);
+    if (!sweep?.summary || !sweep.finishedAt) return null;
+    const count = sweep.summary.orphans;
+    const daily = sweep.summary.dailyCostUsd;
+    if (typeof count !== 'number') return null;
+    return { count, dailyUsd: typeof daily === 'number' ? daily : null, at: sweep.finishedAt };
+  }
+}

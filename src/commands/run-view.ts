@@ -1,0 +1,90 @@
+// The one read model of a run (RunView) that every front renders: Slack's thread, GitHub's check run
+// and comment, the CLI's status and final document, the web. Built from the store on every call, so
+// any replica shows the same whatever events it did or did not hear; one read of each table.
+import type { Config } from '../config/index.ts';
+import type { Prices } from '../cost/prices.ts';
+import type { Asset } from '../domain/asset.ts';
+import type { Run, Step } from '../domain/run.ts';
+import { NotFoundError } from '../errors.ts';
+import type { BrowserOutcome, RunCost, StepTiming } from '../pipeline/events.ts';
+import { summarize } from '../pipeline/run-summary.ts';
+import type { StepName, StepOutputsByName } from '../pipeline/step-outputs.ts';
+import type { Store } from '../store/index.ts';
+
+/** One step as it stands, with its outputs typed by its name. */
+export type StepView = {
+  [S in StepName]: { name: S; state: Step['state']; startedAt: Date | null; finishedAt: Date | null; outputs: Partial<StepOutputsByName[S]>; error: string | null };
+}[StepName];
+
+export interface RunView {
+  run: Run;
+  /** The run's recorded steps, in pipeline order (a step that has not started is not here: see timings). */
+  steps: StepView[];
+  /** Every step of the pipeline in order, with its state (pending until it starts). */
+  timings: StepTiming[];
+  /** When each started step started, for "running for 1m12s". */
+  startedAt: ReadonlyMap<string, Date>;
+  /** Failed steps' one-line errors, in pipeline order. */
+  stepErrors: { step: string; error: string }[];
+  browsers: BrowserOutcome[];
+  cost: RunCost;
+  assets: Asset[];
+  /** 1-based place in the queue while queued. */
+  queuePosition: number | null;
+  /** The environments a pool launch may take (for a queued run without one). */
+  pool: string[];
+  /** Where to look further: each browser's Playwright report. */
+  links: { reports: { browser: string; url: string }[] };
+  now: Date;
+}
+
+export type RunViewStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns'>;
+
+export interface RunViewFacts {
+  config: Config;
+  prices: Prices;
+  /** The pipeline's step names in order. */
+  stepNames(): readonly string[];
+  now(): Date;
+}
+
+export class RunViews {
+  private readonly store: RunViewStore;
+  private readonly facts: RunViewFacts;
+
+  constructor(store: RunViewStore, facts: RunViewFacts) {
+    this.store = store;
+    this.facts = facts;
+  }
+
+  /** The run's view; a run id is looked up first (NotFoundError when the store knows none). */
+  async get(runOrId: Run | string): Promise<RunView> {
+    const run = typeof runOrId === 'string' ? await this.store.getRun(runOrId) : runOrId;
+    if (!run) throw new NotFoundError(`no run ${String(runOrId)}; \`list\` shows the current ones`);
+    const [steps, assets, queued] = await Promise.all([
+      this.store.getSteps(run.id),
+      this.store.getAssets(run.id),
+      run.state === 'queued' ? this.store.queuedRuns() : Promise.resolve([]),
+    ]);
+    const now = this.facts.now();
+    const names = this.facts.stepNames();
+    const summary = summarize({ config: this.facts.config, prices: this.facts.prices, stepNames: names, now }, run, steps, assets);
+    const order = new Map(names.map((name, i) => [name, i]));
+    const inOrder = [...steps].sort((a, b) => (order.get(a.name) ?? 99) - (order.get(b.name) ?? 99));
+    const index = queued.findIndex((r) => r.id === run.id);
+    return {
+      run,
+      steps: inOrder.map((s) => ({ name: s.name, state: s.state, startedAt: s.startedAt, finishedAt: s.finishedAt, outputs: s.outputs, error: s.error }) as StepView),
+      timings: summary.timings,
+      startedAt: new Map(steps.flatMap((s) => (s.startedAt ? [[s.name, s.startedAt] as const] : []))),
+      stepErrors: inOrder.filter((s) => s.state === 'failed' && s.error).map((s) => ({ step: s.name, error: s.error ?? '' })),
+      browsers: summary.browsers,
+      cost: summary.cost,
+      assets,
+      queuePosition: index >= 0 ? index + 1 : null,
+      pool: run.options.pool ?? this.facts.config.pool,
+      links: { reports: summary.browsers.flatMap((b) => (b.reportUrl ? [{ browser: b.browser, url: b.reportUrl }] : [])) },
+      now,
+    };
+  }
+}

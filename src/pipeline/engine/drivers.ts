@@ -1,0 +1,101 @@
+// The runs this process drives: one RunDriver each, the promise of its drive, who waits for its end,
+// and (for a short-lived engine without a background loop) the heartbeat that keeps their leases.
+import type { Run } from '../../domain/run.ts';
+import type { EngineServices } from '../engine-services.ts';
+import { RunAbandoned } from '../run-errors.ts';
+import { RunDriver, type DriveMode } from '../run-driver.ts';
+
+/** What every part of the engine reads of its lifecycle. */
+export interface EngineState {
+  /** stop() or abandon() was called: no new work is taken. */
+  stopping: boolean;
+  /** A long-lived engine (the server) with a background loop; false for the CLI's. */
+  readonly background: boolean;
+  readonly tickMs: number;
+}
+
+export interface DriverPoolHooks {
+  /** Renews the leases of the runs driven here (the short-lived engine's heartbeat timer calls it). */
+  heartbeat(): Promise<void>;
+  /** A driver ended: an environment may have freed up. */
+  settled(): void;
+}
+
+export class DriverPool {
+  private readonly drivers = new Map<string, RunDriver>();
+  private readonly driving = new Map<string, Promise<void>>();
+  private readonly waiters = new Map<string, ((run: Run) => void)[]>();
+  /** Heartbeats of a short-lived engine (no background loop) while it drives runs. */
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly svc: EngineServices;
+  private readonly state: EngineState;
+  private readonly hooks: DriverPoolHooks;
+
+  constructor(svc: EngineServices, state: EngineState, hooks: DriverPoolHooks) {
+    this.svc = svc;
+    this.state = state;
+    this.hooks = hooks;
+  }
+
+  has(runId: string): boolean {
+    return this.drivers.has(runId);
+  }
+
+  get(runId: string): RunDriver | undefined {
+    return this.drivers.get(runId);
+  }
+
+  entries(): IterableIterator<[string, RunDriver]> {
+    return this.drivers.entries();
+  }
+
+  /** The drives still going. */
+  inFlight(): Promise<void>[] {
+    return [...this.driving.values()];
+  }
+
+  start(run: Run, mode: DriveMode): void {
+    const driver = new RunDriver(this.svc, run);
+    this.drivers.set(run.id, driver);
+    if (!this.state.background && !this.heartbeatTimer) {
+      this.heartbeatTimer = setInterval(() => void this.hooks.heartbeat().catch((err) => this.svc.logger.warn({ err }, 'heartbeat failed')), this.state.tickMs);
+      this.heartbeatTimer.unref();
+    }
+    const done = driver
+      .drive(mode)
+      .then((finished) => this.resolveWaiters(finished))
+      .catch(async (err) => {
+        if (err instanceof RunAbandoned) return;
+        this.svc.logger.error({ err, runId: run.id }, 'run driver failed');
+        // Every heartbeat would renew the lease of a run nobody drives any more; given up, the run is
+        // adopted (and torn down) by the next tick here or on another replica.
+        await this.svc.store.releaseLease(run.id, this.svc.ownerId).catch((e) => this.svc.logger.warn({ err: e, runId: run.id }, 'could not release the lease of a failed run'));
+      })
+      .finally(() => {
+        this.drivers.delete(run.id);
+        this.driving.delete(run.id);
+        if (this.drivers.size === 0) this.stopHeartbeat();
+        this.hooks.settled();
+      });
+    this.driving.set(run.id, done);
+  }
+
+  /** `resolve` is called with the run when its driver here is done with it. */
+  onEnd(runId: string, resolve: (run: Run) => void): void {
+    const list = this.waiters.get(runId) ?? [];
+    list.push(resolve);
+    this.waiters.set(runId, list);
+  }
+
+  resolveWaiters(run: Run): void {
+    const list = this.waiters.get(run.id);
+    if (!list) return;
+    this.waiters.delete(run.id);
+    for (const resolve of list) resolve(run);
+  }
+
+  stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+}

@@ -1,0 +1,166 @@
+// What the engine's callers ask of runs: launch (queue it and start it when its environment is free),
+// cancel / tear down, keep and extend, and wait for a run's end.
+import { formatDuration } from '../../domain/duration.ts';
+import { newRunId } from '../../domain/run-id.ts';
+import { isFinished, type Requester, type Run, type Source } from '../../domain/run.ts';
+import { ConflictError, NotFoundError, UserError } from '../../errors.ts';
+import type { EngineServices } from '../engine-services.ts';
+import { releaseRunLocks } from '../run-locks.ts';
+import type { DriverPool, EngineState } from './drivers.ts';
+import type { Recovery } from './recovery.ts';
+import type { Scheduler } from './scheduler.ts';
+
+export interface LaunchRequest {
+  /** null: the first free environment of `pool`. */
+  env: string | null;
+  /** Environments a pool launch may take; default: the configured pool. */
+  pool?: string[];
+  browsers: string[];
+  keepMs: number | null;
+  ref: string | null;
+  requester: Requester;
+  source: Source;
+}
+
+export class RunApi {
+  private readonly svc: EngineServices;
+  private readonly state: EngineState;
+  private readonly pool: DriverPool;
+  private readonly scheduler: Scheduler;
+  /** Set once the recovery (which also calls back into cancel) exists. */
+  recovery!: Recovery;
+
+  constructor(svc: EngineServices, state: EngineState, pool: DriverPool, scheduler: Scheduler) {
+    this.svc = svc;
+    this.state = state;
+    this.pool = pool;
+    this.scheduler = scheduler;
+  }
+
+  /** Queues a launch and starts it when its environment is free. Returns the run and its queue position. */
+  async launch(req: LaunchRequest): Promise<{ run: Run; position: number | null }> {
+    if (this.state.stopping) throw new UserError('stagebot is shutting down; try again in a minute');
+    const { config, store, clock } = this.svc;
+    const pool = req.pool ?? config.pool;
+    // A run of an environment the config does not have could never start its driver, and would sit
+    // `running` with the lock and a lease its engine keeps renewing.
+    const unknown = [...(req.env !== null ? [req.env] : pool)].filter((env) => !config.environments[env]);
+    if (unknown.length > 0 || (req.env === null && pool.length === 0)) {
+      throw new NotFoundError(`no environment ${unknown.join(', ') || '(empty pool)'}; valid: ${Object.keys(config.environments).join(', ')}`);
+    }
+    const now = clock.now();
+    const idEnv = req.env ?? (await this.scheduler.firstFreeEnv(pool)) ?? 'pool';
+    const run = await store.createRun({
+      id: newRunId(idEnv, now),
+      env: req.env,
+      requester: req.requester,
+      source: req.source,
+      createdAt: now,
+      options: {
+        browsers: req.browsers,
+        ...(req.keepMs !== null ? { keepMs: req.keepMs } : {}),
+        ...(req.ref !== null ? { ref: req.ref } : {}),
+        ...(req.env === null ? { pool } : {}),
+      },
+    });
+    await this.scheduler.pump(this.state.background ? undefined : run.id);
+    const current = (await store.getRun(run.id))!;
+    const position = current.state === 'queued' ? await this.scheduler.queuePosition(run.id) : null;
+    if (position !== null) this.svc.emit(run.id, { type: 'run.queued', position, env: run.env });
+    return { run: current, position };
+  }
+
+  /** Resolves with the run once it has finished or is kept. */
+  waitForRun(runId: string): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const done = (run: Run) => {
+        clearInterval(poll);
+        resolve(run);
+      };
+      this.pool.onEnd(runId, done);
+      const check = async () => {
+        // A run this engine drives resolves when its driver is done (lock and lease released), not
+        // when the store first shows its final state.
+        if (this.pool.has(runId)) return;
+        // Still queued: a short-lived engine has no background loop to start it when its
+        // environment frees up, so it tries here; a run driven elsewhere is followed in the store.
+        if (!this.state.background) await this.scheduler.pump(runId);
+        const run = await this.svc.store.getRun(runId);
+        if (!run) throw new NotFoundError(`no run ${runId}`);
+        if ((isFinished(run.state) || run.state === 'kept') && !this.pool.has(runId)) this.pool.resolveWaiters(run);
+      };
+      const fail = (err: unknown) => {
+        clearInterval(poll);
+        reject(err);
+      };
+      const poll = setInterval(() => void check().catch(fail), this.state.tickMs);
+      poll.unref();
+      check().catch(fail);
+    });
+  }
+
+  async cancel(runId: string, by: string): Promise<Run> {
+    const { store } = this.svc;
+    const run = await this.getRun(runId);
+    if (isFinished(run.state)) throw new ConflictError(`run ${runId} already ${run.state}; nothing to cancel`);
+    if (run.state === 'queued') {
+      if (await store.transitionRun(runId, ['queued'], 'cancelled', { finishedAt: this.svc.clock.now(), error: `cancelled by ${by}` })) {
+        // A pump that died between claiming an environment and starting the run left it claimed.
+        await releaseRunLocks(store, runId);
+        const finished = (await store.getRun(runId))!;
+        this.svc.emit(runId, { type: 'run.finished', state: 'cancelled', error: finished.error, timings: [], cost: { usd: 0, lines: [], unknown: [] }, browsers: [] });
+        return finished;
+      }
+      return this.cancel(runId, by);
+    }
+    this.svc.emit(runId, { type: 'run.cancel-requested', by });
+    const driver = this.pool.get(runId);
+    if (driver) driver.cancel(by);
+    else if (run.state === 'kept') await this.recovery.adopt(run, { kind: 'teardown', reason: `torn down by ${by}`, interrupted: false }, true);
+    // Driven by another replica: it sees the request at its next heartbeat.
+    else await store.updateRun(runId, { cancelRequestedBy: by });
+    return (await store.getRun(runId))!;
+  }
+
+  async extend(runId: string, byMs: number, by: string): Promise<Run> {
+    const { store, config, clock } = this.svc;
+    const run = await this.getRun(runId);
+    if (run.state !== 'kept') throw new ConflictError(`run ${runId} is ${run.state}; only a kept run can be extended (launch it with --keep)`);
+    const base = Math.max(run.expiresAt?.getTime() ?? 0, clock.now().getTime());
+    const until = new Date(base + byMs);
+    const limit = clock.now().getTime() + config.runs.keepMax;
+    if (until.getTime() > limit) {
+      throw new ConflictError(`run ${runId} would stay up until ${until.toISOString()}, past runs.keepMax (${formatDuration(config.runs.keepMax)} from now)`);
+    }
+    await this.svc.retagExpiry(run, until);
+    const updated = await store.updateRun(runId, { expiresAt: until });
+    this.svc.emit(runId, { type: 'run.kept', until: until.toISOString() });
+    this.svc.logger.info({ runId, until, by }, 'kept run extended');
+    return updated;
+  }
+
+  /**
+   * Keeps a run's environment up for `ms` after its tests instead of tearing it down (a chat
+   * button); a kept run gets `ms` more. Too late once its teardown has started.
+   */
+  async keep(runId: string, ms: number, by: string): Promise<Run> {
+    const { store, config } = this.svc;
+    const run = await this.getRun(runId);
+    if (run.state === 'kept') return this.extend(runId, ms, by);
+    const tooLate = (state: string) =>
+      new ConflictError(`run ${runId} is ${state === 'tearing_down' ? 'already tearing down' : state}; launch it again with --keep to keep an environment up`);
+    if (run.state !== 'queued' && run.state !== 'running') throw tooLate(run.state);
+    if (ms > config.runs.keepMax) throw new ConflictError(`${formatDuration(ms)} is past runs.keepMax (${formatDuration(config.runs.keepMax)})`);
+    // The driver reads the options again when its tests are done (run-driver.ts), on whichever replica drives it.
+    const updated = await store.updateRun(runId, { options: { ...run.options, keepMs: ms } });
+    if (updated.state !== 'queued' && updated.state !== 'running') throw tooLate(updated.state);
+    this.svc.logger.info({ runId, keepMs: ms, by }, 'run will be kept after its tests');
+    return updated;
+  }
+
+  private async getRun(runId: string): Promise<Run> {
+    const run = await this.svc.store.getRun(runId);
+    if (!run) throw new NotFoundError(`no run ${runId}; \`list\` shows the current ones`);
+    return run;
+  }
+}

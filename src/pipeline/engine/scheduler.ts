@@ -1,0 +1,68 @@
+// The queue and the environment locks: queued runs start, oldest first, as soon as their environment
+// (or one of their pool's) can be claimed; the claim, the lease and the state change are each atomic
+// in the store, so replicas racing for the same run start it once.
+import { isFinished } from '../../domain/run.ts';
+import type { EngineServices } from '../engine-services.ts';
+import type { DriverPool, EngineState } from './drivers.ts';
+
+export class Scheduler {
+  private readonly svc: EngineServices;
+  private readonly state: EngineState;
+  private readonly pool: DriverPool;
+
+  constructor(svc: EngineServices, state: EngineState, pool: DriverPool) {
+    this.svc = svc;
+    this.state = state;
+    this.pool = pool;
+  }
+
+  /** Starts queued runs whose environment can be claimed, oldest first (only `onlyRunId`, when given). */
+  async pump(onlyRunId?: string): Promise<void> {
+    if (this.state.stopping) return;
+    const { store, config, clock, ownerId } = this.svc;
+    for (const run of await store.queuedRuns()) {
+      if (onlyRunId && run.id !== onlyRunId) continue;
+      const candidates = run.env ? [run.env] : (run.options.pool ?? config.pool);
+      for (const env of candidates) {
+        const claimed = await store.claimLock({ env, holder: run.id, holderKind: 'run', reason: null, sticky: false, since: clock.now() });
+        if (!claimed) continue;
+        const now = clock.now();
+        // The lease before the state: a `running` run without an owner is what another replica's tick
+        // adopts as orphaned, and would tear down while this one starts driving it.
+        const leased = await store.acquireLease(run.id, ownerId, now, config.runs.leaseTtl);
+        const started =
+          leased &&
+          (await store.transitionRun(run.id, ['queued'], 'running', {
+            env,
+            startedAt: now,
+            expiresAt: new Date(now.getTime() + config.runs.timeout + (run.options.keepMs ?? 0)),
+          }));
+        if (!started) {
+          // A concurrent pump (here or on another replica) started it — claimLock and acquireLease say
+          // yes to the holder and owner they already have — or it was cancelled. Only what the run no
+          // longer needs is given back.
+          const current = await store.getRun(run.id);
+          if (!current || isFinished(current.state)) await store.releaseLock(env, run.id);
+          break;
+        }
+        const current = (await store.getRun(run.id))!;
+        this.svc.emit(run.id, { type: 'run.started', env, browsers: current.options.browsers });
+        this.svc.metrics?.runsStarted.inc({ env, source: current.source });
+        this.pool.start(current, { kind: 'fresh' });
+        break;
+      }
+    }
+  }
+
+  /** The first environment of `pool` nobody holds (a pool launch's run id names it). */
+  async firstFreeEnv(pool: string[]): Promise<string | null> {
+    const held = new Set((await this.svc.store.listLocks()).map((l) => l.env));
+    return pool.find((env) => !held.has(env)) ?? null;
+  }
+
+  /** 1-based place of a queued run. */
+  async queuePosition(runId: string): Promise<number> {
+    const queued = await this.svc.store.queuedRuns();
+    return queued.findIndex((r) => r.id === runId) + 1;
+  }
+}
