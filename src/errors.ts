@@ -40,3 +40,10 @@ export class NotFoundError extends UserError {
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;
 }
+
+/** The one line a person reads about an error; internal errors keep their first line only. */
+export function errorLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const first = text.split('\n', 1)[0] ?? '';
+  return first.length > 300 ? `${first.slice(0, 299)}…` : first;
+}

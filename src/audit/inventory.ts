@@ -1,21 +1,25 @@
 // Everything of ours in every configured region. The Resource Groups Tagging API says which of the
 // types it covers (instances, volumes, AMIs, snapshots) hold anything tagged managed-by us; Describe*
 // with the same tag filter then lists them as they really are (the Tagging API keeps listing deleted
-// resources for a while, so nothing is called an orphan on its word alone). Security-group rules and key
-// pairs are listed with Describe* directly; ALB targets come from the configured target groups.
+// resources for a while, so nothing is called an orphan on its word alone). Kinds the Tagging API does
+// not cover (security-group rules, key pairs) are listed with Describe* directly; ALB targets come from
+// the configured target groups. Each kind's listing and assets are its own (src/aws/kinds).
 
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
-import type { Image, Instance, Snapshot, Volume } from '@aws-sdk/client-ec2';
+import type { Image, Instance } from '@aws-sdk/client-ec2';
 import pLimit from 'p-limit';
 import type { AwsClients } from '../aws/clients.ts';
+import { chunks, type AwsCalls } from '../aws/calls.ts';
 import { describeAwsError } from '../aws/errors.ts';
+import { PAGE_MAX, idFilter, listImages, pagesFor, type Ec2Scope, type Listing } from '../aws/kinds/describe.ts';
+import { imageSnapshots } from '../aws/kinds/image.ts';
+import { ASSET_KIND_DESCRIPTORS, type AssetKindDescriptor } from '../aws/kinds/index.ts';
+import { instancesById } from '../aws/kinds/instance.ts';
+import { registeredTargets, targetAsset, type RegisteredTarget, type TargetGroupRef } from '../aws/kinds/target.ts';
+import type { SweptKind } from '../aws/kinds/types.ts';
 import { TAG, managedByFilter, sanitizeTagValue, taggingFilter } from '../aws/tags.ts';
 import type { Config } from '../config/types.ts';
-import type { AwsCalls } from './aws-calls.ts';
-import { chunks } from './aws-calls.ts';
-import { LIVE_INSTANCE_STATES, PAGE_MAX, idFilter, listImages, listInstances, listKeyPairs, listRules, listSnapshots, listVolumes, type Ec2Scope } from './describe.ts';
-import { foundAssets, imageSnapshots } from './found-assets.ts';
-import { instancesById, registeredTargets, targetAsset, type RegisteredTarget, type TargetGroupRef } from './targets.ts';
+import type { AssetKind } from '../domain/asset.ts';
 import type { DriftEntry, FoundAsset } from './types.ts';
 
 export interface RegionInventory {
@@ -38,15 +42,15 @@ export interface InventoryDeps {
   config: Config;
 }
 
-const TAGGING_TYPES = ['ec2:instance', 'ec2:volume', 'ec2:image', 'ec2:snapshot'] as const;
-type TaggedType = 'instance' | 'volume' | 'image' | 'snapshot';
-
-const pagesFor = (n: number, pageSize: number) => Math.max(1, Math.ceil(n / pageSize));
+/** The kinds the inventory lists by our managed-by tag, in registry order. */
+const SWEPT = ASSET_KIND_DESCRIPTORS.flatMap((d) => (d.swept ? [{ kind: d.kind, swept: d.swept }] : [])) as { kind: AssetKind; swept: SweptKind }[];
+/** The Tagging API's types of those it gates (listed with Describe* only when it has any of ours). */
+const TAGGING_TYPES = SWEPT.flatMap((k) => (k.swept.taggingType ? [k.swept.taggingType] : []));
 
 /** How many resources of each type the Tagging API lists for us (deleted ones included), and its pages. */
-async function taggedCounts(deps: InventoryDeps, region: string): Promise<{ counts: Record<TaggedType, number>; total: number; pages: number }> {
+async function taggedCounts(deps: InventoryDeps, region: string): Promise<{ counts: Map<string, number>; total: number; pages: number }> {
   const client = deps.aws.tagging(region);
-  const counts: Record<TaggedType, number> = { instance: 0, volume: 0, image: 0, snapshot: 0 };
+  const counts = new Map(TAGGING_TYPES.map((t) => [t, 0]));
   const listing = await deps.calls.pages(async (PaginationToken) => {
     const out = await deps.calls.send((o) =>
       client.send(
@@ -63,8 +67,9 @@ async function taggedCounts(deps: InventoryDeps, region: string): Promise<{ coun
   });
   for (const m of listing.items) {
     // arn:aws:ec2:<region>:<account>:<type>/<id>
-    const type = m.ResourceARN?.split(':')[5]?.split('/')[0];
-    if (type && type in counts) counts[type as TaggedType]++;
+    const type = `ec2:${m.ResourceARN?.split(':')[5]?.split('/')[0] ?? ''}`;
+    const n = counts.get(type);
+    if (n !== undefined) counts.set(type, n + 1);
   }
   return { counts, total: listing.items.length, pages: listing.pages };
 }
@@ -119,42 +124,38 @@ export async function inventoryRegion(deps: InventoryDeps, region: string): Prom
         inv.warnings.push(`${region}: target group of ${g.env} could not be read (${describeAwsError(err)}); its targets were not checked`);
         return [] as RegisteredTarget[];
       });
-    const [tagged, rules, keyPairs, configured, targets] = await Promise.all([
-      limit(() => taggedCounts(deps, region)),
-      limit(() => listRules(scope, owned)),
-      limit(() => listKeyPairs(scope, owned)),
+    const direct = SWEPT.filter((k) => k.swept.taggingType === null);
+    const taggedCall = limit(() => taggedCounts(deps, region));
+    const directCalls = direct.map((k) => limit(() => k.swept.list(scope, owned)));
+    const [tagged, directListings, configured, targets] = await Promise.all([
+      taggedCall,
+      Promise.all(directCalls),
       limit(() => configuredImages(scope, envs)),
+      // Targets carry no tags: they come from the configured target groups.
       Promise.all(groups.map(targetsOf)).then((all) => all.flat()),
     ]);
+    const listings = new Map<AssetKind, Listing<unknown>>(direct.map((k, i) => [k.kind, directListings[i]!]));
 
     // Round two: Describe* only the types the Tagging API has something of.
-    const none = Promise.resolve({ items: [] as never[], pages: 0 });
-    const c = tagged.counts;
-    const [instances, volumes, images, snapshots] = await Promise.all([
-      c.instance > 0 ? limit(() => listInstances(scope, [...owned, { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES }])) : none,
-      c.volume > 0 ? limit(() => listVolumes(scope, owned)) : none,
-      c.image > 0 ? limit(() => listImages(scope, owned, ['self'])) : none,
-      c.snapshot > 0 ? limit(() => listSnapshots(scope, owned)) : none,
-    ]) as [{ items: Instance[]; pages: number }, { items: Volume[]; pages: number }, { items: Image[]; pages: number }, { items: Snapshot[]; pages: number }];
+    const gated = SWEPT.filter((k) => k.swept.taggingType !== null && (tagged.counts.get(k.swept.taggingType) ?? 0) > 0);
+    const gatedListings = await Promise.all(gated.map((k) => limit(() => k.swept.list(scope, owned))));
+    gated.forEach((k, i) => listings.set(k.kind, gatedListings[i]!));
 
     // Round three: targets whose instance is not one of our live ones: is it gone?
-    const live = new Set(instances.items.map((i) => i.InstanceId ?? ''));
+    const instances = (listings.get('instance')?.items ?? []) as Instance[];
+    const live = new Set(instances.map((i) => i.InstanceId ?? ''));
     const unknown = targets.filter((t) => !live.has(t.instanceId)).map((t) => t.instanceId);
     const behind = unknown.length > 0 ? await instancesById(scope, unknown) : { found: new Map<string, Instance>(), pages: 0 };
-    const liveById = new Map(instances.items.map((i) => [i.InstanceId ?? '', i]));
+    const liveById = new Map(instances.map((i) => [i.InstanceId ?? '', i]));
 
-    inv.assets = foundAssets(region, { instances: instances.items, volumes: volumes.items, images: images.items, snapshots: snapshots.items, rules: rules.items, keyPairs: keyPairs.items }, configured.snapshots);
+    const ctx = { region, listed: (kind: AssetKind) => listings.get(kind)?.items ?? [], configuredSnapshots: configured.snapshots };
+    inv.assets = SWEPT.flatMap((k) => k.swept.assets(region, ctx.listed(k.kind), ctx)).filter((a) => a.id !== '');
     for (const t of targets) inv.assets.push(targetAsset(region, t, liveById.get(t.instanceId) ?? behind.found.get(t.instanceId)));
     inv.drift = configured.drift;
     inv.configuredAmis = configured.existing;
     inv.minimumCalls =
       pagesFor(tagged.total, PAGE_MAX.tagging) +
-      (c.instance > 0 ? pagesFor(instances.items.length, PAGE_MAX.instances) : 0) +
-      (c.volume > 0 ? pagesFor(volumes.items.length, PAGE_MAX.volumes) : 0) +
-      (c.image > 0 ? pagesFor(images.items.length, PAGE_MAX.images) : 0) +
-      (c.snapshot > 0 ? pagesFor(snapshots.items.length, PAGE_MAX.snapshots) : 0) +
-      pagesFor(rules.items.length, PAGE_MAX.rules) +
-      1 + // key pairs
+      SWEPT.reduce((n, k) => n + (listings.has(k.kind) ? k.swept.minimumCalls(listings.get(k.kind)!.items.length) : 0), 0) +
       (envs.length > 0 ? Math.ceil(new Set(envs.map((e) => e.ami)).size / PAGE_MAX.filterValues) : 0) +
       groups.length +
       Math.ceil(new Set(unknown).size / PAGE_MAX.filterValues);

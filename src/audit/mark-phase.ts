@@ -1,14 +1,16 @@
 // Step 4 of a sweep: mark the orphans found for the first time (reap no sooner than `reapAfter`) and take
-// the mark back from assets that are no longer orphans. Tags go out per region in batches; targets'
-// marks change in the map the caller saves to the store.
+// the mark back from assets that are no longer orphans. Tags go out per region in batches; the marks of
+// kinds that carry no tags (targets) change in the map the caller saves to the store.
 
 import pLimit from 'p-limit';
 import type { AwsClients } from '../aws/clients.ts';
+import { descriptorOf } from '../aws/kinds/index.ts';
 import { describeAwsError } from '../aws/errors.ts';
 import { isUserError } from '../errors.ts';
-import type { AwsCalls } from './aws-calls.ts';
+import type { AwsCalls } from '../aws/calls.ts';
 import { markAssets, tagCalls, unmarkAssets } from './marks.ts';
 import type { Plan } from './plan.ts';
+import type { FoundAsset } from './types.ts';
 
 export interface MarkPhase {
   marked: number;
@@ -35,8 +37,9 @@ export async function applyMarks(
   reapAfter: Date,
 ): Promise<MarkPhase> {
   const out: MarkPhase = { marked: 0, unmarked: 0, minimumCalls: 0, errors: [] };
-  const markRegions = byRegion(planned.toMark.filter((o) => o.asset.kind !== 'target'), (o) => o.asset.region);
-  const unmarkRegions = byRegion(planned.toUnmark.filter((a) => a.kind !== 'target'), (a) => a.region);
+  const tagged = (kind: FoundAsset['kind']) => descriptorOf(kind).marks === 'tag';
+  const markRegions = byRegion(planned.toMark.filter((o) => tagged(o.asset.kind)), (o) => o.asset.region);
+  const unmarkRegions = byRegion(planned.toUnmark.filter((a) => tagged(a.kind)), (a) => a.region);
   const limit = pLimit(Math.max(1, deps.regionConcurrency));
   const regions = new Set([...markRegions.keys(), ...unmarkRegions.keys()]);
   await Promise.all(
@@ -67,12 +70,12 @@ export async function applyMarks(
     ),
   );
   for (const o of planned.toMark) {
-    if (o.asset.kind !== 'target') continue;
+    if (tagged(o.asset.kind)) continue;
     targetMarks.set(o.asset.id, reapAfter);
     o.entry.marked = true;
     o.entry.reapAfter = reapAfter;
     out.marked++;
   }
-  for (const a of planned.toUnmark) if (a.kind === 'target' && targetMarks.delete(a.id)) out.unmarked++;
+  for (const a of planned.toUnmark) if (!tagged(a.kind) && targetMarks.delete(a.id)) out.unmarked++;
   return out;
 }

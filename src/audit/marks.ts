@@ -6,7 +6,7 @@ import { CreateTagsCommand, DeleteTagsCommand, type EC2Client } from '@aws-sdk/c
 import { TAG, formatTagTime, parseTagTime, reapAfterTag } from '../aws/tags.ts';
 import { isNotFound } from '../aws/errors.ts';
 import type { Store } from '../store/index.ts';
-import { chunks, type AwsCalls } from './aws-calls.ts';
+import { chunks, type AwsCalls } from '../aws/calls.ts';
 
 /** Resources per CreateTags / DeleteTags call. */
 export const TAG_BATCH = 500;

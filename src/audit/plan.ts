@@ -1,6 +1,7 @@
 // From the inventory to a plan: which assets are orphans (with reason and cost), which need the mark,
 // which lost their reason to be marked, and which are due for reaping.
 
+import { descriptorOf } from '../aws/kinds/index.ts';
 import { TAG, parseTagTime } from '../aws/tags.ts';
 import type { Prices } from '../cost/prices.ts';
 import { classify, isOurs, type RuleContext } from './rules.ts';
@@ -23,8 +24,9 @@ export interface Plan {
   unpriced: string[];
 }
 
-export function markOf(asset: FoundAsset, targetMarks: ReadonlyMap<string, Date>): Date | null {
-  return asset.kind === 'target' ? (targetMarks.get(asset.id) ?? null) : parseTagTime(asset.tags[TAG.reapAfter]);
+/** The sweeper's mark on an asset: its reap-after tag, or (for a kind that carries no tags) the store's. */
+export function markOf(asset: FoundAsset, storedMarks: ReadonlyMap<string, Date>): Date | null {
+  return descriptorOf(asset.kind).marks === 'store' ? (storedMarks.get(asset.id) ?? null) : parseTagTime(asset.tags[TAG.reapAfter]);
 }
 
 export function plan(assets: readonly FoundAsset[], rules: RuleContext, prices: Prices, targetMarks: ReadonlyMap<string, Date>): Plan {
@@ -34,8 +36,8 @@ export function plan(assets: readonly FoundAsset[], rules: RuleContext, prices: 
     const verdict = classify(asset, rules);
     const mark = markOf(asset, targetMarks);
     if (!verdict.orphan) {
-      // Only our own marks are taken back: a target's lives in our store, everything else must be ours.
-      if (mark !== null && (asset.kind === 'target' || isOurs(asset.tags, rules.installation))) out.toUnmark.push(asset);
+      // Only our own marks are taken back: one kept in our store is, a tag must be on something of ours.
+      if (mark !== null && (descriptorOf(asset.kind).marks === 'store' || isOurs(asset.tags, rules.installation))) out.toUnmark.push(asset);
       continue;
     }
     const ageMs = Math.max(0, now - verdict.since.getTime());

@@ -9,7 +9,7 @@ import { describeAwsError } from '../aws/errors.ts';
 import type { Config } from '../config/types.ts';
 import { createPrices, type PriceOverrides, type Prices } from '../cost/prices.ts';
 import type { Store } from '../store/index.ts';
-import { AwsCalls } from './aws-calls.ts';
+import { AwsCalls } from '../aws/calls.ts';
 
 export const PRICES_KV_KEY = 'prices:instances';
 

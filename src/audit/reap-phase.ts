@@ -4,12 +4,13 @@
 import pLimit from 'p-limit';
 import type { AwsClients } from '../aws/clients.ts';
 import type { AssetKind } from '../domain/asset.ts';
-import { chunks, type AwsCalls } from './aws-calls.ts';
-import { PAGE_MAX } from './describe.ts';
+import { chunks, type AwsCalls } from '../aws/calls.ts';
+import { PAGE_MAX } from '../aws/kinds/describe.ts';
+import { descriptorOf } from '../aws/kinds/index.ts';
 import { byRegion, errorLine } from './mark-phase.ts';
 import { tagCalls, unmarkAssets } from './marks.ts';
 import type { PlannedOrphan } from './plan.ts';
-import { reapGroup, type DueAsset, type ReapOutcome } from './reap.ts';
+import { reapGroup, reapPart, type DueAsset, type ReapOutcome } from './reap.ts';
 import type { RuleContext } from './rules.ts';
 import type { FoundAsset } from './types.ts';
 
@@ -33,19 +34,18 @@ export async function reapDue(deps: { aws: AwsClients }, calls: AwsCalls, due: P
   const results = (await Promise.all([...groups.values()].map((g) => limit(() => reapGroup(reapDeps, g.region, g.kind, g.items))))).flat();
   let minimumCalls = 0;
   for (const g of groups.values()) {
-    const batches = chunks(g.items, PAGE_MAX.filterValues).length;
-    const targetGroups = new Set(g.items.map((d) => d.asset.extra.targetGroupArn)).size;
-    // Snapshots: also the AMIs using them; instances: also their attached volumes (the protect tag).
-    minimumCalls += g.kind === 'snapshot' || g.kind === 'instance' ? 2 * batches : g.kind === 'target' ? targetGroups + batches : batches;
+    minimumCalls += reapPart(g.kind).recheckCalls(chunks(g.items, PAGE_MAX.filterValues).length, g.items.map((d) => d.asset));
   }
-  for (const r of results) if (r.done && !r.alreadyGone) minimumCalls += 1 + (r.due.asset.kind === 'image' ? (r.due.asset.extra.children ?? []).length : 0);
+  // One delete each, and one for each thing that goes with it (an AMI's snapshots).
+  for (const r of results) if (r.done && !r.alreadyGone) minimumCalls += 1 + (reapPart(r.due.asset.kind).takesAlong ? (r.due.asset.extra.children ?? []).length : 0);
 
   // What stopped being an orphan between the inventory and the delete loses its mark now.
   const errors: string[] = [];
   let unmarked = 0;
   const stale = results.filter((r) => r.unmark).map((r) => r.due.asset);
-  for (const t of stale.filter((a) => a.kind === 'target')) if (targetMarks.delete(t.id)) unmarked++;
-  for (const [region, list] of byRegion(stale.filter((a: FoundAsset) => a.kind !== 'target'), (a) => a.region)) {
+  const tagged = (a: FoundAsset) => descriptorOf(a.kind).marks === 'tag';
+  for (const t of stale.filter((a) => !tagged(a))) if (targetMarks.delete(t.id)) unmarked++;
+  for (const [region, list] of byRegion(stale.filter(tagged), (a) => a.region)) {
     try {
       unmarked += (await unmarkAssets(deps.aws.ec2(region), calls, list.map((a) => a.id))).length;
       minimumCalls += tagCalls(list.length);

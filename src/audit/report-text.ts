@@ -3,27 +3,21 @@
 import { formatUsd } from '../cost/estimate.ts';
 import { span } from './rules.ts';
 import type { OrphanEntry, SweepReport } from './types.ts';
-import { parseTargetAssetId } from '../domain/asset.ts';
+import { ASSET_KINDS, type AssetKind } from '../domain/asset.ts';
+import { descriptorOf } from '../aws/kinds/index.ts';
 
-const KIND_LABEL: Record<string, string> = {
-  instance: 'instances',
-  volume: 'volumes',
-  image: 'AMIs',
-  snapshot: 'snapshots',
-  'security-group-rule': 'SG rules',
-  'key-pair': 'key pairs',
-  target: 'ALB targets',
-};
+/** A person's words for several of a kind (`SG rules`); a kind the registry does not know keeps its name. */
+function plural(kind: string): string {
+  return (ASSET_KINDS as readonly string[]).includes(kind) ? descriptorOf(kind as AssetKind).plural : kind;
+}
 
 function utc(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** A target's id carries its group's ARN; the group's name is what a person recognises. */
-function shortId(o: { kind: string; id: string }): string {
-  const target = o.kind === 'target' ? parseTargetAssetId(o.id) : null;
-  if (!target) return o.id;
-  return `${target.targetGroupArn.split('/')[1] ?? target.targetGroupArn}|${target.instanceId}`;
+/** The id a person recognises (a target's carries its group's ARN; its group's name is shorter). */
+function shortId(o: { kind: AssetKind; id: string }): string {
+  return descriptorOf(o.kind).shortId?.(o.id) ?? o.id;
 }
 
 function markText(o: OrphanEntry, now: Date): string {
@@ -39,7 +33,7 @@ export function renderSweepText(r: SweepReport): string {
   if (r.orphans.length === 0) {
     lines.push('No orphans.');
   } else {
-    const kinds = Object.entries(r.totalsByKind).map(([k, t]) => `${t.count} ${KIND_LABEL[k] ?? k}`).join(', ');
+    const kinds = Object.entries(r.totalsByKind).map(([k, t]) => `${t.count} ${plural(k)}`).join(', ');
     lines.push(`${r.orphans.length} orphan${r.orphans.length === 1 ? '' : 's'} (${kinds}): ${formatUsd(r.dailyCostUsd)}/day, ${formatUsd(r.accruedCostUsd)} so far`);
     for (const o of r.orphans) {
       lines.push(`  ${o.kind} ${shortId(o)} [${o.region}${o.env ? `, ${o.env}` : ''}] ${formatUsd(o.dailyUsd)}/day, ${formatUsd(o.accruedUsd)} so far; ${markText(o, r.startedAt)}`);

@@ -1,8 +1,10 @@
 // The orphan rules (design.md section 4), as pure functions of an asset, the runs the store knows and
 // the configuration. Anything without our managed-by tag, or with the protect tag, is never an orphan;
-// neither is a configured AMI (its snapshots are not even listed: see found-assets.ts) nor a configured
-// key pair (an environment's shared key: deleting it locks everyone out of that environment).
+// neither is what the configuration names (a configured AMI — its snapshots are not even listed, see
+// src/aws/kinds/snapshot.ts — or an environment's shared key pair: deleting it locks everyone out of that
+// environment). Each kind says which rule judges it and how the configuration names it (src/aws/kinds).
 
+import { descriptorOf } from '../aws/kinds/index.ts';
 import { TAG, isProtected, parseTagTime, sanitizeTagValue, type ProtectTag } from '../aws/tags.ts';
 import { isFinished, type Run } from '../domain/run.ts';
 import type { FoundAsset, Verdict } from './types.ts';
@@ -15,9 +17,8 @@ export interface RuleContext {
   leaseTtlMs: number;
   /** Runs by id; null when the store does not know the id. Every asset's run must be present. */
   runs: ReadonlyMap<string, Run | null>;
-  configuredAmis: ReadonlySet<string>;
-  /** Key pairs environments name (not `ephemeral`), as `configuredKeyPair(region, name)`. */
-  configuredKeyPairs: ReadonlySet<string>;
+  /** What the configuration names, as `configuredRef(kind, ref)` (AMIs by id, key pairs by region and name). */
+  configured: ReadonlySet<string>;
   amiMinAgeMs: number;
   /** AMIs kept for being among the newest `amiKeepNewest` of their environment. */
   newestAmis: ReadonlySet<string>;
@@ -29,9 +30,9 @@ export function isOurs(tags: Readonly<Record<string, string>>, installation: str
   return tags[TAG.managedBy] === sanitizeTagValue(installation);
 }
 
-/** The key of a configured key pair in `RuleContext.configuredKeyPairs`: names are unique per region. */
-export function configuredKeyPair(region: string, name: string): string {
-  return `${region}/${name}`;
+/** The key of something the configuration names, in `RuleContext.configured`. */
+export function configuredRef(kind: string, ref: string): string {
+  return `${kind} ${ref}`;
 }
 
 /** `3 days ago`, `5 hours ago`, `just now`. */
@@ -81,25 +82,7 @@ export function runVerdict(runId: string | null, tags: Readonly<Record<string, s
   return { orphan: false, why: `run ${runId} is ${run.state} and waits to be adopted` };
 }
 
-function whatIsLeft(a: FoundAsset): string {
-  switch (a.kind) {
-    case 'instance':
-      return `instance still ${a.extra.state ?? 'there'}`;
-    case 'volume':
-      return 'volume left behind';
-    case 'security-group-rule':
-      return 'security-group rule still open';
-    case 'key-pair':
-      return 'key pair still exists';
-    case 'snapshot':
-      return 'snapshot used by no AMI';
-    default:
-      return `${a.kind} left behind`;
-  }
-}
-
 function amiVerdict(a: FoundAsset, ctx: RuleContext): Verdict {
-  if (ctx.configuredAmis.has(a.id)) return { orphan: false, why: 'AMI configured for an environment' };
   if (a.extra.state === 'pending') return { orphan: false, why: 'AMI still being created' };
   const env = a.tags[TAG.env] || null;
   if (ctx.newestAmis.has(a.id)) return { orphan: false, why: `one of the ${ctx.amiKeepNewest} newest AMIs of ${env ?? 'its environment'}` };
@@ -114,7 +97,8 @@ function amiVerdict(a: FoundAsset, ctx: RuleContext): Verdict {
 }
 
 export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
-  if (a.kind === 'target') {
+  const kind = descriptorOf(a.kind);
+  if (kind.rule === 'target') {
     const state = a.extra.state ?? 'unknown';
     if (state !== 'terminated' && state !== 'unknown') return { orphan: false, why: `its instance is ${state}` };
     const gone = state === 'terminated' ? 'was terminated' : 'no longer exists';
@@ -122,22 +106,22 @@ export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
   }
   if (!isOurs(a.tags, ctx.installation)) return { orphan: false, why: 'not managed by this installation' };
   if (isProtected(a.tags, ctx.protectTag)) return { orphan: false, why: `protected by ${ctx.protectTag.key}=${ctx.protectTag.value}` };
-  if (a.kind === 'image') return amiVerdict(a, ctx);
-  if (a.kind === 'key-pair' && ctx.configuredKeyPairs.has(configuredKeyPair(a.region, a.extra.keyName ?? ''))) {
-    return { orphan: false, why: 'key pair configured for an environment' };
+  if (kind.configured && ctx.configured.has(configuredRef(a.kind, kind.configured.of(a)))) {
+    return { orphan: false, why: `${kind.singular} configured for an environment` };
   }
+  if (kind.rule === 'image') return amiVerdict(a, ctx);
   const run = runVerdict(a.tags[TAG.assetId] || null, a.tags, ctx);
   if (!run.orphan) return run;
   // An asset is not an orphan before it existed: its age starts at the later of the two.
   const since = run.since === null ? (a.createdAt ?? ctx.now) : a.createdAt && a.createdAt > run.since ? a.createdAt : run.since;
-  return { orphan: true, reason: `${run.reason}; ${whatIsLeft(a)}`, since };
+  return { orphan: true, reason: `${run.reason}; ${kind.leftBehind(a)}`, since };
 }
 
 /** The AMIs kept for being among the newest `keep` of their environment (`stagebot:env`; untagged ones form one group). */
 export function newestAmis(images: readonly FoundAsset[], installation: string, keep: number): Set<string> {
   const byEnv = new Map<string, FoundAsset[]>();
   for (const img of images) {
-    if (img.kind !== 'image' || !isOurs(img.tags, installation)) continue;
+    if (descriptorOf(img.kind).rule !== 'image' || !isOurs(img.tags, installation)) continue;
     const env = img.tags[TAG.env] ?? '';
     byEnv.set(env, [...(byEnv.get(env) ?? []), img]);
   }

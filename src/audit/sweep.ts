@@ -7,6 +7,7 @@
 // it and presses "Reap now" a day later can act on what it listed. Deleting happens only in `reap` mode.
 
 import type { AwsClients } from '../aws/clients.ts';
+import { ASSET_KIND_DESCRIPTORS, descriptorOf } from '../aws/kinds/index.ts';
 import { checkAccount } from '../aws/account.ts';
 import { allRegions } from '../config/regions.ts';
 import type { Config } from '../config/types.ts';
@@ -14,14 +15,14 @@ import type { Prices } from '../cost/prices.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/index.ts';
-import { AwsCalls } from './aws-calls.ts';
+import { AwsCalls } from '../aws/calls.ts';
 import { inventory } from './inventory.ts';
 import { applyMarks, errorLine } from './mark-phase.ts';
 import { loadTargetMarks, saveTargetMarks } from './marks.ts';
 import { plan } from './plan.ts';
 import { reapDue } from './reap-phase.ts';
 import { loadRuns } from './run-lookup.ts';
-import { configuredKeyPair, newestAmis, type RuleContext } from './rules.ts';
+import { configuredRef, newestAmis, type RuleContext } from './rules.ts';
 import { summarizeOrphans } from './totals.ts';
 import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport } from './types.ts';
 
@@ -81,15 +82,17 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   let minimumCalls = inventories.reduce((n, i) => n + i.minimumCalls, 0);
 
   // 2. What of it is an orphan.
-  const runIds = assets.flatMap((a) => (a.kind !== 'target' && a.kind !== 'image' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
+  const runIds = assets.flatMap((a) => (descriptorOf(a.kind).rule === 'run' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
   const rules: RuleContext = {
     now,
     installation: config.installation,
     protectTag: config.sweeper.protectTag,
     leaseTtlMs: config.runs.leaseTtl,
     runs: await loadRuns(store, runIds),
-    configuredAmis: new Set([...Object.values(config.environments).map((e) => e.ami), ...inventories.flatMap((i) => i.configuredAmis)]),
-    configuredKeyPairs: new Set(Object.values(config.environments).flatMap((e) => (e.keyPair === 'ephemeral' ? [] : [configuredKeyPair(e.region, e.keyPair)]))),
+    configured: new Set([
+      ...ASSET_KIND_DESCRIPTORS.flatMap((d) => (d.configured ? d.configured.refs(config).map((ref) => configuredRef(d.kind, ref)) : [])),
+      ...inventories.flatMap((i) => i.configuredAmis.map((id) => configuredRef('image', id))),
+    ]),
     amiMinAgeMs: config.sweeper.amiMinAge,
     newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
     amiKeepNewest: config.sweeper.amiKeepNewest,
@@ -121,8 +124,8 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     ({ marked, unmarked } = m);
     minimumCalls += m.minimumCalls;
     errors.push(...m.errors);
-    // Marks of targets that are gone (from regions listed completely) are forgotten.
-    const seen = new Set(assets.filter((a) => a.kind === 'target').map((a) => a.id));
+    // Marks kept in the store (targets') of assets that are gone (from regions listed completely) are forgotten.
+    const seen = new Set(assets.filter((a) => descriptorOf(a.kind).marks === 'store').map((a) => a.id));
     for (const [id] of targetMarks) {
       const region = id.split(':')[3] ?? '';
       if (listed.has(region) && !seen.has(id)) targetMarks.delete(id);
@@ -145,13 +148,14 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
         continue;
       }
       reapedIds.add(asset.id);
-      if (asset.kind === 'target') targetMarks.delete(asset.id);
+      if (descriptorOf(asset.kind).marks === 'store') targetMarks.delete(asset.id);
       reaped.push({ kind: asset.kind, id: asset.id, region: asset.region, runId: r.due.runId, costUsd: r.due.costUsd, with: r.with });
       await store.recordReaped({ sweepId: record.id, kind: asset.kind, assetId: asset.id, region: asset.region, runId: r.due.runId, costUsd: r.due.costUsd, reapedAt: now });
       await store.markAssetDeleted(asset.kind, asset.id, now);
-      for (const snapshotId of r.with) {
-        await store.recordReaped({ sweepId: record.id, kind: 'snapshot', assetId: snapshotId, region: asset.region, runId: r.due.runId, costUsd: 0, reapedAt: now });
-        await store.markAssetDeleted('snapshot', snapshotId, now);
+      const along = descriptorOf(asset.kind).reap?.takesAlong;
+      for (const id of along ? r.with : []) {
+        await store.recordReaped({ sweepId: record.id, kind: along!, assetId: id, region: asset.region, runId: r.due.runId, costUsd: 0, reapedAt: now });
+        await store.markAssetDeleted(along!, id, now);
       }
     }
   }

@@ -2,44 +2,9 @@
 // to the fronts (plain data: Slack, the CLI and the web each render it their own way).
 
 import type { AssetKind } from '../domain/asset.ts';
-import type { Priced } from '../cost/estimate.ts';
 import type { ReapedAsset } from '../store/types.ts';
 
-/** One asset of ours as Describe* (not the Tagging API) showed it. */
-export interface FoundAsset {
-  kind: AssetKind;
-  /** AWS id; for a target `targetGroupArn|instanceId` (as in src/domain/asset.ts). */
-  id: string;
-  region: string;
-  /** Its tags as a record (a target has none: it is ours because its target group is configured). */
-  tags: Record<string, string>;
-  createdAt: Date | null;
-  /** What it costs while it exists: an instance with its attached volumes, an AMI with its snapshots. */
-  priced: Priced[];
-  /** A few words for the reason line: `t3.2xlarge running`, `200 GB gp3`, `sgr on sg-1 (203.0.113.10/32)`. */
-  detail: string;
-  /** Kind-specific facts the rules and the reaper need. */
-  extra: AssetExtra;
-}
-
-export interface AssetExtra {
-  state?: string;
-  /** Volumes attached to an instance (their cost is the instance's), snapshots of an AMI. */
-  children?: string[];
-  /** Security-group rule. */
-  groupId?: string;
-  isEgress?: boolean;
-  /** Target. */
-  targetGroupArn?: string;
-  instanceId?: string;
-  port?: number;
-  /** Environment a target group belongs to. */
-  env?: string;
-  /** Instance, at the re-check before reaping: attached volumes carrying the protect tag (termination would delete them). */
-  protectedVolumes?: string[];
-  /** Key pair: its name (what the configuration refers to it by). */
-  keyName?: string;
-}
+export type { FoundAsset, AssetExtra } from '../aws/kinds/types.ts';
 
 export type Verdict =
   | { orphan: true; reason: string; since: Date }

@@ -53,12 +53,7 @@ export class RunAbandoned extends Error {
   override readonly name = 'RunAbandoned';
 }
 
-/** The one line a person reads about an error; internal errors keep their first line only. */
-export function errorLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const first = text.split('\n', 1)[0] ?? '';
-  return first.length > 300 ? `${first.slice(0, 299)}…` : first;
-}
+export { errorLine } from '../errors.ts';
 
 /** The output tail an error carries, when it has one (SSH and test-runner failures do). */
 export function errorTail(err: unknown): string | null {

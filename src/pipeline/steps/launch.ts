@@ -20,7 +20,7 @@ import { stepError } from './helpers/aws-step-error.ts';
 import { describeLaunchImage, type LaunchImage } from './helpers/launch-image.ts';
 import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRequest } from './helpers/launch-request.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../step-outputs.ts';
-import { isRunResource, runTagFilters, type RunIdentity } from './helpers/run-ownership.ts';
+import { isRunResource, runTagFilters, type RunIdentity } from '../../aws/run-ownership.ts';
 
 /** Pause between DescribeInstances polls while the instance boots. */
 const POLL_INTERVAL_MS = 5_000;

@@ -12,7 +12,7 @@ import { tagSpecifications } from '../../aws/tags.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import { stepError } from './helpers/aws-step-error.ts';
 import type { OpenSshOutputs } from '../step-outputs.ts';
-import { isRunResource, runTagFilters } from './helpers/run-ownership.ts';
+import { isRunResource, runTagFilters } from '../../aws/run-ownership.ts';
 
 const DUPLICATE = 'InvalidPermission.Duplicate';
 

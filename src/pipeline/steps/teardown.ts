@@ -18,7 +18,7 @@ import type { Asset, AssetKind } from '../../domain/asset.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import { errorLine } from '../run-errors.ts';
 import type { TeardownOutputs } from '../step-outputs.ts';
-import { isRunResource, type RunIdentity } from './helpers/run-ownership.ts';
+import { isRunResource, type RunIdentity } from '../../aws/run-ownership.ts';
 import { discoverRegion, type FoundTarget, type RegionFindings } from './helpers/teardown-discovery.ts';
 import { retryThrottled } from './helpers/throttle-retry.ts';
 import { targetAssetId } from '../../domain/asset.ts';

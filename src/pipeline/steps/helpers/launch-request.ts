@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { RunInstancesCommandInput, Tag } from '@aws-sdk/client-ec2';
 import { tagSpecifications } from '../../../aws/tags.ts';
+import { resourceTypesCreatedBy } from '../../../aws/kinds/index.ts';
 import type { EnvironmentConfig } from '../../../config/index.ts';
 import type { LaunchImage } from './launch-image.ts';
 
@@ -54,7 +55,7 @@ export function runInstancesRequest(r: LaunchRequestInput): RunInstancesCommandI
     ],
     // IMDSv2 only: a token-less metadata request (the SSRF kind) gets nothing.
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
-    TagSpecifications: tagSpecifications(['instance', 'volume', 'network-interface'], r.tags),
+    TagSpecifications: tagSpecifications(resourceTypesCreatedBy('RunInstances'), r.tags),
     ...(r.clientToken !== undefined ? { ClientToken: r.clientToken } : {}),
     ...(r.dryRun ? { DryRun: true } : {}),
   };

@@ -14,7 +14,7 @@ import {
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeAwsError, isNotFound } from '../../../aws/errors.ts';
 import type { Asset, AssetKind } from '../../../domain/asset.ts';
-import { isRunResource, runTagFilters, type RunIdentity } from './run-ownership.ts';
+import { isRunResource, runTagFilters, type RunIdentity } from '../../../aws/run-ownership.ts';
 import { parseTargetAssetId } from '../../../domain/asset.ts';
 
 /** Every state but `terminated`: a shutting-down instance still has to be waited for. */

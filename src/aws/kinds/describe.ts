@@ -18,7 +18,7 @@ import {
   type Snapshot,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import type { AwsCalls } from './aws-calls.ts';
+import type { AwsCalls } from '../calls.ts';
 
 /** Largest page each listing accepts; the minimum number of calls follows from these. */
 export const PAGE_MAX = {
@@ -95,4 +95,14 @@ export async function listKeyPairs(s: Ec2Scope, filters: Filter[]): Promise<List
 export function idFilter(name: string, ids: readonly string[]): Filter {
   if (ids.length > PAGE_MAX.filterValues) throw new Error(`idFilter: ${ids.length} ids, at most ${PAGE_MAX.filterValues}`);
   return { Name: name, Values: [...ids] };
+}
+
+/** The fewest pages a listing of `n` items takes at `pageSize` a page (an empty listing is one page). */
+export const pagesFor = (n: number, pageSize: number): number => Math.max(1, Math.ceil(n / pageSize));
+
+/** A Describe* time (a Date, or a string for some fields), or null when missing or unreadable. */
+export function parseDate(d: Date | string | undefined): Date | null {
+  if (d === undefined) return null;
+  const parsed = d instanceof Date ? d : new Date(d);
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
 }

@@ -2,7 +2,7 @@
 // `$metadata.attempts`), and retried a few more rounds when AWS still throttles after the SDK's adaptive
 // retries gave up, so one busy region slows the sweep down instead of failing it.
 
-import { isThrottle } from '../aws/errors.ts';
+import { isThrottle } from './errors.ts';
 
 interface WithMetadata {
   $metadata?: { attempts?: number };

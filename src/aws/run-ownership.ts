@@ -1,7 +1,7 @@
 // Whether an AWS resource belongs to this run of this installation, judged by its tags alone: the
-// AWS steps never delete, revoke or adopt anything that does not carry both.
+// AWS steps and teardown never delete, revoke or adopt anything that does not carry both.
 import type { Filter, Tag } from '@aws-sdk/client-ec2';
-import { managedByFilter, parseManagedTags, readTags, runFilter, sanitizeTagValue } from '../../../aws/tags.ts';
+import { managedByFilter, parseManagedTags, readTags, runFilter, sanitizeTagValue } from './tags.ts';
 
 export interface RunIdentity {
   installation: string;
