@@ -12,6 +12,7 @@ import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balanc
 import type { AwsClients } from '../aws/clients.ts';
 import { awsErrorCode, describeAwsError, isAccessDenied, isDryRunOk } from '../aws/errors.ts';
 import { runTags, tagSpecifications } from '../aws/tags.ts';
+import { resourceTypesCreatedBy } from '../aws/kinds/index.ts';
 import type { Config, EnvironmentConfig } from '../config/index.ts';
 import type { Requester, Source } from '../domain/run.ts';
 import { UserError } from '../errors.ts';
@@ -111,7 +112,7 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
             IpPermissions: [
               { IpProtocol: 'tcp', FromPort: env.ssh.port, ToPort: env.ssh.port, IpRanges: env.ssh.allowFrom.map((CidrIp) => ({ CidrIp, Description: name })) },
             ],
-            TagSpecifications: tagSpecifications(['security-group-rule'], tags),
+            TagSpecifications: tagSpecifications(resourceTypesCreatedBy('AuthorizeSecurityGroupIngress'), tags),
             DryRun: true,
           }),
         ),
@@ -126,7 +127,7 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
           new CreateKeyPairCommand({
             KeyName: ephemeralKeyName(deps.runId),
             KeyType: 'ed25519',
-            TagSpecifications: tagSpecifications(['key-pair'], tags),
+            TagSpecifications: tagSpecifications(resourceTypesCreatedBy('CreateKeyPair'), tags),
             DryRun: true,
           }),
         ),

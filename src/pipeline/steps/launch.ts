@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { awsErrorCode, describeAwsError, isCapacity, isNotFound } from '../../aws/errors.ts';
 import { tagSpecifications } from '../../aws/tags.ts';
+import { resourceTypesCreatedBy } from '../../aws/kinds/index.ts';
 import { waitForInstanceState } from '../../aws/waiters.ts';
 import { UserError } from '../../errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
@@ -133,7 +134,7 @@ async function createEphemeralKey(ctx: RunContext, ec2: EC2Client): Promise<{ ke
         KeyName: keyName,
         KeyType: 'ed25519',
         KeyFormat: 'pem',
-        TagSpecifications: tagSpecifications(['key-pair'], ctx.tags(`stagebot ${ctx.run.id}`)),
+        TagSpecifications: tagSpecifications(resourceTypesCreatedBy('CreateKeyPair'), ctx.tags(`stagebot ${ctx.run.id}`)),
       }),
     );
   let out;

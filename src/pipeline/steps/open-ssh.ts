@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { awsErrorCode } from '../../aws/errors.ts';
 import { tagSpecifications } from '../../aws/tags.ts';
+import { resourceTypesCreatedBy } from '../../aws/kinds/index.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import { stepError } from './helpers/aws-step-error.ts';
 import type { OpenSshOutputs } from '../step-outputs.ts';
@@ -66,7 +67,7 @@ async function authorize(ctx: RunContext, ec2: EC2Client, cidrs: string[]): Prom
       IpPermissions: [
         { IpProtocol: 'tcp', FromPort: ctx.env.ssh.port, ToPort: ctx.env.ssh.port, IpRanges: cidrs.map((CidrIp) => ({ CidrIp, Description: description })) },
       ],
-      TagSpecifications: tagSpecifications(['security-group-rule'], ctx.tags(description)),
+      TagSpecifications: tagSpecifications(resourceTypesCreatedBy('AuthorizeSecurityGroupIngress'), ctx.tags(description)),
     }),
   );
   const ids = (out.SecurityGroupRules ?? []).flatMap((r) => (r.SecurityGroupRuleId ? [r.SecurityGroupRuleId] : []));
