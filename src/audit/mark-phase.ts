@@ -19,7 +19,8 @@ export interface MarkPhase {
   errors: string[];
 }
 
-export function errorLine(err: unknown): string {
+/** A sweep's problem in one line: a person's message, or what AWS said. */
+export function problemLine(err: unknown): string {
   return isUserError(err) ? err.message : describeAwsError(err);
 }
 
@@ -57,14 +58,14 @@ export async function applyMarks(
           }
           out.minimumCalls += tagCalls(marks.length);
         } catch (err) {
-          out.errors.push(`${region}: marking ${marks.length} orphans failed (${errorLine(err)})`);
+          out.errors.push(`${region}: marking ${marks.length} orphans failed (${problemLine(err)})`);
         }
         const unmarks = unmarkRegions.get(region) ?? [];
         try {
           out.unmarked += (await unmarkAssets(ec2, deps.calls, unmarks.map((a) => a.id))).length;
           out.minimumCalls += tagCalls(unmarks.length);
         } catch (err) {
-          out.errors.push(`${region}: removing ${unmarks.length} stale marks failed (${errorLine(err)})`);
+          out.errors.push(`${region}: removing ${unmarks.length} stale marks failed (${problemLine(err)})`);
         }
       }),
     ),

@@ -7,7 +7,7 @@ import type { AssetKind } from '../domain/asset.ts';
 import { chunks, type AwsCalls } from '../aws/calls.ts';
 import { PAGE_MAX } from '../aws/kinds/describe.ts';
 import { descriptorOf } from '../aws/kinds/index.ts';
-import { byRegion, errorLine } from './mark-phase.ts';
+import { byRegion, problemLine } from './mark-phase.ts';
 import { tagCalls, unmarkAssets } from './marks.ts';
 import type { PlannedOrphan } from './plan.ts';
 import { reapGroup, reapPart, type DueAsset, type ReapOutcome } from './reap.ts';
@@ -50,7 +50,7 @@ export async function reapDue(deps: { aws: AwsClients }, calls: AwsCalls, due: P
       unmarked += (await unmarkAssets(deps.aws.ec2(region), calls, list.map((a) => a.id))).length;
       minimumCalls += tagCalls(list.length);
     } catch (err) {
-      errors.push(`${region}: removing ${list.length} stale marks failed (${errorLine(err)})`);
+      errors.push(`${region}: removing ${list.length} stale marks failed (${problemLine(err)})`);
     }
   }
   return { results, minimumCalls, unmarked, errors };

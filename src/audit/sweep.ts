@@ -17,7 +17,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { AwsCalls } from '../aws/calls.ts';
 import { inventory } from './inventory.ts';
-import { applyMarks, errorLine } from './mark-phase.ts';
+import { applyMarks, problemLine } from './mark-phase.ts';
 import { loadTargetMarks, saveTargetMarks } from './marks.ts';
 import { plan } from './plan.ts';
 import { reapDue } from './reap-phase.ts';
@@ -112,7 +112,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
       await checkAccount(aws.sts(regions[0] ?? 'us-east-1'), config.aws.accountAllowlist);
       allowed = true;
     } catch (err) {
-      errors.push(`nothing was marked or reaped: ${errorLine(err)}`);
+      errors.push(`nothing was marked or reaped: ${problemLine(err)}`);
     }
   }
 

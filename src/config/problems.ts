@@ -4,7 +4,7 @@
 
 import type * as z from 'zod';
 import { describeValue, expected } from './messages.ts';
-import { didYouMean } from './suggest.ts';
+import { closestKey } from './suggest.ts';
 
 export interface Problem {
   path: readonly PropertyKey[];
@@ -26,7 +26,7 @@ export interface UnknownKeyParams {
 }
 
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
-  const guess = didYouMean(key, known);
+  const guess = closestKey(key, known);
   return guess ? `unknown key (did you mean ${guess}?)` : `unknown key (valid: ${known.join(', ')})`;
 }
 

@@ -1,7 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 
 /** The known name a typo most likely meant, if any is close enough to be worth suggesting. */
-export function didYouMean(typed: string, known: readonly string[]): string | undefined {
+export function closestKey(typed: string, known: readonly string[]): string | undefined {
   const byCase = known.find((k) => k.toLowerCase() === typed.toLowerCase());
   if (byCase) return byCase;
   // A third of the length tolerates `instanceTyp` and `instance_type` without suggesting

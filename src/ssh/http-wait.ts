@@ -4,7 +4,7 @@
 
 import { formatDuration } from '../domain/duration.ts';
 import type { ExecResult } from './exec.ts';
-import type { CommandRunner } from './session.ts';
+import type { RemoteExec } from './session.ts';
 import { shellQuote } from './shell-quote.ts';
 import { abortableSleep, type Sleep } from './sleep.ts';
 
@@ -84,7 +84,7 @@ function classify(result: ExecResult, expectStatus: number, requestTimeoutMs: nu
   return { outcome: 'error', status, detail: said === '' ? why : `${why}: ${said}`, fatal: false };
 }
 
-export async function waitForHttp(session: CommandRunner, opts: HttpWaitOptions): Promise<HttpWaitResult> {
+export async function waitForHttp(session: RemoteExec, opts: HttpWaitOptions): Promise<HttpWaitResult> {
   const attempts = Math.max(1, Math.floor(opts.attempts));
   const sleep = opts.sleep ?? abortableSleep;
   const started = performance.now();

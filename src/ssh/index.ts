@@ -2,7 +2,7 @@
 
 export { connectSsh, connectFailureReason, type ConnectOptions } from './connect.ts';
 export { waitForSsh, type SshAttempt, type WaitForSshOptions } from './wait-ssh.ts';
-export { SshSession, type CommandRunner, type SshTarget } from './session.ts';
+export { SshSession, type RemoteExec, type SshTarget } from './session.ts';
 export { describeExit, type ExecOptions, type ExecResult, type OutputStream } from './exec.ts';
 export { waitForHttp, curlCommand, type HttpAttempt, type HttpOutcome, type HttpWaitOptions, type HttpWaitResult } from './http-wait.ts';
 export { shellQuote, exportLine, isValidEnvName, ShellQuoteError } from './shell-quote.ts';

@@ -12,11 +12,11 @@ export interface SshTarget {
 }
 
 /** What recipe steps need from a session; lets a step be driven by a fake in unit tests. */
-export interface CommandRunner {
+export interface RemoteExec {
   exec(command: string, opts: ExecOptions): Promise<ExecResult>;
 }
 
-export class SshSession implements CommandRunner {
+export class SshSession implements RemoteExec {
   readonly host: string;
   readonly port: number;
   readonly username: string;

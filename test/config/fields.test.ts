@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRegion, parseTargetGroupArn } from '../../src/config/aws-fields.ts';
 import { cidrProblem } from '../../src/config/network-fields.ts';
-import { didYouMean } from '../../src/config/suggest.ts';
+import { closestKey } from '../../src/config/suggest.ts';
 
 describe('cidrProblem', () => {
   it('accepts network addresses with a prefix', () => {
@@ -54,12 +54,12 @@ describe('isRegion', () => {
   });
 });
 
-describe('didYouMean', () => {
+describe('closestKey', () => {
   it('finds close keys and ignores unrelated ones', () => {
     const known = ['instanceType', 'subnets', 'securityGroup', 'keyPair'];
-    expect(didYouMean('instanceTyp', known)).toBe('instanceType');
-    expect(didYouMean('instance_type', known)).toBe('instanceType');
-    expect(didYouMean('KEYPAIR', known)).toBe('keyPair');
-    expect(didYouMean('region', known)).toBeUndefined();
+    expect(closestKey('instanceTyp', known)).toBe('instanceType');
+    expect(closestKey('instance_type', known)).toBe('instanceType');
+    expect(closestKey('KEYPAIR', known)).toBe('keyPair');
+    expect(closestKey('region', known)).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh } from '../../src/ssh/connect.ts';
 import type { ExecOptions, ExecResult } from '../../src/ssh/exec.ts';
 import { curlCommand, waitForHttp, type HttpAttempt, type HttpWaitOptions } from '../../src/ssh/http-wait.ts';
-import type { CommandRunner, SshSession } from '../../src/ssh/session.ts';
+import type { RemoteExec, SshSession } from '../../src/ssh/session.ts';
 import { freePort, startSshd, type TestSshd } from '../support/sshd.ts';
 
 let sshd: TestSshd;
@@ -145,7 +145,7 @@ describe('waitForHttp on the host, through the real sshd', () => {
 });
 
 describe('waitForHttp outcomes from curl', () => {
-  function fakeHost(results: Partial<ExecResult>[]): CommandRunner & { commands: string[] } {
+  function fakeHost(results: Partial<ExecResult>[]): RemoteExec & { commands: string[] } {
     const commands: string[] = [];
     return {
       commands,

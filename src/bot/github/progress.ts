@@ -5,7 +5,7 @@
 import { isFinished } from '../../domain/run.ts';
 import type { EngineEvent } from '../../commands/events.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { Coalescer } from './coalescer.ts';
+import { WindowedRefresher } from './windowed-refresher.ts';
 import { updateCheckRun, updateComment, type GithubClient } from './github-api.ts';
 import type { GithubCommands, GithubMemory } from './ports.ts';
 import { reactionFor, replaceReaction } from './reactions.ts';
@@ -30,7 +30,7 @@ const MAX_FOREIGN = 10_000;
 
 export class RunProgress {
   readonly #deps: ProgressDeps;
-  readonly #coalescer: Coalescer;
+  readonly #refresher: WindowedRefresher;
   readonly #links = new Map<string, RunLink>();
   readonly #foreign = new Set<string>();
   /** What GitHub last accepted per run, to skip writes that would change nothing. */
@@ -41,7 +41,7 @@ export class RunProgress {
 
   constructor(deps: ProgressDeps) {
     this.#deps = deps;
-    this.#coalescer = new Coalescer(deps.windowMs, (runId) => this.#refresh(runId), (runId, err) => deps.logger.warn({ err, runId }, 'could not update GitHub about a run'));
+    this.#refresher = new WindowedRefresher(deps.windowMs, (runId) => this.#refresh(runId), (runId, err) => deps.logger.warn({ err, runId }, 'could not update GitHub about a run'));
   }
 
   start(): void {
@@ -52,26 +52,26 @@ export class RunProgress {
   track(link: RunLink): void {
     this.#links.set(link.runId, link);
     this.#foreign.delete(link.runId);
-    this.#coalescer.schedule(link.runId);
+    this.#refresher.schedule(link.runId);
   }
 
   /** Stops listening and sends what is still waiting. */
   async stop(): Promise<void> {
     this.#off?.();
     this.#off = null;
-    await this.#coalescer.flush();
+    await this.#refresher.flush();
   }
 
   /** Sends every waiting refresh now (tests and shutdown). */
   flush(): Promise<void> {
-    return this.#coalescer.flush();
+    return this.#refresher.flush();
   }
 
   #onEvent(event: EngineEvent): void {
     if (event.type === 'step.log' || this.#foreign.has(event.runId)) return;
-    this.#coalescer.schedule(event.runId);
+    this.#refresher.schedule(event.runId);
     if (event.type === 'run.started' || event.type === 'run.finished') {
-      for (const runId of this.#queued) if (runId !== event.runId) this.#coalescer.schedule(runId);
+      for (const runId of this.#queued) if (runId !== event.runId) this.#refresher.schedule(runId);
     }
   }
 

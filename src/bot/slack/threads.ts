@@ -1,5 +1,5 @@
 // Keeps each Slack-launched run's thread current: engine events queue threaded replies and mark the
-// parent for a re-render; a coalescer flushes each run at most once a second (Slack's limit for
+// parent for a re-render; a paced flusher (paced-flusher.ts) flushes each run at most once a second (Slack's limit for
 // updates of one message), later if Slack answers 429. The parent is rendered from the run's
 // RunView (read from the store), so any replica — the one driving the run, or one handling a button
 // click — renders the same message.
@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import { isFinished, type Run } from '../../domain/run.ts';
 import type { BrowserOutcome, EngineEvent } from '../../commands/events.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { Coalescer, type FlushOutcome } from './coalescer.ts';
+import { PacedFlusher, type FlushOutcome } from './paced-flusher.ts';
 import type { SlackCommands, SlackMemory } from './ports.ts';
 import { retryAfterMs } from './rate-limit.ts';
 import { renderParent } from './render-parent.ts';
@@ -63,7 +63,7 @@ export class RunThreads {
   private readonly opts: Required<Omit<ThreadsOptions, 'commands' | 'memory' | 'slack' | 'logger' | 'prefix' | 'turns'>> & ThreadsOptions;
   private readonly yieldTurns: Turns;
   private readonly runs = new Map<string, Tracked>();
-  private readonly coalescer: Coalescer<string>;
+  private readonly flusher: PacedFlusher<string>;
   /** Flushes due together (timers firing in one tick) take turns, so acks get the loop in between. */
   private readonly flushPool = pLimit(4);
   private unsubscribe: (() => void) | null = null;
@@ -71,7 +71,7 @@ export class RunThreads {
   constructor(opts: ThreadsOptions) {
     this.opts = { minIntervalMs: 1_000, refreshMs: 30_000, locateForMs: 10 * 60_000, queuedRefreshMs: 15_000, ...opts };
     this.yieldTurns = opts.turns ?? new Turns();
-    this.coalescer = new Coalescer<string>(
+    this.flusher = new PacedFlusher<string>(
       (runId) =>
         this.flushPool(async () => {
           await this.yieldTurns.next();
@@ -91,12 +91,12 @@ export class RunThreads {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    await this.coalescer.stop();
+    await this.flusher.stop();
   }
 
   /** Resolves when every scheduled update has gone out (tests, shutdown). */
   idle(withinMs?: number): Promise<void> {
-    return this.coalescer.idle(undefined, withinMs);
+    return this.flusher.idle(undefined, withinMs);
   }
 
   /** The parent message as it should look now; `extra` is what its thread record will say (before it exists). */
@@ -125,7 +125,7 @@ export class RunThreads {
     t.ignored = false;
     await saveThread(this.opts.memory, runId, record, this.opts.commands.now());
     // The parent was just posted: its first update waits out the interval like any other.
-    if (t.replies.length > 0 || t.lastEventAt >= renderedAt) this.coalescer.schedule(runId, this.opts.minIntervalMs);
+    if (t.replies.length > 0 || t.lastEventAt >= renderedAt) this.flusher.schedule(runId, this.opts.minIntervalMs);
   }
 
   /** Changes a run's thread record (a button's effect) and re-renders its parent. */
@@ -143,7 +143,7 @@ export class RunThreads {
   refresh(runId: string): void {
     const t = this.track(runId);
     t.ignored = false;
-    this.coalescer.schedule(runId);
+    this.flusher.schedule(runId);
   }
 
   private track(runId: string): Tracked {
@@ -160,7 +160,7 @@ export class RunThreads {
     for (const [runId, t] of this.runs) {
       if (t.ignored || (t.lastState !== null && isFinished(t.lastState) && t.replies.length === 0)) {
         this.runs.delete(runId);
-        this.coalescer.forget(runId);
+        this.flusher.forget(runId);
         return;
       }
     }
@@ -174,12 +174,12 @@ export class RunThreads {
     if (e.type === 'tests.browser') t.browsers.set(e.result.browser, e.result);
     const text = renderReply(e);
     if (text !== null && t.replies.length < MAX_PENDING_REPLIES) t.replies.push({ key: replyKey(e), text });
-    this.coalescer.schedule(e.runId);
+    this.flusher.schedule(e.runId);
     // A run leaving the queue or an environment freeing up moves everyone queued (their own start
     // comes as their own event, at once).
     if (e.type === 'run.started' || e.type === 'run.finished') {
       for (const [runId, other] of this.runs) {
-        if (runId !== e.runId && other.lastState === 'queued') this.coalescer.schedule(runId, this.opts.queuedRefreshMs);
+        if (runId !== e.runId && other.lastState === 'queued') this.flusher.schedule(runId, this.opts.queuedRefreshMs);
       }
     }
   }
@@ -248,7 +248,7 @@ export class RunThreads {
         const now = this.runs.get(runId);
         if (now === t && t.replies.length === 0) {
           this.runs.delete(runId);
-          this.coalescer.forget(runId);
+          this.flusher.forget(runId);
         }
       });
       return;

@@ -1,7 +1,7 @@
 // The runner that `tests.runner.kind` names.
 
 import { ConfigError } from '../../errors.ts';
-import { CommandRunner } from './command-runner.ts';
+import { LocalRunner } from './local-runner.ts';
 import type { GithubApiOptions } from './github-actions-client.ts';
 import { GithubWorkflowRunner } from './github-workflow-runner.ts';
 import type { TestRunner, TestsRunnerSettings } from './types.ts';
@@ -17,7 +17,7 @@ export function createTestRunner(settings: TestsRunnerSettings, deps: CreateRunn
   const runner = settings.runner;
   switch (runner.kind) {
     case 'command':
-      return CommandRunner.fromConfig(runner, settings.reportUrl);
+      return LocalRunner.fromConfig(runner, settings.reportUrl);
     case 'github-workflow':
       if (!deps.github) {
         throw new ConfigError('tests.runner.kind github-workflow needs the GitHub App to be configured (GitHub credentials are missing)');

@@ -61,7 +61,7 @@ export interface TestRunner {
 }
 
 /** `tests.runner` with `kind: command`. */
-export interface CommandRunnerConfig {
+export interface LocalRunnerConfig {
   kind: 'command';
   /** Operator-written shell command, run with `sh -c`. Chat values reach it only through its environment. */
   command: string;
@@ -86,7 +86,7 @@ export interface GithubWorkflowRunnerConfig {
   ref: string;
 }
 
-export type RunnerConfig = CommandRunnerConfig | GithubWorkflowRunnerConfig;
+export type RunnerConfig = LocalRunnerConfig | GithubWorkflowRunnerConfig;
 
 /** The part of `tests:` that decides how tests run. */
 export interface TestsRunnerSettings {

@@ -5,7 +5,7 @@ import { RunCancelled, StepFailed } from '../../../src/pipeline/run-errors.ts';
 import type { TestsOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { testsStep } from '../../../src/pipeline/steps/tests.ts';
 import { summarizeBrowsers } from '../../../src/pipeline/steps/helpers/tests-summary.ts';
-import { CommandRunner } from '../../../src/pipeline/test-runners/command-runner.ts';
+import { LocalRunner } from '../../../src/pipeline/test-runners/local-runner.ts';
 import type { BrowserJob, BrowserResult, RunOptions, TestRunner } from '../../../src/pipeline/test-runners/types.ts';
 import { shellQuote } from '../../../src/ssh/index.ts';
 import type { TestRun } from '../support/run-context.ts';
@@ -170,7 +170,7 @@ describe('tests step with the command runner', () => {
     vi.stubEnv('STAGEBOT_TEST_PASSWORD_FIREFOX', 'firefox-secret');
     // Chrome's report has failures; firefox cannot start its browser and writes no report.
     const command = `node ${shellQuote(FAKE)} --fixture ${shellQuote(fixture('nested-failures.json'))} --fail-browser firefox --exit 1`;
-    const runner = new CommandRunner({ command, killGraceMs: 1_000 });
+    const runner = new LocalRunner({ command, killGraceMs: 1_000 });
     const h = await harness(['chrome', 'firefox'], runner);
 
     const outputs = (await h.runStep(testsStep)).outputs as TestsOutputs;

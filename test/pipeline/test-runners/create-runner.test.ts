@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
-import { CommandRunner } from '../../../src/pipeline/test-runners/command-runner.ts';
+import { LocalRunner } from '../../../src/pipeline/test-runners/local-runner.ts';
 import { createTestRunner } from '../../../src/pipeline/test-runners/create-runner.ts';
 import { GithubWorkflowRunner } from '../../../src/pipeline/test-runners/github-workflow-runner.ts';
 import { expandReportUrl } from '../../../src/pipeline/test-runners/report-url.ts';
@@ -14,7 +14,7 @@ describe('createTestRunner', () => {
       runner: { kind: 'command', command: `cp '${report}' "$REPORT_FILE"`, cwd: '.' },
       reportUrl: 'https://reports.acme.example/{env}/{runId}/{browser}/',
     });
-    expect(runner).toBeInstanceOf(CommandRunner);
+    expect(runner).toBeInstanceOf(LocalRunner);
     const result = await runner.run(
       {
         runId: 'stg4-20261121-a1b2c3', browser: 'chrome', project: 'chromium', baseUrl: 'https://stg4.staging.acme.example',

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandRunner } from '../../../src/pipeline/test-runners/command-runner.ts';
+import { LocalRunner } from '../../../src/pipeline/test-runners/local-runner.ts';
 import { processState } from '../../../src/pipeline/test-runners/process-group.ts';
 import type { BrowserJob } from '../../../src/pipeline/test-runners/types.ts';
 
@@ -91,7 +91,7 @@ async function processesOfRun(runId: string): Promise<number[]> {
   return found;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('CommandRunner with a real Playwright run in Chromium', () => {
+describe.skipIf(!existsSync(CHROMIUM))('LocalRunner with a real Playwright run in Chromium', () => {
   const logins: Login[] = [];
   const server = stagePage(logins);
   // Unique per test run, so that the process scan finds only what this run started.
@@ -117,7 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('CommandRunner with a real Playwright run
   });
 
   it('runs the suite for one browser and reports passed, failed, flaky and skipped tests', { timeout: 60_000 }, async () => {
-    const runner = CommandRunner.fromConfig({ kind: 'command', command: COMMAND, cwd: REPO_ROOT, passEnv: ['CHROMIUM_PATH'] });
+    const runner = LocalRunner.fromConfig({ kind: 'command', command: COMMAND, cwd: REPO_ROOT, passEnv: ['CHROMIUM_PATH'] });
     const job: BrowserJob = {
       runId,
       browser: 'chrome',

@@ -4,7 +4,7 @@
 import type { RecipeItem } from '../../../config/index.ts';
 import type { Clock } from '../../../domain/clock.ts';
 import { formatDuration } from '../../../domain/duration.ts';
-import { SshExecError, waitForHttp, type CommandRunner, type ExecOptions } from '../../../ssh/index.ts';
+import { SshExecError, waitForHttp, type RemoteExec, type ExecOptions } from '../../../ssh/index.ts';
 import { exitText, succeeded } from './exit-text.ts';
 import type { OutputLines } from './output-lines.ts';
 
@@ -17,7 +17,7 @@ export const ON_FAILURE_TIMEOUT_MS = 10 * 60_000;
 
 export interface RecipeItemDeps {
   /** The session to run on; reconnects when the previous one dropped. */
-  session(): Promise<CommandRunner>;
+  session(): Promise<RemoteExec>;
   /** STAGEBOT_* values: the only way chat values reach the host. */
   env: Readonly<Record<string, string>>;
   signal: AbortSignal;

@@ -8,7 +8,7 @@ const REDACTED = '[redacted]';
 /** Shorter secrets would redact ordinary words; such a password is a problem of its own. */
 const MIN_SECRET_LENGTH = 4;
 
-export class OutputTail {
+export class TestOutput {
   readonly #lines: string[] = [];
   readonly #maxLines: number;
   readonly #secrets: string[];

@@ -1,11 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { Coalescer } from '../../../src/bot/github/coalescer.ts';
+import { WindowedRefresher } from '../../../src/bot/github/windowed-refresher.ts';
 
-describe('Coalescer', () => {
+describe('WindowedRefresher', () => {
   it('merges requests within the window into one call per key', async () => {
     const calls: string[] = [];
-    const c = new Coalescer(20, async (key) => void calls.push(key), () => undefined);
+    const c = new WindowedRefresher(20, async (key) => void calls.push(key), () => undefined);
     for (let i = 0; i < 50; i++) c.schedule('a');
     c.schedule('b');
     await delay(60);
@@ -16,7 +16,7 @@ describe('Coalescer', () => {
     let seen = 0;
     let state = 0;
     let release!: () => void;
-    const c = new Coalescer(1, async () => {
+    const c = new WindowedRefresher(1, async () => {
       if (seen === 0) await new Promise<void>((r) => (release = r));
       seen = state;
     }, () => undefined);
@@ -35,7 +35,7 @@ describe('Coalescer', () => {
   it('flush runs waiting work at once, and reports errors without stopping', async () => {
     const errors: string[] = [];
     let done = 0;
-    const c = new Coalescer(60_000, async (key) => {
+    const c = new WindowedRefresher(60_000, async (key) => {
       if (key === 'bad') throw new Error('boom');
       done++;
     }, (key) => errors.push(key));

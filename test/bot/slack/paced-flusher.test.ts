@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Coalescer, type FlushOutcome } from '../../../src/bot/slack/coalescer.ts';
+import { PacedFlusher, type FlushOutcome } from '../../../src/bot/slack/paced-flusher.ts';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 });
@@ -21,10 +21,10 @@ function recorder(outcomes: (FlushOutcome | Error | undefined)[] = []) {
   return { state, flushes, flush };
 }
 
-describe('Coalescer', () => {
+describe('PacedFlusher', () => {
   it('turns a burst into one flush now and one per interval after, each seeing the latest state', async () => {
     const r = recorder();
-    const c = new Coalescer(r.flush, { minIntervalMs: 1_000 });
+    const c = new PacedFlusher(r.flush, { minIntervalMs: 1_000 });
     for (let i = 1; i <= 50; i++) {
       r.state.value = i;
       c.schedule('run-1');
@@ -40,7 +40,7 @@ describe('Coalescer', () => {
 
   it('keeps keys independent', async () => {
     const r = recorder();
-    const c = new Coalescer(r.flush, { minIntervalMs: 1_000 });
+    const c = new PacedFlusher(r.flush, { minIntervalMs: 1_000 });
     c.schedule('a');
     c.schedule('b');
     await vi.advanceTimersByTimeAsync(1);
@@ -50,7 +50,7 @@ describe('Coalescer', () => {
   it('schedules again after a flush in flight, not before the interval', async () => {
     let release!: () => void;
     const flushes: number[] = [];
-    const c = new Coalescer(
+    const c = new PacedFlusher(
       async () => {
         flushes.push(Date.now());
         if (flushes.length === 1) await new Promise<void>((r) => (release = r));
@@ -71,7 +71,7 @@ describe('Coalescer', () => {
 
   it('waits out a Retry-After before the next flush of that key', async () => {
     const r = recorder([{ retryAfterMs: 7_000 }]);
-    const c = new Coalescer(r.flush, { minIntervalMs: 1_000 });
+    const c = new PacedFlusher(r.flush, { minIntervalMs: 1_000 });
     c.schedule('k');
     await vi.advanceTimersByTimeAsync(1);
     c.schedule('k');
@@ -84,7 +84,7 @@ describe('Coalescer', () => {
 
   it('flushes again after a Retry-After even when nothing new was scheduled', async () => {
     const r = recorder([{ retryAfterMs: 3_000 }]);
-    const c = new Coalescer(r.flush, { minIntervalMs: 1_000 });
+    const c = new PacedFlusher(r.flush, { minIntervalMs: 1_000 });
     c.schedule('k');
     await vi.advanceTimersByTimeAsync(3_100);
     expect(r.flushes).toHaveLength(2);
@@ -92,7 +92,7 @@ describe('Coalescer', () => {
 
   it('refreshes after againInMs, and a schedule in between comes sooner', async () => {
     const r = recorder([{ againInMs: 30_000 }, undefined]);
-    const c = new Coalescer(r.flush, { minIntervalMs: 1_000 });
+    const c = new PacedFlusher(r.flush, { minIntervalMs: 1_000 });
     c.schedule('k');
     await vi.advanceTimersByTimeAsync(29_000);
     expect(r.flushes).toHaveLength(1);
@@ -100,7 +100,7 @@ describe('Coalescer', () => {
     expect(r.flushes).toHaveLength(2);
 
     const s = recorder([{ againInMs: 30_000 }]);
-    const d = new Coalescer(s.flush, { minIntervalMs: 1_000 });
+    const d = new PacedFlusher(s.flush, { minIntervalMs: 1_000 });
     d.schedule('k');
     await vi.advanceTimersByTimeAsync(2_000);
     d.schedule('k');
@@ -111,7 +111,7 @@ describe('Coalescer', () => {
   it('retries a failing flush more slowly each time and gives up after maxFailures', async () => {
     const errors: unknown[] = [];
     const r = recorder([new Error('a'), new Error('b'), new Error('c')]);
-    const c = new Coalescer(r.flush, { minIntervalMs: 1_000, maxFailures: 3, onError: (_k, e) => errors.push(e) });
+    const c = new PacedFlusher(r.flush, { minIntervalMs: 1_000, maxFailures: 3, onError: (_k, e) => errors.push(e) });
     c.schedule('k');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(r.flushes).toHaveLength(3);
@@ -126,7 +126,7 @@ describe('Coalescer', () => {
 
   it('stop cancels what is scheduled; idle resolves when nothing is pending', async () => {
     const r = recorder();
-    const c = new Coalescer(r.flush, { minIntervalMs: 1_000 });
+    const c = new PacedFlusher(r.flush, { minIntervalMs: 1_000 });
     c.schedule('k');
     await vi.advanceTimersByTimeAsync(1);
     c.schedule('k');

@@ -1,6 +1,8 @@
 // At most one flush per key per interval, latest state wins: Slack allows about one update per
 // message per second, and a run emits events much faster than that. A flush that Slack rate-limits
 // says how long to wait; the key then waits that long and flushes whatever is current by then.
+// (GitHub's front batches differently: see src/bot/github/windowed-refresher.ts — one window per run
+// and no retries, since a failed GitHub write is simply redone by the run's next event.)
 
 export interface FlushOutcome {
   /** Slack said 429: flush this key again, not before this many milliseconds. */
@@ -11,7 +13,7 @@ export interface FlushOutcome {
 
 export type Flush<K> = (key: K) => Promise<FlushOutcome | void>;
 
-export interface CoalescerOptions {
+export interface PacedFlusherOptions {
   /** Least time between the starts of two flushes of one key. */
   minIntervalMs: number;
   /** Consecutive failures after which a key is dropped until it is scheduled again. */
@@ -30,7 +32,7 @@ interface KeyState {
   failures: number;
 }
 
-export class Coalescer<K> {
+export class PacedFlusher<K> {
   private readonly keys = new Map<K, KeyState>();
   private readonly flush: Flush<K>;
   private readonly minIntervalMs: number;
@@ -39,7 +41,7 @@ export class Coalescer<K> {
   private readonly onError: (key: unknown, err: unknown) => void;
   private stopped = false;
 
-  constructor(flush: Flush<K>, opts: CoalescerOptions) {
+  constructor(flush: Flush<K>, opts: PacedFlusherOptions) {
     this.flush = flush;
     this.minIntervalMs = opts.minIntervalMs;
     this.maxFailures = opts.maxFailures ?? 5;

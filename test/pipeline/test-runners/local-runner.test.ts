@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CommandRunner } from '../../../src/pipeline/test-runners/command-runner.ts';
+import { LocalRunner } from '../../../src/pipeline/test-runners/local-runner.ts';
 import { processState } from '../../../src/pipeline/test-runners/process-group.ts';
 import { runBrowsers } from '../../../src/pipeline/test-runners/run-browsers.ts';
 import type { BrowserJob, BrowserResult } from '../../../src/pipeline/test-runners/types.ts';
@@ -70,13 +70,13 @@ async function waitForFile(path: string, timeoutMs = 5_000): Promise<string> {
   throw new Error(`${path} never appeared`);
 }
 
-describe('CommandRunner', () => {
+describe('LocalRunner', () => {
   it('passes every job value only through the environment, byte for byte, and leaves the command string alone', async () => {
     const canary = join(work, 'pwned');
     const evil = `a'b"$(touch ${canary})\`touch ${canary}\` ; echo "$HOME" \\ ü\ttab`;
     const dump = await mkdtemp(join(work, 'dump-'));
     const command = `node ${q(FAKE)} --dump ${q(dump)} --fixture ${q(fixture('all-passed.json'))} -- "$TEST_USER" "$STAGEBOT_REF"`;
-    const runner = new CommandRunner({
+    const runner = new LocalRunner({
       command,
       cwd: work,
       reportUrl: 'https://reports.acme.example/{runId}/{browser}/',
@@ -124,7 +124,7 @@ describe('CommandRunner', () => {
 
   it('gives each browser its own report file and omits what the job does not have', async () => {
     const dump = await mkdtemp(join(work, 'dump-'));
-    const runner = new CommandRunner({ command: `node ${q(FAKE)} --dump ${q(dump)} --fixture ${q(fixture('all-passed.json'))}`, cwd: work });
+    const runner = new LocalRunner({ command: `node ${q(FAKE)} --dump ${q(dump)} --fixture ${q(fixture('all-passed.json'))}`, cwd: work });
     await runBrowsers(runner, [job(), job({ browser: 'firefox', project: 'firefox', testPassword: undefined, ref: null })], { signal: never() });
     const chrome = JSON.parse(await readFile(join(dump, 'chrome.json'), 'utf8')).env;
     const firefox = JSON.parse(await readFile(join(dump, 'firefox.json'), 'utf8')).env;
@@ -134,7 +134,7 @@ describe('CommandRunner', () => {
   });
 
   it('counts failed tests from the report when the command exits non-zero with one', async () => {
-    const runner = new CommandRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('nested-failures.json'))} --exit 1`, cwd: work });
+    const runner = new LocalRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('nested-failures.json'))} --exit 1`, cwd: work });
     const result = await runner.run(job(), { signal: never() });
     expect(result).toMatchObject({
       browser: 'chrome',
@@ -151,7 +151,7 @@ describe('CommandRunner', () => {
   });
 
   it('fails with the first error when the suite could not even load', async () => {
-    const runner = new CommandRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('compile-error.json'))} --exit 1`, cwd: work });
+    const runner = new LocalRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('compile-error.json'))} --exit 1`, cwd: work });
     const result = await runner.run(job(), { signal: never() });
     expect(result.outcome).toBe('failed');
     expect(result.detail).toBe('Error: /srv/e2e/tests/broken.spec.ts: Unexpected token, expected "," (12:3)');
@@ -162,14 +162,14 @@ describe('CommandRunner', () => {
     report.errors = [{ message: 'Error: global setup: login as qa-chrome@acme.example / hunter2-chrome refused (401)' }];
     const leaky = join(work, 'leaky-report.json');
     await writeFile(leaky, JSON.stringify(report));
-    const runner = new CommandRunner({ command: `node ${q(FAKE)} --fixture ${q(leaky)} --exit 1`, cwd: work });
+    const runner = new LocalRunner({ command: `node ${q(FAKE)} --fixture ${q(leaky)} --exit 1`, cwd: work });
     const result = await runner.run(job(), { signal: never() });
     expect(result.outcome).toBe('failed');
     expect(result.detail).toBe('Error: global setup: login as qa-chrome@acme.example / [redacted] refused (401)');
   });
 
   it('is an error with the output tail when no report was written', async () => {
-    const runner = new CommandRunner({ command: `node ${q(FAKE)} --fail-browser chrome`, cwd: work });
+    const runner = new LocalRunner({ command: `node ${q(FAKE)} --fail-browser chrome`, cwd: work });
     const result = await runner.run(job(), { signal: never() });
     expect(result.outcome).toBe('error');
     const [first, ...tail] = (result.detail ?? '').split('\n');
@@ -180,14 +180,14 @@ describe('CommandRunner', () => {
   });
 
   it('is an error, not a crash, when the report is truncated', async () => {
-    const runner = new CommandRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('nested-failures.json'))} --garbage-report --exit 1`, cwd: work });
+    const runner = new LocalRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('nested-failures.json'))} --garbage-report --exit 1`, cwd: work });
     const result = await runner.run(job(), { signal: never() });
     expect(result.outcome).toBe('error');
     expect(result.detail?.split('\n')[0]).toMatch(/^exit code 1: the Playwright JSON report is not valid JSON \(truncated\?\)/);
   });
 
   it('streams output lines, cleaned, as they come', async () => {
-    const runner = new CommandRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('all-passed.json'))}`, cwd: work });
+    const runner = new LocalRunner({ command: `node ${q(FAKE)} --fixture ${q(fixture('all-passed.json'))}`, cwd: work });
     const lines: string[] = [];
     await runner.run(job(), { signal: never(), onOutput: (line) => lines.push(line) });
     expect(lines).toContain('Running tests against https://stg4.staging.acme.example in chromium using 3 workers');
@@ -198,7 +198,7 @@ describe('CommandRunner', () => {
 
   it('is an error when the configured cwd does not exist', async () => {
     spawnCalls.length = 0;
-    const runner = new CommandRunner({ command: 'true', cwd: join(work, 'no-such-dir') });
+    const runner = new LocalRunner({ command: 'true', cwd: join(work, 'no-such-dir') });
     const result = await runner.run(job(), { signal: never() });
     expect(result.outcome).toBe('error');
     expect(result.detail).toMatch(/cwd .*no-such-dir is not a directory/);
@@ -207,7 +207,7 @@ describe('CommandRunner', () => {
 
   it('refuses a value no process can receive without quoting it (it may be a password)', async () => {
     spawnCalls.length = 0;
-    const result = await new CommandRunner({ command: 'true', cwd: work }).run(job({ testPassword: 'sec\0ret' }), { signal: never() });
+    const result = await new LocalRunner({ command: 'true', cwd: work }).run(job({ testPassword: 'sec\0ret' }), { signal: never() });
     expect(result.outcome).toBe('error');
     expect(result.detail).toBe('cannot start the test command: TEST_PASSWORD contains a NUL byte');
     expect(spawnCalls).toHaveLength(0);
@@ -217,14 +217,14 @@ describe('CommandRunner', () => {
     spawnCalls.length = 0;
     const controller = new AbortController();
     controller.abort();
-    const result = await new CommandRunner({ command: 'true', cwd: work }).run(job(), { signal: controller.signal });
+    const result = await new LocalRunner({ command: 'true', cwd: work }).run(job(), { signal: controller.signal });
     expect(result.outcome).toBe('cancelled');
     expect(spawnCalls).toHaveLength(0);
   });
 
   it('stops the whole process tree when maxWait runs out', async () => {
     const pidFile = join(work, 'timeout.pid');
-    const runner = new CommandRunner({ command: `sleep 30 & echo $! > ${q(pidFile)}; wait`, cwd: work, killGraceMs: 2_000 });
+    const runner = new LocalRunner({ command: `sleep 30 & echo $! > ${q(pidFile)}; wait`, cwd: work, killGraceMs: 2_000 });
     const started = Date.now();
     const result = await runner.run(job({ maxWaitMs: 300 }), { signal: never() });
     const grandchild = Number(await waitForFile(pidFile));
@@ -236,7 +236,7 @@ describe('CommandRunner', () => {
 
   it('stops the whole process tree when the run is cancelled', async () => {
     const pidFile = join(work, 'cancel.pid');
-    const runner = new CommandRunner({ command: `sleep 30 & echo $! > ${q(pidFile)}; wait`, cwd: work });
+    const runner = new LocalRunner({ command: `sleep 30 & echo $! > ${q(pidFile)}; wait`, cwd: work });
     const controller = new AbortController();
     const pending = runner.run(job(), { signal: controller.signal });
     const grandchild = Number(await waitForFile(pidFile));
@@ -250,7 +250,7 @@ describe('CommandRunner', () => {
   it('kills with SIGKILL what ignores SIGTERM, after the grace period', async () => {
     const pidFile = join(work, 'stubborn.pid');
     // Ignored signals stay ignored across exec: neither sh nor sleep reacts to SIGTERM.
-    const runner = new CommandRunner({ command: `trap '' TERM; sleep 30 & echo $! > ${q(pidFile)}; wait`, cwd: work, killGraceMs: 300 });
+    const runner = new LocalRunner({ command: `trap '' TERM; sleep 30 & echo $! > ${q(pidFile)}; wait`, cwd: work, killGraceMs: 300 });
     const started = Date.now();
     const result = await runner.run(job({ maxWaitMs: 200 }), { signal: never() });
     const grandchild = Number(await waitForFile(pidFile));
@@ -261,7 +261,7 @@ describe('CommandRunner', () => {
 
   it('stops what the command left running in the background after it exited', async () => {
     const pidFile = join(work, 'straggler.pid');
-    const runner = new CommandRunner({
+    const runner = new LocalRunner({
       command: `sleep 30 & echo $! > ${q(pidFile)}; cp ${q(fixture('all-passed.json'))} "$REPORT_FILE"`,
       cwd: work,
       killGraceMs: 1_000,
@@ -280,7 +280,7 @@ describe('runBrowsers with the command runner', () => {
   ];
 
   it('runs the browsers in parallel', async () => {
-    const runner = new CommandRunner({ command: `sleep 0.3; cp ${q(fixture('all-passed.json'))} "$REPORT_FILE"`, cwd: work });
+    const runner = new LocalRunner({ command: `sleep 0.3; cp ${q(fixture('all-passed.json'))} "$REPORT_FILE"`, cwd: work });
     let started = performance.now();
     await runner.run(browsers[0] as BrowserJob, { signal: never() });
     const one = performance.now() - started;
@@ -293,7 +293,7 @@ describe('runBrowsers with the command runner', () => {
   });
 
   it('keeps going when one browser fails, and reports each as it finishes, in job order at the end', async () => {
-    const runner = new CommandRunner({
+    const runner = new LocalRunner({
       command: `node ${q(FAKE)} --fixture ${q(fixture('all-passed.json'))} --sleep 300 --fail-browser firefox`,
       cwd: work,
     });

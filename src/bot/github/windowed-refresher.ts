@@ -2,7 +2,7 @@
 // refresh asked for while one is in flight runs once more after it, and the last request is never
 // dropped — the final state always reaches GitHub.
 
-export class Coalescer {
+export class WindowedRefresher {
   readonly #windowMs: number;
   readonly #work: (key: string) => Promise<void>;
   readonly #onError: (key: string, err: unknown) => void;

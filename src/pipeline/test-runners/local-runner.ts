@@ -13,13 +13,13 @@ import { formatDuration } from '../../domain/duration.ts';
 import { browserResult, errorLine, type ResultParts } from './browser-result.ts';
 import { commandEnv, unpassableEnvNames } from './command-env.ts';
 import { startJobDeadline } from './job-deadline.ts';
-import { OutputTail } from './output-tail.ts';
+import { TestOutput } from './test-output.ts';
 import { readPlaywrightReport, type PlaywrightSummary } from './playwright-report.ts';
 import { groupAlive, stopProcessGroup } from './process-group.ts';
 import { expandReportUrl } from './report-url.ts';
-import type { BrowserJob, BrowserResult, CommandRunnerConfig, RunOptions, TestRunner } from './types.ts';
+import type { BrowserJob, BrowserResult, LocalRunnerConfig, RunOptions, TestRunner } from './types.ts';
 
-export interface CommandRunnerOptions {
+export interface LocalRunnerOptions {
   command: string;
   cwd?: string | undefined;
   passEnv?: readonly string[] | undefined;
@@ -44,21 +44,21 @@ interface Execution {
   stopped: boolean;
 }
 
-export class CommandRunner implements TestRunner {
-  readonly #opts: CommandRunnerOptions;
+export class LocalRunner implements TestRunner {
+  readonly #opts: LocalRunnerOptions;
 
-  constructor(opts: CommandRunnerOptions) {
+  constructor(opts: LocalRunnerOptions) {
     this.#opts = opts;
   }
 
-  static fromConfig(config: CommandRunnerConfig, reportUrl?: string): CommandRunner {
-    return new CommandRunner({ command: config.command, cwd: config.cwd, passEnv: config.passEnv, reportUrl });
+  static fromConfig(config: LocalRunnerConfig, reportUrl?: string): LocalRunner {
+    return new LocalRunner({ command: config.command, cwd: config.cwd, passEnv: config.passEnv, reportUrl });
   }
 
   async run(job: BrowserJob, opts: RunOptions): Promise<BrowserResult> {
     const started = performance.now();
     const reportUrl = expandReportUrl(this.#opts.reportUrl, job.runId, job.browser);
-    const tail = new OutputTail({ secrets: [job.testPassword] });
+    const tail = new TestOutput({ secrets: [job.testPassword] });
     // A detail may quote the report's errors (a global setup that could not log in), not only the output.
     const finish = (parts: Omit<ResultParts, 'durationMs' | 'reportUrl'>) =>
       browserResult(job.browser, { ...parts, detail: parts.detail === null ? null : tail.redact(parts.detail), durationMs: performance.now() - started, reportUrl });
@@ -121,7 +121,7 @@ export class CommandRunner implements TestRunner {
     reportFile: string,
     cwd: string,
     signal: AbortSignal,
-    tail: OutputTail,
+    tail: TestOutput,
     onOutput: ((line: string) => void) | undefined,
   ): Promise<Execution> {
     const graceMs = this.#opts.killGraceMs ?? 10_000;
