@@ -5,7 +5,7 @@ import { isNotFound } from '../errors.ts';
 import { isRunResource, runTagFilters } from '../run-ownership.ts';
 import { readTags } from '../tags.ts';
 import { idFilter, listKeyPairs, parseDate } from './describe.ts';
-import { NOT_THIS_RUNS, itemsOf, type TeardownFindings, type TeardownScope } from './teardown-types.ts';
+import { NOT_THIS_RUNS, itemsOf, lookUpRecorded, type TeardownFindings, type TeardownScope } from './teardown-types.ts';
 import type { AssetKindDescriptor, FoundAsset } from './types.ts';
 
 export function keyPairAsset(region: string, k: KeyPairInfo): FoundAsset {
@@ -79,15 +79,7 @@ export const keyPair: AssetKindDescriptor<'key-pair'> = {
   },
   teardown: {
     search: { order: 3, run: searchKeyPairs },
-    recorded: {
-      order: 3,
-      async run(s, f) {
-        const found = itemsOf<string>(f, 'key-pair');
-        for (const a of s.recorded) {
-          if (a.kind === 'key-pair' && !found.has(a.id)) await s.attempt(`key-pair ${a.id}`, () => checkKeyPair(s, a.id, f));
-        }
-      },
-    },
+    recorded: { order: 3, run: lookUpRecorded('key-pair', checkKeyPair) },
     // After the machine: its key.
     start: {
       order: 4,

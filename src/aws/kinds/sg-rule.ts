@@ -10,7 +10,7 @@ import { isNotFound } from '../errors.ts';
 import { isRunResource, runTagFilters } from '../run-ownership.ts';
 import { readTags } from '../tags.ts';
 import { PAGE_MAX, idFilter, listRules, pagesFor } from './describe.ts';
-import { NOT_THIS_RUNS, itemsOf, type TeardownFindings, type TeardownScope } from './teardown-types.ts';
+import { NOT_THIS_RUNS, itemsOf, lookUpRecorded, type TeardownFindings, type TeardownScope } from './teardown-types.ts';
 import type { AssetKindDescriptor, FoundAsset } from './types.ts';
 
 export function ruleAsset(region: string, r: SecurityGroupRule): FoundAsset {
@@ -94,15 +94,7 @@ export const sgRule: AssetKindDescriptor<'security-group-rule'> = {
   },
   teardown: {
     search: { order: 2, run: searchRules },
-    recorded: {
-      order: 2,
-      async run(s, f) {
-        const found = itemsOf<FoundRule>(f, 'security-group-rule');
-        for (const a of s.recorded) {
-          if (a.kind === 'security-group-rule' && !found.has(a.id)) await s.attempt(`security-group-rule ${a.id}`, () => checkRule(s, a.id, f));
-        }
-      },
-    },
+    recorded: { order: 2, run: lookUpRecorded('security-group-rule', checkRule) },
     // After the traffic: the door.
     start: {
       order: 2,

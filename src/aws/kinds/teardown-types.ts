@@ -86,3 +86,13 @@ export interface TeardownPart {
 }
 
 export const NOT_THIS_RUNS = 'its tags do not name this run; left alone';
+
+/** A `recorded` phase: each recorded asset of `kind` the search did not find is looked up with `check`. */
+export function lookUpRecorded(kind: AssetKind, check: (s: TeardownScope, id: string, f: TeardownFindings) => Promise<void>): TeardownPhase<[]>['run'] {
+  return async (s, f) => {
+    const found = itemsOf(f, kind);
+    for (const a of s.recorded) {
+      if (a.kind === kind && !found.has(a.id)) await s.attempt(`${kind} ${a.id}`, () => check(s, a.id, f));
+    }
+  };
+}

@@ -1,4 +1,5 @@
 // The App Home tab: the environments, the queue, the last day's runs and what the last sweep found.
+import type { OrphanSummary } from '../../commands/executor.ts';
 import { formatUsd } from '../../cost/estimate.ts';
 import type { EnvLock } from '../../domain/lock.ts';
 import type { Run } from '../../domain/run.ts';
@@ -6,12 +7,7 @@ import { code, esc, fit, when, who } from './mrkdwn.ts';
 import { envLine, queueLines } from './render-result.ts';
 import type { Block, HomeView } from './slack-api.ts';
 
-export interface OrphanSummary {
-  count: number;
-  dailyUsd: number | null;
-  /** When the sweep that counted them finished. */
-  at: Date;
-}
+export type { OrphanSummary };
 
 export interface HomeData {
   environments: { env: string; run: Run | null; lock: EnvLock | null }[];
