@@ -9,7 +9,7 @@ export interface Pipeline {
   chain: PipelineStep[];
   /** After the environment is up: the tests. */
   after: PipelineStep[];
-  teardown: PipelineStep;
+  teardown: PipelineStep<'teardown'>;
 }
 
 export function stepNames(p: Pipeline): string[] {

@@ -85,7 +85,7 @@ export class RunDriver {
     }
     if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
 
-    const testsFailed = this.outputs.get('tests')?.allPassed === false;
+    const testsFailed = this.outputOf('tests')?.allPassed === false;
     if (keep && failure === null) {
       try {
         return await this.enterKept(testsFailed);
@@ -155,8 +155,8 @@ export class RunDriver {
     let teardownError: string | null = null;
     try {
       const result = await runStep(svc.pipeline.teardown, this.context(teardownAbort.signal), svc.stepRunnerDeps);
-      const failed = (result.outputs.failed as string[] | undefined) ?? [];
-      this.emit({ type: 'teardown.done', deleted: Number(result.outputs.deleted ?? 0), failed });
+      const { deleted, failed } = result.outputs;
+      this.emit({ type: 'teardown.done', deleted, failed });
       if (failed.length > 0) teardownError = `teardown could not delete ${failed.join(', ')}; the sweeper will retry`;
     } catch (err) {
       if (err instanceof RunAbandoned) throw err;
@@ -184,7 +184,7 @@ export class RunDriver {
   }
 
   private testsError(): string {
-    return String(this.outputs.get('tests')?.summary ?? 'tests failed');
+    return this.outputOf('tests')?.summary ?? 'tests failed';
   }
 
   private async finish(state: RunState, error: string | null): Promise<Run> {
@@ -205,6 +205,11 @@ export class RunDriver {
     await releaseRunLocks(svc.store, this.runId);
     await svc.store.releaseLease(this.runId, svc.ownerId);
     return this.run;
+  }
+
+  /** A step's outputs, from this process or (after a resume) from the store; typed by the step's name. */
+  private outputOf<N extends StepName>(step: N): StepOutputsByName[N] | undefined {
+    return this.outputs.get(step) as StepOutputsByName[N] | undefined;
   }
 
   private env() {
@@ -240,7 +245,7 @@ export class RunDriver {
       expiresAt,
       tags: (name: string) =>
         runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name }),
-      outputOf: <N extends StepName>(step: N) => this.outputs.get(step) as StepOutputsByName[N] | undefined,
+      outputOf: (step) => this.outputOf(step),
       recordAsset: (kind, id) => record(kind, id, false),
       assetDeleted: (kind, id) => record(kind, id, true),
       emit: (event) => this.emit(event),

@@ -3,6 +3,7 @@
 import type { Step } from '../domain/run.ts';
 import { isUserError } from '../errors.ts';
 import type { StepFinishedBody } from './events.ts';
+import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import type { RunContext, PipelineStep, StepResult } from './run-context.ts';
 import { RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, StepFailed, StepTimedOut, errorLine, errorTail } from './run-errors.ts';
 
@@ -14,7 +15,7 @@ export interface StepRunnerDeps {
   onFinished?: (step: string, outcome: 'succeeded' | 'failed' | 'skipped', ms: number) => void;
 }
 
-export async function runStep(step: PipelineStep, ctx: RunContext, deps: StepRunnerDeps): Promise<StepResult> {
+export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: RunContext, deps: StepRunnerDeps): Promise<StepResult<StepOutputsByName[N]>> {
   await deps.beforeStep?.(ctx.run.id, step.name);
   ctx.signal.throwIfAborted();
   const startedAt = ctx.clock.now();
