@@ -41,6 +41,9 @@ export const DEFAULTS = {
   keyPair: 'ephemeral',
   sshHost: '{publicIp}',
   sshPort: 22,
+  /** A booting host refuses the key until cloud-init wrote it (well under a minute); longer is a wrong key. */
+  sshAuthFailFast: 2 * MINUTE,
+  sshAuthFailFastMax: HOUR,
   recipeRetries: 0,
   waitHttp: { status: 200, retries: 30, interval: 10_000 },
   workers: 3,

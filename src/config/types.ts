@@ -77,6 +77,8 @@ export interface SshConfig {
   port: number;
   /** IPv4 CIDRs authorized on the SSH port for the run's lifetime. At least one. */
   allowFrom: string[];
+  /** wait-ssh gives up once the host has refused the key for this long (ms): a wrong key, not a slow boot. */
+  authFailFast: number;
 }
 
 export interface WaitHttpConfig {

@@ -21,8 +21,17 @@ export class RunTimedOut extends UserError {
 
 export class StepTimedOut extends UserError {
   override readonly name = 'StepTimedOut';
-  constructor(step: string, ms: number) {
-    super(`${step} took longer than runs.stepTimeouts.${step} (${formatDuration(ms)})`);
+  readonly step: string;
+  readonly ms: number;
+  constructor(step: string, ms: number, detail?: string) {
+    super(`${step} took longer than runs.stepTimeouts.${step} (${formatDuration(ms)})${detail ? `; ${detail}` : ''}`);
+    this.step = step;
+    this.ms = ms;
+  }
+
+  /** The same timeout with what the step saw last; a step throws it to explain its own timeout. */
+  because(detail: string): StepTimedOut {
+    return new StepTimedOut(this.step, this.ms, detail);
   }
 }
 

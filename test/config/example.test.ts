@@ -28,6 +28,7 @@ describe('stagebot.example.yml', () => {
       host: '{publicIp}',
       port: 22,
       allowFrom: ['203.0.113.10/32'],
+      authFailFast: 120_000,
     });
     expect(stg3.serviceUpdate).toHaveLength(6);
     expect(stg3.serviceUpdate[0]).toMatchObject({ run: 'cd /srv/app && docker compose pull --quiet', timeout: 600_000, retries: 2 });

@@ -34,7 +34,7 @@ export async function hostTestRun(opts: HostRunOptions = {}): Promise<TestRun> {
   const env: Partial<Omit<EnvironmentConfig, 'name'>> = {};
   if (opts.sshd) {
     process.env[TEST_KEY_ENV] = opts.sshd.privateKey;
-    env.ssh = { user: opts.sshd.username, privateKeyEnv: TEST_KEY_ENV, host: '{publicIp}', port: opts.sshd.port, allowFrom: ['127.0.0.1/32'] };
+    env.ssh = { user: opts.sshd.username, privateKeyEnv: TEST_KEY_ENV, host: '{publicIp}', port: opts.sshd.port, allowFrom: ['127.0.0.1/32'], authFailFast: 120_000 };
   }
   if (opts.recipe) env.serviceUpdate = opts.recipe;
   const t = await createTestRun({
