@@ -8,7 +8,7 @@ import type { RunEventBody } from './events.ts';
 import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
 import { releaseRunLocks } from './run-locks.ts';
 import { runStep } from './step-runner.ts';
-import { RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
+import { AccountCheckFailed, RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
 import { summarizeRun } from './run-summary.ts';
 
 export type DriveMode =
@@ -21,6 +21,11 @@ export type DriveMode =
    * run whose time is up or that someone tore down (it ends as its tests did).
    */
   | { kind: 'teardown'; reason: string; interrupted: boolean };
+
+/** The teardown of a run that created nothing: recorded as skipped, like any step with nothing to do. */
+function nothingToTearDown(name: string): PipelineStep {
+  return { name, safeToRepeat: true, run: async () => ({ outputs: { deleted: 0, alreadyGone: 0, failed: [] }, skipped: 'nothing was created' }) };
+}
 
 export class RunDriver {
   readonly runId: string;
@@ -104,7 +109,9 @@ export class RunDriver {
 
   private async runPhases(resume: boolean): Promise<void> {
     const { pipeline } = this.svc;
-    await this.svc.checkAccount(this.env().region, this.abort.signal);
+    await this.svc.checkAccount(this.env().region, this.abort.signal).catch((err: unknown) => {
+      throw this.abort.signal.aborted ? err : new AccountCheckFailed(err);
+    });
     // The parallel steps and the chain share a phase: when one fails, the others stop.
     const phase = new AbortController();
     const phaseSignal = AbortSignal.any([this.abort.signal, phase.signal]);
@@ -147,6 +154,12 @@ export class RunDriver {
   private async tearDownAndFinish(cause: unknown, testsFailed: boolean): Promise<Run> {
     const { svc } = this;
     this.run = await svc.store.updateRun(this.runId, { state: 'tearing_down' });
+    if (cause instanceof AccountCheckFailed && (await this.nothingRecorded())) {
+      // No step ran, so no AWS call but STS was made: a teardown would only search (maybe in the
+      // wrong account, maybe without credentials) and report its own failure to find nothing.
+      await runStep(nothingToTearDown(this.svc.pipeline.teardown.name), this.context(new AbortController().signal), svc.stepRunnerDeps);
+      return this.finish('failed', `${cause.message}; nothing was created`);
+    }
     // Teardown gets its own signal: a cancel or a timeout must not stop the cleanup itself.
     const teardownAbort = new AbortController();
     let teardownError: string | null = null;
@@ -178,6 +191,12 @@ export class RunDriver {
     }
     if (teardownError) error = error ? `${error}; ${teardownError}` : teardownError;
     return this.finish(state, error);
+  }
+
+  /** No step of this run ever started and no asset is on record (a resumed run has both). */
+  private async nothingRecorded(): Promise<boolean> {
+    const [steps, assets] = await Promise.all([this.svc.store.getSteps(this.runId), this.svc.store.getAssets(this.runId)]);
+    return assets.length === 0 && steps.every((s) => s.state === 'pending');
   }
 
   private testsError(): string {

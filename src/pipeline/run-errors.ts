@@ -55,6 +55,17 @@ export class StepFailed extends UserError {
 }
 
 /**
+ * The account check before the run's first change to AWS failed (no credentials, refused ones, an
+ * account outside the allowlist, STS unreachable): the run stops there, having created nothing.
+ */
+export class AccountCheckFailed extends UserError {
+  override readonly name = 'AccountCheckFailed';
+  constructor(cause: unknown) {
+    super(errorLine(cause), { cause });
+  }
+}
+
+/**
  * The engine stops driving the run without tearing it down: the process is going away (tests use it
  * to simulate a crash) or another engine adopted the run. Whoever adopts it later tears it down.
  */

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { callerAccount } from '../../aws/account.ts';
 import { createAwsClients } from '../../aws/clients.ts';
-import { describeAwsError } from '../../aws/errors.ts';
+import { describeAwsError, NO_CREDENTIALS } from '../../aws/errors.ts';
 import { allRegions, loadConfig, type Config } from '../../config/index.ts';
 import { isUserError } from '../../errors.ts';
 import { openStore } from '../../store/index.ts';
@@ -76,7 +76,9 @@ async function checkAws(config: Config, add: Add): Promise<void> {
     if (config.aws.accountAllowlist.includes(account)) add('aws account', 'ok', `${account} (allowed)`);
     else add('aws account', 'fail', `credentials are for ${account}, not in aws.accountAllowlist (${config.aws.accountAllowlist.join(', ')})`);
   } catch (err) {
-    add('aws credentials', 'fail', `${isUserError(err) ? err.message : describeAwsError(err)} — set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on an instance role)`);
+    const why = isUserError(err) ? err.message : describeAwsError(err);
+    // Missing credentials already say how to provide them; refused or unreachable ones get the hint here.
+    add('aws credentials', 'fail', why === NO_CREDENTIALS ? why : `${why} — set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on an instance role)`);
   } finally {
     aws.destroy();
   }

@@ -56,14 +56,15 @@ function browserLine(b: BrowserOutcome): string {
 
 export function renderRunDocument(doc: RunDocument): string {
   const live = doc.assets.filter((a) => a.deletedAt === null);
-  const lines = [
-    `run ${doc.runId} on ${doc.env ?? '(no environment yet)'}: ${doc.state}${doc.error ? ` — ${doc.error}` : ''}`,
-    '',
-    timingTable(doc.steps),
-  ];
+  const headline = `run ${doc.runId} on ${doc.env ?? '(no environment yet)'}: ${doc.state}${doc.error ? ` — ${doc.error}` : ''}`;
+  // A run that stopped before its first step (the account check) has no table, cost or assets to show.
+  const ran = doc.steps.some((t) => t.state !== 'pending' && t.state !== 'skipped');
+  if (!ran && doc.assets.length === 0 && !doc.keptUntil) return headline;
+  const lines = [headline, '', timingTable(doc.steps)];
   if (doc.browsers.length) lines.push('', 'tests:', ...doc.browsers.map(browserLine));
   lines.push('', `cost: ${formatUsd(doc.cost.usd)}${doc.cost.unknown.length ? ` (not priced: ${doc.cost.unknown.join('; ')})` : ''}`);
   if (doc.keptUntil) lines.push(`kept until ${doc.keptUntil}: ${live.length} assets up (\`stagebot teardown ${doc.runId}\` to end it now)`);
+  else if (doc.assets.length === 0) lines.push('nothing was created');
   else if (live.length === 0) lines.push(`all ${doc.assets.length} assets torn down`);
   else lines.push(`NOT torn down: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by tag)`);
   return lines.join('\n');
