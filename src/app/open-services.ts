@@ -25,7 +25,8 @@ export interface Services {
   engine: Engine;
   runner: CommandRunner;
   audit: AppAudit;
-  close(): Promise<void>;
+  /** Stops the engine (runs in flight get `graceMs`, see Engine.stop), then closes AWS clients and the store. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -108,8 +109,8 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     engine,
     runner,
     audit,
-    async close() {
-      await engine.stop();
+    async close(graceMs?: number) {
+      await engine.stop(graceMs);
       aws.destroy();
       if (!opts.store) await store.close();
     },

@@ -119,8 +119,36 @@ describe('stagebot serve without stagebot.yml and without secrets', () => {
     const msgs = server.logLines().map((l) => String(l.msg));
     expect(msgs.at(-1)).toBe('stopped');
     expect(msgs).toContainEqual(expect.stringMatching(/^shutting down/));
-    expect(server.logLines().find((l) => String(l.msg).startsWith('shutting down'))?.signal).toBe('SIGTERM');
+    const stopping = server.logLines().find((l) => String(l.msg).startsWith('shutting down'));
+    expect(stopping?.signal).toBe('SIGTERM');
+    // The bounded waits of a stop fit inside the 10 s docker stop and Kubernetes allow before SIGKILL,
+    // with room left for closing the store.
+    expect(Number(stopping?.httpCloseMs) + Number(stopping?.engineGraceMs)).toBeLessThanOrEqual(8_000);
     await expect(fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+  });
+});
+
+describe('stagebot serve without HOST', () => {
+  let cwd: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    cwd = tempDir('stagebot-serve-host-');
+  });
+  afterAll(() => cwd?.remove());
+
+  it('listens on 127.0.0.1 only, as the README says, and logs the address it bound', async () => {
+    const server = await startServe({ cwd: cwd.dir, env: { HOST: undefined } });
+    const listening = server.logLines().find((l) => l.msg === 'stagebot listening');
+    server.child.kill('SIGTERM');
+    expect((await exitWithin(server, 10_000)).code).toBe(0);
+    expect(listening).toMatchObject({ address: '127.0.0.1', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+  });
+
+  it('HOST=0.0.0.0 (the Docker image) listens on every interface and says so', async () => {
+    const server = await startServe({ cwd: cwd.dir, env: { HOST: '0.0.0.0' } });
+    const listening = server.logLines().find((l) => l.msg === 'stagebot listening');
+    server.child.kill('SIGTERM');
+    expect((await exitWithin(server, 10_000)).code).toBe(0);
+    expect(listening).toMatchObject({ address: '0.0.0.0' });
   });
 });
 
