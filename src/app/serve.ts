@@ -35,9 +35,18 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const { env } = opts;
   const port = parsePort(env.PORT);
   const host = env.HOST?.trim() || DEFAULT_HOST;
+  // Listening for SIGTERM from the start: until a listener exists, SIGTERM kills the process on the
+  // spot, and a supervisor may send it the moment the "listening" line appears.
+  const stopRequested =
+    opts.until ??
+    new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
   const logger = createLogger();
   const loaded = await loadConfig({ path: opts.configPath, env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   if (loaded.usingExample) logger.warn(exampleWarning());
+  for (const warning of loaded.warnings) logger.warn({ config: loaded.path }, warning);
   const metrics = createMetrics();
   const services = await openServices({ config: loaded.config, logger, metrics, env, background: true, helpPrefix: '/stage' });
   logger.info({ config: loaded.path, store: services.store.backend, where: env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : loaded.config.store.sqlitePath }, 'store open');
@@ -62,11 +71,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   logger.info({ url: running.url, address: running.address }, 'stagebot listening');
   opts.onListening?.(running.url);
 
-  const signal = await (opts.until ??
-    new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    }));
+  const signal = await stopRequested;
   logger.info({ signal, ...SHUTDOWN }, 'shutting down: no new work; runs in flight get a grace period');
   await stopSweeps();
   await running.close(SHUTDOWN.httpCloseMs);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { serve } from '../../src/app/serve.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { linesOf, stagebot, tempDir, type Result } from '../bot/cli/support.ts';
+import { linesOf, stagebot, tempDir, writeExampleConfig, type Result } from '../bot/cli/support.ts';
 import { exitWithin, http, killServers, startServe, type ServeChild } from './support.ts';
 
 afterEach(() => killServers());
@@ -141,6 +141,17 @@ describe('stagebot serve without HOST', () => {
     server.child.kill('SIGTERM');
     expect((await exitWithin(server, 10_000)).code).toBe(0);
     expect(listening).toMatchObject({ address: '127.0.0.1', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+  });
+
+  it('warns at start about an instance type the price table does not know', async () => {
+    writeExampleConfig(cwd.dir, 'stagebot.yml', (t) => t.replace(/(stg1:\n(?: {4}.*\n)*? {4}instanceType: )t3\.2xlarge/, '$1t3.2xlargee'));
+    const server = await startServe({ cwd: cwd.dir });
+    server.child.kill('SIGTERM');
+    expect((await exitWithin(server, 10_000)).code).toBe(0);
+    const warnings = server.logLines().filter((l) => l.level === 'warn' && String(l.msg).includes('instanceType'));
+    expect(warnings.map((l) => l.msg)).toEqual([
+      'environments.stg1.instanceType: unknown instance type "t3.2xlargee" (did you mean t3.2xlarge?): not in the bundled price table; if it is right, price it under pricing.instances.us-east-1',
+    ]);
   });
 
   it('HOST=0.0.0.0 (the Docker image) listens on every interface and says so', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_CONFIG_PATH, allRegions, parseConfig, summarizeConfig } from '../../src/config/index.ts';
+import { EXAMPLE_CONFIG_PATH, allRegions, configWarnings, parseConfig, summarizeConfig } from '../../src/config/index.ts';
 
 const example = readFileSync(EXAMPLE_CONFIG_PATH, 'utf8');
 
@@ -53,6 +53,10 @@ describe('stagebot.example.yml', () => {
 
   it('lists every region once, sorted', () => {
     expect(allRegions(parseConfig(example, {}))).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('has nothing to warn about', () => {
+    expect(configWarnings(parseConfig(example, {}))).toEqual([]);
   });
 
   it('summarizes the file on one screen', () => {
