@@ -44,6 +44,7 @@ const stepTimeoutsSchema = strictObject({
   launch: duration().default(t.launch),
   'open-ssh': duration().default(t['open-ssh']),
   'wait-ssh': duration().default(t['wait-ssh']),
+  'arm-switch': duration().default(t['arm-switch']),
   'service-update': duration().default(t['service-update']),
   register: duration().default(t.register),
   tests: duration().default(t.tests),
@@ -107,6 +108,10 @@ const environmentSchema = strictObject({
   ssh: sshSchema,
   url: httpUrl('https://stg1.staging.example.com'),
   serviceUpdate: list(recipeItemSchema, 'recipe items').default([]),
+  deadManSwitch: strictObject({
+    enabled: bool().default(DEFAULTS.deadManSwitch.enabled),
+    margin: durationAtMost(DEFAULTS.deadManSwitchMarginMax, "the switch is the backstop for a bot that is down; a day late is a day's cost").default(DEFAULTS.deadManSwitch.margin),
+  }).prefault({}),
 }).superRefine(checkTargetGroupRegion, ALWAYS);
 
 const browserSchema = strictObject({

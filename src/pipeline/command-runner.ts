@@ -8,6 +8,7 @@ import { isFinished, type Requester, type Run, type Source } from '../domain/run
 import { ConflictError, NotFoundError, PermissionError, UserError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import type { StepTiming, RunCost, BrowserOutcome } from './events.ts';
+import type { DeadManSwitchView } from './run-summary.ts';
 
 /** Who asked. `admin` comes from the front's rules (Slack admins, the local operator of the CLI). */
 export interface Actor {
@@ -22,6 +23,7 @@ export interface RunView {
   browsers: BrowserOutcome[];
   cost: RunCost;
   assets: Asset[];
+  deadManSwitch: DeadManSwitchView | null;
 }
 
 export interface EnvView {

@@ -19,11 +19,15 @@ import type { Pipeline } from './pipeline.ts';
 import { RunAbandoned } from './run-errors.ts';
 import { RunDriver, type DriveMode } from './run-driver.ts';
 import { releaseRunLocks } from './run-locks.ts';
+import { moveSwitch } from './move-switch.ts';
 import { retagRunExpiry } from './retag.ts';
 import { defaultPipeline } from './steps/index.ts';
 import type { TestRunner } from './test-runners/types.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { summarizeRun, type RunSummary } from './run-summary.ts';
+
+/** Bound on moving a dead man's switch from a chat command (connect, re-arm): a dead host must not hang the reply. */
+const MOVE_SWITCH_TIMEOUT_MS = 90_000;
 
 export interface LaunchRequest {
   /** null: the first free environment of `pool`. */
@@ -69,6 +73,11 @@ export class Engine {
   private readonly waiters = new Map<string, ((run: Run) => void)[]>();
   /** Appends of one run's events, chained so the timeline keeps emission order on every backend. */
   private readonly eventChains = new Map<string, Promise<unknown>>();
+  /**
+   * Secrets of the runs this engine drove (an ephemeral key): a kept run's driver is gone, but extend
+   * still needs the key to move its dead man's switch. Dropped when the run finishes.
+   */
+  private readonly runSecrets = new Map<string, Map<string, string>>();
   /** Runs whose environment is gone from the configuration (warned about once). */
   private readonly unadoptable = new Set<string>();
   private readonly background: boolean;
@@ -104,7 +113,15 @@ export class Engine {
         if (opts.checkAccount) return opts.checkAccount(region);
         await checkAccount(opts.aws.sts(region), opts.config.aws.accountAllowlist);
       },
-      retagExpiry: (run, until) => retagRunExpiry(this.svc, run, until),
+      moveExpiry: async (run, until, signal) => {
+        await moveSwitch(this.svc, run, until, this.svc.secretsOf(run.id), signal ?? AbortSignal.timeout(MOVE_SWITCH_TIMEOUT_MS));
+        await retagRunExpiry(this.svc, run, until);
+      },
+      secretsOf: (runId) => {
+        let secrets = this.runSecrets.get(runId);
+        if (!secrets) this.runSecrets.set(runId, (secrets = new Map()));
+        return secrets;
+      },
       emit: (runId, body) => this.emit(runId, body),
       emitLog: (runId, step, line) => {
         this.svc.logger.debug({ runId, step }, line);
@@ -289,7 +306,7 @@ export class Engine {
     if (until.getTime() > limit) {
       throw new ConflictError(`run ${runId} would stay up until ${until.toISOString()}, past runs.keepMax (${formatDuration(config.runs.keepMax)} from now)`);
     }
-    await this.svc.retagExpiry(run, until);
+    await this.svc.moveExpiry(run, until);
     const updated = await store.updateRun(runId, { expiresAt: until });
     this.emit(runId, { type: 'run.kept', until: until.toISOString() });
     this.svc.logger.info({ runId, until, by }, 'kept run extended');
@@ -442,7 +459,10 @@ export class Engine {
     }
     const done = driver
       .drive(mode)
-      .then((finished) => this.resolveWaiters(finished))
+      .then((finished) => {
+        if (isFinished(finished.state)) this.runSecrets.delete(finished.id);
+        this.resolveWaiters(finished);
+      })
       .catch(async (err) => {
         if (err instanceof RunAbandoned) return;
         this.svc.logger.error({ err, runId: run.id }, 'run driver failed');

@@ -33,13 +33,14 @@ export class RunDriver {
   private readonly svc: EngineServices;
   private readonly abort = new AbortController();
   private readonly outputs = new Map<string, StepOutputs>();
-  private readonly secrets = new Map<string, string>();
+  private readonly secrets: Map<string, string>;
   private abandoned = false;
 
   constructor(svc: EngineServices, run: Run) {
     this.svc = svc;
     this.run = run;
     this.runId = run.id;
+    this.secrets = svc.secretsOf(run.id);
   }
 
   /** Stops the step in flight; teardown follows. */
@@ -144,7 +145,7 @@ export class RunDriver {
   private async enterKept(testsFailed: boolean): Promise<Run> {
     const { svc } = this;
     const until = new Date(svc.clock.now().getTime() + (this.run.options.keepMs ?? 0));
-    await svc.retagExpiry(this.run, until);
+    await svc.moveExpiry(this.run, until, this.abort.signal);
     this.run = await svc.store.updateRun(this.runId, { state: 'kept', expiresAt: until, error: testsFailed ? this.testsError() : null });
     this.emit({ type: 'run.kept', until: until.toISOString() });
     await svc.store.releaseLease(this.runId, svc.ownerId);

@@ -1,6 +1,7 @@
 // The end of a run in numbers: per-step timings (the seed's timing table), per-browser results and
 // what the run cost, all derived from the store so any replica can produce it.
-import type { Run } from '../domain/run.ts';
+import { isFinished, type Run } from '../domain/run.ts';
+import type { ArmSwitchOutputs } from './steps/outputs.ts';
 import { accrued, hourlyCost, type Priced } from '../cost/estimate.ts';
 import type { EngineServices } from './engine-services.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from './events.ts';
@@ -10,6 +11,13 @@ export interface RunSummary {
   timings: StepTiming[];
   browsers: BrowserOutcome[];
   cost: RunCost;
+  /** The host's dead man's switch while it matters (armed, run not finished); null otherwise. */
+  deadManSwitch: DeadManSwitchView | null;
+}
+
+export interface DeadManSwitchView {
+  /** ISO time the host powers itself off (and terminates) unless stagebot moves it. */
+  firesAt: string;
 }
 
 /** What pricing a run needs; the audit prices runs without an engine. */
@@ -25,7 +33,10 @@ export async function summarizeRun(svc: SummaryServices, run: Run): Promise<RunS
     return { step: name, state: s?.state ?? 'pending', durationMs };
   });
   const browsers = (byName.get('tests')?.outputs.results as BrowserOutcome[] | undefined) ?? [];
-  return { timings, browsers, cost: await runCost(svc, run, byName.get('launch')?.outputs ?? {}) };
+  const armed = byName.get('arm-switch');
+  // Once the run is over its instance is gone (or the sweeper's): the switch is moot.
+  const deadManSwitch = armed?.state === 'succeeded' && !isFinished(run.state) ? { firesAt: String((armed.outputs as ArmSwitchOutputs).firesAt) } : null;
+  return { timings, browsers, cost: await runCost(svc, run, byName.get('launch')?.outputs ?? {}), deadManSwitch };
 }
 
 /** `launchOutputs`: the launch step's outputs, when the caller has already read them. */

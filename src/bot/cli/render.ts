@@ -5,6 +5,7 @@ import { formatDuration } from '../../domain/duration.ts';
 import type { Run } from '../../domain/run.ts';
 import type { CommandResult, EnvView } from '../../pipeline/command-runner.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from '../../pipeline/events.ts';
+import type { DeadManSwitchView } from '../../pipeline/run-summary.ts';
 
 /** What `stagebot launch … --output json` prints: the whole run in one document. */
 export interface RunDocument {
@@ -20,6 +21,8 @@ export interface RunDocument {
   browsers: BrowserOutcome[];
   assets: { kind: string; id: string; region: string; createdAt: string; deletedAt: string | null }[];
   cost: RunCost;
+  /** While the run is up: when its host powers itself off unless stagebot moves it. */
+  deadManSwitch: DeadManSwitchView | null;
 }
 
 export async function runDocument(services: Pick<Services, 'engine' | 'store'>, run: Run): Promise<RunDocument> {
@@ -38,7 +41,13 @@ export async function runDocument(services: Pick<Services, 'engine' | 'store'>, 
     browsers: summary.browsers,
     assets: assets.map((a) => ({ kind: a.kind, id: a.id, region: a.region, createdAt: a.createdAt.toISOString(), deletedAt: a.deletedAt?.toISOString() ?? null })),
     cost: summary.cost,
+    deadManSwitch: summary.deadManSwitch,
   };
+}
+
+/** `dead man's switch: the host powers itself off at …` while it matters. */
+export function switchLine(view: DeadManSwitchView | null): string | null {
+  return view ? `dead man's switch: armed; the host powers itself off at ${view.firesAt} unless stagebot moves it` : null;
 }
 
 export function timingTable(timings: StepTiming[]): string {
@@ -63,7 +72,11 @@ export function renderRunDocument(doc: RunDocument): string {
   const lines = [headline, '', timingTable(doc.steps)];
   if (doc.browsers.length) lines.push('', 'tests:', ...doc.browsers.map(browserLine));
   lines.push('', `cost: ${formatUsd(doc.cost.usd)}${doc.cost.unknown.length ? ` (not priced: ${doc.cost.unknown.join('; ')})` : ''}`);
-  if (doc.keptUntil) lines.push(`kept until ${doc.keptUntil}: ${live.length} assets up (\`stagebot teardown ${doc.runId}\` to end it now)`);
+  if (doc.keptUntil) {
+    lines.push(`kept until ${doc.keptUntil}: ${live.length} assets up (\`stagebot teardown ${doc.runId}\` to end it now)`);
+    const armed = switchLine(doc.deadManSwitch);
+    if (armed) lines.push(armed);
+  }
   else if (doc.assets.length === 0) lines.push('nothing was created');
   else if (live.length === 0) lines.push(`all ${doc.assets.length} assets torn down`);
   else lines.push(`NOT torn down: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by tag)`);
@@ -93,7 +106,8 @@ export function renderResult(result: CommandResult): string {
         `requested by ${v.run.requester} via ${v.run.source}; browsers ${v.run.options.browsers.join(', ')}${v.run.state === 'kept' && v.run.expiresAt ? `; kept until ${v.run.expiresAt.toISOString()}` : ''}`,
         timingTable(v.timings),
         ...(v.browsers.length ? ['tests:', ...v.browsers.map(browserLine)] : []),
-        `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`].join('\n');
+        `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`,
+        ...[switchLine(v.deadManSwitch)].filter((l) => l !== null)].join('\n');
     }
     case 'environments': {
       const queue = result.queue.map((r, i) => `  ${i + 1}. ${r.id} by ${r.requester} (${r.env ?? `any of ${(r.options.pool ?? []).join(', ')}`})`);

@@ -3,12 +3,15 @@
 import type { Run } from '../../domain/run.ts';
 import type { Engine } from '../../pipeline/engine.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from '../../pipeline/events.ts';
+import type { DeadManSwitchView } from '../../pipeline/run-summary.ts';
 
 export interface GithubRunView {
   run: Run;
   timings: StepTiming[];
   browsers: BrowserOutcome[];
   cost: RunCost;
+  /** When the host powers itself off unless stagebot moves it, while the run is up; null: not armed. */
+  deadManSwitch: DeadManSwitchView | null;
   /** Failed steps' one-line errors, in pipeline order. */
   stepErrors: { step: string; error: string }[];
   /** 1-based place in the queue while queued. */

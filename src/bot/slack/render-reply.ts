@@ -84,6 +84,8 @@ function stepDetail(step: string, d: Detail): string[] {
     }
     case 'wait-ssh':
       return str(d.host) ? [`sshd answered at ${code(`${d.host}:${d.port}`)}${num(d.attempts) ? ` after ${d.attempts} ${d.attempts === 1 ? 'try' : 'tries'}` : ''}; host key ${code(String(d.hostKey ?? '?'))} pinned`] : [];
+    case 'arm-switch':
+      return str(d.firesAt) ? [`:alarm_clock: dead man's switch armed: the host powers itself off ${when(new Date(String(d.firesAt)))} unless stagebot moves it`] : [];
     case 'service-update':
       return serviceUpdateDetail(d);
     case 'register':

@@ -263,7 +263,7 @@ export class RunThreads {
     const waiting = run.state === 'queued';
     // A queued run shows no steps yet: only its place in the queue is worth a query.
     const [summary, steps, assets, queued] = await Promise.all([
-      waiting ? { timings: [], browsers: [], cost: { usd: 0, lines: [], unknown: [] } } : engine.summarize(run),
+      waiting ? { timings: [], browsers: [], cost: { usd: 0, lines: [], unknown: [] }, deadManSwitch: null } : engine.summarize(run),
       waiting ? [] : store.getSteps(run.id),
       ended ? store.getAssets(run.id) : Promise.resolve([]),
       waiting ? store.queuedRuns() : Promise.resolve([]),
@@ -277,6 +277,7 @@ export class RunThreads {
       browsers: summary.browsers.length ? summary.browsers : live,
       cost: ended ? summary.cost : null,
       assets,
+      deadManSwitch: summary.deadManSwitch,
       queuePosition: position < 0 ? null : position + 1,
       thread: { rerunOf: thread.rerunOf, rerunAs: thread.rerunAs, keptBy: thread.keptBy },
       now: engine.now(),

@@ -31,6 +31,13 @@ export interface WaitSshOutputs extends Record<string, unknown> {
   attempts: number;
 }
 
+export interface ArmSwitchOutputs extends Record<string, unknown> {
+  /** When the host powers itself off unless stagebot moves it (ISO); keep and extend update it. */
+  firesAt: string;
+  /** When it was (last) set. */
+  armedAt: string;
+}
+
 export interface ServiceUpdateOutputs extends Record<string, unknown> {
   items: { name: string; outcome: 'succeeded' | 'failed' | 'continued'; attempts: number; durationMs: number }[];
 }

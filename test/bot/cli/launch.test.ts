@@ -51,7 +51,7 @@ test('launch runs the pipeline in the foreground and prints one JSON document of
   expect(doc.state).toBe('succeeded');
   expect(doc.env).toBe('stg1');
   expect(doc.requestedBy).toBe('cli:alice');
-  expect(doc.steps.map((s: { step: string }) => s.step)).toEqual(['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests', 'teardown']);
+  expect(doc.steps.map((s: { step: string }) => s.step)).toEqual(['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'arm-switch', 'service-update', 'register', 'tests', 'teardown']);
   expect(doc.steps.filter((s: { state: string }) => s.state === 'failed')).toEqual([]);
   expect(doc.browsers.map((b: { browser: string; outcome: string }) => `${b.browser}:${b.outcome}`)).toEqual(['chrome:passed', 'firefox:passed']);
   const kinds = doc.assets.map((a: { kind: string }) => a.kind);

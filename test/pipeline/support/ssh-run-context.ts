@@ -26,6 +26,7 @@ export interface HostRunOptions {
   outputs?: Record<string, StepOutputs>;
   secrets?: Record<string, string>;
   requester?: Requester;
+  runId?: string;
   store?: Store;
   testRunner?: TestRunner;
 }
@@ -43,6 +44,7 @@ export async function hostTestRun(opts: HostRunOptions = {}): Promise<TestRun> {
     env: { ...env, ...opts.env },
     ...(opts.configure ? { configure: opts.configure } : {}),
     ...(opts.requester ? { requester: opts.requester } : {}),
+    ...(opts.runId ? { runId: opts.runId } : {}),
     ...(opts.store ? { store: opts.store } : {}),
     ...(opts.testRunner ? { testRunner: opts.testRunner } : {}),
   });
