@@ -95,7 +95,8 @@ export class RunDriver {
       } catch (err) {
         if (this.abandoned || err instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
         // Nothing stays up that is not kept on purpose: a keep that did not take ends in teardown.
-        failure = new Error(`could not keep the environment: ${errorLine(err)}`);
+        // A cancel that came while moving the switch is a cancel, not a failed keep.
+        failure = this.abort.signal.aborted ? this.abort.signal.reason : new Error(`could not keep the environment: ${errorLine(err)}`);
       }
     }
 

@@ -135,31 +135,30 @@ describe('stagebot serve without HOST', () => {
   });
   afterAll(() => cwd?.remove());
 
-  it('listens on 127.0.0.1 only, as the README says, and logs the address it bound', async () => {
-    const server = await startServe({ cwd: cwd.dir, env: { HOST: undefined } });
-    const listening = server.logLines().find((l) => l.msg === 'stagebot listening');
+  /** Starts a server, stops it at once (it must stop cleanly), and returns its log lines. */
+  async function startAndStop(env: Record<string, string | undefined> = {}): Promise<Record<string, unknown>[]> {
+    const server = await startServe({ cwd: cwd.dir, env });
     server.child.kill('SIGTERM');
     expect((await exitWithin(server, 10_000)).code).toBe(0);
+    return server.logLines();
+  }
+
+  it('listens on 127.0.0.1 only, as the README says, and logs the address it bound', async () => {
+    const listening = (await startAndStop({ HOST: undefined })).find((l) => l.msg === 'stagebot listening');
     expect(listening).toMatchObject({ address: '127.0.0.1', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+  });
+
+  it('HOST=0.0.0.0 (the Docker image) listens on every interface and says so', async () => {
+    const listening = (await startAndStop({ HOST: '0.0.0.0' })).find((l) => l.msg === 'stagebot listening');
+    expect(listening).toMatchObject({ address: '0.0.0.0' });
   });
 
   it('warns at start about an instance type the price table does not know', async () => {
     writeExampleConfig(cwd.dir, 'stagebot.yml', (t) => t.replace(/(stg1:\n(?: {4}.*\n)*? {4}instanceType: )t3\.2xlarge/, '$1t3.2xlargee'));
-    const server = await startServe({ cwd: cwd.dir });
-    server.child.kill('SIGTERM');
-    expect((await exitWithin(server, 10_000)).code).toBe(0);
-    const warnings = server.logLines().filter((l) => l.level === 'warn' && String(l.msg).includes('instanceType'));
+    const warnings = (await startAndStop()).filter((l) => l.level === 'warn' && String(l.msg).includes('instanceType'));
     expect(warnings.map((l) => l.msg)).toEqual([
       'environments.stg1.instanceType: unknown instance type "t3.2xlargee" (did you mean t3.2xlarge?): not in the bundled price table; if it is right, price it under pricing.instances.us-east-1',
     ]);
-  });
-
-  it('HOST=0.0.0.0 (the Docker image) listens on every interface and says so', async () => {
-    const server = await startServe({ cwd: cwd.dir, env: { HOST: '0.0.0.0' } });
-    const listening = server.logLines().find((l) => l.msg === 'stagebot listening');
-    server.child.kill('SIGTERM');
-    expect((await exitWithin(server, 10_000)).code).toBe(0);
-    expect(listening).toMatchObject({ address: '0.0.0.0' });
   });
 });
 
