@@ -27,3 +27,18 @@ describe('README command reference', () => {
     expect(readme).toContain('```sh\nnpm test\n```');
   });
 });
+
+describe('deployment facts', () => {
+  const dockerfile = readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8');
+
+  it('the image listens on every interface, while the default stays 127.0.0.1', () => {
+    expect(dockerfile).toMatch(/^ENV .*\bHOST=0\.0\.0\.0\b/m);
+    expect(readme).toContain('bind address (default `127.0.0.1`');
+  });
+
+  it('README and Dockerfile say how to give a teardown in flight more than docker stop\'s 10 s', () => {
+    expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
+    expect(dockerfile).toContain('--stop-timeout');
+    expect(readme).toContain('docker run --stop-timeout');
+  });
+});

@@ -1,7 +1,7 @@
 // The parts of `stagebot doctor` that reach the store and AWS (the CLI front renders their results).
 import { callerAccount } from '../aws/account.ts';
 import { createAwsClients } from '../aws/clients.ts';
-import { describeAwsError } from '../aws/errors.ts';
+import { describeAwsError, NO_CREDENTIALS } from '../aws/errors.ts';
 import type { DoctorProbes } from '../bot/cli/doctor.ts';
 import { allRegions } from '../config/index.ts';
 import { isUserError } from '../errors.ts';
@@ -34,11 +34,9 @@ export const doctorProbes: DoctorProbes = {
       if (config.aws.accountAllowlist.includes(account)) return { check: 'aws account', status: 'ok', detail: `${account} (allowed)` };
       return { check: 'aws account', status: 'fail', detail: `credentials are for ${account}, not in aws.accountAllowlist (${config.aws.accountAllowlist.join(', ')})` };
     } catch (err) {
-      return {
-        check: 'aws credentials',
-        status: 'fail',
-        detail: `${isUserError(err) ? err.message : describeAwsError(err)} — set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on an instance role)`,
-      };
+      const why = isUserError(err) ? err.message : describeAwsError(err);
+      // Missing credentials already say how to provide them; refused or unreachable ones get the hint here.
+      return { check: 'aws credentials', status: 'fail', detail: why === NO_CREDENTIALS ? why : `${why} — set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run on an instance role)` };
     } finally {
       aws.destroy();
     }

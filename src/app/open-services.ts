@@ -28,7 +28,8 @@ export interface Services {
   /** What every front calls: the verbs, RunView, the board, the event feed. */
   commands: CommandExecutor;
   audit: AuditService;
-  close(): Promise<void>;
+  /** Stops the engine (runs in flight get `graceMs`, see Engine.stop), then closes AWS clients and the store. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -113,8 +114,8 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     engine,
     commands,
     audit,
-    async close() {
-      await engine.stop();
+    async close(graceMs?: number) {
+      await engine.stop(graceMs);
       aws.destroy();
       if (!opts.store) await store.close();
     },

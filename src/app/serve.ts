@@ -10,6 +10,18 @@ import { mountFronts } from './fronts.ts';
 import { scheduleSweeps } from '../audit/service.ts';
 import { maskUrlCredentials } from '../observability/logger.ts';
 
+/** Where the server listens when HOST is not set: this machine only, as the README says. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * The bounded parts of a stop, which together stay inside the 10 s that `docker stop` (and
+ * Kubernetes) wait between SIGTERM and SIGKILL: in-flight HTTP requests, then runs in flight, whose
+ * leases are then released so another replica adopts them at once. A teardown under way is not
+ * bounded (it finishes here rather than being handed over half done): README says to give the
+ * container longer with `--stop-timeout`.
+ */
+export const SHUTDOWN = { httpCloseMs: 2_000, engineGraceMs: 6_000 } as const;
+
 export interface ServeOptions {
   configPath: string | undefined;
   env: NodeJS.ProcessEnv;
@@ -22,9 +34,19 @@ export interface ServeOptions {
 export async function serve(opts: ServeOptions): Promise<number> {
   const { env } = opts;
   const port = parsePort(env.PORT);
+  const host = env.HOST?.trim() || DEFAULT_HOST;
+  // Listening for SIGTERM from the start: until a listener exists, SIGTERM kills the process on the
+  // spot, and a supervisor may send it the moment the "listening" line appears.
+  const stopRequested =
+    opts.until ??
+    new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
   const logger = createLogger();
   const loaded = await loadConfig({ path: opts.configPath, env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   if (loaded.usingExample) logger.warn(exampleWarning());
+  for (const warning of loaded.warnings) logger.warn({ config: loaded.path }, warning);
   const metrics = createMetrics();
   const services = await openServices({ config: loaded.config, logger, metrics, env, background: true, helpPrefix: '/stage' });
   logger.info({ config: loaded.path, store: services.store.backend, where: env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : loaded.config.store.sqlitePath }, 'store open');
@@ -37,27 +59,24 @@ export async function serve(opts: ServeOptions): Promise<number> {
   // Listen before the engine starts: a taken port must not adopt runs only to drop them again.
   let running: RunningServer;
   try {
-    running = await listen(server, port, env.HOST);
+    running = await listen(server, port, host);
   } catch (err) {
     await stopFronts();
     await services.close();
-    throw listenError(err, port, env.HOST);
+    throw listenError(err, port, host);
   }
   await services.engine.start();
   const stopSweeps = scheduleSweeps({ audit: services.audit, config: loaded.config, store: services.store, ownerId: services.engine.ownerId, logger, ...(postSweepReport ? { post: postSweepReport } : {}) });
-  logger.info({ url: running.url }, 'stagebot listening');
+  // The address really bound (0.0.0.0 with HOST=0.0.0.0), next to a URL that reaches it from here.
+  logger.info({ url: running.url, address: running.address }, 'stagebot listening');
   opts.onListening?.(running.url);
 
-  const signal = await (opts.until ??
-    new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    }));
-  logger.info({ signal }, 'shutting down: no new work; runs in flight get a grace period');
+  const signal = await stopRequested;
+  logger.info({ signal, ...SHUTDOWN }, 'shutting down: no new work; runs in flight get a grace period');
   await stopSweeps();
-  await running.close(5_000);
+  await running.close(SHUTDOWN.httpCloseMs);
   await stopFronts();
-  await services.close();
+  await services.close(SHUTDOWN.engineGraceMs);
   logger.info('stopped');
   return 0;
 }
@@ -69,9 +88,9 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-function listenError(err: unknown, port: number, host: string | undefined): unknown {
+function listenError(err: unknown, port: number, host: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  const where = `${host ?? 'all interfaces'} port ${port}`;
+  const where = `${host} port ${port}`;
   if (code === 'EADDRINUSE') return new UserError(`${where} is already in use; stop the other server or set PORT to a free port`);
   if (code === 'EACCES') return new UserError(`not allowed to listen on ${where}; use a port above 1023 (PORT)`);
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UserError(`cannot listen on ${where}: no such local address; set HOST to one of this machine's addresses`);

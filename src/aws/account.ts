@@ -3,7 +3,7 @@
 
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { UserError } from '../errors.ts';
-import { describeAwsError, isAccessDenied } from './errors.ts';
+import { describeAwsError, isAccessDenied, isMissingCredentials } from './errors.ts';
 
 export class AccountNotAllowedError extends UserError {
   override readonly name = 'AccountNotAllowedError';
@@ -30,6 +30,7 @@ async function lookupAccount(sts: STSClient): Promise<string> {
     if (!out.Account) throw new Error('STS GetCallerIdentity returned no Account');
     return out.Account;
   } catch (err) {
+    if (isMissingCredentials(err)) throw new AwsCredentialsError(describeAwsError(err));
     if (isAccessDenied(err)) throw new AwsCredentialsError(`AWS credentials were refused: ${describeAwsError(err)}`);
     throw err;
   }

@@ -108,6 +108,18 @@ export function isDryRunOk(err: unknown): boolean {
   return awsErrorCode(err) === 'DryRunOperation';
 }
 
+/**
+ * The SDK's credential chain found nothing to sign with (no profile, no keys in the environment, no
+ * instance, task or web-identity role). AWS never saw the request.
+ */
+export function isMissingCredentials(err: unknown): boolean {
+  return awsErrorCode(err) === 'CredentialsProviderError';
+}
+
+/** What a person sees for missing credentials, wherever they were missed: what is wrong and how to fix it. */
+export const NO_CREDENTIALS =
+  'no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance or task role)';
+
 /** The credentials are missing, wrong, expired, or lack the permission. */
 export function isAccessDenied(err: unknown): boolean {
   const code = awsErrorCode(err);
@@ -121,6 +133,8 @@ const MAX_DESCRIPTION = 300;
  * failures end in a kilobyte of encoded policy detail that helps nobody in chat; it is cut off.
  */
 export function describeAwsError(err: unknown): string {
+  // The chain's own words ("Could not load credentials from any providers") do not say what to do.
+  if (isMissingCredentials(err)) return NO_CREDENTIALS;
   const code = awsErrorCode(err);
   let text = message(err)
     .replace(/\s*Encoded authorization failure message:[\s\S]*$/, '')

@@ -3,7 +3,9 @@
 // them loads nothing.
 export type { BrowserOutcome, EngineEvent, EventListener, RunEventBody, RunEventType, StepFinishedBody, StepTiming } from '../pipeline/events.ts';
 export type { RunCost } from '../cost/run-cost.ts';
+export type { DeadManSwitchView } from '../pipeline/run-summary.ts';
 export type {
+  ArmSwitchOutputs,
   LaunchOutputs,
   OpenSshOutputs,
   PrepareTestsOutputs,

@@ -7,7 +7,7 @@ import type { Asset } from '../domain/asset.ts';
 import type { Run, Step } from '../domain/run.ts';
 import { NotFoundError } from '../errors.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from '../pipeline/events.ts';
-import { summarize } from '../pipeline/run-summary.ts';
+import { summarize, type DeadManSwitchView } from '../pipeline/run-summary.ts';
 import type { StepName, StepOutputsByName } from '../pipeline/step-outputs.ts';
 import type { Store } from '../store/index.ts';
 
@@ -28,6 +28,8 @@ export interface RunView {
   stepErrors: { step: string; error: string }[];
   browsers: BrowserOutcome[];
   cost: RunCost;
+  /** When the host powers itself off unless stagebot moves it, while the run is up; null: not armed. */
+  deadManSwitch: DeadManSwitchView | null;
   assets: Asset[];
   /** 1-based place in the queue while queued. */
   queuePosition: number | null;
@@ -80,6 +82,7 @@ export class RunViews {
       stepErrors: inOrder.filter((s) => s.state === 'failed' && s.error).map((s) => ({ step: s.name, error: s.error ?? '' })),
       browsers: summary.browsers,
       cost: summary.cost,
+      deadManSwitch: summary.deadManSwitch,
       assets,
       queuePosition: index >= 0 ? index + 1 : null,
       pool: run.options.pool ?? this.facts.config.pool,

@@ -3,6 +3,7 @@
 
 import type * as z from 'zod';
 import { formatDuration } from '../domain/duration.ts';
+import { DEFAULTS } from './defaults.ts';
 import { isRegion, parseTargetGroupArn } from './aws-fields.ts';
 import { describeValue, unknownValue } from './messages.ts';
 
@@ -97,4 +98,25 @@ export function checkNotEmpty(what: string, example: string) {
       ctx.addIssue({ code: 'custom', path: [], message: `define at least one ${what} (see ${example} in stagebot.example.yml)`, input: value });
     }
   };
+}
+
+/**
+ * `ssh.authFailFast` only helps when it is shorter than the wait-ssh step timeout; otherwise the
+ * timeout always ends the wait first and a wrong key costs the whole timeout again.
+ */
+export function checkAuthFailFast(config: unknown, ctx: Ctx): void {
+  if (!isRecord(config) || !isRecord(config.environments) || !isRecord(config.runs) || !isRecord(config.runs.stepTimeouts)) return;
+  const timeout = config.runs.stepTimeouts['wait-ssh'];
+  if (typeof timeout !== 'number') return;
+  for (const [name, env] of Object.entries(config.environments)) {
+    if (!isRecord(env) || !isRecord(env.ssh) || typeof env.ssh.authFailFast !== 'number') continue;
+    // Past the maximum it was reported already, for what it is.
+    if (env.ssh.authFailFast < timeout || env.ssh.authFailFast > DEFAULTS.sshAuthFailFastMax) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['environments', name, 'ssh', 'authFailFast'],
+      message: `${formatDuration(env.ssh.authFailFast)} is not shorter than runs.stepTimeouts.wait-ssh (${formatDuration(timeout)}), so it would never end the wait early (make it shorter)`,
+      input: env.ssh.authFailFast,
+    });
+  }
 }

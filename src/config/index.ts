@@ -4,6 +4,7 @@ export { loadConfig, exampleWarning, DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_PATH } 
 export type { LoadedConfig, LoadOptions } from './load.ts';
 export { parseConfig } from './parse.ts';
 export { summarizeConfig } from './summary.ts';
+export { configWarnings } from './warnings.ts';
 export { allRegions } from './regions.ts';
 export { parseTargetGroupArn, isRegion } from './aws-fields.ts';
 export type { TargetGroupArnParts } from './aws-fields.ts';

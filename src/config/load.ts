@@ -5,6 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { parseConfig } from './parse.ts';
 import type { Config } from './types.ts';
+import { configWarnings } from './warnings.ts';
 
 export interface LoadedConfig {
   config: Config;
@@ -12,6 +13,8 @@ export interface LoadedConfig {
   path: string;
   /** True when no stagebot.yml exists and the bundled example was loaded instead. */
   usingExample: boolean;
+  /** Valid but probably wrong (warnings.ts): `path: what (what to do)` lines. */
+  warnings: string[];
 }
 
 export interface LoadOptions {
@@ -46,18 +49,22 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     const path = resolve(cwd, explicit.given);
     const text = await read(path, explicit.label);
     if (text === null) throw new ConfigError(`${explicit.label}: file not found`);
-    return { config: parseConfig(text, env, displayName(path, cwd)), path, usingExample: false };
+    return loaded(parseConfig(text, env, displayName(path, cwd)), path, false);
   }
 
   const path = resolve(cwd, DEFAULT_CONFIG_FILE);
   const text = await read(path, path);
-  if (text !== null) return { config: parseConfig(text, env, displayName(path, cwd)), path, usingExample: false };
+  if (text !== null) return loaded(parseConfig(text, env, displayName(path, cwd)), path, false);
 
   const example = await read(EXAMPLE_CONFIG_PATH, EXAMPLE_CONFIG_PATH);
   if (example === null) {
     throw new ConfigError(`${path}: file not found (and the bundled stagebot.example.yml is missing too)`);
   }
-  return { config: parseConfig(example, env, 'stagebot.example.yml'), path: EXAMPLE_CONFIG_PATH, usingExample: true };
+  return loaded(parseConfig(example, env, 'stagebot.example.yml'), EXAMPLE_CONFIG_PATH, true);
+}
+
+function loaded(config: Config, path: string, usingExample: boolean): LoadedConfig {
+  return { config, path, usingExample, warnings: configWarnings(config) };
 }
 
 /** The warning to show while the bundled example is in use. */

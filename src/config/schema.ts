@@ -5,6 +5,7 @@ import {
   checkKeepLimits,
   checkNotEmpty,
   checkRecipeAction,
+  checkAuthFailFast,
   checkRootReferences,
   checkTargetGroupRegion,
 } from './checks.ts';
@@ -21,7 +22,7 @@ import {
   slackUserId,
 } from './name-fields.ts';
 import { cidr, httpUrl, reportUrlTemplate, sshHost } from './network-fields.ts';
-import { cronSchedule, duration, timeZone } from './time-fields.ts';
+import { cronSchedule, duration, durationAtMost, timeZone } from './time-fields.ts';
 import type { Config, RecipeItem } from './types.ts';
 
 const envName = () => simpleName('stg1');
@@ -43,6 +44,7 @@ const stepTimeoutsSchema = strictObject({
   launch: duration().default(t.launch),
   'open-ssh': duration().default(t['open-ssh']),
   'wait-ssh': duration().default(t['wait-ssh']),
+  'arm-switch': duration().default(t['arm-switch']),
   'service-update': duration().default(t['service-update']),
   register: duration().default(t.register),
   tests: duration().default(t.tests),
@@ -88,6 +90,7 @@ const sshSchema = strictObject({
   host: sshHost().default(DEFAULTS.sshHost),
   port: int(1, 65_535, 'a port from 1 to 65535').default(DEFAULTS.sshPort),
   allowFrom: list(cidr(), 'IPv4 CIDRs stagebot connects from, like 203.0.113.10/32', 1),
+  authFailFast: durationAtMost(DEFAULTS.sshAuthFailFastMax, 'a key refused that long is never a slow boot').default(DEFAULTS.sshAuthFailFast),
 });
 
 const environmentSchema = strictObject({
@@ -105,6 +108,10 @@ const environmentSchema = strictObject({
   ssh: sshSchema,
   url: httpUrl('https://stg1.staging.example.com'),
   serviceUpdate: list(recipeItemSchema, 'recipe items').default([]),
+  deadManSwitch: strictObject({
+    enabled: bool().default(DEFAULTS.deadManSwitch.enabled),
+    margin: durationAtMost(DEFAULTS.deadManSwitchMarginMax, "the switch is the backstop for a bot that is down; a day late is a day's cost").default(DEFAULTS.deadManSwitch.margin),
+  }).prefault({}),
 }).superRefine(checkTargetGroupRegion, ALWAYS);
 
 const browserSchema = strictObject({
@@ -215,7 +222,9 @@ const fileSchema = strictObject({
   slack: slackSchema.optional(),
   github: githubSchema.optional(),
   pricing: pricingSchema.optional(),
-}).superRefine(checkRootReferences, ALWAYS);
+})
+  .superRefine(checkRootReferences, ALWAYS)
+  .superRefine(checkAuthFailFast, ALWAYS);
 
 type ParsedFile = z.output<typeof fileSchema>;
 

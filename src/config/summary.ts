@@ -7,7 +7,7 @@ import type { Config, RunnerConfig } from './types.ts';
 
 const LABEL_WIDTH = 14;
 
-export function summarizeConfig(loaded: LoadedConfig): string {
+export function summarizeConfig(loaded: Pick<LoadedConfig, 'config' | 'path' | 'usingExample'>): string {
   const { config } = loaded;
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`${label.padEnd(LABEL_WIDTH)}${value}`);

@@ -2,7 +2,7 @@
 
 import { validateDetailed } from 'node-cron';
 import * as z from 'zod';
-import { DURATION_HINT, parseDuration } from '../domain/duration.ts';
+import { DURATION_HINT, formatDuration, parseDuration } from '../domain/duration.ts';
 import { describeValue, expected } from './messages.ts';
 
 /** `90m`, `2h`, `1h30m` -> milliseconds. */
@@ -14,6 +14,13 @@ export function duration() {
       return z.NEVER;
     }
     return ms;
+  });
+}
+
+/** A duration of at most `maxMs`; `why` says what a longer one would mean. */
+export function durationAtMost(maxMs: number, why: string) {
+  return duration().superRefine((ms, ctx) => {
+    if (ms > maxMs) ctx.addIssue({ code: 'custom', message: `${formatDuration(ms)} is too long: ${why} (at most ${formatDuration(maxMs)})`, input: ms });
   });
 }
 

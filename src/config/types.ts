@@ -66,6 +66,18 @@ export interface EnvironmentConfig {
   ssh: SshConfig;
   url: string;
   serviceUpdate: RecipeItem[];
+  deadManSwitch: DeadManSwitchConfig;
+}
+
+/**
+ * Leak-proofing that needs neither stagebot nor its sweeper: the instance terminates itself when it
+ * powers off, and it is told (over SSH, right after wait-ssh) to power off at the run's expires-at
+ * plus `margin`; keep and extend move that time.
+ */
+export interface DeadManSwitchConfig {
+  enabled: boolean;
+  /** ms after the run's expires-at. */
+  margin: number;
 }
 
 export interface SshConfig {
@@ -77,6 +89,8 @@ export interface SshConfig {
   port: number;
   /** IPv4 CIDRs authorized on the SSH port for the run's lifetime. At least one. */
   allowFrom: string[];
+  /** wait-ssh gives up once the host has refused the key for this long (ms): a wrong key, not a slow boot. */
+  authFailFast: number;
 }
 
 export interface WaitHttpConfig {

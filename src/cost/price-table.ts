@@ -60,3 +60,8 @@ export const PUBLIC_IPV4_HOURLY = 0.005;
 
 /** AWS bills GB-months over 730 hours. */
 export const HOURS_PER_MONTH = 730;
+
+/** Every instance type the bundled table prices, in any region, sorted. */
+export function bundledInstanceTypes(): string[] {
+  return [...new Set(Object.values(INSTANCE_HOURLY).flatMap((byType) => Object.keys(byType)))].sort();
+}

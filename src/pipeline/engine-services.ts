@@ -26,8 +26,14 @@ export interface EngineServices {
   stepRunnerDeps: StepRunnerDeps;
   /** Refuses to go on unless the credentials belong to an allowed account (before any mutating call). */
   checkAccount(region: string, signal: AbortSignal): Promise<void>;
-  /** Moves the `stagebot:expires-at` tag of the run's live assets (keep, extend). */
-  retagExpiry(run: Run, until: Date): Promise<void>;
+  /**
+   * Moves the run's expiry where it lives outside the store (keep, extend): its host's dead man's
+   * switch, then the `stagebot:expires-at` tag of its live assets. Throws, having moved nothing,
+   * when the switch would fire before `until` and cannot be moved.
+   */
+  moveExpiry(run: Run, until: Date, signal?: AbortSignal): Promise<void>;
+  /** The run's in-process secrets (an ephemeral key): kept while the run lives, never stored. */
+  secretsOf(runId: string): Map<string, string>;
   emit(runId: string, body: RunEventBody): void;
   emitLog(runId: string, step: string, line: string): void;
 }

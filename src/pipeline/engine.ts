@@ -21,12 +21,16 @@ import { RunApi, type LaunchRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
 import type { EventListener } from './events.ts';
 import { stepNames, type Pipeline } from './pipeline.ts';
+import { moveSwitch } from './move-switch.ts';
 import { retagRunExpiry } from './retag.ts';
 import { summarizeRun, type RunSummary } from './run-summary.ts';
 import { defaultPipeline } from './steps/index.ts';
 import type { TestRunner } from './test-runners/types.ts';
 
 export type { LaunchRequest } from './engine/run-api.ts';
+
+/** Bound on moving a dead man's switch from a chat command (connect, re-arm): a dead host must not hang the reply. */
+const MOVE_SWITCH_TIMEOUT_MS = 90_000;
 
 export interface EngineOptions {
   config: Config;
@@ -92,7 +96,11 @@ export class Engine {
         if (opts.checkAccount) return opts.checkAccount(region);
         await checkAccount(opts.aws.sts(region), opts.config.aws.accountAllowlist);
       },
-      retagExpiry: (run, until) => retagRunExpiry(svc, run, until),
+      moveExpiry: async (run, until, signal) => {
+        await moveSwitch(svc, run, until, svc.secretsOf(run.id), signal ?? AbortSignal.timeout(MOVE_SWITCH_TIMEOUT_MS));
+        await retagRunExpiry(svc, run, until);
+      },
+      secretsOf: (runId) => this.pool.secretsOf(runId),
       emit: (runId, body) => bus.emit(runId, body),
       emitLog: (runId, step, line) => bus.emitLog(runId, step, line),
     };

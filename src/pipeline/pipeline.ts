@@ -5,7 +5,7 @@ import type { PipelineStep } from './run-context.ts';
 export interface Pipeline {
   /** Started together with `chain`; the tests wait for both. */
   parallel: PipelineStep[];
-  /** One after another: launch, open-ssh, wait-ssh, service-update, register. */
+  /** One after another: launch, open-ssh, wait-ssh, arm-switch, service-update, register. */
   chain: PipelineStep[];
   /** After the environment is up: the tests. */
   after: PipelineStep[];

@@ -53,11 +53,11 @@ export interface RunRecords {
 
 export type StepOutputs = Record<string, unknown>;
 
-/** The result of a step that ran: outputs, plus a skip reason when it decided there was nothing to do. */
-export interface StepResult<O extends StepOutputs = StepOutputs> {
-  outputs: O;
-  skipped?: string;
-}
+/**
+ * The result of a step that ran: its outputs; or, when it decided there was nothing to do, the
+ * reason and whatever outputs it has (a skipped step sends no step.finished event).
+ */
+export type StepResult<O extends StepOutputs = StepOutputs> = { outputs: O; skipped?: undefined } | { outputs: Partial<O>; skipped: string };
 
 /** One step of the pipeline: one file under src/pipeline/steps/ (design.md section 1). */
 export interface PipelineStep<N extends StepName = StepName> {

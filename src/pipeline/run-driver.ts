@@ -11,7 +11,7 @@ import { releaseRunLocks } from './run-locks.ts';
 import { runRecords } from './run-records.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import { runStep } from './step-runner.ts';
-import { RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
+import { AccountCheckFailed, RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
 import { summarizeRun } from './run-summary.ts';
 
 export type DriveMode =
@@ -25,19 +25,25 @@ export type DriveMode =
    */
   | { kind: 'teardown'; reason: string; interrupted: boolean };
 
+/** The teardown of a run that created nothing: recorded as skipped, like any step with nothing to do. */
+function nothingToTearDown(name: 'teardown'): PipelineStep<'teardown'> {
+  return { name, safeToRepeat: true, run: async () => ({ outputs: { deleted: 0, alreadyGone: 0, failed: [] }, skipped: 'nothing was created' }) };
+}
+
 export class RunDriver {
   readonly runId: string;
   private run: Run;
   private readonly svc: EngineServices;
   private readonly abort = new AbortController();
   private readonly outputs = new Map<string, StepOutputs>();
-  private readonly secrets = new Map<string, string>();
+  private readonly secrets: Map<string, string>;
   private abandoned = false;
 
   constructor(svc: EngineServices, run: Run) {
     this.svc = svc;
     this.run = run;
     this.runId = run.id;
+    this.secrets = svc.secretsOf(run.id);
   }
 
   /** Stops the step in flight; teardown follows. */
@@ -92,7 +98,8 @@ export class RunDriver {
       } catch (err) {
         if (this.abandoned || err instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
         // Nothing stays up that is not kept on purpose: a keep that did not take ends in teardown.
-        failure = new Error(`could not keep the environment: ${errorLine(err)}`);
+        // A cancel that came while moving the switch is a cancel, not a failed keep.
+        failure = this.abort.signal.aborted ? this.abort.signal.reason : new Error(`could not keep the environment: ${errorLine(err)}`);
       }
     }
 
@@ -107,7 +114,9 @@ export class RunDriver {
 
   private async runPhases(resume: boolean): Promise<void> {
     const { pipeline } = this.svc;
-    await this.svc.checkAccount(this.env().region, this.abort.signal);
+    await this.svc.checkAccount(this.env().region, this.abort.signal).catch((err: unknown) => {
+      throw this.abort.signal.aborted ? err : new AccountCheckFailed(err);
+    });
     // The parallel steps and the chain share a phase: when one fails, the others stop.
     const phase = new AbortController();
     const phaseSignal = AbortSignal.any([this.abort.signal, phase.signal]);
@@ -140,7 +149,7 @@ export class RunDriver {
   private async enterKept(testsFailed: boolean): Promise<Run> {
     const { svc } = this;
     const until = new Date(svc.clock.now().getTime() + (this.run.options.keepMs ?? 0));
-    await svc.retagExpiry(this.run, until);
+    await svc.moveExpiry(this.run, until, this.abort.signal);
     this.run = await svc.store.updateRun(this.runId, { state: 'kept', expiresAt: until, error: testsFailed ? this.testsError() : null });
     this.emit({ type: 'run.kept', until: until.toISOString() });
     await svc.store.releaseLease(this.runId, svc.ownerId);
@@ -150,12 +159,18 @@ export class RunDriver {
   private async tearDownAndFinish(cause: unknown, testsFailed: boolean): Promise<Run> {
     const { svc } = this;
     this.run = await svc.store.updateRun(this.runId, { state: 'tearing_down' });
+    if (cause instanceof AccountCheckFailed && (await this.nothingRecorded())) {
+      // No step ran, so no AWS call but STS was made: a teardown would only search (maybe in the
+      // wrong account, maybe without credentials) and report its own failure to find nothing.
+      await runStep(nothingToTearDown(this.svc.pipeline.teardown.name), this.context(new AbortController().signal), svc.stepRunnerDeps);
+      return this.finish('failed', `${cause.message}; nothing was created`);
+    }
     // Teardown gets its own signal: a cancel or a timeout must not stop the cleanup itself.
     const teardownAbort = new AbortController();
     let teardownError: string | null = null;
     try {
       const result = await runStep(svc.pipeline.teardown, this.context(teardownAbort.signal), svc.stepRunnerDeps);
-      const { deleted, failed } = result.outputs;
+      const { deleted = 0, failed = [] } = result.outputs;
       this.emit({ type: 'teardown.done', deleted, failed });
       if (failed.length > 0) teardownError = `teardown could not delete ${failed.join(', ')}; the sweeper will retry`;
     } catch (err) {
@@ -181,6 +196,12 @@ export class RunDriver {
     }
     if (teardownError) error = error ? `${error}; ${teardownError}` : teardownError;
     return this.finish(state, error);
+  }
+
+  /** No step of this run ever started and no asset is on record (a resumed run has both). */
+  private async nothingRecorded(): Promise<boolean> {
+    const [steps, assets] = await Promise.all([this.svc.store.getSteps(this.runId), this.svc.store.getAssets(this.runId)]);
+    return assets.length === 0 && steps.every((s) => s.state === 'pending');
   }
 
   private testsError(): string {

@@ -21,8 +21,17 @@ export class RunTimedOut extends UserError {
 
 export class StepTimedOut extends UserError {
   override readonly name = 'StepTimedOut';
-  constructor(step: string, ms: number) {
-    super(`${step} took longer than runs.stepTimeouts.${step} (${formatDuration(ms)})`);
+  readonly step: string;
+  readonly ms: number;
+  constructor(step: string, ms: number, detail?: string) {
+    super(`${step} took longer than runs.stepTimeouts.${step} (${formatDuration(ms)})${detail ? `; ${detail}` : ''}`);
+    this.step = step;
+    this.ms = ms;
+  }
+
+  /** The same timeout with what the step saw last; a step throws it to explain its own timeout. */
+  because(detail: string): StepTimedOut {
+    return new StepTimedOut(this.step, this.ms, detail);
   }
 }
 
@@ -46,6 +55,17 @@ export class StepFailed extends UserError {
 }
 
 /**
+ * The account check before the run's first change to AWS failed (no credentials, refused ones, an
+ * account outside the allowlist, STS unreachable): the run stops there, having created nothing.
+ */
+export class AccountCheckFailed extends UserError {
+  override readonly name = 'AccountCheckFailed';
+  constructor(cause: unknown) {
+    super(errorLine(cause), { cause });
+  }
+}
+
+/**
  * The engine stops driving the run without tearing it down: the process is going away (tests use it
  * to simulate a crash) or another engine adopted the run. Whoever adopts it later tears it down.
  */
@@ -53,7 +73,9 @@ export class RunAbandoned extends Error {
   override readonly name = 'RunAbandoned';
 }
 
-export { errorLine } from '../errors.ts';
+import { errorLine } from '../errors.ts';
+
+export { errorLine };
 
 /** The output tail an error carries, when it has one (SSH and test-runner failures do). */
 export function errorTail(err: unknown): string | null {

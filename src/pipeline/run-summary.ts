@@ -1,19 +1,27 @@
 // The end of a run in numbers: per-step timings (the seed's timing table), per-browser results and
-// what the run cost. Derived from what the store holds of the run (its steps and assets), so any
-// replica produces the same; `summarize` is the pure part every reader shares.
+// what the run cost, and the host's dead man's switch. Derived from what the store holds of the run
+// (its steps and assets), so any replica produces the same; `summarize` is the pure part every
+// reader shares.
 import type { Config } from '../config/index.ts';
 import { runCost } from '../cost/run-cost.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { Asset } from '../domain/asset.ts';
-import type { Run, Step } from '../domain/run.ts';
+import { isFinished, type Run, type Step } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from './events.ts';
-import type { TestsOutputs } from './step-outputs.ts';
+import type { ArmSwitchOutputs, TestsOutputs } from './step-outputs.ts';
 
 export interface RunSummary {
   timings: StepTiming[];
   browsers: BrowserOutcome[];
   cost: RunCost;
+  /** The host's dead man's switch while it matters (armed, run not finished); null otherwise. */
+  deadManSwitch: DeadManSwitchView | null;
+}
+
+export interface DeadManSwitchView {
+  /** ISO time the host powers itself off (and terminates) unless stagebot moves it. */
+  firesAt: string;
 }
 
 export interface SummaryFacts {
@@ -33,8 +41,11 @@ export function summarize(facts: SummaryFacts, run: Run, steps: readonly Step[],
     return { step: name, state: s?.state ?? 'pending', durationMs };
   });
   const browsers = (byName.get('tests')?.outputs as Partial<TestsOutputs> | undefined)?.results ?? [];
+  const armed = byName.get('arm-switch');
+  // Once the run is over its instance is gone (or the sweeper's): the switch is moot.
+  const deadManSwitch = armed?.state === 'succeeded' && !isFinished(run.state) ? { firesAt: String((armed.outputs as Partial<ArmSwitchOutputs>).firesAt) } : null;
   const env = run.env ? facts.config.environments[run.env] : undefined;
-  return { timings, browsers, cost: runCost(facts.prices, env, assets, byName.get('launch')?.outputs ?? {}, facts.now) };
+  return { timings, browsers, cost: runCost(facts.prices, env, assets, byName.get('launch')?.outputs ?? {}, facts.now), deadManSwitch };
 }
 
 /** Reads the run's steps and assets and summarizes them. */

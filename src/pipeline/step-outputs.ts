@@ -41,6 +41,13 @@ export interface WaitSshOutputs extends Record<string, unknown> {
   attempts: number;
 }
 
+export interface ArmSwitchOutputs extends Record<string, unknown> {
+  /** When the host powers itself off unless stagebot moves it (ISO); keep and extend update it. */
+  firesAt: string;
+  /** When it was (last) set. */
+  armedAt: string;
+}
+
 export interface ServiceUpdateOutputs extends Record<string, unknown> {
   items: { name: string; outcome: 'succeeded' | 'failed' | 'continued'; attempts: number; durationMs: number }[];
   /** Errors of the items that failed under continueOnError. */
@@ -75,6 +82,7 @@ export interface StepOutputsByName {
   launch: LaunchOutputs;
   'open-ssh': OpenSshOutputs;
   'wait-ssh': WaitSshOutputs;
+  'arm-switch': ArmSwitchOutputs;
   'service-update': ServiceUpdateOutputs;
   register: RegisterOutputs;
   tests: TestsOutputs;

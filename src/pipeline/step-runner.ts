@@ -43,8 +43,10 @@ export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: Ru
   } catch (thrown) {
     if (thrown instanceof RunAbandoned) throw thrown;
     // When the step was interrupted, the reason of the interruption is the story, not the
-    // AbortError the interrupted call happened to throw.
-    const err = signal.aborted ? signal.reason : thrown;
+    // AbortError the interrupted call happened to throw; a step that explains its own timeout
+    // (StepTimedOut.because) tells it better.
+    const explainsTimeout = thrown instanceof StepTimedOut && signal.reason instanceof StepTimedOut && thrown.step === signal.reason.step;
+    const err = signal.aborted && !explainsTimeout ? signal.reason : thrown;
     if (err instanceof RunAbandoned) throw err;
     const finishedAt = ctx.clock.now();
     const ms = finishedAt.getTime() - startedAt.getTime();

@@ -3,7 +3,7 @@
 
 import { NodeSSH } from 'node-ssh';
 import { formatDuration } from '../domain/duration.ts';
-import { HostKeyMismatchError, SshConnectError, SshError } from './errors.ts';
+import { HostKeyMismatchError, SshConnectError, SshError, type ConnectFailureKind } from './errors.ts';
 import { fingerprintOfKeyBlob, normalizeFingerprint } from './fingerprint.ts';
 import { SshSession } from './session.ts';
 
@@ -20,20 +20,44 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** Socket errors worth naming as they are: people search for these codes. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+/**
+ * Socket errors, in words a person reads first and with the code people search for:
+ * `connection refused (ECONNREFUSED)`.
+ */
+const SOCKET_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'no route to the network',
+  EHOSTDOWN: 'host is down',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EPIPE: 'connection closed',
+};
 
-/** Short reason for a failed attempt, e.g. `ECONNREFUSED` or `authentication refused`. */
-export function connectFailureReason(err: unknown, timeoutMs: number): string {
+export interface ConnectFailure {
+  kind: ConnectFailureKind;
+  /** Short and readable, e.g. `connection refused (ECONNREFUSED)` or `authentication refused`. */
+  reason: string;
+}
+
+export function classifyConnectFailure(err: unknown, timeoutMs: number): ConnectFailure {
   const e = err as { code?: unknown; level?: unknown; message?: unknown };
-  if (typeof e.code === 'string' && SOCKET_CODES.has(e.code) && e.level === 'client-socket') return e.code;
-  if (e.level === 'client-authentication') return 'authentication refused';
-  if (e.level === 'client-timeout') return `no SSH handshake within ${formatDuration(timeoutMs)}`;
+  const socket = typeof e.code === 'string' ? SOCKET_WORDS[e.code] : undefined;
+  if (socket !== undefined && e.level === 'client-socket') return { kind: 'network', reason: `${socket} (${e.code as string})` };
+  if (e.level === 'client-authentication') return { kind: 'auth', reason: 'authentication refused' };
+  if (e.level === 'client-timeout') return { kind: 'timeout', reason: `no SSH handshake within ${formatDuration(timeoutMs)}` };
   const message = typeof e.message === 'string' ? e.message : String(err);
   // node-ssh's wording when the server hangs up before the handshake ends (sshd still starting).
-  if (message === 'No response from server') return 'connection closed during the handshake';
-  if (typeof e.code === 'string' && SOCKET_CODES.has(e.code)) return e.code;
-  return message.split('\n')[0] ?? message;
+  if (message === 'No response from server') return { kind: 'closed', reason: 'connection closed during the handshake' };
+  if (socket !== undefined) return { kind: 'network', reason: `${socket} (${e.code as string})` };
+  return { kind: 'other', reason: message.split('\n')[0] ?? message };
+}
+
+/** Short reason for a failed attempt, e.g. `connection refused (ECONNREFUSED)` or `authentication refused`. */
+export function connectFailureReason(err: unknown, timeoutMs: number): string {
+  return classifyConnectFailure(err, timeoutMs).reason;
 }
 
 export async function connectSsh(opts: ConnectOptions): Promise<SshSession> {
@@ -69,7 +93,8 @@ export async function connectSsh(opts: ConnectOptions): Promise<SshSession> {
     if (/cannot parse privatekey|unsupported key format/i.test(String((err as Error).message))) {
       throw new SshError(`the SSH private key for ${address} cannot be used: ${(err as Error).message}`);
     }
-    throw new SshConnectError(address, connectFailureReason(err, opts.timeoutMs));
+    const failure = classifyConnectFailure(err, opts.timeoutMs);
+    throw new SshConnectError(address, failure.reason, failure.kind);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -77,7 +102,7 @@ export async function connectSsh(opts: ConnectOptions): Promise<SshSession> {
   const client = ssh.connection;
   if (client === null || presented === null) {
     ssh.dispose();
-    throw new SshConnectError(address, 'the connection closed right after it opened');
+    throw new SshConnectError(address, 'the connection closed right after it opened', 'closed');
   }
   if (opts.signal?.aborted) {
     ssh.dispose();

@@ -2,6 +2,9 @@
 
 import { UserError } from '../errors.ts';
 
+/** What kind of failure a connection attempt was: `auth` may mean a wrong key rather than a slow boot. */
+export type ConnectFailureKind = 'auth' | 'network' | 'timeout' | 'closed' | 'other';
+
 export class SshError extends UserError {
   override readonly name: string = 'SshError';
 }
@@ -18,19 +21,21 @@ export class HostKeyMismatchError extends SshError {
   }
 }
 
-/** One connection attempt failed; `reason` is short (`ECONNREFUSED`, `authentication not ready`...). */
+/** One connection attempt failed; `reason` is short (`connection refused (ECONNREFUSED)`, `authentication refused`...). */
 export class SshConnectError extends SshError {
   override readonly name = 'SshConnectError';
   readonly reason: string;
-  constructor(address: string, reason: string) {
+  readonly kind: ConnectFailureKind;
+  constructor(address: string, reason: string, kind: ConnectFailureKind = 'other') {
     super(`SSH to ${address} failed: ${reason}`);
     this.reason = reason;
+    this.kind = kind;
   }
 }
 
 /** waitForSsh gave up after its bound. */
 export class SshUnreachableError extends SshError {
-  override readonly name = 'SshUnreachableError';
+  override readonly name: string = 'SshUnreachableError';
   readonly attempts: number;
   readonly lastReason: string;
   constructor(message: string, attempts: number, lastReason: string) {
@@ -38,6 +43,14 @@ export class SshUnreachableError extends SshError {
     this.attempts = attempts;
     this.lastReason = lastReason;
   }
+}
+
+/**
+ * The host answered but kept refusing the key for longer than a booting host plausibly would (its
+ * cloud-init writes the key within a minute or so): a wrong key or user, not a slow boot.
+ */
+export class SshAuthRefusedError extends SshUnreachableError {
+  override readonly name = 'SshAuthRefusedError';
 }
 
 /** A command could not be started or its connection went away. */

@@ -7,5 +7,5 @@ export { describeExit, type ExecOptions, type ExecResult, type OutputStream } fr
 export { waitForHttp, curlCommand, type HttpAttempt, type HttpOutcome, type HttpWaitOptions, type HttpWaitResult } from './http-wait.ts';
 export { shellQuote, exportLine, isValidEnvName, ShellQuoteError } from './shell-quote.ts';
 export { fingerprintOfKeyBlob, fingerprintOfPublicKeyLine, normalizeFingerprint } from './fingerprint.ts';
-export { HostKeyMismatchError, SshConnectError, SshError, SshExecError, SshUnreachableError } from './errors.ts';
+export { HostKeyMismatchError, SshAuthRefusedError, SshConnectError, SshError, SshExecError, SshUnreachableError } from './errors.ts';
 export { abortableSleep, type Sleep } from './sleep.ts';

@@ -17,6 +17,8 @@ export interface RunningServer {
   server: Server;
   url: string;
   port: number;
+  /** The address bound, as the OS reports it (`127.0.0.1`, `0.0.0.0`, `::`). */
+  address: string;
   /** Stops accepting connections and waits for in-flight requests (bounded). */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function listen(server: Server, port: number, host?: string): Promi
   return {
     server,
     port: addr.port,
+    address: addr.address,
     url: `http://${shownHost === '[::]' || shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`,
     close: (timeoutMs = 10_000) =>
       new Promise<void>((resolve) => {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { serve } from '../../src/app/serve.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { linesOf, stagebot, tempDir, type Result } from '../bot/cli/support.ts';
+import { linesOf, stagebot, tempDir, writeExampleConfig, type Result } from '../bot/cli/support.ts';
 import { exitWithin, http, killServers, startServe, type ServeChild } from './support.ts';
 
 afterEach(() => killServers());
@@ -119,8 +119,46 @@ describe('stagebot serve without stagebot.yml and without secrets', () => {
     const msgs = server.logLines().map((l) => String(l.msg));
     expect(msgs.at(-1)).toBe('stopped');
     expect(msgs).toContainEqual(expect.stringMatching(/^shutting down/));
-    expect(server.logLines().find((l) => String(l.msg).startsWith('shutting down'))?.signal).toBe('SIGTERM');
+    const stopping = server.logLines().find((l) => String(l.msg).startsWith('shutting down'));
+    expect(stopping?.signal).toBe('SIGTERM');
+    // The bounded waits of a stop fit inside the 10 s docker stop and Kubernetes allow before SIGKILL,
+    // with room left for closing the store.
+    expect(Number(stopping?.httpCloseMs) + Number(stopping?.engineGraceMs)).toBeLessThanOrEqual(8_000);
     await expect(fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+  });
+});
+
+describe('stagebot serve without HOST', () => {
+  let cwd: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    cwd = tempDir('stagebot-serve-host-');
+  });
+  afterAll(() => cwd?.remove());
+
+  /** Starts a server, stops it at once (it must stop cleanly), and returns its log lines. */
+  async function startAndStop(env: Record<string, string | undefined> = {}): Promise<Record<string, unknown>[]> {
+    const server = await startServe({ cwd: cwd.dir, env });
+    server.child.kill('SIGTERM');
+    expect((await exitWithin(server, 10_000)).code).toBe(0);
+    return server.logLines();
+  }
+
+  it('listens on 127.0.0.1 only, as the README says, and logs the address it bound', async () => {
+    const listening = (await startAndStop({ HOST: undefined })).find((l) => l.msg === 'stagebot listening');
+    expect(listening).toMatchObject({ address: '127.0.0.1', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+  });
+
+  it('HOST=0.0.0.0 (the Docker image) listens on every interface and says so', async () => {
+    const listening = (await startAndStop({ HOST: '0.0.0.0' })).find((l) => l.msg === 'stagebot listening');
+    expect(listening).toMatchObject({ address: '0.0.0.0' });
+  });
+
+  it('warns at start about an instance type the price table does not know', async () => {
+    writeExampleConfig(cwd.dir, 'stagebot.yml', (t) => t.replace(/(stg1:\n(?: {4}.*\n)*? {4}instanceType: )t3\.2xlarge/, '$1t3.2xlargee'));
+    const warnings = (await startAndStop()).filter((l) => l.level === 'warn' && String(l.msg).includes('instanceType'));
+    expect(warnings.map((l) => l.msg)).toEqual([
+      'environments.stg1.instanceType: unknown instance type "t3.2xlargee" (did you mean t3.2xlarge?): not in the bundled price table; if it is right, price it under pricing.instances.us-east-1',
+    ]);
   });
 });
 

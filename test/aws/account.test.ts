@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { AccountNotAllowedError, AwsCredentialsError, checkAccount } from '../../src/aws/account.ts';
+import { NO_CREDENTIALS } from '../../src/aws/errors.ts';
 import { UserError } from '../../src/errors.ts';
 import { FakeCloud, awsError, createFakeAwsClients, throttle } from '../fakes/cloud/index.ts';
 
@@ -45,5 +46,14 @@ describe('checkAccount', () => {
     cloud.failNext('GetCallerIdentity', throttle('sts'), { times: 2 });
     expect(await checkAccount(sts, ['123456789012'])).toBe('123456789012');
     expect(cloud.callCount('GetCallerIdentity')).toBe(3);
+  });
+
+  test('no credentials at all: one line saying how to provide them, and STS was never reached', async () => {
+    const cloud = new FakeCloud();
+    const sts = createFakeAwsClients(cloud, { credentials: 'none' }).sts('us-east-1');
+    const err = await checkAccount(sts, ['123456789012']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsCredentialsError);
+    expect((err as Error).message).toBe(NO_CREDENTIALS);
+    expect(cloud.callCount('GetCallerIdentity')).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsErrorCode, describeAwsError, isAccessDenied, isCapacity, isDryRunOk, isNotFound, isThrottle } from '../../src/aws/errors.ts';
+import { NO_CREDENTIALS, awsErrorCode, describeAwsError, isAccessDenied, isCapacity, isDryRunOk, isMissingCredentials, isNotFound, isThrottle } from '../../src/aws/errors.ts';
 
 const ec2 = (code: string, message = 'x', status = 400) => {
   const e = new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: status }, message });
@@ -75,5 +75,23 @@ describe('describeAwsError', () => {
     );
     expect(describeAwsError('boom')).toBe('boom');
     expect(awsErrorCode(new Error('plain'))).toBeNull();
+  });
+});
+
+describe('missing credentials', () => {
+  test("the default chain's error becomes one line on how to provide credentials", async () => {
+    const { CredentialsProviderError } = await import('@smithy/core/config');
+    const err = new CredentialsProviderError('Could not load credentials from any providers', { tryNextLink: false });
+    expect(isMissingCredentials(err)).toBe(true);
+    expect(isAccessDenied(err)).toBe(true);
+    expect(describeAwsError(err)).toBe(NO_CREDENTIALS);
+    expect(NO_CREDENTIALS).toMatch(/AWS_PROFILE.*AWS_ACCESS_KEY_ID.*instance or task role/);
+  });
+
+  test('refused credentials are not missing ones', () => {
+    expect(isMissingCredentials(ec2('AuthFailure', 'AWS was not able to validate the provided access credentials'))).toBe(false);
+    expect(describeAwsError(ec2('AuthFailure', 'AWS was not able to validate the provided access credentials'))).toBe(
+      'AuthFailure: AWS was not able to validate the provided access credentials',
+    );
   });
 });

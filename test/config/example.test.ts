@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_CONFIG_PATH, allRegions, parseConfig, summarizeConfig } from '../../src/config/index.ts';
+import { EXAMPLE_CONFIG_PATH, allRegions, configWarnings, parseConfig, summarizeConfig } from '../../src/config/index.ts';
 
 const example = readFileSync(EXAMPLE_CONFIG_PATH, 'utf8');
 
@@ -28,6 +28,7 @@ describe('stagebot.example.yml', () => {
       host: '{publicIp}',
       port: 22,
       allowFrom: ['203.0.113.10/32'],
+      authFailFast: 120_000,
     });
     expect(stg3.serviceUpdate).toHaveLength(6);
     expect(stg3.serviceUpdate[0]).toMatchObject({ run: 'cd /srv/app && docker compose pull --quiet', timeout: 600_000, retries: 2 });
@@ -52,6 +53,10 @@ describe('stagebot.example.yml', () => {
 
   it('lists every region once, sorted', () => {
     expect(allRegions(parseConfig(example, {}))).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('has nothing to warn about', () => {
+    expect(configWarnings(parseConfig(example, {}))).toEqual([]);
   });
 
   it('summarizes the file on one screen', () => {

@@ -131,6 +131,19 @@ describe('parseConfig: single rules', () => {
     ]);
   });
 
+  it('ssh.authFailFast: 2m by default, at most 1h, and shorter than the wait-ssh timeout', () => {
+    const data = minimalConfig();
+    expect(parseConfig(toYaml(data), {}).environments.stg1!.ssh.authFailFast).toBe(120_000);
+    data.environments.stg1.ssh.authFailFast = '2h';
+    data.environments.stg2 = { ...data.environments.stg1, ssh: { ...data.environments.stg1.ssh, authFailFast: '15m' } };
+    expect(problemsOf(toYaml(data))).toEqual([
+      'environments.stg1.ssh.authFailFast: 2h is too long: a key refused that long is never a slow boot (at most 1h)',
+      'environments.stg2.ssh.authFailFast: 15m is not shorter than runs.stepTimeouts.wait-ssh (10m), so it would never end the wait early (make it shorter)',
+    ]);
+    data.environments.stg1.ssh.authFailFast = 'soon';
+    expect(problemsOf(toYaml(data))[0]).toBe('environments.stg1.ssh.authFailFast: expected a duration like 90m, 2h, 1d or 1h30m, got "soon"');
+  });
+
   it('fills the defaults the example relies on', () => {
     const config = parseConfig(toYaml(minimalConfig()), {});
     expect(config.store.sqlitePath).toBe('./data/stagebot.db');

@@ -195,6 +195,29 @@ describe('lifecycle', () => {
     await expect(aws.ec2(region).send(new TerminateInstancesCommand({ InstanceIds: [id] }))).rejects.toMatchObject({ name: 'InvalidInstanceID.NotFound' });
   });
 
+  test('a power-off from inside terminates an instance launched with InstanceInitiatedShutdownBehavior=terminate', async () => {
+    const id = (await launch({ ...launchInput, InstanceInitiatedShutdownBehavior: 'terminate' })).Instances?.[0]?.InstanceId ?? '';
+    cloud.settle();
+    expect(cloud.guestShutdown(region, id)).toBe('shutting-down');
+    expect((await describeOne(id))?.StateReason?.Code).toBe('Client.InstanceInitiatedShutdown');
+    expect((await describeOne(id))?.State?.Name).toBe('terminated');
+    const vols = await aws.ec2(region).send(new DescribeVolumesCommand({}));
+    expect(vols.Volumes).toEqual([]);
+  });
+
+  test('without it (AWS default: stop), the instance only stops and keeps its volume', async () => {
+    const id = (await launch()).Instances?.[0]?.InstanceId ?? '';
+    cloud.settle();
+    expect(cloud.guestShutdown(region, id)).toBe('stopping');
+    cloud.settle();
+    expect((await describeOne(id))?.State?.Name).toBe('stopped');
+    expect((await aws.ec2(region).send(new DescribeVolumesCommand({}))).Volumes).toHaveLength(1);
+  });
+
+  test('an unknown InstanceInitiatedShutdownBehavior is refused', async () => {
+    await expect(launch({ ...launchInput, InstanceInitiatedShutdownBehavior: 'explode' as 'stop' })).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
   test('termination protection is honoured', async () => {
     const id = cloud.addInstance({ region, terminationProtected: true });
     await expect(aws.ec2(region).send(new TerminateInstancesCommand({ InstanceIds: [id] }))).rejects.toMatchObject({ name: 'OperationNotPermitted' });

@@ -63,14 +63,15 @@ describe('connectSsh', () => {
     const error = await connect({ privateKey: stranger }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SshConnectError);
     expect((error as Error).message).toBe(`SSH to 127.0.0.1:${sshd.port} failed: authentication refused`);
+    expect((error as SshConnectError).kind).toBe('auth');
   });
 
-  it('reports a closed port by its socket error', async () => {
+  it('reports a closed port in words, with its socket error', async () => {
     const port = await freePort();
     const error = await connect({ port }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SshConnectError);
-    expect((error as SshConnectError).reason).toBe('ECONNREFUSED');
-    expect((error as Error).message).toBe(`SSH to 127.0.0.1:${port} failed: ECONNREFUSED`);
+    expect(error).toMatchObject({ reason: 'connection refused (ECONNREFUSED)', kind: 'network' });
+    expect((error as Error).message).toBe(`SSH to 127.0.0.1:${port} failed: connection refused (ECONNREFUSED)`);
   });
 
   it('refuses an unusable private key without calling it a network problem', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
-import { HostKeyMismatchError, SshUnreachableError } from '../../src/ssh/errors.ts';
+import { HostKeyMismatchError, SshAuthRefusedError, SshUnreachableError } from '../../src/ssh/errors.ts';
 import type { SshSession } from '../../src/ssh/session.ts';
 import { waitForSsh, type SshAttempt, type WaitForSshOptions } from '../../src/ssh/wait-ssh.ts';
 import { freePort, startSshd, type TestSshd } from '../support/sshd.ts';
@@ -44,7 +44,7 @@ describe('waitForSsh', () => {
     expect(session.hostKey).toBe(sshd.hostKeyFingerprint);
     const failures = seen.filter((a) => a.reason !== undefined);
     expect(failures.length).toBeGreaterThanOrEqual(2);
-    expect(failures.every((a) => a.reason === 'ECONNREFUSED')).toBe(true);
+    expect(failures.every((a) => a.reason === 'connection refused (ECONNREFUSED)')).toBe(true);
     expect(seen.at(-1)).toEqual({ attempt: seen.length, attempts: 40 });
     expect(seen.length).toBeLessThan(40);
   });
@@ -59,8 +59,8 @@ describe('waitForSsh', () => {
     const error = await waitForSsh(options({ port, attempts: 3, intervalMs: 10_000, sleep, onAttempt: (a) => seen.push(a) })).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SshUnreachableError);
-    expect((error as Error).message).toMatch(new RegExp(`^SSH on 127\\.0\\.0\\.1:${port} did not answer after 3 attempts over \\d+(\\.\\d)?m?s: ECONNREFUSED$`));
-    expect(error).toMatchObject({ attempts: 3, lastReason: 'ECONNREFUSED' });
+    expect((error as Error).message).toMatch(new RegExp(`^SSH on 127\\.0\\.0\\.1:${port} did not answer after 3 attempts over \\d+(\\.\\d)?m?s: connection refused \\(ECONNREFUSED\\)$`));
+    expect(error).toMatchObject({ attempts: 3, lastReason: 'connection refused (ECONNREFUSED)' });
     expect(seen.map((a) => a.attempt)).toEqual([1, 2, 3]);
     // A pause between attempts, none after the last.
     expect(pauses).toEqual([10_000, 10_000]);
@@ -88,5 +88,55 @@ describe('waitForSsh', () => {
     const started = performance.now();
     await expect(waitForSsh(options({ port, attempts: 100, intervalMs: 5_000, signal: controller.signal }))).rejects.toBe(reason);
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  describe('authFailFastMs', () => {
+    /** A clock that only the sleeps between attempts move, as the pipeline's fake clock does. */
+    function fakeTime() {
+      let t = 0;
+      return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    }
+
+    it('gives up once the key has been refused for the window, naming the refusal', async () => {
+      const wrongKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+      const time = fakeTime();
+      const seen: SshAttempt[] = [];
+      const error = await waitForSsh(options({ privateKey: wrongKey, attempts: 100, intervalMs: 5_000, authFailFastMs: 15_000, ...time, onAttempt: (a) => seen.push(a) })).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(SshAuthRefusedError);
+      expect((error as Error).message).toBe(`SSH on 127.0.0.1:${sshd.port} kept refusing the key for ${sshd.username} for 15s (attempt 4): authentication refused`);
+      // Refused at 0, 5, 10 and 15 s of the clock: the fourth refusal closes the window, far from the 100-attempt bound.
+      expect(seen.map((a) => a.kind)).toEqual(['auth', 'auth', 'auth', 'auth']);
+      expect(time.now()).toBe(15_000);
+    });
+
+    it('keeps waiting while refusals stop within the window (cloud-init wrote the key)', async () => {
+      const time = fakeTime();
+      const opts = options({ privateKey: ssh2.utils.generateKeyPairSync('ed25519').private, attempts: 10, intervalMs: 5_000, authFailFastMs: 15_000, ...time });
+      // The key is accepted from the third attempt on: the host was only late.
+      opts.onAttempt = (a) => {
+        if (a.attempt === 2) opts.privateKey = sshd.privateKey;
+      };
+      const session = await waitForSsh(opts);
+      sessions.push(session);
+      expect(session.hostKey).toBe(sshd.hostKeyFingerprint);
+      expect(time.now()).toBe(10_000);
+    });
+
+    it('counts the window from the first refusal of an unbroken run, not from the first attempt', async () => {
+      const port = await freePort();
+      const time = fakeTime();
+      const opts = options({ port, privateKey: ssh2.utils.generateKeyPairSync('ed25519').private, attempts: 100, intervalMs: 5_000, authFailFastMs: 15_000, ...time });
+      const forwarders: Promise<Listening>[] = [];
+      // Connection refused for the first 3 attempts (0-10 s), then sshd is up and refuses the key.
+      opts.onAttempt = (a) => {
+        if (a.attempt === 3) forwarders.push(startForwarder(sshd.port, port));
+      };
+      const error = await waitForSsh(opts).catch((e: unknown) => e);
+      servers.push(...(await Promise.all(forwarders)));
+      expect(error).toBeInstanceOf(SshAuthRefusedError);
+      // First refusal at 15 s, window closes at 30 s.
+      expect(time.now()).toBe(30_000);
+    });
   });
 });

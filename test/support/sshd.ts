@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type Server as NetServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,14 @@ export interface TestSshd {
   privateKey: string;
   /** `SHA256:...` of the server's only host key. */
   hostKeyFingerprint: string;
+  /**
+   * The arguments of every `shutdown` a session ran, one string each. The test host's PATH starts
+   * with a `shutdown` that only records its call (and a `sudo` that runs its command): nothing a
+   * test sends, as root or not, can power off the machine the tests run on.
+   */
+  shutdownCalls(): Promise<string[]>;
+  /** From now on `shutdown` fails with this on stderr (null: works again), like a host without sudo rights. */
+  failShutdown(stderr: string | null): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,7 +72,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   const kind = opts.kind ?? availableSshdKind();
   const keys = generateKeys();
   const username = userInfo().username;
-  const server = kind === 'openssh' ? await startOpenSsh(keys, username, opts.loginScript) : await startSsh2Server(keys, username, opts.loginScript);
+  const host = await fakeHostBin();
+  const server = kind === 'openssh' ? await startOpenSsh(keys, username, opts.loginScript, host.path) : await startSsh2Server(keys, username, opts.loginScript, host.path);
   return {
     kind,
     host: '127.0.0.1',
@@ -72,7 +81,49 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     username,
     privateKey: keys.clientPrivate,
     hostKeyFingerprint: fingerprintOfPublicKeyLine(keys.hostPublic),
-    stop: server.stop,
+    shutdownCalls: host.shutdownCalls,
+    failShutdown: host.failShutdown,
+    async stop() {
+      await server.stop();
+      await host.remove();
+    },
+  };
+}
+
+/** The PATH of the test host's sessions: the fake power switch first, then the machine's own. */
+const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** A directory with a recording `shutdown` and a pass-through `sudo`, put first on the sessions' PATH. */
+async function fakeHostBin(): Promise<{ path: string; shutdownCalls(): Promise<string[]>; failShutdown(stderr: string | null): Promise<void>; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'stagebot-host-'));
+  const bin = join(dir, 'bin');
+  await mkdir(bin);
+  const log = join(dir, 'shutdown.log');
+  const fail = join(dir, 'shutdown.fail');
+  await writeFile(
+    join(bin, 'shutdown'),
+    [
+      '#!/bin/sh',
+      '# Stands in for shutdown(8) on the test host: records the call, powers nothing off.',
+      `if [ -f '${fail}' ]; then cat '${fail}' >&2; exit 1; fi`,
+      `printf '%s\\n' "$*" >> '${log}'`,
+      'echo "Shutdown scheduled (test host: recorded only)" >&2',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  await writeFile(join(bin, 'sudo'), ['#!/bin/sh', '# The test host grants every sudo without a password.', '[ "$1" = "-n" ] && shift', 'exec "$@"', ''].join('\n'), { mode: 0o755 });
+  return {
+    path: `${bin}:${HOST_PATH}`,
+    async shutdownCalls() {
+      const text = await readFile(log, 'utf8').catch(() => '');
+      return text.split('\n').filter((line) => line !== '');
+    },
+    async failShutdown(stderr) {
+      if (stderr === null) await rm(fail, { force: true });
+      else await writeFile(fail, `${stderr}\n`);
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
@@ -106,7 +157,7 @@ async function answersSsh(port: number): Promise<boolean> {
 
 // --- OpenSSH ---------------------------------------------------------------------------
 
-async function startOpenSsh(keys: Keys, username: string, loginScript: string | undefined): Promise<{ port: number; stop(): Promise<void> }> {
+async function startOpenSsh(keys: Keys, username: string, loginScript: string | undefined, path: string): Promise<{ port: number; stop(): Promise<void> }> {
   // Privilege separation directory; Debian creates it only when the service starts.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(join(tmpdir(), 'stagebot-sshd-'));
@@ -119,7 +170,7 @@ async function startOpenSsh(keys: Keys, username: string, loginScript: string | 
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
     const config = join(dir, 'sshd_config');
-    await writeFile(config, sshdConfig(dir, port, username, loginScript !== undefined));
+    await writeFile(config, sshdConfig(dir, port, username, loginScript !== undefined, path));
     const child = spawnSshd(config);
     let log = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -151,13 +202,15 @@ function spawnSshd(config: string): ChildProcess {
   return child;
 }
 
-function sshdConfig(dir: string, port: number, username: string, withLoginScript: boolean): string {
+function sshdConfig(dir: string, port: number, username: string, withLoginScript: boolean, path: string): string {
   return [
     // bash run by sshd reads ~/.bashrc and ignores BASH_ENV: a forced command stands in for it,
     // running the requested command with eval in the same shell, so `$$` is unchanged.
     ...(withLoginScript ? [`ForceCommand . ${join(dir, 'login.sh')}; eval "$SSH_ORIGINAL_COMMAND"`] : []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
+    // Overrides sshd's default PATH for every session (OpenSSH applies SetEnv last).
+    `SetEnv PATH=${path}`,
     `HostKey ${join(dir, 'host_ed25519')}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -202,7 +255,7 @@ async function stopOpenSsh(child: ChildProcess, exited: Promise<void>, dir: stri
 
 // --- ssh2 fallback -----------------------------------------------------------------------
 
-async function startSsh2Server(keys: Keys, username: string, loginScript: string | undefined): Promise<{ port: number; stop(): Promise<void> }> {
+async function startSsh2Server(keys: Keys, username: string, loginScript: string | undefined, path: string): Promise<{ port: number; stop(): Promise<void> }> {
   const allowed = ssh2.utils.parseKey(keys.clientPublic);
   if (allowed instanceof Error) throw allowed;
   const allowedBlob = allowed.getPublicSSH();
@@ -228,7 +281,7 @@ async function startSsh2Server(keys: Keys, username: string, loginScript: string
           const channel = acceptExec();
           // detached = setsid(), as sshd does for a pty-less session: the shell leads its process group.
           const script = loginScript === undefined ? info.command : `${loginScript}\n${info.command}`;
-          const child = spawn('sh', ['-c', script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+          const child = spawn('sh', ['-c', script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PATH: path } });
           children.add(child);
           child.stdout.pipe(channel, { end: false });
           child.stderr.pipe(channel.stderr, { end: false });

@@ -1,7 +1,7 @@
 // `stagebot doctor`: everything the bot needs, checked one by one, each with what to do about it.
 import { existsSync } from 'node:fs';
 import { loadConfig, type Config } from '../../config/index.ts';
-import { isUserError } from '../../errors.ts';
+import { ConfigError, isUserError } from '../../errors.ts';
 import { slackSettings } from '../slack/settings.ts';
 import { githubSettings } from '../github/settings.ts';
 import type { CliIo } from './io.ts';
@@ -23,12 +23,20 @@ export async function runDoctor(io: CliIo, options: GlobalOptions, probes: Docto
   const checks: Check[] = [];
   const add = (check: string, status: Check['status'], detail: string) => checks.push({ check, status, detail });
   let config: Config | null = null;
+  let countLine: Check | null = null;
   try {
     const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
     config = loaded.config;
     add('config', loaded.usingExample ? 'warn' : 'ok', loaded.usingExample ? `using the bundled example (${loaded.path}); cp stagebot.example.yml stagebot.yml and edit it` : loaded.path);
+    for (const warning of loaded.warnings) add('config', 'warn', warning);
   } catch (err) {
-    add('config', 'fail', isUserError(err) ? err.message : String(err));
+    // Every problem by path, as `config check` lists them: a count alone sends people to another command.
+    if (err instanceof ConfigError && err.problems.length > 1) {
+      add('config', 'fail', err.message);
+      // The count line heads the list; the problems under it are what is counted.
+      countLine = checks.at(-1) ?? null;
+      for (const problem of err.problems) add('config', 'fail', problem);
+    } else add('config', 'fail', isUserError(err) ? err.message : String(err));
   }
   if (config) {
     checks.push(await probes.store(config, io.env));
@@ -40,7 +48,7 @@ export async function runDoctor(io: CliIo, options: GlobalOptions, probes: Docto
   const github = githubSettings(io.env);
   add('github', github.enabled ? 'ok' : 'warn', github.enabled ? `front enabled (app ${github.appId})` : `front disabled: ${github.reason}`);
 
-  const failed = checks.filter((c) => c.status === 'fail').length;
+  const failed = checks.filter((c) => c.status === 'fail' && c !== countLine).length;
   if (options.output === 'json') io.stdout.write(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
   else {
     const icon = { ok: '✓', warn: '!', fail: '✗' } as const;

@@ -8,10 +8,13 @@ const CLI_ONLY: Record<string, string> = {
   A front whose secrets are missing is disabled with a log line naming what to set.`,
   config: `stagebot config check [--config FILE]
   Validates the configuration. Exit 0 and a one-screen summary when valid; exit 1 and every
-  problem, one per line as \`path.to.key: what is wrong (what is valid)\`, when not.`,
+  problem, one per line as \`path.to.key: what is wrong (what is valid)\`, when not. What is
+  valid but probably wrong (an instance type the price table does not know) is a warning on
+  stderr, with a did-you-mean.`,
   doctor: `stagebot doctor [--config FILE]
-  Checks config, store, AWS credentials and account allowlist, SSH keys, test-user passwords,
-  Slack and GitHub settings, and says what is missing. Exit 1 when something must be fixed.`,
+  Checks config (every problem and warning by path), store, AWS credentials and account
+  allowlist, SSH keys, test-user passwords, Slack and GitHub settings, and says what is missing.
+  Exit 1 when something must be fixed.`,
 };
 
 /** `serve`, `config`, `doctor`: the verbs only the CLI has, outside the shared command language. */

@@ -72,7 +72,11 @@ async function verbHelp(rest: string[]): Promise<string> {
 async function configCheck(io: CliIo, options: GlobalOptions): Promise<number> {
   const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
   warnIfExample(io, loaded.usingExample);
-  if (options.output === 'json') return print(io, JSON.stringify({ ok: true, path: loaded.path, usingExample: loaded.usingExample, environments: Object.keys(loaded.config.environments) }, null, 2));
+  if (options.output === 'json') {
+    return print(io, JSON.stringify({ ok: true, path: loaded.path, usingExample: loaded.usingExample, environments: Object.keys(loaded.config.environments), warnings: loaded.warnings }, null, 2));
+  }
+  // Valid, so exit 0; what is probably wrong goes to stderr, where a person sees it even past a pipe.
+  for (const warning of loaded.warnings) io.stderr.write(`stagebot: warning: ${warning}\n`);
   return print(io, summarizeConfig(loaded));
 }
 
@@ -139,8 +143,8 @@ async function followLaunch(services: CliServices, runId: string, position: numb
 function jsonOf(result: CommandResult): unknown {
   if (result.kind === 'sweep' || result.kind === 'cost') return result.report.data;
   if (result.kind === 'run') {
-    const { run, timings, browsers, cost, assets } = result.view;
-    return { kind: 'run', view: { run, timings, browsers, cost, assets } };
+    const { run, timings, browsers, cost, deadManSwitch, assets } = result.view;
+    return { kind: 'run', view: { run, timings, browsers, cost, deadManSwitch, assets } };
   }
   return result;
 }

@@ -2,7 +2,7 @@
 import { formatUsd } from '../../cost/estimate.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { Run } from '../../domain/run.ts';
-import type { BrowserOutcome, RunCost, StepTiming } from '../../commands/events.ts';
+import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
 
 /** What `stagebot launch … --output json` prints: the whole run in one document. */
@@ -19,6 +19,8 @@ export interface RunDocument {
   browsers: BrowserOutcome[];
   assets: { kind: string; id: string; region: string; createdAt: string; deletedAt: string | null }[];
   cost: RunCost;
+  /** While the run is up: when its host powers itself off unless stagebot moves it. */
+  deadManSwitch: DeadManSwitchView | null;
 }
 
 export function runDocument(view: RunView): RunDocument {
@@ -36,7 +38,13 @@ export function runDocument(view: RunView): RunDocument {
     browsers: view.browsers,
     assets: assets.map((a) => ({ kind: a.kind, id: a.id, region: a.region, createdAt: a.createdAt.toISOString(), deletedAt: a.deletedAt?.toISOString() ?? null })),
     cost: view.cost,
+    deadManSwitch: view.deadManSwitch,
   };
+}
+
+/** `dead man's switch: the host powers itself off at …` while it matters. */
+export function switchLine(view: DeadManSwitchView | null): string | null {
+  return view ? `dead man's switch: armed; the host powers itself off at ${view.firesAt} unless stagebot moves it` : null;
 }
 
 export function timingTable(timings: StepTiming[]): string {
@@ -54,14 +62,19 @@ function browserLine(b: BrowserOutcome): string {
 
 export function renderRunDocument(doc: RunDocument): string {
   const live = doc.assets.filter((a) => a.deletedAt === null);
-  const lines = [
-    `run ${doc.runId} on ${doc.env ?? '(no environment yet)'}: ${doc.state}${doc.error ? ` — ${doc.error}` : ''}`,
-    '',
-    timingTable(doc.steps),
-  ];
+  const headline = `run ${doc.runId} on ${doc.env ?? '(no environment yet)'}: ${doc.state}${doc.error ? ` — ${doc.error}` : ''}`;
+  // A run that stopped before its first step (the account check) has no table, cost or assets to show.
+  const ran = doc.steps.some((t) => t.state !== 'pending' && t.state !== 'skipped');
+  if (!ran && doc.assets.length === 0 && !doc.keptUntil) return headline;
+  const lines = [headline, '', timingTable(doc.steps)];
   if (doc.browsers.length) lines.push('', 'tests:', ...doc.browsers.map(browserLine));
   lines.push('', `cost: ${formatUsd(doc.cost.usd)}${doc.cost.unknown.length ? ` (not priced: ${doc.cost.unknown.join('; ')})` : ''}`);
-  if (doc.keptUntil) lines.push(`kept until ${doc.keptUntil}: ${live.length} assets up (\`stagebot teardown ${doc.runId}\` to end it now)`);
+  if (doc.keptUntil) {
+    lines.push(`kept until ${doc.keptUntil}: ${live.length} assets up (\`stagebot teardown ${doc.runId}\` to end it now)`);
+    const armed = switchLine(doc.deadManSwitch);
+    if (armed) lines.push(armed);
+  }
+  else if (doc.assets.length === 0) lines.push('nothing was created');
   else if (live.length === 0) lines.push(`all ${doc.assets.length} assets torn down`);
   else lines.push(`NOT torn down: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by tag)`);
   return lines.join('\n');
@@ -74,7 +87,13 @@ function envLine(e: EnvView): string {
   return `  ${e.env.padEnd(8)} free`;
 }
 
-export function renderResult(result: CommandResult): string {
+/** What the CLI shows of a run's RunView (status, cancel, extend...). */
+export type CliRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'assets' | 'deadManSwitch'>;
+
+/** A command's result as the CLI renders it: a run needs only its CliRunView. */
+export type CliResult = Exclude<CommandResult, { kind: 'run' }> | { kind: 'run'; view: CliRunView };
+
+export function renderResult(result: CliResult): string {
   switch (result.kind) {
     case 'help':
       return result.text;
@@ -90,7 +109,8 @@ export function renderResult(result: CommandResult): string {
         `requested by ${v.run.requester} via ${v.run.source}; browsers ${v.run.options.browsers.join(', ')}${v.run.state === 'kept' && v.run.expiresAt ? `; kept until ${v.run.expiresAt.toISOString()}` : ''}`,
         timingTable(v.timings),
         ...(v.browsers.length ? ['tests:', ...v.browsers.map(browserLine)] : []),
-        `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`].join('\n');
+        `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`,
+        ...[switchLine(v.deadManSwitch)].filter((l) => l !== null)].join('\n');
     }
     case 'environments': {
       const queue = result.queue.map((r, i) => `  ${i + 1}. ${r.id} by ${r.requester} (${r.env ?? `any of ${(r.options.pool ?? []).join(', ')}`})`);

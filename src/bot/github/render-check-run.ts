@@ -15,6 +15,7 @@ import {
   headline,
   reportLink,
   runDuration,
+  switchLine,
   testsPassed,
   usd,
 } from './render-parts.ts';
@@ -112,6 +113,8 @@ function summary(view: GithubRunView): string {
   if (run.state === 'kept' && run.expiresAt) {
     parts.push(`The environment stays up until ${run.expiresAt.toISOString()}; \`/e2e cancel\` tears it down sooner.`);
   }
+  const armed = switchLine(view);
+  if (armed) parts.push(armed);
   parts.push(...testsSection(view), ...errorSection(view));
   const total = runDuration(view);
   parts.push('### Timing', stepsTable(view));

@@ -1,7 +1,7 @@
 // The one stagebot comment per run on the PR, edited in place as the run goes: short, with the
 // check run holding the details.
 import { escapeMarkdown, fitToLimit, link } from './markdown.ts';
-import { BROWSER_ICON, costLine, counts, currentStep, duration, envLabel, headline, reportLink, runDuration, stepInline, testsPassed } from './render-parts.ts';
+import { BROWSER_ICON, costLine, counts, currentStep, duration, envLabel, headline, reportLink, runDuration, stepInline, switchLine, testsPassed } from './render-parts.ts';
 import type { GithubRunView } from './run-view.ts';
 
 /** Marks stagebot's own comments, so that a human can tell and a later tool can find them. */
@@ -38,6 +38,8 @@ function status(view: GithubRunView): string {
 export function renderComment(view: GithubRunView): string {
   const { run } = view;
   const lines = [commentMarker(run.id), `**stagebot e2e** · ${headline(view)}`, '', status(view)];
+  const armed = switchLine(view);
+  if (armed) lines.push(armed);
   if (run.state !== 'queued') lines.push('', view.timings.map(stepInline).join(' · '));
   if (view.browsers.length > 0) {
     lines.push('');

@@ -103,3 +103,9 @@ export function headline(view: GithubRunView): string {
   const browsers = run.options.browsers.map((b) => escapeMarkdown(b)).join(', ');
   return `Run ${code(run.id)} · **${escapeMarkdown(envLabel(view))}** · ${browsers}${ref} · requested by ${escapeMarkdown(run.requester)}`;
 }
+
+/** `⏰ Dead man's switch armed: …` while the run is up and its host's switch is set; null otherwise. */
+export function switchLine(view: Pick<GithubRunView, 'run' | 'deadManSwitch'>): string | null {
+  if (!view.deadManSwitch || (view.run.state !== 'running' && view.run.state !== 'kept')) return null;
+  return `⏰ Dead man's switch armed: the host powers itself off at ${view.deadManSwitch.firesAt} unless stagebot moves it`;
+}

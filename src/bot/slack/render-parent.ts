@@ -5,7 +5,7 @@ import { formatUsd } from '../../cost/estimate.ts';
 import type { Asset } from '../../domain/asset.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { isFinished, type Run, type RunState } from '../../domain/run.ts';
-import type { BrowserOutcome, RunCost, StepTiming } from '../../commands/events.ts';
+import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import { ACTIONS } from './actions-ids.ts';
 import { code, esc, fit, when, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
@@ -22,6 +22,8 @@ export interface ParentView {
   browsers: BrowserOutcome[];
   cost: RunCost | null;
   assets: Asset[];
+  /** When the host powers itself off unless stagebot moves it (while the run is up); null: not armed. */
+  deadManSwitch: DeadManSwitchView | null;
   queuePosition: number | null;
   thread: Pick<ThreadRecord, 'rerunOf' | 'rerunAs' | 'keptBy'>;
   now: Date;
@@ -161,6 +163,9 @@ export function renderParent(view: ParentView): SlackMessage {
   }
   if (thread.rerunAs) notes.push(`rerun started: ${code(thread.rerunAs)}`);
   if (run.state === 'queued') notes.push(`starts when ${run.env ? esc(run.env) : 'an environment of its pool'} is free`);
+  if (view.deadManSwitch && (run.state === 'running' || run.state === 'kept')) {
+    notes.push(`:alarm_clock: dead man's switch armed: the host powers itself off ${when(new Date(view.deadManSwitch.firesAt))} unless stagebot moves it`);
+  }
   if (notes.length) blocks.push(context(notes.join(' · ')));
 
   if (run.state !== 'queued') {

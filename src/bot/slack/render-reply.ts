@@ -67,6 +67,8 @@ function stepDetail(e: StepFinishedBody): string[] {
       const { host, port, attempts, hostKey } = e.detail;
       return host ? [`sshd answered at ${code(`${host}:${port}`)}${attempts ? ` after ${attempts} ${attempts === 1 ? 'try' : 'tries'}` : ''}; host key ${code(hostKey)} pinned`] : [];
     }
+    case 'arm-switch':
+      return e.detail.firesAt ? [`:alarm_clock: dead man's switch armed: the host powers itself off ${when(new Date(e.detail.firesAt))} unless stagebot moves it`] : [];
     case 'service-update':
       return serviceUpdateDetail(e.detail);
     case 'register':

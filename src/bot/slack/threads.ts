@@ -269,6 +269,7 @@ export class RunThreads {
       browsers: view.browsers.length ? view.browsers : live,
       cost: ended ? view.cost : null,
       assets: view.assets,
+      deadManSwitch: view.deadManSwitch,
       queuePosition: view.queuePosition,
       thread: { rerunOf: thread.rerunOf, rerunAs: thread.rerunAs, keptBy: thread.keptBy },
       now: view.now,

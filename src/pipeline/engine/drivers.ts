@@ -1,6 +1,7 @@
 // The runs this process drives: one RunDriver each, the promise of its drive, who waits for its end,
-// and (for a short-lived engine without a background loop) the heartbeat that keeps their leases.
-import type { Run } from '../../domain/run.ts';
+// their in-process secrets, and (for a short-lived engine without a background loop) the heartbeat
+// that keeps their leases.
+import { isFinished, type Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
 import { RunAbandoned } from '../run-errors.ts';
 import { RunDriver, type DriveMode } from '../run-driver.ts';
@@ -25,6 +26,11 @@ export class DriverPool {
   private readonly drivers = new Map<string, RunDriver>();
   private readonly driving = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, ((run: Run) => void)[]>();
+  /**
+   * Secrets of the runs this engine drove (an ephemeral key): a kept run's driver is gone, but extend
+   * still needs the key to move its dead man's switch. Dropped when the run finishes.
+   */
+  private readonly runSecrets = new Map<string, Map<string, string>>();
   /** Heartbeats of a short-lived engine (no background loop) while it drives runs. */
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly svc: EngineServices;
@@ -63,7 +69,10 @@ export class DriverPool {
     }
     const done = driver
       .drive(mode)
-      .then((finished) => this.resolveWaiters(finished))
+      .then((finished) => {
+        if (isFinished(finished.state)) this.runSecrets.delete(finished.id);
+        this.resolveWaiters(finished);
+      })
       .catch(async (err) => {
         if (err instanceof RunAbandoned) return;
         this.svc.logger.error({ err, runId: run.id }, 'run driver failed');
@@ -78,6 +87,13 @@ export class DriverPool {
         this.hooks.settled();
       });
     this.driving.set(run.id, done);
+  }
+
+  /** The in-process secrets of a run (created on first use), kept while it lives here. */
+  secretsOf(runId: string): Map<string, string> {
+    let secrets = this.runSecrets.get(runId);
+    if (!secrets) this.runSecrets.set(runId, (secrets = new Map()));
+    return secrets;
   }
 
   /** `resolve` is called with the run when its driver here is done with it. */

@@ -132,7 +132,7 @@ export class RunApi {
     if (until.getTime() > limit) {
       throw new ConflictError(`run ${runId} would stay up until ${until.toISOString()}, past runs.keepMax (${formatDuration(config.runs.keepMax)} from now)`);
     }
-    await this.svc.retagExpiry(run, until);
+    await this.svc.moveExpiry(run, until);
     const updated = await store.updateRun(runId, { expiresAt: until });
     this.svc.emit(runId, { type: 'run.kept', until: until.toISOString() });
     this.svc.logger.info({ runId, until, by }, 'kept run extended');

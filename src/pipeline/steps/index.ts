@@ -1,5 +1,6 @@
 // The default pipeline (design.md section 2), one file per step.
 import type { Pipeline } from '../pipeline.ts';
+import { armSwitchStep } from './arm-switch.ts';
 import { launchStep } from './launch.ts';
 import { openSshStep } from './open-ssh.ts';
 import { prepareTestsStep } from './prepare-tests.ts';
@@ -12,7 +13,7 @@ import { waitSshStep } from './wait-ssh.ts';
 export function defaultPipeline(): Pipeline {
   return {
     parallel: [prepareTestsStep],
-    chain: [launchStep, openSshStep, waitSshStep, serviceUpdateStep, registerStep],
+    chain: [launchStep, openSshStep, waitSshStep, armSwitchStep, serviceUpdateStep, registerStep],
     after: [testsStep],
     teardown: teardownStep,
   };

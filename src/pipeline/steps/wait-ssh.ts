@@ -1,7 +1,10 @@
 // wait-ssh: until the new host's sshd lets us in, then pin the host key it presented so every later
-// connection of the run (service-update) refuses a host that is not this one.
+// connection of the run (service-update) refuses a host that is not this one. When it fails, its
+// error says what the last attempt saw (a timeout alone does not tell a wrong key from a dead host).
+import { UserError } from '../../errors.ts';
 import { formatDuration } from '../../domain/duration.ts';
-import { waitForSsh, type SshAttempt } from '../../ssh/index.ts';
+import { SshAuthRefusedError, waitForSsh, type SshAttempt, type SshSession } from '../../ssh/index.ts';
+import { StepTimedOut } from '../run-errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import type { WaitSshOutputs } from '../step-outputs.ts';
 import { sshAccess } from './helpers/ssh-access.ts';
@@ -12,6 +15,13 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const RETRY_INTERVAL_MS = 5_000;
 /** While nothing changes, one progress line per this many attempts (about a minute). */
 const PROGRESS_EVERY = 12;
+
+/** Where the refused key came from, so the message points at what to fix. */
+function keyHint(ctx: RunContext): string {
+  const ephemeral = ctx.outputOf('launch')?.ephemeralKey ?? ctx.env.keyPair === 'ephemeral';
+  const key = ephemeral ? "the run's ephemeral key pair" : `the key in ${ctx.env.ssh.privateKeyEnv} (ssh.privateKeyEnv)`;
+  return `check ssh.user (${ctx.env.ssh.user}) of ${ctx.env.name} and ${key}`;
+}
 
 async function run(ctx: RunContext): Promise<StepResult<WaitSshOutputs>> {
   const access = sshAccess(ctx);
@@ -36,16 +46,27 @@ async function run(ctx: RunContext): Promise<StepResult<WaitSshOutputs>> {
   };
 
   ctx.log(`waiting for SSH on ${address} as ${access.username}${pin ? ` (host key pinned to ${pin})` : ''}`);
-  const session = await waitForSsh({
-    ...access,
-    ...(pin !== undefined ? { pinnedHostKey: pin } : {}),
-    timeoutMs: CONNECT_TIMEOUT_MS,
-    signal: ctx.signal,
-    attempts,
-    intervalMs: RETRY_INTERVAL_MS,
-    sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
-    onAttempt,
-  });
+  let session: SshSession;
+  try {
+    session = await waitForSsh({
+      ...access,
+      ...(pin !== undefined ? { pinnedHostKey: pin } : {}),
+      timeoutMs: CONNECT_TIMEOUT_MS,
+      signal: ctx.signal,
+      attempts,
+      intervalMs: RETRY_INTERVAL_MS,
+      authFailFastMs: ctx.env.ssh.authFailFast,
+      sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
+      now: () => ctx.clock.now().getTime(),
+      onAttempt,
+    });
+  } catch (err) {
+    // Out of time: the timeout is the headline, what the host last answered is the reason.
+    const reason: unknown = ctx.signal.aborted ? ctx.signal.reason : undefined;
+    if (reason instanceof StepTimedOut && lastReason !== undefined) throw reason.because(`last attempt: ${lastReason}`);
+    if (err instanceof SshAuthRefusedError) throw new UserError(`${err.message}; ${keyHint(ctx)} (ssh.authFailFast ended the wait early)`);
+    throw err;
+  }
   try {
     ctx.log(`connected to ${address} after ${made} attempt${made === 1 ? '' : 's'}; host key ${session.hostKey}`);
     const outputs: WaitSshOutputs = { host: access.host, port: access.port, hostKey: session.hostKey, attempts: made };

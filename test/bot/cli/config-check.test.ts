@@ -69,7 +69,35 @@ describe.concurrent('stagebot config check', () => {
     const res = await stagebot(['--output=json', 'config', 'check', '--config', EXAMPLE], { cwd: tmp.dir });
     expect(res.code).toBe(0);
     expect(res.stderr).toBe('');
-    expect(JSON.parse(res.stdout)).toEqual({ ok: true, path: EXAMPLE, usingExample: false, environments: ['stg1', 'stg2', 'stg3', 'stg4'] });
+    expect(JSON.parse(res.stdout)).toEqual({ ok: true, path: EXAMPLE, usingExample: false, environments: ['stg1', 'stg2', 'stg3', 'stg4'], warnings: [] });
+  });
+
+  it('a mistyped instance type is valid but warned about, with a did-you-mean (text and JSON)', async ({ expect }) => {
+    const file = writeExampleConfig(tmp.dir, 'typo.yml', (t) => t.replace(/(stg2:\n(?: {4}.*\n)*? {4}instanceType: )t3\.2xlarge/, '$1t3.2xlargee'));
+    const [text, json] = await Promise.all([
+      stagebot(['config', 'check', '--config', file], { cwd: tmp.dir }),
+      stagebot(['config', 'check', '--config', file, '--output', 'json'], { cwd: tmp.dir }),
+    ]);
+    const warning =
+      'environments.stg2.instanceType: unknown instance type "t3.2xlargee" (did you mean t3.2xlarge?): not in the bundled price table; if it is right, price it under pricing.instances.us-east-1';
+    expect(text.code).toBe(0);
+    expect(linesOf(text.stderr)).toEqual([`stagebot: warning: ${warning}`]);
+    expect(linesOf(text.stdout)[0]).toBe(`config        ${file}`);
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, warnings: [warning] });
+  });
+
+  it('an instance type priced under pricing.instances is not warned about', async ({ expect }) => {
+    const file = writeExampleConfig(tmp.dir, 'priced.yml', (t) =>
+      t
+        .replace(/(stg2:\n(?: {4}.*\n)*? {4}instanceType: )t3\.2xlarge/, '$1m8g.large')
+        .replace('    eu-west-1: { t3.2xlarge: 0.3648 }', '    eu-west-1: { t3.2xlarge: 0.3648 }\n    us-east-1: { m8g.large: 0.0898 }'),
+    );
+    const res = await stagebot(['config', 'check', '--config', file], { cwd: tmp.dir });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^  stg2  us-east-1  m8g\.large /m);
+    expect(res.stderr).toBe('');
   });
 
   it('a missing ${VAR} names the variable (text and JSON)', async ({ expect }) => {

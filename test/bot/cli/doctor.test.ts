@@ -92,3 +92,37 @@ describe('stagebot doctor (text) with the Slack secrets and the SSH key set', ()
     }
   });
 });
+
+describe('stagebot doctor with a broken or doubtful config', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => dir.remove());
+
+  it('lists every problem by path, and counts them', async () => {
+    const file = writeExampleConfig(dir.dir, 'broken.yml', (t) =>
+      t.replace('installation: acme-staging', 'installation: acme staging').replace('timeZone: Europe/Berlin', 'timeZone: Mars/Olympus'),
+    );
+    const res = await stagebot(['doctor', '--config', file, '--output', 'json'], { cwd: dir.dir });
+    expect(res.code).toBe(1);
+    const { checks } = JSON.parse(res.stdout) as { checks: Check[] };
+    expect(checks.filter((c) => c.check === 'config')).toEqual([
+      { check: 'config', status: 'fail', detail: 'broken.yml has 2 problems' },
+      { check: 'config', status: 'fail', detail: expect.stringMatching(/^installation: expected a tag-safe name/) },
+      { check: 'config', status: 'fail', detail: 'sweeper.timeZone: unknown time zone "Mars/Olympus" (expected an IANA time zone like Europe/Berlin or UTC)' },
+    ]);
+    const text = await stagebot(['doctor', '--config', file], { cwd: dir.dir });
+    expect(linesOf(text.stdout)).toContainEqual(expect.stringMatching(/^✗ config +sweeper\.timeZone: unknown time zone "Mars\/Olympus"/));
+    expect(linesOf(text.stdout).at(-1)).toBe('2 problems to fix before stagebot can run');
+  });
+
+  it('warns about an instance type the price table does not know', async () => {
+    const file = writeExampleConfig(dir.dir, 'typo.yml', (t) => t.replace(/(stg4:\n(?: {4}.*\n)*? {4}instanceType: )t3\.2xlarge/, '$1t3.2xlargee'));
+    const res = await stagebot(['doctor', '--config', file, '--output', 'json'], { cwd: dir.dir });
+    const { checks } = JSON.parse(res.stdout) as { checks: Check[] };
+    expect(checks.filter((c) => c.check === 'config' && c.status === 'warn')).toEqual([
+      { check: 'config', status: 'warn', detail: expect.stringMatching(/^environments\.stg4\.instanceType: unknown instance type "t3\.2xlargee" \(did you mean t3\.2xlarge\?\)/) },
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../../src/app/cli.ts';
+import { createFakeAwsClients } from '../../fakes/cloud/index.ts';
 import { createWorld, startFixtures, type Fixtures, type World } from '../../pipeline/engine/harness.ts';
 
 let fx: Fixtures;
@@ -50,7 +51,7 @@ test('launch runs the pipeline in the foreground and prints one JSON document of
   expect(doc.state).toBe('succeeded');
   expect(doc.env).toBe('stg1');
   expect(doc.requestedBy).toBe('cli:alice');
-  expect(doc.steps.map((s: { step: string }) => s.step)).toEqual(['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests', 'teardown']);
+  expect(doc.steps.map((s: { step: string }) => s.step)).toEqual(['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'arm-switch', 'service-update', 'register', 'tests', 'teardown']);
   expect(doc.steps.filter((s: { state: string }) => s.state === 'failed')).toEqual([]);
   expect(doc.browsers.map((b: { browser: string; outcome: string }) => `${b.browser}:${b.outcome}`)).toEqual(['chrome:passed', 'firefox:passed']);
   const kinds = doc.assets.map((a: { kind: string }) => a.kind);
@@ -61,4 +62,25 @@ test('launch runs the pipeline in the foreground and prints one JSON document of
   // Progress went to stderr as plain lines (not a TTY), never to stdout.
   expect(err.text()).toMatch(new RegExp(`${doc.runId} launch started`));
   expect(err.text()).toMatch(/finished: succeeded/);
+});
+
+test('launch without AWS credentials: one line saying what is missing, how to provide it, and that nothing was created', async () => {
+  const out = capture();
+  const err = capture();
+  const code = await runCli(['launch', 'stg2', '--config', configFile], {
+    stdout: out.stream,
+    stderr: err.stream,
+    env: { ...process.env, USER: 'alice' },
+    overrides: { aws: createFakeAwsClients(world.cloud, { credentials: 'none' }), testRunner: world.testRunner, clock: world.clock },
+  });
+  expect(code).toBe(1);
+  const lines = out.text().trimEnd().split('\n');
+  expect(lines).toEqual([expect.stringMatching(/^run stg2-\S+ on stg2: failed — no AWS credentials found \(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance or task role\); nothing was created$/)]);
+  // Neither stream repeats the SDK's error or blames a teardown that had nothing to do.
+  for (const text of [out.text(), err.text()]) {
+    expect(text).not.toContain('CredentialsProviderError');
+    expect(text).not.toContain('sweeper');
+    expect(text).not.toContain('NOT deleted');
+  }
+  expect(err.text()).toContain('teardown skipped: nothing was created');
 });

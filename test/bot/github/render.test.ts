@@ -48,6 +48,7 @@ function view(r: Run, over: Partial<GithubRunView> = {}): GithubRunView {
     timings: timings(4),
     browsers: [],
     cost: { usd: 0.1234, lines: [{ what: 'instance i-1', hours: 0.08, usd: 0.1 }], unknown: [] },
+    deadManSwitch: null,
     stepErrors: [],
     queuePosition: null,
     pool: ['stg1', 'stg2'],
@@ -131,6 +132,24 @@ describe('renderCheckRun', () => {
     expect(passed.output.title).toBe('Tests passed — stg1 kept until 2026-11-21 12:00 UTC');
     const failed = renderCheckRun(view(run('kept', { expiresAt }), { browsers: [browser('chrome', { outcome: 'failed', failed: 1 })] }));
     expect(failed.state).toEqual({ status: 'completed', conclusion: 'failure' });
+  });
+});
+
+describe("the dead man's switch", () => {
+  const firesAt = '2026-11-21T13:15:00.000Z';
+  const line = `⏰ Dead man's switch armed: the host powers itself off at ${firesAt} unless stagebot moves it`;
+
+  it('is shown in the check run and the comment while the run is up', () => {
+    for (const r of [run('running'), run('kept', { expiresAt: new Date('2026-11-21T13:00:00Z') })]) {
+      const v = view(r, { timings: timings(5), deadManSwitch: { firesAt } });
+      expect(renderCheckRun(v).output.summary, r.state).toContain(line);
+      expect(renderComment(v), r.state).toContain(line);
+    }
+  });
+
+  it('is not shown once the run has ended, or when it was never armed', () => {
+    expect(renderComment(view(run('succeeded'), { deadManSwitch: { firesAt } }))).not.toContain('Dead man');
+    expect(renderCheckRun(view(run('running'))).output.summary).not.toContain('Dead man');
   });
 });
 

@@ -82,7 +82,8 @@ describe('Slack front, end to end', () => {
     // One threaded reply per finished step, in the order the steps finished, with their details.
     const replies = w.slack.repliesTo(parent.ts).map((m) => m.text);
     const stepsReplied = replies.map((r) => /^:white_check_mark: \*([\w-]+)\* done/.exec(r)?.[1]).filter(Boolean);
-    expect(stepsReplied.sort()).toEqual(['launch', 'open-ssh', 'prepare-tests', 'register', 'service-update', 'teardown', 'tests', 'wait-ssh']);
+    expect(stepsReplied.sort()).toEqual(['arm-switch', 'launch', 'open-ssh', 'prepare-tests', 'register', 'service-update', 'teardown', 'tests', 'wait-ssh']);
+    expect(replies.find((r) => r.includes('*arm-switch* done'))).toMatch(/:alarm_clock: dead man's switch armed: the host powers itself off <!date\^\d+\^/);
     const launchReply = replies.find((r) => r.includes('*launch* done'))!;
     expect(launchReply).toMatch(/instance `i-[0-9a-f]+`/);
     expect(launchReply).toContain('public IP `127.0.0.1`');

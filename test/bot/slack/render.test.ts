@@ -12,7 +12,7 @@ import type { OrphanEntry, SweepReport } from '../../../src/audit/index.ts';
 import { blockText, buttonsOf } from './support/fake-slack.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-const STEPS = ['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests', 'teardown'];
+const STEPS = ['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'arm-switch', 'service-update', 'register', 'tests', 'teardown'];
 
 function run(over: Partial<Run> = {}): Run {
   return {
@@ -53,6 +53,7 @@ function view(over: Partial<ParentView> = {}): ParentView {
     browsers: [],
     cost: null,
     assets: [],
+    deadManSwitch: null,
     queuePosition: null,
     thread: {},
     now: NOW,
@@ -172,6 +173,16 @@ describe('renderParent', () => {
       }),
     );
     expect(blockText(leak.blocks)).toContain('NOT torn down: instance `i-1`');
+  });
+
+  it("shows the dead man's switch while the run is up (running or kept), not once it has ended", () => {
+    const firesAt = new Date(NOW.getTime() + 3 * 3_600_000);
+    const line = `:alarm_clock: dead man's switch armed: the host powers itself off <!date^${firesAt.getTime() / 1000}^`;
+    const up = { timings: timings({ launch: 'succeeded', 'arm-switch': 'succeeded' }), deadManSwitch: { firesAt: firesAt.toISOString() } };
+    expect(blockText(renderParent(view({ ...up, run: run() })).blocks)).toContain(line);
+    expect(blockText(renderParent(view({ ...up, run: run({ state: 'kept', expiresAt: NOW }) })).blocks)).toContain(line);
+    expect(blockText(renderParent(view({ ...up, run: run({ state: 'succeeded', finishedAt: NOW }) })).blocks)).not.toContain('dead man');
+    expect(blockText(renderParent(view({ run: run() })).blocks)).not.toContain('dead man');
   });
 
   it('offers no rerun once one was started, and none for a success', () => {

@@ -57,6 +57,10 @@ export function runInstances(ctx: Ctx, input: RunInstancesRequest): Reservation 
   if (input.MinCount < 1 || input.MaxCount < input.MinCount) throw ec2Error('InvalidParameterValue', `Invalid MinCount ${input.MinCount} / MaxCount ${input.MaxCount}`);
   if (input.NetworkInterfaces) throw new Error('FakeCloud: RunInstances with NetworkInterfaces is not implemented');
 
+  const shutdownBehavior = input.InstanceInitiatedShutdownBehavior ?? 'stop';
+  if (shutdownBehavior !== 'stop' && shutdownBehavior !== 'terminate') {
+    throw ec2Error('InvalidParameterValue', `Value (${String(shutdownBehavior)}) for parameter instanceInitiatedShutdownBehavior is invalid. Valid values are: stop, terminate`);
+  }
   const image = findLaunchableImage(ctx, input.ImageId);
   const instanceType = input.InstanceType ?? 'm1.small';
   if (!INSTANCE_TYPE.test(instanceType)) throw ec2Error('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
@@ -109,6 +113,7 @@ export function runInstances(ctx: Ctx, input: RunInstancesRequest): Reservation 
       volumeIds: [],
       clientToken: input.ClientToken,
       terminationProtected: input.DisableApiTermination ?? false,
+      shutdownBehavior,
       tags,
       createdAt: now,
       deletedAt: null,
@@ -262,6 +267,27 @@ export function terminateInstances(ctx: Ctx, input: TerminateInstancesRequest): 
       };
     }),
   };
+}
+
+/**
+ * The instance's own OS powered it off (`shutdown -h`): EC2 stops it, or terminates it when it was
+ * launched with InstanceInitiatedShutdownBehavior=terminate. Termination protection does not apply.
+ */
+export function guestShutdown(ctx: Ctx, instanceId: string): InstanceState {
+  const { cloud, now } = ctx;
+  const inst = ctx.region.instances.get(instanceId);
+  if (!inst || inst.deletedAt !== null) throw new Error(`FakeCloud: no live instance ${instanceId} to shut down`);
+  if (inst.state !== 'running') return inst.state;
+  const reason = { code: 'Client.InstanceInitiatedShutdown', message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown' };
+  inst.stateReason = reason;
+  if (inst.shutdownBehavior === 'terminate') {
+    inst.state = 'shutting-down';
+    inst.transition = { to: 'terminated', afterDescribes: cloud.options.shuttingDownDescribes, atMs: now + cloud.options.shuttingDownMs, describes: 0 };
+  } else {
+    inst.state = 'stopping';
+    inst.transition = { to: 'stopped', afterDescribes: cloud.options.shuttingDownDescribes, atMs: now + cloud.options.shuttingDownMs, describes: 0 };
+  }
+  return inst.state;
 }
 
 export function applyTransition(ctx: Ctx, inst: FakeInstance): void {

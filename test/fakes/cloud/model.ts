@@ -133,6 +133,8 @@ export interface FakeInstance extends Resource {
   volumeIds: string[];
   clientToken: string | undefined;
   terminationProtected: boolean;
+  /** What a power-off from inside the instance does (RunInstances' InstanceInitiatedShutdownBehavior; AWS's default `stop`). */
+  shutdownBehavior: 'stop' | 'terminate';
 }
 
 export interface FakeEni extends Resource {

@@ -15,6 +15,7 @@ import {
   type AwsClients,
   type AwsService,
 } from '../../../src/aws/clients.ts';
+import { CredentialsProviderError } from '@smithy/core/config';
 import type { RetryStrategyV2, RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 import type { FakeCloud } from './world.ts';
 
@@ -61,9 +62,19 @@ export function instantRetryStrategy(maxAttempts: number): RetryStrategyV2 {
   };
 }
 
+/** The last link of the SDK's default chain (@aws-sdk/credential-provider-node), when every other link found nothing. */
+async function noCredentials(): Promise<never> {
+  throw new CredentialsProviderError('Could not load credentials from any providers', { tryNextLink: false });
+}
+
 export interface FakeAwsClientOptions {
   /** Default 5, as in production. */
   maxAttempts?: number;
+  /**
+   * `none`: a machine without AWS credentials. Every call fails in the SDK's signing step, before it
+   * reaches the fake, with the error the default credential chain ends in.
+   */
+  credentials?: 'static' | 'none';
   /** `instant` (default): SDK retries without back-off. `sdk`: the production adaptive strategy, real delays. */
   retry?: 'instant' | 'sdk';
 }
@@ -74,7 +85,7 @@ export function createFakeAwsClients(cloud: FakeCloud, opts: FakeAwsClientOption
   const options: AwsClientOptions = {
     maxAttempts,
     // Static fake credentials: the default chain would go looking for real ones (and IMDS) first.
-    credentials: { accessKeyId: 'AKIAFAKECLOUD0000000', secretAccessKey: 'fake-cloud-secret' },
+    credentials: opts.credentials === 'none' ? noCredentials : { accessKeyId: 'AKIAFAKECLOUD0000000', secretAccessKey: 'fake-cloud-secret' },
     onClient: (client, { service, region }) => mountFakeCloud(cloud, client, service, region),
   };
   if ((opts.retry ?? 'instant') === 'instant') options.retryStrategy = instantRetryStrategy(maxAttempts);

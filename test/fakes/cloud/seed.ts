@@ -183,6 +183,8 @@ export interface AddInstanceOptions {
   rootVolumeGb?: number;
   deleteOnTermination?: boolean;
   terminationProtected?: boolean;
+  /** Default `stop`, as AWS. */
+  shutdownBehavior?: 'stop' | 'terminate';
 }
 
 /** An instance with its root volume and network interface, already in `state`. */
@@ -201,7 +203,7 @@ export function addInstance(ctx: Ctx, o: AddInstanceOptions): string {
     state, stateReason: undefined, transition: null, subnetId, vpcId: subnet.vpcId, az: subnet.az,
     securityGroupIds: o.securityGroupIds ?? [region.defaultSecurityGroupId], keyName: o.keyName, privateIp,
     publicIp: state === 'terminated' ? undefined : ctx.cloud.nextPublicIp(), eniId, rootDeviceName: '/dev/sda1', volumeIds: [],
-    clientToken: undefined, terminationProtected: o.terminationProtected ?? false, tags: tagMap(o.tags), createdAt: launched,
+    clientToken: undefined, terminationProtected: o.terminationProtected ?? false, shutdownBehavior: o.shutdownBehavior ?? 'stop', tags: tagMap(o.tags), createdAt: launched,
     deletedAt: state === 'terminated' ? launched : null,
   };
   region.instances.set(id, inst);

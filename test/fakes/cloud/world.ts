@@ -9,10 +9,10 @@ import { TAG } from '../../../src/aws/tags.ts';
 import { FakeClock } from './clock.ts';
 import type { Ctx } from './context.ts';
 import { dryRunOk, unauthorized } from './errors.ts';
-import { settleInstances } from './ec2-instances.ts';
+import { guestShutdown, settleInstances } from './ec2-instances.ts';
 import { FaultBook, type FailOptions } from './faults.ts';
 import { HANDLERS } from './handlers.ts';
-import { RegionState, type Resource, type Tags } from './model.ts';
+import { RegionState, type InstanceState, type Resource, type Tags } from './model.ts';
 import * as seed from './seed.ts';
 
 export interface FakeCloudOptions {
@@ -192,6 +192,11 @@ export class FakeCloud {
   /** Finishes every pending instance transition now (pending -> running, shutting-down -> terminated). */
   settle(): void {
     for (const r of this.#regions.values()) settleInstances(this.#ctx(r.name), true);
+  }
+
+  /** The instance powers itself off from inside (what the dead man's switch does): stopped, or terminated per its InstanceInitiatedShutdownBehavior. */
+  guestShutdown(region: string, instanceId: string): InstanceState {
+    return guestShutdown(this.#ctx(region), instanceId);
   }
 
   nextPublicIp(): string {

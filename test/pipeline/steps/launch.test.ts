@@ -39,6 +39,8 @@ describe('launch', () => {
       KeyName: `stagebot-${t.runId}`,
       BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 200, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: true } }],
       MetadataOptions: { HttpTokens: 'required' },
+      // The dead man's switch powers the host off: that must terminate it, not leave it stopped.
+      InstanceInitiatedShutdownBehavior: 'terminate',
     });
     expect(call?.ClientToken).toContain(t.runId);
     expect(call?.ClientToken?.length).toBeLessThanOrEqual(64);
@@ -62,6 +64,16 @@ describe('launch', () => {
 
     const assets = (await t.store.getAssets(t.runId)).map((a) => `${a.kind} ${a.id}`).sort();
     expect(assets).toEqual([`instance ${out.instanceId}`, `key-pair ${out.keyPairId}`, `volume ${out.volumeIds[0]}`].sort());
+  });
+
+  test("without the dead man's switch, the launch leaves EC2's shutdown behaviour alone", async () => {
+    const t = await createTestRun({ configure: (c) => void (c.environments.stg1!.deadManSwitch.enabled = false) });
+    try {
+      await t.runStep(launchStep);
+      expect(runInstancesCalls(t)[0]).not.toHaveProperty('InstanceInitiatedShutdownBehavior');
+    } finally {
+      await t.close();
+    }
   });
 
   test('keeps the ephemeral private key in the run secrets only, never in outputs, logs, events or the store', async () => {

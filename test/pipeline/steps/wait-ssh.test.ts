@@ -4,6 +4,7 @@ import { StepFailed } from '../../../src/pipeline/run-errors.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs, type WaitSshOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { resolveSshHost } from '../../../src/pipeline/steps/helpers/ssh-access.ts';
 import { waitSshStep } from '../../../src/pipeline/steps/wait-ssh.ts';
+import ssh2 from 'ssh2';
 import { freePort, startSshd, type TestSshd } from '../../support/sshd.ts';
 import { startForwarder, type Listening } from '../../support/tcp.ts';
 import type { TestRun } from '../support/run-context.ts';
@@ -63,7 +64,7 @@ describe('wait-ssh', () => {
     expect(outputs.hostKey).toBe(sshd.hostKeyFingerprint);
     expect(h.clock.sleeps).toEqual([5_000, 5_000]);
     // The same reason again is not repeated on every attempt.
-    expect(logLines(h).filter((l) => l.includes('not ready'))).toEqual([`127.0.0.1:${port} not ready (attempt 1, 0ms): ECONNREFUSED`]);
+    expect(logLines(h).filter((l) => l.includes('not ready'))).toEqual([`127.0.0.1:${port} not ready (attempt 1, 0ms): connection refused (ECONNREFUSED)`]);
   });
 
   it('refuses the host when a later connection presents another key than the pinned one', async () => {
@@ -112,9 +113,40 @@ describe('wait-ssh', () => {
     const h = await harness({ configure: (config) => void ((config.environments.stg3!.ssh.port = port), (config.runs.stepTimeouts['wait-ssh'] = 86_400_000)) });
     const started = performance.now();
 
-    await expect(h.runStep(waitSshStep, { timeoutMs: 400 })).rejects.toThrow('wait-ssh failed: wait-ssh took longer than runs.stepTimeouts.wait-ssh (400ms)');
+    // The timeout is the headline; what the host last answered is why.
+    await expect(h.runStep(waitSshStep, { timeoutMs: 400 })).rejects.toThrow(
+      'wait-ssh failed: wait-ssh took longer than runs.stepTimeouts.wait-ssh (400ms); last attempt: connection refused (ECONNREFUSED)',
+    );
     expect(performance.now() - started).toBeLessThan(3_000);
     expect(h.clock.sleeps.length).toBeGreaterThan(1);
+  });
+});
+
+describe('wait-ssh with a key the host refuses', () => {
+  const wrongKey = () => ({ ...sshd, privateKey: ssh2.utils.generateKeyPairSync('ed25519').private });
+
+  it('fails early with the refusal and what to check, long before the step timeout', async () => {
+    // The example's 10 min wait-ssh timeout; a 1 min refusal window.
+    const h = await harness({ sshd: wrongKey(), configure: (config) => void (config.environments.stg3!.ssh.authFailFast = 60_000) });
+    const failure = h.runStep(waitSshStep).catch((e: unknown) => e);
+
+    const error = await failure;
+    expect(error).toBeInstanceOf(StepFailed);
+    expect((error as Error).message).toBe(
+      `wait-ssh failed: SSH on 127.0.0.1:${sshd.port} kept refusing the key for ${sshd.username} for 1m (attempt 13): authentication refused; ` +
+        `check ssh.user (${sshd.username}) of stg3 and the key in STAGEBOT_TEST_SSH_KEY (ssh.privateKeyEnv) (ssh.authFailFast ended the wait early)`,
+    );
+    expect((await h.store.getStep(h.run.id, 'wait-ssh'))).toMatchObject({ state: 'failed', error: expect.stringContaining('authentication refused') });
+    expect(h.eventsOf('step.failed')).toEqual([expect.objectContaining({ step: 'wait-ssh', error: expect.stringContaining('kept refusing the key') })]);
+    // Twelve 5 s pauses on the run's clock (1 min), not the 120 a 10 min timeout would allow.
+    expect(h.clock.sleeps).toEqual(Array(12).fill(5_000));
+  });
+
+  it('when the step timeout comes first, its error still names the refusal', async () => {
+    const h = await harness({ sshd: wrongKey(), configure: (config) => void (config.runs.stepTimeouts['wait-ssh'] = 86_400_000) });
+    await expect(h.runStep(waitSshStep, { timeoutMs: 400 })).rejects.toThrow(
+      'wait-ssh failed: wait-ssh took longer than runs.stepTimeouts.wait-ssh (400ms); last attempt: authentication refused',
+    );
   });
 });
 

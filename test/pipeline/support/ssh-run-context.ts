@@ -26,6 +26,7 @@ export interface HostRunOptions {
   outputs?: Record<string, StepOutputs>;
   secrets?: Record<string, string>;
   requester?: Requester;
+  runId?: string;
   store?: Store;
   testRunner?: TestRunner;
 }
@@ -34,7 +35,7 @@ export async function hostTestRun(opts: HostRunOptions = {}): Promise<TestRun> {
   const env: Partial<Omit<EnvironmentConfig, 'name'>> = {};
   if (opts.sshd) {
     process.env[TEST_KEY_ENV] = opts.sshd.privateKey;
-    env.ssh = { user: opts.sshd.username, privateKeyEnv: TEST_KEY_ENV, host: '{publicIp}', port: opts.sshd.port, allowFrom: ['127.0.0.1/32'] };
+    env.ssh = { user: opts.sshd.username, privateKeyEnv: TEST_KEY_ENV, host: '{publicIp}', port: opts.sshd.port, allowFrom: ['127.0.0.1/32'], authFailFast: 120_000 };
   }
   if (opts.recipe) env.serviceUpdate = opts.recipe;
   const t = await createTestRun({
@@ -43,6 +44,7 @@ export async function hostTestRun(opts: HostRunOptions = {}): Promise<TestRun> {
     env: { ...env, ...opts.env },
     ...(opts.configure ? { configure: opts.configure } : {}),
     ...(opts.requester ? { requester: opts.requester } : {}),
+    ...(opts.runId ? { runId: opts.runId } : {}),
     ...(opts.store ? { store: opts.store } : {}),
     ...(opts.testRunner ? { testRunner: opts.testRunner } : {}),
   });

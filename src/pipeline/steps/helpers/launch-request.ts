@@ -55,6 +55,8 @@ export function runInstancesRequest(r: LaunchRequestInput): RunInstancesCommandI
     ],
     // IMDSv2 only: a token-less metadata request (the SSRF kind) gets nothing.
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+    // The dead man's switch (arm-switch) powers the host off; this makes that a termination.
+    ...(r.env.deadManSwitch.enabled ? { InstanceInitiatedShutdownBehavior: 'terminate' as const } : {}),
     TagSpecifications: tagSpecifications(resourceTypesCreatedBy('RunInstances'), r.tags),
     ...(r.clientToken !== undefined ? { ClientToken: r.clientToken } : {}),
     ...(r.dryRun ? { DryRun: true } : {}),

@@ -41,7 +41,10 @@ function restoreNewlines(key: string): string {
   return key.includes('\n') ? key : key.replaceAll('\\n', '\n');
 }
 
-export function privateKeyFor(ctx: RunContext, launch: LaunchOutputs | undefined): string {
+/** What finding the key needs: the environment and the run's in-process secrets (no store, no AWS). */
+export type KeySource = Pick<RunContext, 'env' | 'secrets'>;
+
+export function privateKeyFor(ctx: KeySource, launch: LaunchOutputs | undefined): string {
   const ephemeral = launch?.ephemeralKey ?? ctx.env.keyPair === 'ephemeral';
   if (ephemeral) {
     const key = ctx.secrets.get(EPHEMERAL_KEY_SECRET);

@@ -1,0 +1,50 @@
+// How the CLI shows a run: the dead man's switch while the run is up, the one line of a run that
+// created nothing.
+import { describe, expect, it } from 'vitest';
+import { renderResult, renderRunDocument, type RunDocument } from '../../../src/bot/cli/render.ts';
+import type { Run } from '../../../src/domain/run.ts';
+import type { CliRunView as RunView } from '../../../src/bot/cli/render.ts';
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+const FIRES = '2026-11-21T15:15:00.000Z';
+
+function run(over: Partial<Run> = {}): Run {
+  return {
+    id: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'running', requester: 'cli:alice', source: 'cli', options: { browsers: ['chrome'] },
+    createdAt: NOW, startedAt: NOW, finishedAt: null, expiresAt: new Date('2026-11-21T15:00:00Z'), leaseOwner: null, leaseHeartbeatAt: null, error: null, cancelRequestedBy: null,
+    ...over,
+  };
+}
+
+function view(over: Partial<RunView> = {}): RunView {
+  return { run: run(), timings: [{ step: 'launch', state: 'succeeded', durationMs: 1_000 }], browsers: [], cost: { usd: 0.1, lines: [], unknown: [] }, assets: [], deadManSwitch: null, ...over };
+}
+
+function doc(over: Partial<RunDocument> = {}): RunDocument {
+  return {
+    runId: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'kept', error: null, requestedBy: 'cli:alice', startedAt: NOW.toISOString(), finishedAt: null,
+    keptUntil: '2026-11-21T15:00:00.000Z', steps: [{ step: 'launch', state: 'succeeded', durationMs: 1_000 }], browsers: [],
+    assets: [{ kind: 'instance', id: 'i-1', region: 'eu-west-1', createdAt: NOW.toISOString(), deletedAt: null }], cost: { usd: 0.1, lines: [], unknown: [] }, deadManSwitch: null,
+    ...over,
+  };
+}
+
+const LINE = `dead man's switch: armed; the host powers itself off at ${FIRES} unless stagebot moves it`;
+
+describe('CLI run rendering', () => {
+  it("status shows when the host's dead man's switch fires, when it is armed", () => {
+    expect(renderResult({ kind: 'run', view: view({ deadManSwitch: { firesAt: FIRES } }) }).split('\n')).toContain(LINE);
+    expect(renderResult({ kind: 'run', view: view() })).not.toContain('dead man');
+  });
+
+  it('a kept run launched in the foreground ends with its switch', () => {
+    expect(renderRunDocument(doc({ deadManSwitch: { firesAt: FIRES } })).split('\n').at(-1)).toBe(LINE);
+  });
+
+  it('a run that stopped before its first step is its headline alone; one that created nothing says so', () => {
+    const stopped = doc({ state: 'failed', keptUntil: null, error: 'no AWS credentials found (…); nothing was created', steps: [{ step: 'launch', state: 'pending', durationMs: null }, { step: 'teardown', state: 'skipped', durationMs: 0 }], assets: [] });
+    expect(renderRunDocument(stopped)).toBe('run stg1-20261121-a1b2c3 on stg1: failed — no AWS credentials found (…); nothing was created');
+    const ranButMadeNothing = doc({ state: 'failed', keptUntil: null, error: 'launch failed: no capacity', steps: [{ step: 'launch', state: 'failed', durationMs: 1_000 }], assets: [] });
+    expect(renderRunDocument(ranButMadeNothing).split('\n').at(-1)).toBe('nothing was created');
+  });
+});
