@@ -35,19 +35,19 @@ function runKey(runId: string): string {
   return `github:run:${runId}`;
 }
 
-export async function getRunLink(store: Pick<Memory, 'kvGet'>, runId: string): Promise<RunLink | null> {
-  const entry = await store.kvGet(runKey(runId));
+export async function getRunLink(memory: Pick<Memory, 'kvGet'>, runId: string): Promise<RunLink | null> {
+  const entry = await memory.kvGet(runKey(runId));
   if (!entry) return null;
   const parsed = runLinkSchema.safeParse(entry.value);
   return parsed.success ? parsed.data : null;
 }
 
-export async function saveRunLink(store: Pick<Memory, 'kvSet'>, link: RunLink, at: Date): Promise<void> {
-  await store.kvSet(runKey(link.runId), link, at);
+export async function saveRunLink(memory: Pick<Memory, 'kvSet'>, link: RunLink, at: Date): Promise<void> {
+  await memory.kvSet(runKey(link.runId), link, at);
 }
 
-export async function getPrRunIds(store: Pick<Memory, 'kvGet'>, owner: string, repo: string, pr: number): Promise<string[]> {
-  const entry = await store.kvGet(prKey(owner, repo, pr));
+export async function getPrRunIds(memory: Pick<Memory, 'kvGet'>, owner: string, repo: string, pr: number): Promise<string[]> {
+  const entry = await memory.kvGet(prKey(owner, repo, pr));
   const parsed = entry ? prRunsSchema.safeParse(entry.value) : null;
   return parsed?.success ? parsed.data.runs : [];
 }
@@ -56,9 +56,9 @@ export async function getPrRunIds(store: Pick<Memory, 'kvGet'>, owner: string, r
  * Adds a run to its PR's list. Read-modify-write: two replicas adding at the same instant may lose
  * one entry, which is why finding a PR's runs also scans the active runs' links (pr-runs.ts).
  */
-export async function addPrRunId(store: Memory, owner: string, repo: string, pr: number, runId: string, at: Date): Promise<void> {
-  const runs = await getPrRunIds(store, owner, repo, pr);
+export async function addPrRunId(memory: Memory, owner: string, repo: string, pr: number, runId: string, at: Date): Promise<void> {
+  const runs = await getPrRunIds(memory, owner, repo, pr);
   if (runs.includes(runId)) return;
   // Bounded: a long-lived PR keeps its last 50 runs, more than any front needs to find.
-  await store.kvSet(prKey(owner, repo, pr), { runs: [...runs, runId].slice(-50) }, at);
+  await memory.kvSet(prKey(owner, repo, pr), { runs: [...runs, runId].slice(-50) }, at);
 }

@@ -12,12 +12,12 @@ export interface ReportRecord {
 
 const KEY = 'slack:sweep-report:last';
 
-export async function loadLastReport(store: Pick<SlackMemory, 'kvGet'>): Promise<ReportRecord | null> {
-  const v = (await store.kvGet(KEY))?.value as Record<string, unknown> | undefined;
+export async function loadLastReport(memory: Pick<SlackMemory, 'kvGet'>): Promise<ReportRecord | null> {
+  const v = (await memory.kvGet(KEY))?.value as Record<string, unknown> | undefined;
   if (!v || typeof v.sweepId !== 'number' || typeof v.channel !== 'string' || typeof v.ts !== 'string') return null;
   return { sweepId: v.sweepId, channel: v.channel, ts: v.ts };
 }
 
-export async function saveLastReport(store: Pick<SlackMemory, 'kvSet'>, record: ReportRecord, at?: Date): Promise<void> {
-  await store.kvSet(KEY, record, at);
+export async function saveLastReport(memory: Pick<SlackMemory, 'kvSet'>, record: ReportRecord, at?: Date): Promise<void> {
+  await memory.kvSet(KEY, record, at);
 }

@@ -40,10 +40,10 @@ function parse(value: unknown): ThreadRecord | null {
   };
 }
 
-export async function loadThread(store: Pick<SlackMemory, 'kvGet'>, runId: string): Promise<ThreadRecord | null> {
-  return parse((await store.kvGet(threadKey(runId)))?.value);
+export async function loadThread(memory: Pick<SlackMemory, 'kvGet'>, runId: string): Promise<ThreadRecord | null> {
+  return parse((await memory.kvGet(threadKey(runId)))?.value);
 }
 
-export async function saveThread(store: Pick<SlackMemory, 'kvSet'>, runId: string, record: ThreadRecord, at?: Date): Promise<void> {
-  await store.kvSet(threadKey(runId), record, at);
+export async function saveThread(memory: Pick<SlackMemory, 'kvSet'>, runId: string, record: ThreadRecord, at?: Date): Promise<void> {
+  await memory.kvSet(threadKey(runId), record, at);
 }
