@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Checks once whether moto can run: the AWS emulator suite (test/aws-emulator) needs it.
+    globalSetup: ['test/aws-emulator/global-setup.ts'],
   },
 });

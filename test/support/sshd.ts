@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type Server as NetServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import { fingerprintOfPublicKeyLine } from '../../src/ssh/fingerprint.ts';
 import { generateKey } from '../fakes/cloud/keys.ts';
+import { spawnTied, stopChild } from './tied-child.ts';
 
 export type SshdKind = 'openssh' | 'ssh2';
 
@@ -24,8 +25,12 @@ export interface TestSshd {
   username: string;
   /** The client's private key (OpenSSH format) that the server accepts. */
   privateKey: string;
+  /** Its public key line (`ssh-ed25519 AAAA…`). */
+  publicKey: string;
   /** `SHA256:...` of the server's only host key. */
   hostKeyFingerprint: string;
+  /** Accepts one more client key from now on (an `ssh-ed25519 AAAA…` line), as cloud-init does for a launch's key pair. */
+  authorize(publicKeyLine: string): Promise<void>;
   /**
    * The arguments of every `shutdown` a session ran, one string each. The test host's PATH starts
    * with a `shutdown` that only records its call (and a `sudo` that runs its command): nothing a
@@ -38,7 +43,6 @@ export interface TestSshd {
 }
 
 export const OPENSSH_SSHD = '/usr/sbin/sshd';
-const SETPRIV = '/usr/bin/setpriv';
 
 export function availableSshdKind(): SshdKind {
   if (process.env.STAGEBOT_TEST_SSHD === 'ssh2') return 'ssh2';
@@ -80,7 +84,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     port: server.port,
     username,
     privateKey: keys.clientPrivate,
+    publicKey: keys.clientPublic,
     hostKeyFingerprint: fingerprintOfPublicKeyLine(keys.hostPublic),
+    authorize: server.authorize,
     shutdownCalls: host.shutdownCalls,
     failShutdown: host.failShutdown,
     async stop() {
@@ -157,7 +163,13 @@ async function answersSsh(port: number): Promise<boolean> {
 
 // --- OpenSSH ---------------------------------------------------------------------------
 
-async function startOpenSsh(keys: Keys, username: string, loginScript: string | undefined, path: string): Promise<{ port: number; stop(): Promise<void> }> {
+interface StartedServer {
+  port: number;
+  authorize(publicKeyLine: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startOpenSsh(keys: Keys, username: string, loginScript: string | undefined, path: string): Promise<StartedServer> {
   // Privilege separation directory; Debian creates it only when the service starts.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(join(tmpdir(), 'stagebot-sshd-'));
@@ -178,28 +190,21 @@ async function startOpenSsh(keys: Keys, username: string, loginScript: string | 
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     if (await waitForBanner(port, child)) {
-      return { port, stop: () => stopOpenSsh(child, exited, dir) };
+      return {
+        port,
+        authorize: (line) => appendFile(join(dir, 'authorized_keys'), `${line.trim()}\n`),
+        stop: () => stopOpenSsh(child, exited, dir),
+      };
     }
-    await stopProcess(child, exited);
+    await stopChild(child, exited);
     lastLog = log;
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(`test sshd did not start: ${lastLog.trim() || 'no output'}`);
 }
 
-/**
- * sshd must not outlive the test worker, even one killed by a hook timeout: setpriv (util-linux)
- * sets a parent-death signal before exec'ing sshd, and an exit hook covers the ordinary exit.
- */
 function spawnSshd(config: string): ChildProcess {
-  const args = ['-D', '-e', '-f', config];
-  const child = existsSync(SETPRIV)
-    ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', OPENSSH_SSHD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(OPENSSH_SSHD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
-  return child;
+  return spawnTied(OPENSSH_SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 function sshdConfig(dir: string, port: number, username: string, withLoginScript: boolean, path: string): string {
@@ -238,27 +243,20 @@ async function waitForBanner(port: number, child: ChildProcess): Promise<boolean
   return false;
 }
 
-async function stopProcess(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const gone = await Promise.race([exited.then(() => true), sleep(2_000).then(() => false)]);
-  if (!gone) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 async function stopOpenSsh(child: ChildProcess, exited: Promise<void>, dir: string): Promise<void> {
-  await stopProcess(child, exited);
+  await stopChild(child, exited);
   await rm(dir, { recursive: true, force: true });
 }
 
 // --- ssh2 fallback -----------------------------------------------------------------------
 
-async function startSsh2Server(keys: Keys, username: string, loginScript: string | undefined, path: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const allowed = ssh2.utils.parseKey(keys.clientPublic);
-  if (allowed instanceof Error) throw allowed;
-  const allowedBlob = allowed.getPublicSSH();
+async function startSsh2Server(keys: Keys, username: string, loginScript: string | undefined, path: string): Promise<StartedServer> {
+  const parse = (line: string) => {
+    const key = ssh2.utils.parseKey(line);
+    if (key instanceof Error) throw key;
+    return key;
+  };
+  const allowedKeys = [parse(keys.clientPublic)];
   const clients = new Set<ssh2.Connection>();
   const children = new Set<ChildProcess>();
 
@@ -267,7 +265,8 @@ async function startSsh2Server(keys: Keys, username: string, loginScript: string
     client.on('close', () => clients.delete(client));
     client.on('error', () => {});
     client.on('authentication', (ctx) => {
-      if (ctx.method === 'publickey' && ctx.username === username && ctx.key.algo === allowed.type && ctx.key.data.equals(allowedBlob)) {
+      const allowed = ctx.method === 'publickey' ? allowedKeys.find((k) => ctx.key.algo === k.type && ctx.key.data.equals(k.getPublicSSH())) : undefined;
+      if (ctx.method === 'publickey' && ctx.username === username && allowed) {
         // Without a signature the client only asks whether this key would do.
         if (ctx.signature === undefined) return ctx.accept();
         if (ctx.blob !== undefined && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept();
@@ -307,6 +306,9 @@ async function startSsh2Server(keys: Keys, username: string, loginScript: string
 
   return {
     port: address.port,
+    async authorize(line) {
+      allowedKeys.push(parse(line));
+    },
     async stop() {
       for (const child of children) {
         try {

@@ -15,6 +15,10 @@ const CLI_ONLY: Record<string, string> = {
   Checks config (every problem and warning by path), store, AWS credentials and account
   allowlist, SSH keys, test-user passwords, Slack and GitHub settings, and says what is missing.
   Exit 1 when something must be fixed.`,
+  'iam-policy': `stagebot iam-policy [--config FILE]
+  Prints the least-privilege IAM policy (JSON) for the configuration: create only with the
+  installation's tag, remove only what carries it, revoke and route only on the environments'
+  security groups and target groups, in the configured regions and accounts.`,
 };
 
 /** `serve`, `config`, `doctor`: the verbs only the CLI has, outside the shared command language. */
@@ -39,6 +43,7 @@ Process commands:
   serve                run the bot (HTTP server, engine, sweeper schedule)
   config check         validate the configuration
   doctor               check everything the bot needs and say what is missing
+  iam-policy           print the IAM policy this configuration needs
 
 ${helpText(undefined, { prefix: 'stagebot' })}`;
 }

@@ -56,6 +56,9 @@ export async function runCli(argv: readonly string[], io: CliIo, entry: CliEntry
         const { runDoctor } = await import('./doctor.ts');
         return await runDoctor(io, options, await entry.doctorProbes());
       }
+      case 'iam-policy':
+        if (rest.length > 0) return fail(io, options, new ConfigError(`iam-policy takes no arguments (got \`${rest[0]!.slice(0, 40)}\`); use \`stagebot iam-policy [--config FILE]\``), 2);
+        return await iamPolicy(io, options);
       default:
         return await runCommand(split.rest, io, options, entry);
     }
@@ -78,6 +81,15 @@ async function configCheck(io: CliIo, options: GlobalOptions): Promise<number> {
   // Valid, so exit 0; what is probably wrong goes to stderr, where a person sees it even past a pipe.
   for (const warning of loaded.warnings) io.stderr.write(`stagebot: warning: ${warning}\n`);
   return print(io, summarizeConfig(loaded));
+}
+
+/** The policy is a JSON document whatever --output says: it is meant to be saved or piped to the AWS CLI. */
+async function iamPolicy(io: CliIo, options: GlobalOptions): Promise<number> {
+  const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  warnIfExample(io, loaded.usingExample);
+  const { iamPolicyFor } = await import('../../app/iam-policy.ts');
+  io.stdout.write(iamPolicyFor(loaded.config));
+  return 0;
 }
 
 /** On stderr, so that it reaches a person even when stdout is a JSON document or a file. */

@@ -1,0 +1,224 @@
+// The least-privilege IAM policy for one configuration: what stagebot may read, create, tag and
+// remove, narrowed to the installation's tag, its regions and the resources its environments name
+// wherever IAM can express it. `stagebot iam-policy` prints it; deploy/iam-policy.json is its output for
+// stagebot.example.yml. Which actions each kind of asset needs lives in ONE table below, so the asset
+// kinds can later declare their own rows.
+import { allRegions } from '../config/regions.ts';
+import type { Config } from '../config/types.ts';
+import { TAG, sanitizeTagValue } from './tags.ts';
+
+/** The ARN resource type of an EC2 resource (`arn:aws:ec2:<region>:<account>:<type>/<id>`). */
+type Ec2ResourceType = 'instance' | 'volume' | 'network-interface' | 'image' | 'snapshot' | 'security-group-rule' | 'key-pair';
+
+/**
+ * Who may be touched by a removing action:
+ * - `ours`: only resources carrying this installation's managed-by tag (aws:ResourceTag);
+ * - `environment-groups`: the environments' security groups (IAM authorizes revoking a rule on its group, not on the rule);
+ * - `environment-target-groups`: the environments' target groups (a target carries no tags).
+ */
+type RemoveScope = 'ours' | 'environment-groups' | 'environment-target-groups';
+
+export interface KindPermissions {
+  /** EC2 resource type whose ARNs the kind's creates and removes name; null for ALB targets (their target group is named). */
+  resource: Ec2ResourceType | null;
+  /** Read-only actions that list or re-check it (no resource-level permissions: scoped by region). */
+  read: readonly string[];
+  /** The action that creates it, tagged at creation (aws:RequestTag), when stagebot creates it. */
+  createdBy: string | null;
+  remove: { actions: readonly string[]; scope: RemoveScope } | null;
+  /** The sweeper marks it and retag moves its expiry: CreateTags/DeleteTags of our own bookkeeping tags. */
+  marked: boolean;
+}
+
+/** Every kind of AWS asset stagebot creates, finds or removes, and the IAM actions it needs for it. */
+export const KIND_PERMISSIONS = {
+  instance: {
+    resource: 'instance',
+    read: ['ec2:DescribeInstances'],
+    createdBy: 'ec2:RunInstances',
+    remove: { actions: ['ec2:TerminateInstances'], scope: 'ours' },
+    marked: true,
+  },
+  volume: {
+    resource: 'volume',
+    read: ['ec2:DescribeVolumes'],
+    createdBy: 'ec2:RunInstances',
+    remove: { actions: ['ec2:DeleteVolume'], scope: 'ours' },
+    marked: true,
+  },
+  'network-interface': { resource: 'network-interface', read: [], createdBy: 'ec2:RunInstances', remove: null, marked: false },
+  image: {
+    resource: 'image',
+    read: ['ec2:DescribeImages'],
+    createdBy: null,
+    remove: { actions: ['ec2:DeregisterImage'], scope: 'ours' },
+    marked: true,
+  },
+  snapshot: {
+    resource: 'snapshot',
+    read: ['ec2:DescribeSnapshots'],
+    createdBy: null,
+    remove: { actions: ['ec2:DeleteSnapshot'], scope: 'ours' },
+    marked: true,
+  },
+  'security-group-rule': {
+    resource: 'security-group-rule',
+    read: ['ec2:DescribeSecurityGroupRules'],
+    createdBy: 'ec2:AuthorizeSecurityGroupIngress',
+    remove: { actions: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'], scope: 'environment-groups' },
+    marked: true,
+  },
+  'key-pair': {
+    resource: 'key-pair',
+    read: ['ec2:DescribeKeyPairs'],
+    createdBy: 'ec2:CreateKeyPair',
+    remove: { actions: ['ec2:DeleteKeyPair'], scope: 'ours' },
+    marked: true,
+  },
+  target: {
+    resource: null,
+    read: ['elasticloadbalancing:DescribeTargetHealth'],
+    createdBy: 'elasticloadbalancing:RegisterTargets',
+    remove: { actions: ['elasticloadbalancing:DeregisterTargets'], scope: 'environment-target-groups' },
+    marked: false,
+  },
+} as const satisfies Record<string, KindPermissions>;
+
+/** Reads that belong to no asset kind: the account check, inventory, launch checks and prices. */
+const OTHER_READS = ['ec2:DescribeSecurityGroups', 'elasticloadbalancing:DescribeTargetGroups', 'tag:GetResources'] as const;
+
+/** Tags stagebot changes after creation: the sweeper's mark and a kept run's expiry. */
+const BOOKKEEPING_TAGS = [TAG.reapAfter, TAG.expiresAt];
+
+/** A key pair a run creates for itself is named `stagebot-<run id>` (pipeline/steps/launch-request.ts). */
+const EPHEMERAL_KEY_PREFIX = 'stagebot-';
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface IamPolicy {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+const KINDS: readonly KindPermissions[] = Object.values(KIND_PERMISSIONS);
+
+const unique = <T>(items: Iterable<T>): T[] => [...new Set(items)];
+/** One item stays a string, as people write policies. */
+const oneOrMany = (items: string[]): string | string[] => (items.length === 1 ? items[0]! : items);
+
+/** Image and snapshot ARNs carry no account (AWS's own format); everything else one per allowed account. */
+function ec2Arns(type: Ec2ResourceType, regions: readonly string[], accounts: readonly string[], id = '*'): string[] {
+  const global = type === 'image' || type === 'snapshot';
+  return regions.flatMap((region) => (global ? [`arn:aws:ec2:${region}::${type}/${id}`] : accounts.map((account) => `arn:aws:ec2:${region}:${account}:${type}/${id}`)));
+}
+
+export function iamPolicy(config: Config): IamPolicy {
+  const regions = allRegions(config);
+  const accounts = unique(config.aws.accountAllowlist);
+  const envs = Object.values(config.environments);
+  const installation = sanitizeTagValue(config.installation);
+  const inRegions = { StringEquals: { 'aws:RequestedRegion': oneOrMany(regions) } };
+  const ours = { StringEquals: { [`aws:ResourceTag/${TAG.managedBy}`]: installation } };
+  const arnsOf = (kinds: readonly KindPermissions[], id?: string) => kinds.flatMap((k) => (k.resource ? ec2Arns(k.resource, regions, accounts, id) : []));
+  const envGroups = unique(envs.flatMap((e) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:security-group/${e.securityGroup}`)));
+  const envTargetGroups = unique(envs.map((e) => e.targetGroupArn));
+  const envImages = unique(envs.map((e) => `arn:aws:ec2:${e.region}::image/${e.ami}`));
+  const statements: PolicyStatement[] = [];
+
+  statements.push(
+    { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+    {
+      Sid: 'ReadWhatStagebotLooksAt',
+      Effect: 'Allow',
+      Action: unique([...KINDS.flatMap((k) => k.read), ...OTHER_READS]).sort(),
+      Resource: '*',
+      Condition: inRegions,
+    },
+    { Sid: 'ReadPrices', Effect: 'Allow', Action: 'pricing:GetProducts', Resource: '*' },
+  );
+
+  // Creating: only with this installation's tag and a run id, from the moment the resource exists.
+  const creators = unique(KINDS.flatMap((k) => (k.createdBy?.startsWith('ec2:') ? [k.createdBy] : [])));
+  for (const action of creators) {
+    const created = KINDS.filter((k) => k.createdBy === action);
+    const condition: NonNullable<PolicyStatement['Condition']> = {
+      StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: installation },
+      Null: { [`aws:RequestTag/${TAG.assetId}`]: 'false' },
+    };
+    if (action === 'ec2:RunInstances') {
+      // Only the instance types the environments launch (the condition applies to the instance resource).
+      const types = unique(envs.map((e) => e.instanceType)).sort();
+      statements.push({ Sid: 'CreateInstancesOnlyWithOurTags', Effect: 'Allow', Action: action, Resource: arnsOf(created.filter((k) => k.resource === 'instance')), Condition: { ...condition, StringEquals: { ...condition.StringEquals, 'ec2:InstanceType': oneOrMany(types) } } });
+      statements.push({ Sid: 'CreateTheirVolumesAndInterfacesOnlyWithOurTags', Effect: 'Allow', Action: action, Resource: arnsOf(created.filter((k) => k.resource !== 'instance')), Condition: condition });
+    } else {
+      statements.push({ Sid: `${sidWord(action)}OnlyWithOurTags`, Effect: 'Allow', Action: action, Resource: arnsOf(created), Condition: condition });
+    }
+  }
+  statements.push({
+    Sid: 'TagOnlyWhileCreating',
+    Effect: 'Allow',
+    Action: 'ec2:CreateTags',
+    Resource: arnsOf(KINDS.filter((k) => k.createdBy?.startsWith('ec2:'))),
+    Condition: { StringEquals: { 'ec2:CreateAction': creators.map((a) => a.slice('ec2:'.length)) } },
+  });
+
+  // What a launch uses without creating it: the environments' AMIs, subnets, groups and key pairs.
+  statements.push({
+    Sid: 'LaunchFromTheEnvironmentsResources',
+    Effect: 'Allow',
+    Action: 'ec2:RunInstances',
+    Resource: unique([
+      ...envImages,
+      // The AMIs' snapshots: their ids are not in the configuration.
+      ...unique(envs.map((e) => e.region)).map((region) => `arn:aws:ec2:${region}::snapshot/*`),
+      ...envs.flatMap((e) => e.subnets.flatMap((s) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:subnet/${s}`))),
+      ...envGroups,
+      ...envs.flatMap((e) => keyNamesOf(e.keyPair).flatMap((name) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:key-pair/${name}`))),
+    ]),
+  });
+  statements.push({ Sid: 'OpenSshOnlyOnTheEnvironmentsGroups', Effect: 'Allow', Action: 'ec2:AuthorizeSecurityGroupIngress', Resource: envGroups });
+
+  // Removing and marking: only what carries our tag, or what the environments name.
+  const removers = (scope: RemoveScope) => unique(KINDS.flatMap((k) => (k.remove?.scope === scope ? k.remove.actions : [])));
+  const ownRemovable = KINDS.filter((k) => k.remove?.scope === 'ours');
+  statements.push({ Sid: 'RemoveOnlyOurOwn', Effect: 'Allow', Action: removers('ours'), Resource: arnsOf(ownRemovable), Condition: ours });
+  statements.push({ Sid: 'RevokeOnlyOnTheEnvironmentsGroups', Effect: 'Allow', Action: removers('environment-groups'), Resource: envGroups });
+  statements.push({
+    Sid: 'RouteOnlyTheEnvironmentsTargetGroups',
+    Effect: 'Allow',
+    Action: unique([...KINDS.flatMap((k) => (k.remove?.scope === 'environment-target-groups' && k.createdBy ? [k.createdBy] : [])), ...removers('environment-target-groups')]),
+    Resource: envTargetGroups,
+  });
+  statements.push({
+    Sid: 'MarkOnlyOurOwn',
+    Effect: 'Allow',
+    Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+    Resource: arnsOf(KINDS.filter((k) => k.marked)),
+    Condition: { ...ours, 'ForAllValues:StringEquals': { 'aws:TagKeys': BOOKKEEPING_TAGS } },
+  });
+  // A configured AMI is never an orphan, even when a bake of ours tagged it.
+  statements.push({ Sid: 'NeverDeregisterAConfiguredImage', Effect: 'Deny', Action: 'ec2:DeregisterImage', Resource: envImages });
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The key pairs a launch of this environment may use: its fixed one, or the one each run creates. */
+function keyNamesOf(keyPair: string): string[] {
+  return [keyPair === 'ephemeral' ? `${EPHEMERAL_KEY_PREFIX}*` : keyPair];
+}
+
+/** `ec2:CreateKeyPair` -> `CreateKeyPair`... as a statement id's first word. */
+function sidWord(action: string): string {
+  const name = action.slice(action.indexOf(':') + 1);
+  return name.replace(/^AuthorizeSecurityGroupIngress$/, 'OpenSshRules').replace(/^CreateKeyPair$/, 'CreateKeyPairs');
+}
+
+/** The policy as `stagebot iam-policy` prints it and deploy/iam-policy.json holds it. */
+export function iamPolicyText(config: Config): string {
+  return `${JSON.stringify(iamPolicy(config), null, 2)}\n`;
+}

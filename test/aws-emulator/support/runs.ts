@@ -1,0 +1,45 @@
+// Reading stagebot's runs from the outside: its JSON documents, its progress lines, and bounded waits.
+import { setTimeout as delay } from 'node:timers/promises';
+import { expect } from 'vitest';
+import type { Result } from '../../bot/cli/support.ts';
+import { leftovers, NOTHING } from './leftovers.ts';
+import type { EmuWorld } from './world.ts';
+
+const RUN_ID = /\b(stg\d-\d{8}-[0-9a-f]{6})\b/;
+
+/** The one JSON document a `--output json` command printed (its `result` when it has that envelope). */
+export function jsonOf(res: Result): any {
+  let doc: any;
+  try {
+    doc = JSON.parse(res.stdout);
+  } catch {
+    throw new Error(`not one JSON document (exit ${res.code}); stdout:\n${res.stdout.slice(0, 2_000)}\nstderr:\n${res.stderr.slice(-3_000)}`);
+  }
+  return doc && typeof doc === 'object' && 'result' in doc && 'command' in doc ? doc.result : doc;
+}
+
+/** The first run id in a text (progress lines, a Slack message...). */
+export function runIdIn(text: string): string | null {
+  return RUN_ID.exec(text)?.[1] ?? null;
+}
+
+/** Polls until `check` returns something other than undefined/null/false, at most `withinMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, withinMs = 30_000): Promise<T> {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== null && value !== false) return value as T;
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${withinMs} ms`);
+    await delay(100);
+  }
+}
+
+/** The run left nothing in moto: no instance, volume, interface, rule, key pair or target. */
+export async function expectNothingLeft(w: EmuWorld, runId: string): Promise<void> {
+  expect(await leftovers(w, runId), `what run ${runId} left in moto`).toEqual(NOTHING);
+}
+
+/** Step name -> state, from a run document. */
+export function stepStates(doc: { steps: { step: string; state: string }[] }): Record<string, string> {
+  return Object.fromEntries(doc.steps.map((s) => [s.step, s.state]));
+}
