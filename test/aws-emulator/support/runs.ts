@@ -43,3 +43,22 @@ export async function expectNothingLeft(w: EmuWorld, runId: string): Promise<voi
 export function stepStates(doc: { steps: { step: string; state: string }[] }): Record<string, string> {
   return Object.fromEntries(doc.steps.map((s) => [s.step, s.state]));
 }
+
+/** The run object (`{ id, state, … }`) for `runId` wherever a document nests it. */
+export function findRun(doc: unknown, runId: string): { state: string; error?: string | null } | null {
+  if (Array.isArray(doc)) {
+    for (const item of doc) {
+      const found = findRun(item, runId);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (typeof doc !== 'object' || doc === null) return null;
+  const o = doc as Record<string, unknown>;
+  if (o.id === runId && typeof o.state === 'string') return o as { state: string; error?: string | null };
+  for (const value of Object.values(o)) {
+    const found = findRun(value, runId);
+    if (found) return found;
+  }
+  return null;
+}
