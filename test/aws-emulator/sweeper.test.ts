@@ -74,7 +74,7 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
       },
     });
     seed = new Seeder(w);
-    const { stg1, stg2, stg3, stg4 } = w.envs as Required<typeof w.envs>;
+    const { stg1, stg2, stg3, stg4 } = w.envs;
 
     // Runs of the real CLI: one finished, one kept whose time runs out, one kept for an hour (live),
     // one killed whose assets then expire, one killed whose assets have not (it waits to be adopted).

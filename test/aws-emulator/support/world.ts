@@ -48,6 +48,9 @@ export const SSH_KEY_ENV = 'STAGEBOT_EMU_SSH_KEY';
 export const FIXED_KEY_PAIR = 'staging-eu';
 export const INSTANCE_TYPE = 't3.2xlarge';
 
+export const ENV_NAMES = ['stg1', 'stg2', 'stg3', 'stg4'] as const;
+export type EnvName = (typeof ENV_NAMES)[number];
+
 export interface EmuEnv {
   name: string;
   region: string;
@@ -86,7 +89,7 @@ export interface EmuWorld {
   sshd: TestSshd;
   dir: string;
   configPath: string;
-  envs: Record<string, EmuEnv>;
+  envs: Record<EnvName, EmuEnv>;
   flags: Flags;
   appPort: number;
   ec2(region: string): EC2Client;
@@ -202,7 +205,7 @@ function recipe(dir: string, appPort: number): unknown[] {
   ];
 }
 
-function configData(w: { dir: string; envs: Record<string, EmuEnv>; sshd: TestSshd; appPort: number }): Record<string, any> {
+function configData(w: { dir: string; envs: Record<EnvName, EmuEnv>; sshd: TestSshd; appPort: number }): Record<string, any> {
   const environments: Record<string, unknown> = {};
   for (const e of Object.values(w.envs)) {
     environments[e.name] = {
@@ -273,7 +276,7 @@ export async function buildWorld(opts: { edit?: (data: Record<string, any>) => v
   const east = await buildRegion(c, EAST, 10);
   const west = await buildRegion(c, WEST, 20);
   await c.ec2(WEST).send(new ImportKeyPairCommand({ KeyName: FIXED_KEY_PAIR, PublicKeyMaterial: Buffer.from(sshd.publicKey) }));
-  const envs: Record<string, EmuEnv> = {};
+  const envs = {} as Record<EnvName, EmuEnv>;
   for (const [name, region, r, key] of [
     ['stg1', EAST, east, 'ephemeral'],
     ['stg2', EAST, east, 'ephemeral'],
