@@ -35,6 +35,17 @@ test('DryRun: DryRunOperation when allowed, UnauthorizedOperation when not; noth
   expect(cloud.region(region).instances.size).toBe(0);
 });
 
+test('DryRun looks at what the call names first, as AWS does: a missing subnet, group, AMI or key pair is an error', async () => {
+  const { cloud, run } = world();
+  const code = (extra: object) => run({ DryRun: true, ...extra }).then(() => 'ok', (e: { name?: string }) => e.name);
+  expect(await code({ SubnetId: 'subnet-0123456789abcdef0' })).toBe('InvalidSubnetID.NotFound');
+  expect(await code({ SecurityGroupIds: ['sg-0123456789abcdef0'] })).toBe('InvalidGroup.NotFound');
+  expect(await code({ ImageId: 'ami-0123456789abcdef0' })).toBe('InvalidAMIID.NotFound');
+  expect(await code({ KeyName: 'no-such-key' })).toBe('InvalidKeyPair.NotFound');
+  expect(await code({})).toBe('DryRunOperation');
+  expect(cloud.region(region).instances.size).toBe(0);
+});
+
 test('a throttle is retried by the SDK (through its retry middleware) and the call succeeds', async () => {
   const { cloud, aws } = world();
   cloud.addVolume({ region });

@@ -109,6 +109,17 @@ describe('launch --dry-run', () => {
     expectNothingCreated(t);
   });
 
+  test('a subnet that does not exist fails its own launch check (AWS validates a dry run), the others pass', async () => {
+    const missing = 'subnet-0123456789abcdef0';
+    const report = await dryRun({}, async (run) => {
+      run.env.subnets = [...run.env.subnets, missing];
+    });
+    expect(check(report, `run-instances ${t.env.subnets[0]}`)).toMatchObject({ ok: true });
+    expect(check(report, `run-instances ${missing}`)).toMatchObject({ ok: false, detail: expect.stringContaining('InvalidSubnetID.NotFound') });
+    expect(report.ok).toBe(false);
+    expectNothingCreated(t);
+  });
+
   test('a named key pair that does not exist is reported; no key pair is created for it', async () => {
     const report = await dryRun({ envName: 'stg3' }, async (run) => {
       await run.aws.ec2(run.env.region).send(new DeleteKeyPairCommand({ KeyName: run.env.keyPair }));

@@ -57,26 +57,7 @@ export function runInstances(ctx: Ctx, input: RunInstancesRequest): Reservation 
   if (input.MinCount < 1 || input.MaxCount < input.MinCount) throw ec2Error('InvalidParameterValue', `Invalid MinCount ${input.MinCount} / MaxCount ${input.MaxCount}`);
   if (input.NetworkInterfaces) throw new Error('FakeCloud: RunInstances with NetworkInterfaces is not implemented');
 
-  const shutdownBehavior = input.InstanceInitiatedShutdownBehavior ?? 'stop';
-  if (shutdownBehavior !== 'stop' && shutdownBehavior !== 'terminate') {
-    throw ec2Error('InvalidParameterValue', `Value (${String(shutdownBehavior)}) for parameter instanceInitiatedShutdownBehavior is invalid. Valid values are: stop, terminate`);
-  }
-  const image = findLaunchableImage(ctx, input.ImageId);
-  const instanceType = input.InstanceType ?? 'm1.small';
-  if (!INSTANCE_TYPE.test(instanceType)) throw ec2Error('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
-
-  const subnetId = input.SubnetId ?? region.defaultSubnetId;
-  const subnet = live(region.subnets.get(subnetId));
-  if (!subnet) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
-
-  const groupIds = input.SecurityGroupIds?.length ? input.SecurityGroupIds : defaultGroup(region, subnet.vpcId);
-  for (const g of groupIds) {
-    const sg = live(region.securityGroups.get(g));
-    if (!sg || sg.vpcId !== subnet.vpcId) throw ec2Error('InvalidGroup.NotFound', `The security group '${g}' does not exist in VPC '${subnet.vpcId}'`);
-  }
-  if (input.KeyName !== undefined && ![...region.keyPairs.values()].some((k) => k.deletedAt === null && k.keyName === input.KeyName)) {
-    throw ec2Error('InvalidKeyPair.NotFound', `The key pair '${input.KeyName}' does not exist`);
-  }
+  const { image, instanceType, subnetId, subnet, groupIds, shutdownBehavior } = checkLaunch(ctx, input);
   const specTags = tagsBySpec(input.TagSpecifications, ['instance', 'volume', 'network-interface', 'spot-instances-request'], cloud.options.strictTagValues);
   const devices = planBlockDevices(ctx, image, input.BlockDeviceMappings);
 
@@ -130,6 +111,35 @@ export function runInstances(ctx: Ctx, input: RunInstancesRequest): Reservation 
     region.clientTokens.set(input.ClientToken, { fingerprint: fp, reservationId, instanceIds: created.map((i) => i.id) });
   }
   return reservation(ctx, reservationId, created);
+}
+
+/**
+ * What RunInstances checks before it launches anything: the AMI, the instance type, the subnet, the
+ * groups and the key pair. A DryRun is answered only after these pass, as AWS does.
+ */
+export function checkLaunch(ctx: Ctx, input: RunInstancesRequest) {
+  const { region } = ctx;
+  const shutdownBehavior = input.InstanceInitiatedShutdownBehavior ?? 'stop';
+  if (shutdownBehavior !== 'stop' && shutdownBehavior !== 'terminate') {
+    throw ec2Error('InvalidParameterValue', `Value (${String(shutdownBehavior)}) for parameter instanceInitiatedShutdownBehavior is invalid. Valid values are: stop, terminate`);
+  }
+  const image = findLaunchableImage(ctx, input.ImageId);
+  const instanceType = input.InstanceType ?? 'm1.small';
+  if (!INSTANCE_TYPE.test(instanceType)) throw ec2Error('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+
+  const subnetId = input.SubnetId ?? region.defaultSubnetId;
+  const subnet = live(region.subnets.get(subnetId));
+  if (!subnet) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+
+  const groupIds = input.SecurityGroupIds?.length ? input.SecurityGroupIds : defaultGroup(region, subnet.vpcId);
+  for (const g of groupIds) {
+    const sg = live(region.securityGroups.get(g));
+    if (!sg || sg.vpcId !== subnet.vpcId) throw ec2Error('InvalidGroup.NotFound', `The security group '${g}' does not exist in VPC '${subnet.vpcId}'`);
+  }
+  if (input.KeyName !== undefined && ![...region.keyPairs.values()].some((k) => k.deletedAt === null && k.keyName === input.KeyName)) {
+    throw ec2Error('InvalidKeyPair.NotFound', `The key pair '${input.KeyName}' does not exist`);
+  }
+  return { image, instanceType, subnetId, subnet, groupIds, shutdownBehavior };
 }
 
 function findLaunchableImage(ctx: Ctx, imageId: string | undefined) {

@@ -24,12 +24,17 @@ function liveKeys(region: RegionState): FakeKeyPair[] {
   return [...region.keyPairs.values()].filter((k) => k.deletedAt === null);
 }
 
-/** Creates the key pair in `region`; also used to seed tests. Returns it with its private key. */
-export function makeKeyPair(ctx: Ctx, keyName: string, keyType: 'rsa' | 'ed25519', tags: Tags): { pair: FakeKeyPair; privateKey: string } {
+/** What CreateKeyPair checks before it creates anything (also for a DryRun). */
+export function checkNewKeyName(region: RegionState, keyName: string): void {
   if (!keyName || keyName.length > 255 || !/^[\x20-\x7e]+$/.test(keyName)) {
     throw ec2Error('InvalidParameterValue', `Invalid key name '${keyName}': 1-255 printable ASCII characters`);
   }
-  if (liveKeys(ctx.region).some((k) => k.keyName === keyName)) throw ec2Error('InvalidKeyPair.Duplicate', `The keypair '${keyName}' already exists.`);
+  if (liveKeys(region).some((k) => k.keyName === keyName)) throw ec2Error('InvalidKeyPair.Duplicate', `The keypair '${keyName}' already exists.`);
+}
+
+/** Creates the key pair in `region`; also used to seed tests. Returns it with its private key. */
+export function makeKeyPair(ctx: Ctx, keyName: string, keyType: 'rsa' | 'ed25519', tags: Tags): { pair: FakeKeyPair; privateKey: string } {
+  checkNewKeyName(ctx.region, keyName);
   const key = generateKey(keyType);
   const pair: FakeKeyPair = { id: newId('key'), keyName, keyType, fingerprint: key.fingerprint, publicKey: key.publicKey, tags, createdAt: ctx.now, deletedAt: null };
   ctx.region.keyPairs.set(pair.id, pair);

@@ -36,7 +36,7 @@ interface RuleSpec {
   description: string | undefined;
 }
 
-function requireGroup(region: RegionState, groupId: string | undefined): FakeSecurityGroup {
+export function requireGroup(region: RegionState, groupId: string | undefined): FakeSecurityGroup {
   if (!groupId) throw ec2Error('MissingParameter', 'The request must contain the parameter groupId');
   const sg = live(region.securityGroups.get(groupId));
   if (!sg) throw ec2Error('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);

@@ -8,6 +8,7 @@ import type { AssetKind } from '../../../src/domain/asset.ts';
 import { TAG } from '../../../src/aws/tags.ts';
 import { FakeClock } from './clock.ts';
 import type { Ctx } from './context.ts';
+import { DRY_RUN_CHECKS } from './dry-run.ts';
 import { dryRunOk, unauthorized } from './errors.ts';
 import { guestShutdown, settleInstances } from './ec2-instances.ts';
 import { FaultBook, type FailOptions } from './faults.ts';
@@ -133,7 +134,10 @@ export class FakeCloud {
     settleInstances(ctx);
     ctx.region.purge(ctx.now, Math.max(this.options.terminatedVisibleMs, this.options.taggingStaleMs));
     if (this.faults.isDenied(command, regionName)) throw unauthorized(command, service, this.accountId);
-    if (service === 'ec2' && input.DryRun === true) throw dryRunOk();
+    if (service === 'ec2' && input.DryRun === true) {
+      DRY_RUN_CHECKS[command]?.(ctx, input);
+      throw dryRunOk();
+    }
     const effective = sent.sdkClientToken && input.ClientToken === undefined ? { ...input, ClientToken: sent.sdkClientToken } : input;
     const output = handler(ctx, effective);
     const lost = this.faults.take({ service, region: regionName, command, input }, true);
