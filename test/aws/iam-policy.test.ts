@@ -1,0 +1,148 @@
+// The shipped IAM policy, evaluated by a real policy evaluator (@cloud-copilot/iam-simulate): what
+// stagebot does is allowed, and a table of what it must never be able to do is denied. The emulator suite
+// (test/aws-emulator) checks every call the code really makes against the policy of its own config.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { iamPolicy, KIND_PERMISSIONS, type IamPolicy } from '../../src/aws/iam-policy.ts';
+import { parseConfig } from '../../src/config/index.ts';
+import { EXAMPLE, REPO, stagebot, tempDir } from '../bot/cli/support.ts';
+import { decide, type AuthCheck, type Decision } from '../support/iam.ts';
+
+const ACCOUNT = '123456789012';
+const SHIPPED = join(REPO, 'deploy', 'iam-policy.json');
+const shipped = JSON.parse(readFileSync(SHIPPED, 'utf8')) as IamPolicy;
+const example = parseConfig(readFileSync(EXAMPLE, 'utf8'), {});
+const stg1 = example.environments.stg1!;
+const stg3 = example.environments.stg3!;
+
+const OURS = {
+  'stagebot:managed-by': 'acme-staging',
+  'asset-id': 'stg1-20261121-a1b2c3',
+  'stagebot:env': 'stg1',
+  'stagebot:requested-by': 'slack:U0ALICE',
+  'stagebot:source': 'slack',
+  'stagebot:expires-at': '2026-11-21T12:00:00Z',
+  Name: 'stagebot stg1-20261121-a1b2c3',
+};
+
+const requestTags = (tags: Record<string, string>) => ({
+  ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+  'aws:TagKeys': Object.keys(tags),
+});
+const resourceTags = (tags: Record<string, string>) => Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+const arn = (region: string, type: string, id: string) => (type === 'image' || type === 'snapshot' ? `arn:aws:ec2:${region}::${type}/${id}` : `arn:aws:ec2:${region}:${ACCOUNT}:${type}/${id}`);
+
+function call(what: string, action: string, resource: string, context: AuthCheck['context'] = {}, region = 'us-east-1'): AuthCheck {
+  return { what, action, resource, context: { 'aws:RequestedRegion': region, ...context } };
+}
+
+const ALLOWED: AuthCheck[] = [
+  call('the account check', 'sts:GetCallerIdentity', '*'),
+  call('launch --dry-run looks at the security group', 'ec2:DescribeSecurityGroups', '*', {}, 'eu-west-1'),
+  call('a launch, its instance', 'ec2:RunInstances', arn('us-east-1', 'instance', '*'), { ...requestTags(OURS), 'ec2:InstanceType': 't3.2xlarge' }),
+  call('a launch, its volume', 'ec2:RunInstances', arn('us-east-1', 'volume', '*'), requestTags(OURS)),
+  call('a launch, from the environment AMI', 'ec2:RunInstances', arn('us-east-1', 'image', stg1.ami)),
+  call('a launch, in the environment subnet', 'ec2:RunInstances', arn('us-east-1', 'subnet', stg1.subnets[1]!)),
+  call('a launch, with the run key pair', 'ec2:RunInstances', arn('us-east-1', 'key-pair', 'stagebot-stg1-20261121-a1b2c3')),
+  call('a launch, tagging at creation', 'ec2:CreateTags', arn('us-east-1', 'instance', '*'), { 'ec2:CreateAction': 'RunInstances', ...requestTags(OURS) }),
+  call('open-ssh on the environment group', 'ec2:AuthorizeSecurityGroupIngress', arn('us-east-1', 'security-group', stg1.securityGroup)),
+  call('open-ssh, the tagged rule', 'ec2:AuthorizeSecurityGroupIngress', arn('us-east-1', 'security-group-rule', '*'), requestTags(OURS)),
+  call('register in the environment target group', 'elasticloadbalancing:RegisterTargets', stg1.targetGroupArn),
+  call('teardown terminates our instance', 'ec2:TerminateInstances', arn('us-east-1', 'instance', 'i-0abc'), resourceTags(OURS)),
+  call('teardown revokes on the environment group', 'ec2:RevokeSecurityGroupIngress', arn('us-east-1', 'security-group', stg1.securityGroup)),
+  call('the sweeper marks our volume', 'ec2:CreateTags', arn('eu-west-1', 'volume', 'vol-0abc'), { ...resourceTags(OURS), ...requestTags({ 'stagebot:reap-after': '2026-11-22T00:00:00Z' }) }, 'eu-west-1'),
+  call('the sweeper unmarks it', 'ec2:DeleteTags', arn('eu-west-1', 'volume', 'vol-0abc'), { ...resourceTags(OURS), 'aws:TagKeys': ['stagebot:reap-after'] }, 'eu-west-1'),
+  call('the sweeper deregisters our old AMI', 'ec2:DeregisterImage', arn('eu-west-1', 'image', 'ami-0old'), resourceTags(OURS), 'eu-west-1'),
+];
+
+const UNTAGGED = {};
+const OTHER_INSTALLATION = { ...OURS, 'stagebot:managed-by': 'other-staging' };
+
+const FORBIDDEN: AuthCheck[] = [
+  call('terminating an untagged instance', 'ec2:TerminateInstances', arn('us-east-1', 'instance', 'i-0abc'), resourceTags(UNTAGGED)),
+  call("terminating another installation's instance", 'ec2:TerminateInstances', arn('us-east-1', 'instance', 'i-0abc'), resourceTags(OTHER_INSTALLATION)),
+  call("deleting another installation's volume", 'ec2:DeleteVolume', arn('us-east-1', 'volume', 'vol-0abc'), resourceTags(OTHER_INSTALLATION)),
+  call('deregistering a configured AMI (untagged)', 'ec2:DeregisterImage', arn('eu-west-1', 'image', stg3.ami), resourceTags(UNTAGGED), 'eu-west-1'),
+  call('deregistering a configured AMI even when a bake of ours tagged it', 'ec2:DeregisterImage', arn('eu-west-1', 'image', stg3.ami), resourceTags(OURS), 'eu-west-1'),
+  call('deleting an untagged snapshot', 'ec2:DeleteSnapshot', arn('us-east-1', 'snapshot', 'snap-0abc'), resourceTags(UNTAGGED)),
+  call("deleting the environments' key pair", 'ec2:DeleteKeyPair', arn('eu-west-1', 'key-pair', stg3.keyPair), resourceTags(UNTAGGED), 'eu-west-1'),
+  call('authorizing ingress on a security group not in the config', 'ec2:AuthorizeSecurityGroupIngress', arn('us-east-1', 'security-group', 'sg-0ffffffffffffffff')),
+  call('revoking on a security group not in the config', 'ec2:RevokeSecurityGroupIngress', arn('us-east-1', 'security-group', 'sg-0ffffffffffffffff')),
+  call('creating an instance without the tags', 'ec2:RunInstances', arn('us-east-1', 'instance', '*'), { 'ec2:InstanceType': 't3.2xlarge' }),
+  call("creating an instance with another installation's tag", 'ec2:RunInstances', arn('us-east-1', 'instance', '*'), { ...requestTags(OTHER_INSTALLATION), 'ec2:InstanceType': 't3.2xlarge' }),
+  call('creating an instance without a run id', 'ec2:RunInstances', arn('us-east-1', 'instance', '*'), { ...requestTags({ 'stagebot:managed-by': 'acme-staging' }), 'ec2:InstanceType': 't3.2xlarge' }),
+  call('creating an instance of a type no environment uses', 'ec2:RunInstances', arn('us-east-1', 'instance', '*'), { ...requestTags(OURS), 'ec2:InstanceType': 'p4d.24xlarge' }),
+  call('creating a volume without the tags', 'ec2:RunInstances', arn('us-east-1', 'volume', '*')),
+  call('launching from an AMI not in the config', 'ec2:RunInstances', arn('us-east-1', 'image', 'ami-0ffffffffffffffff')),
+  call('launching into a subnet not in the config', 'ec2:RunInstances', arn('us-east-1', 'subnet', 'subnet-0ffffffffffffffff')),
+  call('launching in a region not in the config', 'ec2:RunInstances', arn('ap-south-1', 'instance', '*'), { ...requestTags(OURS), 'ec2:InstanceType': 't3.2xlarge' }, 'ap-south-1'),
+  call('creating a key pair without the tags', 'ec2:CreateKeyPair', arn('us-east-1', 'key-pair', 'stagebot-x')),
+  call('tagging an untagged instance as ours (after creation)', 'ec2:CreateTags', arn('us-east-1', 'instance', 'i-0abc'), { ...resourceTags(UNTAGGED), ...requestTags({ 'stagebot:managed-by': 'acme-staging' }) }),
+  call('retagging our instance with another run id', 'ec2:CreateTags', arn('us-east-1', 'instance', 'i-0abc'), { ...resourceTags(OURS), ...requestTags({ 'asset-id': 'stg1-20261121-ffffff' }) }),
+  call('removing the protect tag from our instance', 'ec2:DeleteTags', arn('us-east-1', 'instance', 'i-0abc'), { ...resourceTags(OURS), 'aws:TagKeys': ['stagebot:keep'] }),
+  call('registering in a target group not in the config', 'elasticloadbalancing:RegisterTargets', `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/prod-web/0123456789abcdef`),
+  call('deregistering from a target group not in the config', 'elasticloadbalancing:DeregisterTargets', `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/prod-web/0123456789abcdef`),
+  call('listing instances in a region not in the config', 'ec2:DescribeInstances', '*', {}, 'ap-south-1'),
+];
+
+async function decisions(policy: IamPolicy, checks: AuthCheck[]): Promise<Record<string, Decision>> {
+  const out: Record<string, Decision> = {};
+  for (const c of checks) out[c.what] = await decide(policy, c);
+  return out;
+}
+
+describe('the shipped IAM policy (deploy/iam-policy.json)', () => {
+  it('is exactly what `stagebot iam-policy` prints for stagebot.example.yml', async () => {
+    const cwd = tempDir('stagebot-iam-');
+    try {
+      const res = await stagebot(['iam-policy', '--config', EXAMPLE], { cwd: cwd.dir });
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toBe(readFileSync(SHIPPED, 'utf8'));
+    } finally {
+      cwd.remove();
+    }
+  });
+
+  it(`allows what stagebot does (${ALLOWED.length} calls)`, async () => {
+    expect(await decisions(shipped, ALLOWED)).toEqual(Object.fromEntries(ALLOWED.map((c) => [c.what, 'Allowed'])));
+  });
+
+  it(`denies every forbidden call (${FORBIDDEN.length} calls)`, async () => {
+    const got = await decisions(shipped, FORBIDDEN);
+    expect(Object.entries(got).filter(([, d]) => d === 'Allowed')).toEqual([]);
+    expect(got['deregistering a configured AMI even when a bake of ours tagged it']).toBe('ExplicitlyDenied');
+  });
+});
+
+describe('iamPolicy(config)', () => {
+  it('names every allowed account in the ARNs, and the key pairs of ephemeral and fixed environments', () => {
+    const config = structuredClone(example);
+    config.aws.accountAllowlist = ['111111111111', '222222222222'];
+    const text = JSON.stringify(iamPolicy(config));
+    for (const account of config.aws.accountAllowlist) {
+      expect(text).toContain(`arn:aws:ec2:us-east-1:${account}:instance/*`);
+      expect(text).toContain(`arn:aws:ec2:us-east-1:${account}:key-pair/stagebot-*`);
+      expect(text).toContain(`arn:aws:ec2:eu-west-1:${account}:key-pair/staging-eu`);
+    }
+    // Only the configured target groups' own ARNs name an account of their own.
+    expect(text.replace(/arn:aws:elasticloadbalancing:[^"]+/g, '')).not.toContain(ACCOUNT);
+  });
+
+  it("covers every asset kind's create and remove actions", () => {
+    const actions = new Set(iamPolicy(example).Statement.flatMap((s) => (s.Effect === 'Allow' ? [s.Action].flat() : [])));
+    for (const [kind, p] of Object.entries(KIND_PERMISSIONS)) {
+      for (const action of [...p.read, ...(p.createdBy ? [p.createdBy] : []), ...(p.remove?.actions ?? [])]) expect(actions.has(action), `${kind}: ${action}`).toBe(true);
+    }
+  });
+
+  it('scans an extra region for reading only what it lists', async () => {
+    const config = structuredClone(example);
+    config.aws.extraRegions = ['ap-south-1'];
+    const policy = iamPolicy(config);
+    expect(await decide(policy, call('listing volumes in the extra region', 'ec2:DescribeVolumes', '*', {}, 'ap-south-1'))).toBe('Allowed');
+    expect(await decide(policy, call('reaping our volume there', 'ec2:DeleteVolume', arn('ap-south-1', 'volume', 'vol-0abc'), resourceTags(OURS), 'ap-south-1'))).toBe('Allowed');
+    expect(await decide(policy, call('launching there', 'ec2:RunInstances', arn('ap-south-1', 'image', stg1.ami), {}, 'ap-south-1'))).toBe('ImplicitlyDenied');
+  });
+});
