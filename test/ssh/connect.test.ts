@@ -91,20 +91,17 @@ describe('connectSsh', () => {
     });
 
     it('gives up after timeoutMs', async () => {
-      const started = performance.now();
       const error = await connect({ port: silent.port, timeoutMs: 300 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SshConnectError);
       expect((error as SshConnectError).reason).toBe('no SSH handshake within 300ms');
-      expect(performance.now() - started).toBeLessThan(2_000);
     });
 
     it('stops at once when aborted, with the abort reason', async () => {
       const controller = new AbortController();
       const reason = new Error('run cancelled');
       setTimeout(() => controller.abort(reason), 100);
-      const started = performance.now();
+      // The abort's own reason, not the handshake timeout's error: the abort ended it.
       await expect(connect({ port: silent.port, timeoutMs: 10_000, signal: controller.signal })).rejects.toBe(reason);
-      expect(performance.now() - started).toBeLessThan(1_000);
     });
 
     it('does not even dial when the signal is already aborted', async () => {

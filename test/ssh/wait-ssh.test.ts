@@ -85,9 +85,8 @@ describe('waitForSsh', () => {
     const controller = new AbortController();
     const reason = new Error('run cancelled');
     setTimeout(() => controller.abort(reason), 150);
-    const started = performance.now();
+    // 100 attempts 5 s apart would outlast the test: only the abort can end it, with its reason.
     await expect(waitForSsh(options({ port, attempts: 100, intervalMs: 5_000, signal: controller.signal }))).rejects.toBe(reason);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   describe('authFailFastMs', () => {

@@ -163,17 +163,16 @@ describe('listen / close', () => {
       },
     };
     const { url } = await start({ fronts: [slow] });
+    // Both far longer than the test: only a close that does not wait for idle keep-alive connections ends.
+    running!.server.keepAliveTimeout = 3_600_000;
     const inFlight = get(`${url}/slow`);
     await entered.promise;
-    const closed = running!.close(5_000);
+    const closed = running!.close(3_600_000);
     running = null;
     gate.resolve();
     const res = await inFlight;
     expect(res.status).toBe(200);
-    // The client keeps the connection alive; closing must not wait out the keep-alive timeout.
-    const waited = performance.now();
     await closed;
-    expect(performance.now() - waited).toBeLessThan(1_000);
     await expect(fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   });
 
@@ -196,10 +195,8 @@ describe('listen / close', () => {
       () => 'dropped',
     );
     await entered.promise;
-    const started = performance.now();
     await running!.close(200);
     running = null;
-    expect(performance.now() - started).toBeLessThan(2_000);
     expect(await hanging).toBe('dropped');
   });
 

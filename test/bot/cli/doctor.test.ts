@@ -13,19 +13,16 @@ let tmp: ReturnType<typeof tempDir>;
 let configPath: string;
 let json: Result;
 let text: Result;
-let elapsedMs: number;
 
 const SECRETS = { SLACK_BOT_TOKEN: 'xoxb-doctor-secret-1', SLACK_SIGNING_SECRET: 'doctor-signing-secret-2', STAGEBOT_SSH_KEY: '-----BEGIN OPENSSH PRIVATE KEY-----doctor-key-3' };
 
 beforeAll(async () => {
   tmp = tempDir();
   configPath = writeExampleConfig(tmp.dir);
-  const started = performance.now();
   [json, text] = await Promise.all([
     stagebot(['doctor', '--output', 'json'], { cwd: tmp.dir, env: { AWS_ACCESS_KEY_ID: undefined, AWS_PROFILE: undefined } }),
     stagebot(['doctor'], { cwd: tmp.dir, env: SECRETS }),
   ]);
-  elapsedMs = performance.now() - started;
 }, 60_000);
 
 afterAll(() => tmp.remove());
@@ -40,7 +37,6 @@ describe('stagebot doctor --output json without AWS credentials', () => {
   it('fails fast: exit 1 with one JSON document on stdout and nothing on stderr', () => {
     expect(json.code).toBe(1);
     expect(json.stderr).toBe('');
-    expect(elapsedMs).toBeLessThan(20_000);
     const doc = JSON.parse(json.stdout) as { ok: boolean; checks: Check[] };
     expect(doc.ok).toBe(false);
     expect(doc.checks.length).toBeGreaterThan(5);

@@ -33,9 +33,8 @@ describe('Slack Web API client', () => {
     const slack = await api();
     const ref = await slack.postMessage('C1', { text: 'x' });
     fake!.rateLimit('chat.update', 1, 2);
-    const started = performance.now();
+    // Limited once only: a client that paused and retried would have succeeded instead of failing.
     const err = await slack.updateMessage(ref, { text: 'y' }).then(() => null, (e: unknown) => e);
-    expect(performance.now() - started).toBeLessThan(1_500);
     expect(retryAfterMs(err)).toBe(2_000);
     // The next call goes through.
     await slack.updateMessage(ref, { text: 'z' });

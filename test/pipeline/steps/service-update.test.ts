@@ -198,13 +198,11 @@ describe('service-update', () => {
       (err: unknown) => err,
     );
     await until(() => logLines(h).includes('started') && processesMatching(sleeper.pattern).length > 0);
-    const cancelledAt = performance.now();
     cancel.abort(new RunCancelled('slack:U0TESTER'));
 
     const outcome = await settled;
     expect(outcome).toBeInstanceOf(RunCancelled);
-    expect(performance.now() - cancelledAt).toBeLessThan(5_000);
-    expect(await waitUntilGone(sleeper.pattern, 3_000)).toEqual([]);
+    expect(await waitUntilGone(sleeper.pattern, 10_000)).toEqual([]);
     expect(existsSync(file('after'))).toBe(false);
     expect(failedEvent(h).error).toBe('cancelled by slack:U0TESTER');
   });
@@ -278,14 +276,13 @@ describe('service-update waitHttp', () => {
     let n = 0;
     answer = () => (++n <= 2 ? 'empty' : 200);
     const h = await harness([wait('wait for the Mentor SPA')]);
-    const started = performance.now();
 
     const outputs = (await h.runStep(serviceUpdateStep)).outputs as ServiceUpdateOutputs;
 
     expect(outputs.items.map((i) => [i.name, i.outcome, i.attempts])).toEqual([['wait for the Mentor SPA', 'succeeded', 1]]);
     expect(requests).toBe(3);
+    // Its 15 s pauses were the fake clock's, not real ones.
     expect(h.clock.sleeps).toEqual([15_000, 15_000]);
-    expect(performance.now() - started).toBeLessThan(10_000);
     const url = `http://127.0.0.1:${port}/`;
     expect(logLines(h).filter((l) => l.startsWith(url))).toEqual([`${url}: empty reply (try 1 of 40)`, `${url}: empty reply (try 2 of 40)`, `${url}: HTTP 200 (try 3 of 40)`]);
   });

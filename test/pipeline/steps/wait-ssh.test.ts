@@ -111,13 +111,11 @@ describe('wait-ssh', () => {
     const port = await freePort();
     // A long configured timeout, so that only the step runner's 400 ms bound can end the wait.
     const h = await harness({ configure: (config) => void ((config.environments.stg3!.ssh.port = port), (config.runs.stepTimeouts['wait-ssh'] = 86_400_000)) });
-    const started = performance.now();
 
     // The timeout is the headline; what the host last answered is why.
     await expect(h.runStep(waitSshStep, { timeoutMs: 400 })).rejects.toThrow(
       'wait-ssh failed: wait-ssh took longer than runs.stepTimeouts.wait-ssh (400ms); last attempt: connection refused (ECONNREFUSED)',
     );
-    expect(performance.now() - started).toBeLessThan(3_000);
     expect(h.clock.sleeps.length).toBeGreaterThan(1);
   });
 });
