@@ -24,7 +24,7 @@ export function motoAvailability(): MotoAvailability {
   const probe = spawnSync(PYTHON, ['-c', 'import moto, flask, flask_cors; print(moto.__version__)'], { encoding: 'utf8', timeout: 20_000 });
   if (probe.error) return { ok: false, reason: `${PYTHON} could not be run (${probe.error.message})` };
   if (probe.status !== 0) {
-    const last = probe.stderr.trim().split('\n').at(-1) ?? 'import failed';
+    const last = probe.stderr.trim().split('\n').at(-1) || 'import failed';
     return { ok: false, reason: `moto's server is not installed for ${PYTHON} (${last}); install it with \`pip install 'moto[server]==${MOTO_VERSION}'\`` };
   }
   const version = probe.stdout.trim();
