@@ -5,9 +5,6 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateImageCommand,
   CreateKeyPairCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
   DeleteKeyPairCommand,
   DeleteSnapshotCommand,
   DeleteVolumeCommand,
@@ -37,6 +34,7 @@ import { awsErrorCode, isNotFound } from '../../src/aws/errors.ts';
 import { createFakeAwsClients, FakeCloud } from '../fakes/cloud/index.ts';
 import { generateKey } from '../fakes/cloud/keys.ts';
 import { startMoto, type Moto } from './support/moto.ts';
+import { outcome, smallNetwork } from './support/probes.ts';
 import { describeWithMoto } from './support/suite.ts';
 
 const REGION = 'eu-west-1';
@@ -61,10 +59,7 @@ async function motoBackend(): Promise<Backend & { moto: Moto }> {
   const config = { region: REGION, endpoint: moto.url, credentials: { accessKeyId: 'AKIAPARITY', secretAccessKey: 'x' }, maxAttempts: 1 };
   const ec2 = new EC2Client(config);
   const elb = new ElasticLoadBalancingV2Client(config);
-  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.8.0.0/16' }))).Vpc!.VpcId!;
-  const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.8.1.0/24', AvailabilityZone: `${REGION}a` }))).Subnet!.SubnetId!;
-  const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web', VpcId: vpcId }))).GroupId!;
-  const amazon = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images!.find((i) => i.RootDeviceName)!.ImageId!;
+  const { vpcId, subnetId, groupId, amazonImage: amazon } = await smallNetwork(ec2, 8);
   const newImage = async (name: string) => {
     const builder = (await ec2.send(new RunInstancesCommand({ ImageId: amazon, MinCount: 1, MaxCount: 1, SubnetId: subnetId }))).Instances![0]!.InstanceId!;
     const imageId = (await ec2.send(new CreateImageCommand({ InstanceId: builder, Name: name }))).ImageId!;
@@ -111,15 +106,6 @@ function fakeBackend(): Backend {
     settle: () => cloud.settle(),
     close: async () => aws.destroy(),
   };
-}
-
-/** The AWS error code a call fails with, or what `read` makes of its answer. */
-async function outcome<T>(call: Promise<T>, read: (out: T) => unknown = () => 'ok'): Promise<unknown> {
-  try {
-    return read(await call);
-  } catch (err) {
-    return awsErrorCode(err) ?? `not an AWS error: ${err instanceof Error ? err.message.slice(0, 100) : String(err)}`;
-  }
 }
 
 function launch(b: Backend, over: Partial<RunInstancesCommandInput> = {}) {

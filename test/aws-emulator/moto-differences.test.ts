@@ -5,9 +5,6 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateImageCommand,
   CreateKeyPairCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
   DeleteKeyPairCommand,
   DescribeImagesCommand,
   DescribeKeyPairsCommand,
@@ -26,44 +23,29 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { awsErrorCode } from '../../src/aws/errors.ts';
 import { startMoto, type Moto } from './support/moto.ts';
+import { outcome as answer, smallNetwork, type SmallNetwork } from './support/probes.ts';
 import { describeWithMoto } from './support/suite.ts';
 
 const REGION = 'eu-west-1';
 const TAGS = [{ Key: 'stagebot:managed-by', Value: 'diff' }];
 
-interface Backend {
+interface Backend extends SmallNetwork {
   moto: Moto;
   ec2: EC2Client;
   elb: ElasticLoadBalancingV2Client;
   tagging: ResourceGroupsTaggingAPIClient;
-  vpcId: string;
-  subnetId: string;
-  groupId: string;
-  amazonImage: string;
 }
 
 async function backend(plain: boolean): Promise<Backend> {
   const moto = await startMoto({ plain });
   const config = { region: REGION, endpoint: moto.url, credentials: { accessKeyId: 'AKIADIFFERENCES', secretAccessKey: 'x' }, maxAttempts: 1 };
   const ec2 = new EC2Client(config);
-  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc!.VpcId!;
-  const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.1.0/24', AvailabilityZone: `${REGION}a` }))).Subnet!.SubnetId!;
-  const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'web', VpcId: vpcId }))).GroupId!;
-  const amazonImage = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images!.find((i) => i.RootDeviceName)!.ImageId!;
-  return { moto, ec2, elb: new ElasticLoadBalancingV2Client(config), tagging: new ResourceGroupsTaggingAPIClient(config), vpcId, subnetId, groupId, amazonImage };
+  return { moto, ec2, elb: new ElasticLoadBalancingV2Client(config), tagging: new ResourceGroupsTaggingAPIClient(config), ...(await smallNetwork(ec2, 9)) };
 }
 
 /** The AWS error code a call fails with, or `ok`. */
-async function outcome(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'ok';
-  } catch (err) {
-    return awsErrorCode(err) ?? `not an AWS error (${err instanceof Error ? err.message.slice(0, 80) : String(err)})`;
-  }
-}
+const outcome = (call: Promise<unknown>) => answer(call) as Promise<string>;
 
 async function launch(b: Backend, over: Record<string, unknown> = {}): Promise<string> {
   const out = await b.ec2.send(new RunInstancesCommand({ ImageId: b.amazonImage, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', SubnetId: b.subnetId, ...over }));

@@ -1,17 +1,14 @@
 // The real server (`stagebot serve`, a child process) against moto: a run launched by a signed Slack
 // `/stage` command, and a CLI run whose process is killed with SIGKILL mid-run, adopted and torn down by
 // the server. Both share one store (SQLite file) and one AWS (moto behind the suite's proxy).
-import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServe, killServers, type ServeChild } from '../app/support.ts';
 import { blockText, startFakeSlack, type FakeSlack } from '../bot/slack/support/fake-slack.ts';
 import { sendSlashCommand } from '../bot/slack/support/signed.ts';
-import { processesMatching } from '../support/processes.ts';
-import { simulateCalls } from './support/iam-calls.ts';
 import { untaggedCreations } from './support/leftovers.ts';
-import { expectNothingLeft, findRun, jsonOf, runIdIn, waitFor } from './support/runs.ts';
+import { expectAllowedByPolicy, expectNothingLeft, findRun, jsonOf, runIdIn, startBlockedLaunch, waitFor } from './support/runs.ts';
 import { describeWithMoto } from './support/suite.ts';
-import { ACCOUNT, STAGEBOT_KEY, buildWorld, type EmuWorld } from './support/world.ts';
+import { buildWorld, type EmuWorld } from './support/world.ts';
 
 const SECRET = 'emulator-suite-signing-secret';
 const CHANNEL = 'C0STAGING';
@@ -63,11 +60,8 @@ describeWithMoto('the pipeline through the server, against moto', { timeout: 120
   });
 
   it('a CLI run killed with SIGKILL mid-run is adopted by the server and torn down', async () => {
-    writeFileSync(w.flags.block('stg3'), '');
-    const launch = w.spawnStagebot(['launch', 'stg3']);
+    const { runId, launch, unblock } = await startBlockedLaunch(w, 'stg3');
     try {
-      const runId = await waitFor('the run id in the progress', () => runIdIn(launch.stderr()));
-      await waitFor('the recipe running on the host', () => processesMatching(w.flags.blockedOnHost).length > 0);
       launch.child.kill('SIGKILL');
       await launch.exited;
       // The lease (4 s) lapses, the server's engine adopts the run and tears it down (runs.onAdopt: teardown).
@@ -78,20 +72,14 @@ describeWithMoto('the pipeline through the server, against moto', { timeout: 120
       expect(end.state).toBe('failed');
       expect(end.error).toMatch(/stopped|adopt/i);
       await expectNothingLeft(w, runId);
-    } catch (err) {
-      console.log(server.stderr().slice(-6000));
-      throw err;
     } finally {
       launch.child.kill('SIGKILL');
-      rmSync(w.flags.block('stg3'), { force: true });
+      unblock();
     }
   });
 
   it('every create call carried the run tags, and every call is allowed by the generated IAM policy', async () => {
     expect(untaggedCreations(await w.moto.recording())).toEqual([]);
-    const verdict = await simulateCalls(w.proxy.log, STAGEBOT_KEY, await w.iamPolicy(), ACCOUNT);
-    console.log(`IAM: ${verdict.calls} calls, ${verdict.checks} distinct authorization checks`);
-    expect(verdict.calls).toBeGreaterThan(30);
-    expect(verdict.denied).toEqual([]);
+    expect((await expectAllowedByPolicy(w)).calls).toBeGreaterThan(30);
   });
 });

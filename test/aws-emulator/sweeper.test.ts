@@ -2,16 +2,14 @@
 // (left by real runs of the CLI and seeded as a crash would leave them), decoys of every kind it must
 // never touch, a dry run that marks, a reap after the grace period, the per-sweep limit, the protect tag,
 // the account allowlist; the AWS calls it reports are counted against what moto recorded.
-import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TAG } from '../../src/aws/tags.ts';
-import { processesMatching } from '../support/processes.ts';
-import { simulateCalls } from './support/iam-calls.ts';
 import { launchedInstances } from './support/leftovers.ts';
 import { PROTECT, Seeder, runTags } from './support/seed.ts';
-import { jsonOf, runIdIn, waitFor } from './support/runs.ts';
+import { expectAllowedByPolicy, jsonOf, startBlockedLaunch, waitFor } from './support/runs.ts';
 import { describeWithMoto } from './support/suite.ts';
-import { ACCOUNT, EAST, FIXED_KEY_PAIR, STAGEBOT_KEY, WEST, buildWorld, type EmuWorld } from './support/world.ts';
+import type { AwsRequest } from './support/aws-wire.ts';
+import { ACCOUNT, EAST, FIXED_KEY_PAIR, STAGEBOT_KEY, WEST, buildWorld, type EmuWorld, type EnvName } from './support/world.ts';
 
 const GRACE_MS = 4_000;
 const UNKNOWN_RUN = 'stg3-20250101-dead01';
@@ -40,19 +38,21 @@ function orphan(kind: string, region: string, id: string, reason: RegExp): void 
 }
 
 /** A CLI launch killed with SIGKILL in the middle of service-update: its run stays `running`, with no driver. */
-async function launchAndKill(env: string): Promise<string> {
-  writeFileSync(w.flags.block(env), '');
-  const launch = w.spawnStagebot(['launch', env]);
-  try {
-    const runId = await waitFor('the run id', () => runIdIn(launch.stderr()));
-    await waitFor('the recipe on the host', () => processesMatching(w.flags.blockedOnHost).length > 0);
-    launch.child.kill('SIGKILL');
-    await launch.exited;
-    return runId;
-  } finally {
-    launch.child.kill('SIGKILL');
-    rmSync(w.flags.block(env), { force: true });
-  }
+async function launchAndKill(env: EnvName): Promise<string> {
+  const { runId, launch, unblock } = await startBlockedLaunch(w, env);
+  launch.child.kill('SIGKILL');
+  await launch.exited;
+  unblock();
+  return runId;
+}
+
+/** The sweep's reported calls are exactly the requests moto saw (STS's cached identity check aside), and no
+ * more than the fewest its listings take, but for the extra Tagging API pages moto hands out (README). */
+function expectCallsCounted(report: { awsCalls: number; minimumCalls: number }, recorded: AwsRequest[]): void {
+  const counted = recorded.filter((r) => r.action !== 'GetCallerIdentity');
+  expect(report.awsCalls).toBe(counted.length);
+  const extraTaggingPages = counted.filter((r) => r.action === 'GetResources' && r.json?.PaginationToken).length;
+  expect(report.awsCalls).toBe(report.minimumCalls + extraTaggingPages);
 }
 
 /** One sweep through the CLI; its report, and the AWS requests moto recorded during it. */
@@ -181,13 +181,7 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
       if (EC2_KINDS.has(o.kind)) expect((await seed.tagsOf(o.region, o.id))[TAG.reapAfter], `${o.kind} ${o.id}`).toMatch(/^\d{4}-\d\d-\d\dT/);
     }
     expect(mutations(log).every((e) => e.request.action === 'CreateTags')).toBe(true);
-    // Every request it counted reached moto, and no more (STS's identity check is not counted).
-    const counted = recorded.filter((r) => r.action !== 'GetCallerIdentity');
-    expect(report.awsCalls).toBe(counted.length);
-    // And it made no more than the fewest calls the listing takes, but for the extra Tagging API pages
-    // moto hands out (it cuts pages at 100 tags when TagsPerPage is not given; see the README).
-    const extraTaggingPages = counted.filter((r) => r.action === 'GetResources' && r.json?.PaginationToken).length;
-    expect(report.awsCalls).toBe(report.minimumCalls + extraTaggingPages);
+    expectCallsCounted(report, recorded);
   });
 
   it('a reap before the grace period ends deletes nothing', async () => {
@@ -250,10 +244,7 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
     for (const o of orphans.values()) expect(await seed.exists(o.kind, o.region, o.id), `${o.kind} ${o.id}`).toBe(o.id === protectedVolume.id);
     expect(await seed.exists('snapshot', WEST, reaped.get(oldImage.id).with[0])).toBe(false);
     for (const d of decoys) expect(await seed.exists(d.kind, d.region, d.id), `decoy ${d.kind} ${d.id}`).toBe(true);
-    const counted = recorded.filter((r) => r.action !== 'GetCallerIdentity');
-    expect(report.awsCalls).toBe(counted.length);
-    const extraTaggingPages = counted.filter((r) => r.action === 'GetResources' && r.json?.PaginationToken).length;
-    expect(report.awsCalls).toBe(report.minimumCalls + extraTaggingPages);
+    expectCallsCounted(report, recorded);
   });
 
   it("the next sweep finds only what the reap itself left: the kept run's target, now pointing at a terminated instance", async () => {
@@ -267,8 +258,6 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
   });
 
   it('every AWS call of the sweeps and runs is allowed by the generated IAM policy', async () => {
-    const verdict = await simulateCalls(w.proxy.log, STAGEBOT_KEY, await w.iamPolicy(), ACCOUNT);
-    console.log(`IAM: ${verdict.calls} calls, ${verdict.checks} distinct authorization checks`);
-    expect(verdict.denied).toEqual([]);
+    await expectAllowedByPolicy(w);
   });
 });

@@ -1,9 +1,13 @@
 // Reading stagebot's runs from the outside: its JSON documents, its progress lines, and bounded waits.
+import { rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { Result } from '../../bot/cli/support.ts';
+import { processesMatching } from '../../support/processes.ts';
+import { simulateCalls, type IamVerdict } from './iam-calls.ts';
 import { leftovers, NOTHING } from './leftovers.ts';
-import type { EmuWorld } from './world.ts';
+import type { ProxyEntry } from './proxy.ts';
+import { ACCOUNT, STAGEBOT_KEY, type ChildRun, type EmuWorld, type EnvName } from './world.ts';
 
 const RUN_ID = /\b(stg\d-\d{8}-[0-9a-f]{6})\b/;
 
@@ -61,4 +65,31 @@ export function findRun(doc: unknown, runId: string): { state: string; error?: s
     if (found) return found;
   }
   return null;
+}
+
+/**
+ * `stagebot launch <env>` as a process, held in its recipe's `restart the services` (the block flag) until
+ * `unblock()`: resolves once the run id is known and the recipe is waiting on the host.
+ */
+export async function startBlockedLaunch(w: EmuWorld, env: EnvName, args: string[] = []): Promise<{ runId: string; launch: ChildRun; unblock(): void }> {
+  writeFileSync(w.flags.block(env), '');
+  const unblock = () => rmSync(w.flags.block(env), { force: true });
+  const launch = w.spawnStagebot(['launch', env, ...args]);
+  try {
+    const runId = await waitFor('the run id in the progress', () => runIdIn(launch.stderr()));
+    await waitFor('the recipe waiting on the host', () => processesMatching(w.flags.blockedOnHost).length > 0);
+    return { runId, launch, unblock };
+  } catch (err) {
+    launch.child.kill('SIGKILL');
+    unblock();
+    throw err;
+  }
+}
+
+/** Every call of `log` (default: all stagebot made in this world) is allowed by `stagebot iam-policy`'s policy for the world's config. */
+export async function expectAllowedByPolicy(w: EmuWorld, log: readonly ProxyEntry[] = w.proxy.log): Promise<IamVerdict> {
+  const verdict = await simulateCalls(log, STAGEBOT_KEY, await w.iamPolicy(), ACCOUNT);
+  console.log(`IAM: ${verdict.calls} calls, ${verdict.checks} distinct authorization checks, ${verdict.denied.length} denied`);
+  expect(verdict.denied).toEqual([]);
+  return verdict;
 }
