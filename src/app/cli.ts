@@ -26,6 +26,9 @@ export function cliEntry(overrides: AppCliIo['overrides'] = {}): CliEntry {
     async doctorProbes() {
       return (await import('./doctor-probes.ts')).doctorProbes;
     },
+    async iamPolicy(config) {
+      return (await import('../aws/iam-policy.ts')).iamPolicyText(config);
+    },
   };
 }
 

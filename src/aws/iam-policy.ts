@@ -1,14 +1,14 @@
 // The least-privilege IAM policy for one configuration: what stagebot may read, create, tag and
 // remove, narrowed to the installation's tag, its regions and the resources its environments name
 // wherever IAM can express it. `stagebot iam-policy` prints it; deploy/iam-policy.json is its output for
-// stagebot.example.yml. Which actions each kind of asset needs lives in ONE table below, so the asset
-// kinds can later declare their own rows.
+// stagebot.example.yml. The actions each kind of asset needs come from its descriptor (src/aws/kinds):
+// adding a kind there adds its permissions here.
+import type { ResourceType } from '@aws-sdk/client-ec2';
 import { allRegions } from '../config/regions.ts';
 import type { Config } from '../config/types.ts';
+import type { AssetKind } from '../domain/asset.ts';
+import { ASSET_KIND_DESCRIPTORS, type AssetKindDescriptor } from './kinds/index.ts';
 import { TAG, sanitizeTagValue } from './tags.ts';
-
-/** The ARN resource type of an EC2 resource (`arn:aws:ec2:<region>:<account>:<type>/<id>`). */
-type Ec2ResourceType = 'instance' | 'volume' | 'network-interface' | 'image' | 'snapshot' | 'security-group-rule' | 'key-pair';
 
 /**
  * Who may be touched by a removing action:
@@ -18,71 +18,33 @@ type Ec2ResourceType = 'instance' | 'volume' | 'network-interface' | 'image' | '
  */
 type RemoveScope = 'ours' | 'environment-groups' | 'environment-target-groups';
 
-export interface KindPermissions {
+/** What IAM can narrow a kind's removal to, where that is not its own managed-by tag. */
+const REMOVE_SCOPE: Partial<Record<AssetKind, RemoveScope>> = {
+  'security-group-rule': 'environment-groups',
+  target: 'environment-target-groups',
+};
+
+interface KindPermissions {
   /** EC2 resource type whose ARNs the kind's creates and removes name; null for ALB targets (their target group is named). */
-  resource: Ec2ResourceType | null;
+  resource: ResourceType | null;
   /** Read-only actions that list or re-check it (no resource-level permissions: scoped by region). */
   read: readonly string[];
-  /** The action that creates it, tagged at creation (aws:RequestTag), when stagebot creates it. */
-  createdBy: string | null;
+  /** The actions that create it, tagged at creation (aws:RequestTag), when stagebot creates it. */
+  create: readonly string[];
   remove: { actions: readonly string[]; scope: RemoveScope } | null;
-  /** The sweeper marks it and retag moves its expiry: CreateTags/DeleteTags of our own bookkeeping tags. */
+  /** The sweeper marks it or a kept run's retag moves its expiry: CreateTags/DeleteTags of our bookkeeping tags. */
   marked: boolean;
 }
 
-/** Every kind of AWS asset stagebot creates, finds or removes, and the IAM actions it needs for it. */
-export const KIND_PERMISSIONS = {
-  instance: {
-    resource: 'instance',
-    read: ['ec2:DescribeInstances'],
-    createdBy: 'ec2:RunInstances',
-    remove: { actions: ['ec2:TerminateInstances'], scope: 'ours' },
-    marked: true,
-  },
-  volume: {
-    resource: 'volume',
-    read: ['ec2:DescribeVolumes'],
-    createdBy: 'ec2:RunInstances',
-    remove: { actions: ['ec2:DeleteVolume'], scope: 'ours' },
-    marked: true,
-  },
-  'network-interface': { resource: 'network-interface', read: [], createdBy: 'ec2:RunInstances', remove: null, marked: false },
-  image: {
-    resource: 'image',
-    read: ['ec2:DescribeImages'],
-    createdBy: null,
-    remove: { actions: ['ec2:DeregisterImage'], scope: 'ours' },
-    marked: true,
-  },
-  snapshot: {
-    resource: 'snapshot',
-    read: ['ec2:DescribeSnapshots'],
-    createdBy: null,
-    remove: { actions: ['ec2:DeleteSnapshot'], scope: 'ours' },
-    marked: true,
-  },
-  'security-group-rule': {
-    resource: 'security-group-rule',
-    read: ['ec2:DescribeSecurityGroupRules'],
-    createdBy: 'ec2:AuthorizeSecurityGroupIngress',
-    remove: { actions: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'], scope: 'environment-groups' },
-    marked: true,
-  },
-  'key-pair': {
-    resource: 'key-pair',
-    read: ['ec2:DescribeKeyPairs'],
-    createdBy: 'ec2:CreateKeyPair',
-    remove: { actions: ['ec2:DeleteKeyPair'], scope: 'ours' },
-    marked: true,
-  },
-  target: {
-    resource: null,
-    read: ['elasticloadbalancing:DescribeTargetHealth'],
-    createdBy: 'elasticloadbalancing:RegisterTargets',
-    remove: { actions: ['elasticloadbalancing:DeregisterTargets'], scope: 'environment-target-groups' },
-    marked: false,
-  },
-} as const satisfies Record<string, KindPermissions>;
+function permissionsOf(d: AssetKindDescriptor): KindPermissions {
+  return {
+    resource: d.ec2ResourceType,
+    read: d.iam.read,
+    create: d.iam.create,
+    remove: d.iam.remove.length > 0 ? { actions: d.iam.remove, scope: REMOVE_SCOPE[d.kind] ?? 'ours' } : null,
+    marked: (d.marks === 'tag' && d.swept !== undefined) || d.retagOnKeep,
+  };
+}
 
 /** Reads that belong to no asset kind: the account check, inventory, launch checks and prices. */
 const OTHER_READS = ['ec2:DescribeSecurityGroups', 'elasticloadbalancing:DescribeTargetGroups', 'tag:GetResources'] as const;
@@ -106,14 +68,14 @@ export interface IamPolicy {
   Statement: PolicyStatement[];
 }
 
-const KINDS: readonly KindPermissions[] = Object.values(KIND_PERMISSIONS);
+const KINDS: readonly KindPermissions[] = ASSET_KIND_DESCRIPTORS.map(permissionsOf);
 
 const unique = <T>(items: Iterable<T>): T[] => [...new Set(items)];
 /** One item stays a string, as people write policies. */
 const oneOrMany = (items: string[]): string | string[] => (items.length === 1 ? items[0]! : items);
 
 /** Image and snapshot ARNs carry no account (AWS's own format); everything else one per allowed account. */
-function ec2Arns(type: Ec2ResourceType, regions: readonly string[], accounts: readonly string[], id = '*'): string[] {
+function ec2Arns(type: ResourceType, regions: readonly string[], accounts: readonly string[], id = '*'): string[] {
   const global = type === 'image' || type === 'snapshot';
   return regions.flatMap((region) => (global ? [`arn:aws:ec2:${region}::${type}/${id}`] : accounts.map((account) => `arn:aws:ec2:${region}:${account}:${type}/${id}`)));
 }
@@ -144,9 +106,9 @@ export function iamPolicy(config: Config): IamPolicy {
   );
 
   // Creating: only with this installation's tag and a run id, from the moment the resource exists.
-  const creators = unique(KINDS.flatMap((k) => (k.createdBy?.startsWith('ec2:') ? [k.createdBy] : [])));
+  const creators = unique(KINDS.flatMap((k) => k.create.filter((a) => a.startsWith('ec2:'))));
   for (const action of creators) {
-    const created = KINDS.filter((k) => k.createdBy === action);
+    const created = KINDS.filter((k) => k.create.includes(action));
     const condition: NonNullable<PolicyStatement['Condition']> = {
       StringEquals: { [`aws:RequestTag/${TAG.managedBy}`]: installation },
       Null: { [`aws:RequestTag/${TAG.assetId}`]: 'false' },
@@ -164,7 +126,7 @@ export function iamPolicy(config: Config): IamPolicy {
     Sid: 'TagOnlyWhileCreating',
     Effect: 'Allow',
     Action: 'ec2:CreateTags',
-    Resource: arnsOf(KINDS.filter((k) => k.createdBy?.startsWith('ec2:'))),
+    Resource: arnsOf(KINDS.filter((k) => k.create.some((a) => a.startsWith('ec2:')))),
     Condition: { StringEquals: { 'ec2:CreateAction': creators.map((a) => a.slice('ec2:'.length)) } },
   });
 
@@ -192,7 +154,7 @@ export function iamPolicy(config: Config): IamPolicy {
   statements.push({
     Sid: 'RouteOnlyTheEnvironmentsTargetGroups',
     Effect: 'Allow',
-    Action: unique([...KINDS.flatMap((k) => (k.remove?.scope === 'environment-target-groups' && k.createdBy ? [k.createdBy] : [])), ...removers('environment-target-groups')]),
+    Action: unique([...KINDS.flatMap((k) => (k.remove?.scope === 'environment-target-groups' ? k.create : [])), ...removers('environment-target-groups')]),
     Resource: envTargetGroups,
   });
   statements.push({

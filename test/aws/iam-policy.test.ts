@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { iamPolicy, KIND_PERMISSIONS, type IamPolicy } from '../../src/aws/iam-policy.ts';
+import { iamPolicy, type IamPolicy } from '../../src/aws/iam-policy.ts';
+import { ASSET_KIND_DESCRIPTORS } from '../../src/aws/kinds/index.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { EXAMPLE, REPO, stagebot, tempDir } from '../bot/cli/support.ts';
 import { decide, type AuthCheck, type Decision } from '../support/iam.ts';
@@ -130,10 +131,10 @@ describe('iamPolicy(config)', () => {
     expect(text.replace(/arn:aws:elasticloadbalancing:[^"]+/g, '')).not.toContain(ACCOUNT);
   });
 
-  it("covers every asset kind's create and remove actions", () => {
+  it("allows every action of every asset kind's descriptor", () => {
     const actions = new Set(iamPolicy(example).Statement.flatMap((s) => (s.Effect === 'Allow' ? [s.Action].flat() : [])));
-    for (const [kind, p] of Object.entries(KIND_PERMISSIONS)) {
-      for (const action of [...p.read, ...(p.createdBy ? [p.createdBy] : []), ...(p.remove?.actions ?? [])]) expect(actions.has(action), `${kind}: ${action}`).toBe(true);
+    for (const d of ASSET_KIND_DESCRIPTORS) {
+      for (const action of [...d.iam.read, ...d.iam.create, ...d.iam.remove]) expect(actions.has(action), `${d.kind}: ${action}`).toBe(true);
     }
   });
 

@@ -31,6 +31,8 @@ export interface CliEntry {
   serve(opts: { configPath: string | undefined; env: NodeJS.ProcessEnv; cwd?: string }): Promise<number>;
   open(opts: { config: Config; logger: Logger; env: NodeJS.ProcessEnv; helpPrefix: string }): Promise<CliServices>;
   doctorProbes(): Promise<DoctorProbes>;
+  /** The IAM policy (a JSON document) the configuration needs. */
+  iamPolicy(config: Config): Promise<string>;
 }
 
 /** Runs one invocation and returns its exit code (0 ok, 1 failed or invalid, 2 bad usage). */
@@ -58,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo, entry: CliEntry
       }
       case 'iam-policy':
         if (rest.length > 0) return fail(io, options, new ConfigError(`iam-policy takes no arguments (got \`${rest[0]!.slice(0, 40)}\`); use \`stagebot iam-policy [--config FILE]\``), 2);
-        return await iamPolicy(io, options);
+        return await iamPolicy(io, options, entry);
       default:
         return await runCommand(split.rest, io, options, entry);
     }
@@ -84,11 +86,10 @@ async function configCheck(io: CliIo, options: GlobalOptions): Promise<number> {
 }
 
 /** The policy is a JSON document whatever --output says: it is meant to be saved or piped to the AWS CLI. */
-async function iamPolicy(io: CliIo, options: GlobalOptions): Promise<number> {
+async function iamPolicy(io: CliIo, options: GlobalOptions, entry: CliEntry): Promise<number> {
   const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
   warnIfExample(io, loaded.usingExample);
-  const { iamPolicyFor } = await import('../../app/iam-policy.ts');
-  io.stdout.write(iamPolicyFor(loaded.config));
+  io.stdout.write(await entry.iamPolicy(loaded.config));
   return 0;
 }
 
