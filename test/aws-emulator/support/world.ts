@@ -218,7 +218,7 @@ function configData(w: { dir: string; envs: Record<EnvName, EmuEnv>; sshd: TestS
       targetGroupArn: e.targetGroupArn,
       keyPair: e.keyPair,
       // Every instance's sshd is the suite's: a fixed host, as a bastion or a private DNS name would be.
-      ssh: { user: w.sshd.username, privateKeyEnv: SSH_KEY_ENV, host: '127.0.0.1', port: w.sshd.port, allowFrom: ['203.0.113.10/32'] },
+      ssh: { user: w.sshd.username, privateKeyEnv: SSH_KEY_ENV, host: '127.0.0.1', port: w.sshd.port, allowFrom: ['203.0.113.10/32'], authFailFast: '10s' },
       url: `http://127.0.0.1:${w.appPort}`,
       serviceUpdate: recipe(w.dir, w.appPort),
     };
