@@ -11,7 +11,8 @@ import { describeWithMoto } from './support/suite.ts';
 import type { AwsRequest } from './support/aws-wire.ts';
 import { ACCOUNT, EAST, FIXED_KEY_PAIR, STAGEBOT_KEY, WEST, buildWorld, type EmuWorld, type EnvName } from './support/world.ts';
 
-const GRACE_MS = 4_000;
+// Long enough that the two sweeps right after the marking end before it, even on a loaded machine.
+const GRACE_MS = 15_000;
 const UNKNOWN_RUN = 'stg3-20250101-dead01';
 
 interface Asset {
@@ -194,7 +195,7 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
 
   it('past the grace period, more due than the per-sweep limit: nothing is reaped and a person must confirm', async () => {
     const marks = await Promise.all([...orphans.values()].filter((o) => EC2_KINDS.has(o.kind)).map(async (o) => Date.parse((await seed.tagsOf(o.region, o.id))[TAG.reapAfter]!)));
-    await waitFor('the grace period to end', () => Date.now() > Math.max(...marks) + 200, GRACE_MS + 10_000);
+    await waitFor('the grace period to end', () => Date.now() > Math.max(...marks) + 200, GRACE_MS + 30_000);
     w.writeConfig((d) => (d.sweeper.reapLimit = 3));
     try {
       const { report, log } = await sweep('--reap');
