@@ -44,9 +44,17 @@ export interface Run {
   error: string | null;
   /** Who asked to cancel, while the run's owner (maybe another replica) has not acted on it yet. */
   cancelRequestedBy: string | null;
+  /**
+   * The lease's generation: bumped each time the lease changes hands. A driver acts only while the
+   * store still says its owner holds the run at the epoch it started with (fencing).
+   */
+  leaseEpoch: number;
+  /** The replica that handed the run over on a planned stop (resume it), or null. */
+  handoverFrom: string | null;
 }
 
-export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const;
+/** `interrupted`: the step was running when its process stopped (a crash, or a fenced driver). */
+export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'interrupted'] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
 export interface Step {

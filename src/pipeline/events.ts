@@ -11,7 +11,8 @@ export type { RunCost } from '../cost/run-cost.ts';
 
 export interface StepTiming {
   step: string;
-  state: 'succeeded' | 'failed' | 'skipped' | 'running' | 'pending';
+  /** `interrupted`: running when its process stopped (crash, handover, or a driver that lost its lease). */
+  state: 'succeeded' | 'failed' | 'skipped' | 'running' | 'pending' | 'interrupted';
   durationMs: number | null;
 }
 

@@ -6,3 +6,4 @@ export { ADOPTABLE_RUN_STATES } from './leases.ts';
 export { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 export type { Db, Dialect, SqlValue } from './db.ts';
 export type { NewRun, RunPatch, RunFilter, Sweep, ReapedAsset, KvEntry } from './types.ts';
+export type { Replica, ReplicaRole } from './replicas.ts';

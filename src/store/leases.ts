@@ -17,13 +17,50 @@ export function leaseQueries(db: Db) {
      */
     async acquireLease(runId: string, owner: string, now: Date, ttlMs: number): Promise<boolean> {
       const nowMs = toMs(now);
+      // The epoch moves whenever the lease changes hands (SET reads the row as it was): whoever held
+      // the run before is fenced from here on, even if it wakes up believing it still drives it.
       const changed = await db.run(
-        `UPDATE runs SET lease_owner = ?, lease_heartbeat_at = ?
+        `UPDATE runs SET lease_epoch = CASE WHEN lease_owner = ? THEN lease_epoch ELSE lease_epoch + 1 END,
+           lease_owner = ?, lease_heartbeat_at = ?
          WHERE id = ? AND state NOT IN ${inList(FINISHED_RUN_STATES)}
            AND (lease_owner IS NULL OR lease_owner = ? OR lease_heartbeat_at IS NULL OR lease_heartbeat_at < ?)`,
-        [owner, nowMs, runId, ...FINISHED_RUN_STATES, owner, nowMs - ttlMs],
+        [owner, owner, nowMs, runId, ...FINISHED_RUN_STATES, owner, nowMs - ttlMs],
       );
       return changed === 1;
+    },
+
+    /**
+     * The fence in front of every change a driver makes to AWS: true, and the heartbeat renewed, only
+     * while `owner` still holds the run at `epoch` — in one statement, so no adoption can slip between
+     * the check and the renewal. False once another engine took the run (or it was released).
+     */
+    async holdsLease(runId: string, owner: string, epoch: number, now: Date): Promise<boolean> {
+      const changed = await db.run('UPDATE runs SET lease_heartbeat_at = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?', [toMs(now), runId, owner, epoch]);
+      return changed === 1;
+    },
+
+    /**
+     * A planned stop: gives the lease up with the run marked as handed over by `from` (so whoever takes it
+     * resumes it rather than treating it as a crash), with its sealed secrets. Only if `owner` holds it.
+     */
+    async handOver(runId: string, owner: string, from: string, sealedSecrets: string | null): Promise<boolean> {
+      const changed = await db.run(
+        'UPDATE runs SET lease_owner = NULL, lease_heartbeat_at = NULL, handover_from = ?, handover_secrets = ? WHERE id = ? AND lease_owner = ?',
+        [from, sealedSecrets, runId, owner],
+      );
+      return changed === 1;
+    },
+
+    /** The sealed secrets a handover left, cleared with the handover mark; only by the run's lease holder. */
+    async takeHandover(runId: string, owner: string): Promise<{ from: string | null; sealedSecrets: string | null }> {
+      const rows = await db.query<{ handover_from: string | null; handover_secrets: string | null }>(
+        'SELECT handover_from, handover_secrets FROM runs WHERE id = ? AND lease_owner = ?',
+        [runId, owner],
+      );
+      const row = rows[0];
+      if (!row) return { from: null, sealedSecrets: null };
+      await db.run('UPDATE runs SET handover_from = NULL, handover_secrets = NULL WHERE id = ? AND lease_owner = ?', [runId, owner]);
+      return { from: row.handover_from, sealedSecrets: row.handover_secrets };
     },
 
     /** Renews every lease `owner` still holds; returns how many. Compare with `leasedRuns` to notice a lost one. */

@@ -114,6 +114,26 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'runs.cancel_requested_by: a cancel another replica must act on',
     statements: [`ALTER TABLE runs ADD COLUMN cancel_requested_by TEXT`],
   },
+  {
+    id: 3,
+    name: 'fencing and handover: runs.lease_epoch, runs.handover_from, runs.handover_secrets; replicas',
+    statements: [
+      // Bumped whenever the lease changes hands: a driver that still acts under an older epoch is fenced.
+      `ALTER TABLE runs ADD COLUMN lease_epoch BIGINT NOT NULL DEFAULT 0`,
+      // Set by a replica that stopped on purpose and released the run to be resumed, not torn down.
+      `ALTER TABLE runs ADD COLUMN handover_from TEXT`,
+      // The run's in-process secrets (an ephemeral key), AES-GCM-sealed with the operator's key, for the resumer.
+      `ALTER TABLE runs ADD COLUMN handover_secrets TEXT`,
+      // Every engine's own heartbeat: which processes are alive, and which of them are servers.
+      `CREATE TABLE replicas (
+        owner TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        heartbeat_at BIGINT NOT NULL,
+        stopping INTEGER NOT NULL DEFAULT 0
+      )`,
+    ],
+  },
 ];
 
 const AUTO_ID: Record<Dialect, string> = {

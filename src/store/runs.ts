@@ -7,7 +7,7 @@ import { runFromRow, toJson, toMs, type RunRow } from './rows.ts';
 import type { NewRun, RunFilter, RunPatch } from './types.ts';
 
 export const RUN_COLUMNS =
-  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at, cancel_requested_by';
+  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at, cancel_requested_by, lease_epoch, handover_from';
 
 /** `IN (?, ?, ?)` for a list of values. */
 export function inList(values: readonly unknown[]): string {
@@ -37,11 +37,23 @@ export function runQueries(db: Db) {
     /** Saves a new run (state `queued` unless given). Throws ConflictError when the id is taken. */
     async createRun(run: NewRun): Promise<Run> {
       const rows = await db.query<RunRow>(
-        `INSERT INTO runs (id, state, env, requester, source, options, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO runs (id, state, env, requester, source, options, created_at, expires_at, lease_owner, lease_heartbeat_at, lease_epoch)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING
          RETURNING ${RUN_COLUMNS}`,
-        [run.id, run.state ?? 'queued', run.env, run.requester, run.source, toJson(run.options), toMs(run.createdAt), toMs(run.expiresAt)],
+        [
+          run.id,
+          run.state ?? 'queued',
+          run.env,
+          run.requester,
+          run.source,
+          toJson(run.options),
+          toMs(run.createdAt),
+          toMs(run.expiresAt),
+          run.leaseOwner ?? null,
+          run.leaseOwner ? toMs(run.createdAt) : null,
+          run.leaseOwner ? 1 : 0,
+        ],
       );
       const row = rows[0];
       if (!row) throw new ConflictError(`Run ${run.id} already exists; every launch needs a new run id.`);

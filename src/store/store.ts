@@ -8,6 +8,7 @@ import { journalQueries, type JournalQueries } from './journal.ts';
 import { kvQueries, type KvQueries } from './kv.ts';
 import { leaseQueries, type LeaseQueries } from './leases.ts';
 import { lockQueries, type LockQueries } from './locks.ts';
+import { replicaQueries, type ReplicaQueries } from './replicas.ts';
 import { runQueries, type RunQueries } from './runs.ts';
 
 export interface StoreBasics {
@@ -25,7 +26,8 @@ export type Store = StoreBasics &
   LockQueries &
   ClaimQueries &
   AuditQueries &
-  KvQueries;
+  KvQueries &
+  ReplicaQueries;
 
 /** A Store over an open, migrated Db (see openStore for the usual way in). */
 export function createStore(db: Db): Store {
@@ -43,5 +45,6 @@ export function createStore(db: Db): Store {
     ...claimQueries(db),
     ...auditQueries(db),
     ...kvQueries(db),
+    ...replicaQueries(db),
   };
 }

@@ -13,6 +13,11 @@ export interface NewRun {
   /** Defaults to `queued`. */
   state?: RunState;
   expiresAt?: Date | null;
+  /**
+   * Leased from its creation by this owner (heartbeat `createdAt`): a queued run whose requester waits
+   * in the foreground (the CLI), so that no other process ever starts it, and its death drops it.
+   */
+  leaseOwner?: string;
 }
 
 /** Fields to change; absent means unchanged, null clears. Leases change only through the lease methods. */

@@ -11,6 +11,7 @@ export const STEP_ICON: Record<StepTiming['state'], string> = {
   running: '⏳',
   pending: '⬜',
   skipped: '⏭️',
+  interrupted: '⚠️',
 };
 
 export const BROWSER_ICON: Record<BrowserOutcome['outcome'], string> = {

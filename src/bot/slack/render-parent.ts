@@ -53,6 +53,8 @@ function stepLine(t: StepTiming, view: ParentView): string {
       return `:x: ${t.step} — failed${took ? ` after ${took}` : ''}`;
     case 'skipped':
       return `:heavy_minus_sign: ${t.step} — skipped`;
+    case 'interrupted':
+      return `:warning: ${t.step} — interrupted${took ? ` after ${took}` : ''}`;
     case 'running': {
       const started = view.startedAt.get(t.step);
       const elapsed = started ? ` for ${formatDuration(Math.max(0, view.now.getTime() - started.getTime()))}` : '';

@@ -26,6 +26,8 @@ function run(state: RunState, over: Partial<Run> = {}): Run {
     leaseHeartbeatAt: null,
     error: null,
     cancelRequestedBy: null,
+    leaseEpoch: 0,
+    handoverFrom: null,
     ...over,
   };
 }

@@ -30,6 +30,8 @@ function run(over: Partial<Run> = {}): Run {
     leaseHeartbeatAt: null,
     error: null,
     cancelRequestedBy: null,
+    leaseEpoch: 0,
+    handoverFrom: null,
     ...over,
   };
 }
