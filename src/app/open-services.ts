@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { CommandExecutor, type Actor } from '../commands/executor.ts';
 import { dryRunLaunch } from '../pipeline/dry-run.ts';
 import { Engine } from '../pipeline/engine.ts';
+import { handoverKeyFrom } from '../pipeline/handover-seal.ts';
 import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -81,6 +82,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     testRunner,
     prices,
     background: opts.background,
+    handoverKey: handoverKeyFrom(env),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });

@@ -17,7 +17,8 @@ export const VOLUME_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard
 
 export const ON_ADOPT = ['teardown', 'resume'] as const;
 
-const MINUTE = 60_000;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
@@ -38,6 +39,9 @@ export const DEFAULTS = {
     teardown: 20 * MINUTE,
   },
   leaseTtl: 2 * MINUTE,
+  /** 3 x the fastest heartbeat (1 s): two beats may be late before a live run looks dead. */
+  leaseTtlMin: 3 * SECOND,
+  leaseTtlMax: HOUR,
   /** After the run's expires-at: the sweeper and the engine normally act first; the switch is the backstop. */
   deadManSwitch: { enabled: true, margin: 15 * MINUTE },
   deadManSwitchMarginMax: DAY,

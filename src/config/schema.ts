@@ -22,7 +22,7 @@ import {
   slackUserId,
 } from './name-fields.ts';
 import { cidr, httpUrl, reportUrlTemplate, sshHost } from './network-fields.ts';
-import { cronSchedule, duration, durationAtMost, timeZone } from './time-fields.ts';
+import { cronSchedule, duration, durationAtMost, durationBetween, timeZone } from './time-fields.ts';
 import type { Config, RecipeItem } from './types.ts';
 
 const envName = () => simpleName('stg1');
@@ -56,7 +56,11 @@ const runsSchema = strictObject({
   keepMax: duration().default(DEFAULTS.keepMax),
   timeout: duration().default(DEFAULTS.runTimeout),
   stepTimeouts: stepTimeoutsSchema.prefault({}),
-  leaseTtl: duration().default(DEFAULTS.leaseTtl),
+  leaseTtl: durationBetween(
+    DEFAULTS.leaseTtlMin,
+    DEFAULTS.leaseTtlMax,
+    'a lease is renewed every third of it, at most once a second; shorter lets a replica take a live run, longer leaves a dead one waiting',
+  ).default(DEFAULTS.leaseTtl),
   onAdopt: oneOf(ON_ADOPT, 'onAdopt action').default(DEFAULTS.onAdopt),
 }).superRefine(checkKeepLimits, ALWAYS);
 

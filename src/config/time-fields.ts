@@ -24,6 +24,15 @@ export function durationAtMost(maxMs: number, why: string) {
   });
 }
 
+/** A duration from `minMs` to `maxMs`; `why` says what the bounds protect. */
+export function durationBetween(minMs: number, maxMs: number, why: string) {
+  return duration().superRefine((ms, ctx) => {
+    if (ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `${formatDuration(ms)} is out of range: ${why} (valid: ${formatDuration(minMs)} to ${formatDuration(maxMs)})`, input: ms });
+    }
+  });
+}
+
 export function cronSchedule() {
   const fields = 'minute hour day-of-month month day-of-week, like "0 7 * * 1-5"';
   return z.string({ error: (iss) => expected(`a cron schedule (${fields})`, iss.input) }).superRefine((value, ctx) => {

@@ -12,6 +12,8 @@ export interface Metrics {
   awsCalls: Counter<'service' | 'operation'>;
   orphans: Gauge<'kind'>;
   orphanDailyCost: Gauge;
+  /** adopted (a crash), handed-over and resumed (a planned stop), fenced (a stale driver stopped), dropped (a queued run whose requester died). */
+  runRecoveries: Counter<'event'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -29,5 +31,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     awsCalls: new Counter({ name: 'stagebot_aws_calls_total', help: 'AWS API calls', labelNames: ['service', 'operation'], registers }),
     orphans: new Gauge({ name: 'stagebot_orphans', help: 'Orphaned assets found by the last sweep', labelNames: ['kind'], registers }),
     orphanDailyCost: new Gauge({ name: 'stagebot_orphans_daily_cost_usd', help: 'Daily cost of the orphans left by the last sweep', registers }),
+    runRecoveries: new Counter({
+      name: 'stagebot_run_recoveries_total',
+      help: 'Runs taken over or stopped by recovery: adopted after a crash, handed over on a planned stop, resumed after a handover, fenced, dropped from the queue',
+      labelNames: ['event'],
+      registers,
+    }),
   };
 }

@@ -31,8 +31,12 @@ export interface EngineServices {
    * switch, then the `stagebot:expires-at` tag of its live assets. Throws, having moved nothing,
    * when the switch would fire before `until` and cannot be moved.
    */
-  moveExpiry(run: Run, until: Date, signal?: AbortSignal): Promise<void>;
-  /** The run's in-process secrets (an ephemeral key): kept while the run lives, never stored. */
+  moveExpiry(run: Run, until: Date, signal?: AbortSignal, aws?: AwsClients): Promise<void>;
+  /** The operator's STAGEBOT_HANDOVER_KEY: seals a handed-over run's secrets; null when not set. */
+  handoverKey: string | null;
+  /** `server` for `serve` (a background loop), `cli` for a short-lived command. */
+  role: 'server' | 'cli';
+  /** The run's in-process secrets (an ephemeral key): kept while the run lives, stored only sealed for a handover. */
   secretsOf(runId: string): Map<string, string>;
   emit(runId: string, body: RunEventBody): void;
   emitLog(runId: string, step: string, line: string): void;

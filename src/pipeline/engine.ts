@@ -16,7 +16,8 @@ import type { Store } from '../store/index.ts';
 import type { EngineServices } from './engine-services.ts';
 import { DriverPool, type EngineState } from './engine/drivers.ts';
 import { EventBus } from './engine/event-bus.ts';
-import { Recovery } from './engine/recovery.ts';
+import { handOverRun } from './engine/handover.ts';
+import { Recovery, type Recovered } from './engine/recovery.ts';
 import { RunApi, type LaunchRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
 import type { EventListener } from './events.ts';
@@ -28,6 +29,12 @@ import { defaultPipeline } from './steps/index.ts';
 import type { TestRunner } from './test-runners/types.ts';
 
 export type { LaunchRequest } from './engine/run-api.ts';
+export type { Recovered } from './engine/recovery.ts';
+
+/** How often an engine heartbeats for a lease TTL: at most a third of it, so two late beats still keep it. */
+export function heartbeatEveryMs(leaseTtlMs: number): number {
+  return Math.max(100, Math.min(15_000, Math.floor(leaseTtlMs / 3)));
+}
 
 /** Bound on moving a dead man's switch from a chat command (connect, re-arm): a dead host must not hang the reply. */
 const MOVE_SWITCH_TIMEOUT_MS = 90_000;
@@ -54,6 +61,8 @@ export interface EngineOptions {
   background?: boolean;
   /** How often the background loop looks for work (ms). */
   tickMs?: number;
+  /** The operator's STAGEBOT_HANDOVER_KEY (checked by handoverKeyFrom): seals ephemeral keys across a handover. */
+  handoverKey?: string | null;
 }
 
 export class Engine {
@@ -72,7 +81,7 @@ export class Engine {
     this.state = {
       stopping: false,
       background: opts.background ?? true,
-      tickMs: opts.tickMs ?? Math.max(1_000, Math.min(15_000, opts.config.runs.leaseTtl / 3)),
+      tickMs: opts.tickMs ?? heartbeatEveryMs(opts.config.runs.leaseTtl),
     };
     const bus = new EventBus({ store: opts.store, clock, logger: opts.logger });
     const svc: EngineServices = {
@@ -84,6 +93,8 @@ export class Engine {
       metrics: opts.metrics,
       prices: opts.prices ?? createPrices(opts.config.pricing),
       ownerId: opts.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      role: (opts.background ?? true) ? 'server' : 'cli',
+      handoverKey: opts.handoverKey ?? null,
       pipeline: opts.pipeline ?? defaultPipeline(),
       testRunner: opts.testRunner,
       stepRunnerDeps: {
@@ -96,9 +107,9 @@ export class Engine {
         if (opts.checkAccount) return opts.checkAccount(region);
         await checkAccount(opts.aws.sts(region), opts.config.aws.accountAllowlist);
       },
-      moveExpiry: async (run, until, signal) => {
+      moveExpiry: async (run, until, signal, aws) => {
         await moveSwitch(svc, run, until, svc.secretsOf(run.id), signal ?? AbortSignal.timeout(MOVE_SWITCH_TIMEOUT_MS));
-        await retagRunExpiry(svc, run, until);
+        await retagRunExpiry({ store: svc.store, aws: aws ?? svc.aws }, run, until);
       },
       secretsOf: (runId) => this.pool.secretsOf(runId),
       emit: (runId, body) => bus.emit(runId, body),
@@ -115,7 +126,7 @@ export class Engine {
     });
     this.scheduler = new Scheduler(svc, this.state, this.pool);
     this.api = new RunApi(svc, this.state, this.pool, this.scheduler);
-    this.recovery = new Recovery(svc, this.state, this.pool, this.scheduler, (runId, by) => this.api.cancel(runId, by));
+    this.recovery = new Recovery(svc, this.state, this.pool, this.scheduler, (runId, by, reason) => this.api.cancel(runId, by, reason));
     this.api.recovery = this.recovery;
   }
 
@@ -159,14 +170,48 @@ export class Engine {
   }
 
   /**
-   * Stops taking work. Runs in flight get `graceMs` to finish; those still going are abandoned with
-   * their lease released, so another replica (or this one, restarted) adopts them at once.
+   * Stops taking work. A server hands its runs over (a planned restart, not a crash): each stops at a
+   * step boundary — a step not safe to repeat gets `graceMs` to finish — and is released marked for
+   * handover, so another replica (or this one, restarted) resumes it at once. A short-lived engine gives
+   * its runs `graceMs`, then lets go of what is left; queued runs it waited for are cancelled (nobody
+   * would see them start). A teardown under way always finishes here, with its lease.
    */
   async stop(graceMs = 10_000): Promise<void> {
+    const { store, ownerId, logger } = this.svc;
     this.state.stopping = true;
+    await store.replicaStopping(ownerId).catch(() => undefined);
     // The timers keep heartbeating until every driver has settled (a stopping tick only heartbeats):
     // a lease that lapsed during a teardown would let another replica tear down the same run.
     await this.ticking;
+    for (const runId of this.pool.waitingFor()) {
+      await this.api.cancel(runId, 'stagebot', 'cancelled: its requester stopped waiting; nothing was launched').catch(() => undefined);
+    }
+    if (this.state.background) await this.handOver(graceMs);
+    else await this.letGo(graceMs);
+    await Promise.allSettled(this.pool.inFlight());
+    if (this.timer) clearInterval(this.timer);
+    this.pool.stopHeartbeat();
+    await store.removeReplica(ownerId).catch((err) => logger.warn({ err }, 'could not remove this replica from the store'));
+    await this.flush();
+  }
+
+  private async handOver(graceMs: number): Promise<void> {
+    // abandon() before stop() is a crash (tests): nothing of it is handed over.
+    const handing = [...this.pool.entries()].filter(([, driver]) => !driver.tearingDown && !driver.wasAbandoned).map(([runId, driver]) => ({ runId, driver, drive: this.pool.driveOf(runId) }));
+    for (const h of handing) h.driver.handOver();
+    if (handing.length > 0) {
+      const grace = new Promise((r) => setTimeout(r, graceMs).unref());
+      await Promise.race([Promise.allSettled(handing.map((h) => h.drive)), grace]);
+      for (const h of handing) h.driver.forceHandOver();
+      await Promise.allSettled(handing.map((h) => h.drive));
+    }
+    for (const h of handing) {
+      if (h.driver.fencedBy) continue;
+      await handOverRun(this.svc, h.runId, h.driver.leaseEpoch).catch((err) => this.svc.logger.error({ err, runId: h.runId }, 'handover failed; the run is adopted when its lease lapses'));
+    }
+  }
+
+  private async letGo(graceMs: number): Promise<void> {
     const inFlight = this.pool.inFlight();
     if (inFlight.length > 0) {
       const grace = new Promise((r) => setTimeout(r, graceMs).unref());
@@ -178,10 +223,6 @@ export class Engine {
       driver.abandon();
       await this.svc.store.releaseLease(runId, this.svc.ownerId).catch(() => undefined);
     }
-    await Promise.allSettled(this.pool.inFlight());
-    if (this.timer) clearInterval(this.timer);
-    this.pool.stopHeartbeat();
-    await this.flush();
   }
 
   /** Simulates a crash: every run stops where it is, nothing is torn down or released. */
@@ -200,6 +241,29 @@ export class Engine {
   /** Resolves with the run once it has finished or is kept. */
   waitForRun(runId: string): Promise<Run> {
     return this.api.waitForRun(runId);
+  }
+
+  /** A queued run's place and estimated wait; null once it is no longer queued. */
+  queueStatus(runId: string): Promise<{ position: number; etaMs: number | null; heldBy: string | null } | null> {
+    return this.api.queueStatus(runId);
+  }
+
+  /** True while this engine drives the run (a CLI follows such a run to its end before it exits). */
+  drives(runId: string): boolean {
+    return this.pool.has(runId);
+  }
+
+  /**
+   * For a short-lived engine: when no server shares the store, takes over every run whose process died
+   * (per runs.onAdopt, or resumed after a handover), kept runs whose time is up and queued runs whose
+   * requester died, and drives them here. Returns what it took; [] when a live server will do it.
+   */
+  async recoverAbandoned(except?: string): Promise<Recovered[]> {
+    const { store, clock, config } = this.svc;
+    const servers = (await store.liveReplicas(clock.now(), config.runs.leaseTtl)).filter((r) => r.role === 'server');
+    if (servers.length > 0) return [];
+    await this.recovery.heartbeat();
+    return this.recovery.recoverAbandoned(except);
   }
 
   cancel(runId: string, by: string): Promise<Run> {

@@ -38,6 +38,12 @@ export interface RunContext {
   /** Secrets a step produced for later steps of the same process (an ephemeral key's private key); never stored. */
   secrets: Map<string, string>;
   testRunner: TestRunner;
+  /**
+   * Throws RunFenced unless this process still holds the run's lease at the epoch it started with.
+   * `aws` and `clock.sleep` already call it (before each mutating call, after each wait); a step calls
+   * it itself before acting anywhere else after a long wait (a host over SSH, a test runner).
+   */
+  fence(at: string): Promise<void>;
 }
 
 /** The store as a run's steps see it: their run's records and a cache, nothing else. */

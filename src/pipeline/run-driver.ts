@@ -2,7 +2,10 @@
 // teardown that always follows, the final state. One driver per run per process.
 import type { Run, RunState } from '../domain/run.ts';
 import type { AssetKind } from '../domain/asset.ts';
+import type { AwsClients } from '../aws/clients.ts';
+import { fencedAwsClients } from '../aws/fenced-clients.ts';
 import { runTags } from '../aws/tags.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { EngineServices } from './engine-services.ts';
 import type { RunEventBody } from './events.ts';
 import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
@@ -11,7 +14,7 @@ import { releaseRunLocks } from './run-locks.ts';
 import { runRecords } from './run-records.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import { runStep } from './step-runner.ts';
-import { AccountCheckFailed, RunAbandoned, RunCancelled, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
+import { AccountCheckFailed, RunAbandoned, RunCancelled, RunFenced, RunHandedOver, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
 import { summarizeRun } from './run-summary.ts';
 
 export type DriveMode =
@@ -23,7 +26,7 @@ export type DriveMode =
    * Only tear down: a run adopted after its owner stopped (`interrupted`: it ends failed), or a kept
    * run whose time is up or that someone tore down (it ends as its tests did).
    */
-  | { kind: 'teardown'; reason: string; interrupted: boolean };
+  | { kind: 'teardown'; reason: string; interrupted: boolean; cancelledBy?: string };
 
 /** The teardown of a run that created nothing: recorded as skipped, like any step with nothing to do. */
 function nothingToTearDown(name: 'teardown'): PipelineStep<'teardown'> {
@@ -38,13 +41,87 @@ export class RunDriver {
   private readonly outputs = new Map<string, StepOutputs>();
   private readonly secrets: Map<string, string>;
   private abandoned = false;
+  /** The lease epoch this driver acts under; aborted with RunFenced once the store says it is gone. */
+  private readonly epoch: number;
+  private readonly fenceAbort = new AbortController();
+  /** AWS as the run's steps see it: every mutating call fenced. */
+  private readonly aws: AwsClients;
+  /** Time as the run's steps see it: every wait ends with a fence check. */
+  private readonly clock: Clock;
+  /** A step not safe to repeat is running: a planned stop waits for its end before handing the run over. */
+  private unsafeStep: string | null = null;
+  private handingOver = false;
 
   constructor(svc: EngineServices, run: Run) {
     this.svc = svc;
     this.run = run;
     this.runId = run.id;
     this.secrets = svc.secretsOf(run.id);
+    this.epoch = run.leaseEpoch;
+    this.aws = fencedAwsClients(svc.aws, (operation) => this.fence(operation));
+    this.clock = {
+      now: () => svc.clock.now(),
+      sleep: async (ms, signal) => {
+        await svc.clock.sleep(ms, signal);
+        await this.fence('the next check after a wait');
+      },
+    };
   }
+
+  /**
+   * The fence: passes (and renews the lease) only while the store says this process holds the run at
+   * the epoch it started with. Otherwise the driver stops for good: RunFenced, logged and counted once.
+   */
+  async fence(at: string): Promise<void> {
+    if (this.fenceAbort.signal.aborted) throw this.fenceAbort.signal.reason;
+    const { svc } = this;
+    if (await svc.store.holdsLease(this.runId, svc.ownerId, this.epoch, svc.clock.now())) return;
+    this.lostLease(at);
+    throw this.fenceAbort.signal.reason;
+  }
+
+  /** Another engine holds the run now (the heartbeat or a fence check saw it): stop without another change. */
+  lostLease(at: string): void {
+    if (this.fenceAbort.signal.aborted) return;
+    const err = new RunFenced(this.runId, this.epoch, at);
+    this.fenceAbort.abort(err);
+    if (!this.abort.signal.aborted) this.abort.abort(err);
+    this.svc.logger.info({ runId: this.runId, epoch: this.epoch, at }, `run ${this.runId}: fenced — another engine holds it now; stopped before ${at} without touching AWS`);
+    this.svc.metrics?.runRecoveries.inc({ event: 'fenced' });
+  }
+
+  /** abandon() was called: the process is going away as in a crash (nothing is handed over). */
+  get wasAbandoned(): boolean {
+    return this.abandoned;
+  }
+
+  get leaseEpoch(): number {
+    return this.epoch;
+  }
+
+  /** The error that ended this driver when it lost its lease, or null. */
+  get fencedBy(): RunFenced | null {
+    return this.fenceAbort.signal.aborted ? (this.fenceAbort.signal.reason as RunFenced) : null;
+  }
+
+  /**
+   * A planned stop: leave the run for another replica to resume. A step that is safe to repeat stops at
+   * once; one that is not (service-update) is let finish, so the resumer starts at a step boundary.
+   */
+  handOver(): void {
+    this.handingOver = true;
+    if (this.unsafeStep === null && !this.abort.signal.aborted) this.abort.abort(new RunHandedOver(`run ${this.runId} handed over`));
+  }
+
+  /** Stops a step not safe to repeat after all (the stop's grace ran out); `cutShort` names it for the resumer. */
+  forceHandOver(): void {
+    this.handingOver = true;
+    this.cutShort = this.unsafeStep;
+    if (!this.abort.signal.aborted) this.abort.abort(new RunHandedOver(`run ${this.runId} handed over`));
+  }
+
+  /** The step not safe to repeat that a forced handover cut short, if any. */
+  cutShort: string | null = null;
 
   /** Stops the step in flight; teardown follows. */
   cancel(by: string): void {
@@ -89,6 +166,8 @@ export class RunDriver {
     } finally {
       clearTimeout(runTimer);
     }
+    if (this.fencedBy) throw this.fencedBy;
+    if (this.handingOver || failure instanceof RunHandedOver) throw new RunHandedOver(`run ${this.runId} handed over`);
     if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
 
     const testsFailed = this.outputOf('tests')?.allPassed === false;
@@ -96,6 +175,8 @@ export class RunDriver {
       try {
         return await this.enterKept(testsFailed);
       } catch (err) {
+        if (this.fencedBy) throw this.fencedBy;
+        if (this.handingOver) throw new RunHandedOver(`run ${this.runId} handed over`);
         if (this.abandoned || err instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
         // Nothing stays up that is not kept on purpose: a keep that did not take ends in teardown.
         // A cancel that came while moving the switch is a cancel, not a failed keep.
@@ -103,7 +184,8 @@ export class RunDriver {
       }
     }
 
-    const interrupted = mode.kind === 'teardown' && mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
+    const interrupted =
+      mode.kind !== 'teardown' ? null : mode.cancelledBy ? new RunCancelled(mode.cancelledBy) : mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
     return this.tearDownAndFinish(failure ?? interrupted, testsFailed);
   }
 
@@ -142,14 +224,24 @@ export class RunDriver {
       const done = (await this.svc.store.getStep(this.runId, step.name))?.state;
       if (done === 'succeeded' || done === 'skipped') return;
     }
-    const result = await runStep(step, this.context(signal), this.svc.stepRunnerDeps);
-    this.outputs.set(step.name, result.outputs);
+    // A step boundary: where a planned stop hands the run over, and where a stale driver learns it is one.
+    if (this.handingOver) throw new RunHandedOver(`run ${this.runId} handed over before ${step.name}`);
+    await this.fence(step.name);
+    if (!step.safeToRepeat) this.unsafeStep = step.name;
+    try {
+      const result = await runStep(step, this.context(signal), this.svc.stepRunnerDeps);
+      this.outputs.set(step.name, result.outputs);
+    } finally {
+      if (this.unsafeStep === step.name) this.unsafeStep = null;
+    }
+    if (this.handingOver) throw new RunHandedOver(`run ${this.runId} handed over after ${step.name}`);
   }
 
   private async enterKept(testsFailed: boolean): Promise<Run> {
     const { svc } = this;
     const until = new Date(svc.clock.now().getTime() + (this.run.options.keepMs ?? 0));
-    await svc.moveExpiry(this.run, until, this.abort.signal);
+    await this.fence('keeping the environment');
+    await svc.moveExpiry(this.run, until, this.abort.signal, this.aws);
     this.run = await svc.store.updateRun(this.runId, { state: 'kept', expiresAt: until, error: testsFailed ? this.testsError() : null });
     this.emit({ type: 'run.kept', until: until.toISOString() });
     await svc.store.releaseLease(this.runId, svc.ownerId);
@@ -158,6 +250,7 @@ export class RunDriver {
 
   private async tearDownAndFinish(cause: unknown, testsFailed: boolean): Promise<Run> {
     const { svc } = this;
+    await this.fence('teardown');
     this.run = await svc.store.updateRun(this.runId, { state: 'tearing_down' });
     if (cause instanceof AccountCheckFailed && (await this.nothingRecorded())) {
       // No step ran, so no AWS call but STS was made: a teardown would only search (maybe in the
@@ -175,6 +268,7 @@ export class RunDriver {
       if (failed.length > 0) teardownError = `teardown could not delete ${failed.join(', ')}; the sweeper will retry`;
     } catch (err) {
       if (err instanceof RunAbandoned) throw err;
+      if (this.fencedBy) throw this.fencedBy;
       teardownError = `${errorLine(err)}; the sweeper will find what is left by its tags`;
       this.emit({ type: 'teardown.done', deleted: 0, failed: [teardownError] });
     }
@@ -194,6 +288,7 @@ export class RunDriver {
       state = teardownError ? 'failed' : 'succeeded';
       error = null;
     }
+    if (this.fencedBy) throw this.fencedBy;
     if (teardownError) error = error ? `${error}; ${teardownError}` : teardownError;
     return this.finish(state, error);
   }
@@ -213,7 +308,7 @@ export class RunDriver {
     const now = svc.clock.now();
     // Compare-and-set: if another engine adopted this run and finished it first (a lease lost while
     // this teardown went on), its ending stands and this one says nothing more.
-    const ended = await svc.store.transitionRun(this.runId, ['tearing_down'], state, { error, finishedAt: now, cancelRequestedBy: null });
+    const ended = await svc.store.transitionRun(this.runId, ['tearing_down'], state, { error, finishedAt: now, cancelRequestedBy: null }, { owner: svc.ownerId, epoch: this.epoch });
     if (!ended) {
       svc.logger.warn({ runId: this.runId, state }, 'run was finished by another engine; not finishing it again');
       this.run = (await svc.store.getRun(this.runId)) ?? this.run;
@@ -245,6 +340,8 @@ export class RunDriver {
     const { svc } = this;
     const run = this.run;
     const env = this.env();
+    // Every step stops the moment the fence falls, whatever else its signal is tied to.
+    signal = AbortSignal.any([signal, this.fenceAbort.signal]);
     const expiresAt = run.expiresAt ?? new Date((run.startedAt ?? svc.clock.now()).getTime() + svc.config.runs.timeout + (run.options.keepMs ?? 0));
     const record = async (kind: AssetKind, id: string, deleted: boolean) => {
       const at = svc.clock.now();
@@ -258,9 +355,9 @@ export class RunDriver {
       run,
       env,
       config: svc.config,
-      aws: svc.aws,
+      aws: this.aws,
       records: runRecords(svc.store, run.id, svc.clock),
-      clock: svc.clock,
+      clock: this.clock,
       logger: svc.logger.child({ runId: run.id }),
       signal,
       expiresAt,
@@ -273,6 +370,7 @@ export class RunDriver {
       log: (line, step) => svc.emitLog(run.id, step ?? 'run', line),
       secrets: this.secrets,
       testRunner: svc.testRunner,
+      fence: (at) => this.fence(at),
     };
   }
 }

@@ -70,7 +70,28 @@ export class AccountCheckFailed extends UserError {
  * to simulate a crash) or another engine adopted the run. Whoever adopts it later tears it down.
  */
 export class RunAbandoned extends Error {
-  override readonly name = 'RunAbandoned';
+  override readonly name: string = 'RunAbandoned';
+}
+
+/**
+ * The driver no longer holds its run (another engine adopted it, bumping the lease epoch, or it was
+ * finished meanwhile): it stops at once, and makes no further change to AWS or to the run's record.
+ */
+export class RunFenced extends RunAbandoned {
+  override readonly name = 'RunFenced';
+  readonly runId: string;
+  /** What the driver was about to do when the fence stopped it (an AWS operation, a step). */
+  readonly at: string;
+  constructor(runId: string, epoch: number, at: string) {
+    super(`run ${runId}: this process no longer holds its lease (epoch ${epoch}); stopped before ${at}`);
+    this.runId = runId;
+    this.at = at;
+  }
+}
+
+/** A planned stop handed the run over to another replica (or this one after its restart), to be resumed. */
+export class RunHandedOver extends RunAbandoned {
+  override readonly name = 'RunHandedOver';
 }
 
 import { errorLine } from '../errors.ts';

@@ -30,8 +30,10 @@ export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: Ru
   const signal = AbortSignal.any([ctx.signal, timeout.signal]);
   try {
     const result = await step.run({ ...ctx, signal, log: (line) => ctx.log(line, step.name) });
-    // A step that ignored its signal and returned anyway must not count as done.
+    // A step that ignored its signal and returned anyway must not count as done; nor may a driver that
+    // lost its run while the step went on write the step's end into another engine's record.
     signal.throwIfAborted();
+    await ctx.fence(`recording the end of ${step.name}`);
     const finishedAt = ctx.clock.now();
     const ms = finishedAt.getTime() - startedAt.getTime();
     await ctx.records.saveStep({ ...record, state: result.skipped ? 'skipped' : 'succeeded', finishedAt, outputs: result.outputs });

@@ -21,6 +21,15 @@ export function journalQueries(db: Db) {
       );
     },
 
+    /** Ends the run's `running` steps as `interrupted` (their process stopped mid-step); returns their names. */
+    async interruptSteps(runId: string, at: Date, error: string): Promise<string[]> {
+      const rows = await db.query<{ name: string }>(
+        `UPDATE steps SET state = 'interrupted', finished_at = ?, error = ? WHERE run_id = ? AND state = 'running' RETURNING name`,
+        [toMs(at), error, runId],
+      );
+      return rows.map((r) => r.name);
+    },
+
     async getStep(runId: string, name: string): Promise<Step | null> {
       const rows = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? AND name = ?`, [runId, name]);
       return rows[0] ? stepFromRow(rows[0]) : null;

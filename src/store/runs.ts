@@ -80,13 +80,22 @@ export function runQueries(db: Db) {
      * so of two actors racing to move a run exactly one succeeds. False when the run was not in `from`
      * (or does not exist).
      */
-    async transitionRun(id: string, from: readonly RunState[], to: RunState, patch: Omit<RunPatch, 'state'> = {}): Promise<boolean> {
+    async transitionRun(
+      id: string,
+      from: readonly RunState[],
+      to: RunState,
+      patch: Omit<RunPatch, 'state'> = {},
+      /** Only while this owner holds the run's lease at this epoch (a fenced driver's last write). */
+      lease?: { owner: string; epoch: number },
+    ): Promise<boolean> {
       if (from.length === 0) return false;
       const { sql, params } = patchAssignments({ ...patch, state: to });
-      const changed = await db.run(`UPDATE runs SET ${sql.join(', ')} WHERE id = ? AND state IN ${inList(from)}`, [
+      const leaseSql = lease ? ' AND lease_owner = ? AND lease_epoch = ?' : '';
+      const changed = await db.run(`UPDATE runs SET ${sql.join(', ')} WHERE id = ? AND state IN ${inList(from)}${leaseSql}`, [
         ...params,
         id,
         ...from,
+        ...(lease ? [lease.owner, lease.epoch] : []),
       ]);
       return changed === 1;
     },

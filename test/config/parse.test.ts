@@ -131,6 +131,16 @@ describe('parseConfig: single rules', () => {
     ]);
   });
 
+  it('runs.leaseTtl: 3s to 1h, so the heartbeat (a third of it, at most once a second) always renews it in time', () => {
+    const data = minimalConfig();
+    data.runs = { leaseTtl: '3s' };
+    expect(parseConfig(toYaml(data), {}).runs.leaseTtl).toBe(3_000);
+    data.runs = { leaseTtl: '1s' };
+    expect(problemsOf(toYaml(data))).toEqual([expect.stringMatching(/^runs\.leaseTtl: 1\.0s is out of range: .* \(valid: 3\.0s to 1h\)$/)]);
+    data.runs = { leaseTtl: '2h' };
+    expect(problemsOf(toYaml(data))).toEqual([expect.stringMatching(/^runs\.leaseTtl: 2h is out of range: .* \(valid: 3\.0s to 1h\)$/)]);
+  });
+
   it('ssh.authFailFast: 2m by default, at most 1h, and shorter than the wait-ssh timeout', () => {
     const data = minimalConfig();
     expect(parseConfig(toYaml(data), {}).environments.stg1!.ssh.authFailFast).toBe(120_000);

@@ -32,6 +32,8 @@ describeStore('runs', (ctx) => {
       leaseHeartbeatAt: null,
       error: null,
       cancelRequestedBy: null,
+      leaseEpoch: 0,
+      handoverFrom: null,
     });
     expect(read!.createdAt).toBeInstanceOf(Date);
   });

@@ -3,7 +3,7 @@
 // that keeps their leases.
 import { isFinished, type Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
-import { RunAbandoned } from '../run-errors.ts';
+import { RunAbandoned, RunFenced } from '../run-errors.ts';
 import { RunDriver, type DriveMode } from '../run-driver.ts';
 
 /** What every part of the engine reads of its lifecycle. */
@@ -31,8 +31,12 @@ export class DriverPool {
    * still needs the key to move its dead man's switch. Dropped when the run finishes.
    */
   private readonly runSecrets = new Map<string, Map<string, string>>();
-  /** Heartbeats of a short-lived engine (no background loop) while it drives runs. */
+  /** Heartbeats of a short-lived engine (no background loop) while it drives runs or waits in the queue. */
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Queued runs this (short-lived) engine requested and waits for: their leases say the requester lives. */
+  private readonly waiting = new Set<string>();
+  /** Runs whose driver here stopped because another engine holds them now. */
+  private readonly fenced = new Set<string>();
   private readonly svc: EngineServices;
   private readonly state: EngineState;
   private readonly hooks: DriverPoolHooks;
@@ -55,6 +59,11 @@ export class DriverPool {
     return this.drivers.entries();
   }
 
+  /** The promise of a run's drive here (settled when the driver is done with it). */
+  driveOf(runId: string): Promise<void> {
+    return this.driving.get(runId) ?? Promise.resolve();
+  }
+
   /** The drives still going. */
   inFlight(): Promise<void>[] {
     return [...this.driving.values()];
@@ -63,10 +72,8 @@ export class DriverPool {
   start(run: Run, mode: DriveMode): void {
     const driver = new RunDriver(this.svc, run);
     this.drivers.set(run.id, driver);
-    if (!this.state.background && !this.heartbeatTimer) {
-      this.heartbeatTimer = setInterval(() => void this.hooks.heartbeat().catch((err) => this.svc.logger.warn({ err }, 'heartbeat failed')), this.state.tickMs);
-      this.heartbeatTimer.unref();
-    }
+    this.waiting.delete(run.id);
+    this.ensureHeartbeat();
     const done = driver
       .drive(mode)
       .then((finished) => {
@@ -74,6 +81,7 @@ export class DriverPool {
         this.resolveWaiters(finished);
       })
       .catch(async (err) => {
+        if (err instanceof RunFenced) this.fenced.add(run.id);
         if (err instanceof RunAbandoned) return;
         this.svc.logger.error({ err, runId: run.id }, 'run driver failed');
         // Every heartbeat would renew the lease of a run nobody drives any more; given up, the run is
@@ -83,10 +91,40 @@ export class DriverPool {
       .finally(() => {
         this.drivers.delete(run.id);
         this.driving.delete(run.id);
-        if (this.drivers.size === 0) this.stopHeartbeat();
+        if (this.drivers.size === 0 && this.waiting.size === 0) this.stopHeartbeat();
         this.hooks.settled();
+        // A follower of a run fenced here learns its end from the store (its new owner finishes it).
       });
     this.driving.set(run.id, done);
+  }
+
+  /** A short-lived engine heartbeats while it drives or waits: its leases are how others know it lives. */
+  private ensureHeartbeat(): void {
+    if (this.state.background || this.heartbeatTimer) return;
+    this.heartbeatTimer = setInterval(() => void this.hooks.heartbeat().catch((err) => this.svc.logger.warn({ err }, 'heartbeat failed')), this.state.tickMs);
+    this.heartbeatTimer.unref();
+  }
+
+  /** A queued run this engine's requester waits for in the foreground: keep its lease beating. */
+  wait(runId: string): void {
+    this.waiting.add(runId);
+    this.ensureHeartbeat();
+  }
+
+  /** No longer waiting for it (it started, or was cancelled). */
+  unwait(runId: string): void {
+    this.waiting.delete(runId);
+    if (this.drivers.size === 0 && this.waiting.size === 0) this.stopHeartbeat();
+  }
+
+  /** The queued runs this engine waits for. */
+  waitingFor(): string[] {
+    return [...this.waiting];
+  }
+
+  /** True when this engine drove the run until another engine took it (it must not act on it again). */
+  wasFenced(runId: string): boolean {
+    return this.fenced.has(runId);
   }
 
   /** The in-process secrets of a run (created on first use), kept while it lives here. */

@@ -50,7 +50,11 @@ export class RunApi {
     }
     const now = clock.now();
     const idEnv = req.env ?? (await this.scheduler.firstFreeEnv(pool)) ?? 'pool';
+    // A short-lived engine's requester waits in the foreground: the run is leased to it from the start,
+    // so no other process ever starts it, and it is dropped if that process dies while it waits.
+    const foreground = !this.state.background;
     const run = await store.createRun({
+      ...(foreground ? { leaseOwner: this.svc.ownerId } : {}),
       id: newRunId(idEnv, now),
       env: req.env,
       requester: req.requester,
@@ -66,7 +70,10 @@ export class RunApi {
     await this.scheduler.pump(this.state.background ? undefined : run.id);
     const current = (await store.getRun(run.id))!;
     const position = current.state === 'queued' ? await this.scheduler.queuePosition(run.id) : null;
-    if (position !== null) this.svc.emit(run.id, { type: 'run.queued', position, env: run.env });
+    if (position !== null) {
+      if (foreground) this.pool.wait(run.id);
+      this.svc.emit(run.id, { type: 'run.queued', position, env: run.env });
+    }
     return { run: current, position };
   }
 
@@ -94,29 +101,35 @@ export class RunApi {
         reject(err);
       };
       const poll = setInterval(() => void check().catch(fail), this.state.tickMs);
-      poll.unref();
+      // A server's waiters ride on its HTTP server; a CLI waiting in the queue has nothing else keeping
+      // the process alive (Node would exit 13, "unsettled top-level await", and leave the run queued).
+      if (this.state.background) poll.unref();
       check().catch(fail);
     });
   }
 
-  async cancel(runId: string, by: string): Promise<Run> {
+  /** `reason`: the run's error when it is still queued (default "cancelled by …"). */
+  async cancel(runId: string, by: string, reason?: string): Promise<Run> {
     const { store } = this.svc;
     const run = await this.getRun(runId);
     if (isFinished(run.state)) throw new ConflictError(`run ${runId} already ${run.state}; nothing to cancel`);
     if (run.state === 'queued') {
-      if (await store.transitionRun(runId, ['queued'], 'cancelled', { finishedAt: this.svc.clock.now(), error: `cancelled by ${by}` })) {
+      this.pool.unwait(runId);
+      if (await store.transitionRun(runId, ['queued'], 'cancelled', { finishedAt: this.svc.clock.now(), error: reason ?? `cancelled by ${by}` })) {
         // A pump that died between claiming an environment and starting the run left it claimed.
         await releaseRunLocks(store, runId);
         const finished = (await store.getRun(runId))!;
         this.svc.emit(runId, { type: 'run.finished', state: 'cancelled', error: finished.error, timings: [], cost: { usd: 0, lines: [], unknown: [] }, browsers: [] });
         return finished;
       }
-      return this.cancel(runId, by);
+      return this.cancel(runId, by, reason);
     }
     this.svc.emit(runId, { type: 'run.cancel-requested', by });
     const driver = this.pool.get(runId);
     if (driver) driver.cancel(by);
     else if (run.state === 'kept') await this.recovery.adopt(run, { kind: 'teardown', reason: `torn down by ${by}`, interrupted: false }, true);
+    // Its process died: nobody would ever act on a request, so the teardown happens here, now.
+    else if (await this.recovery.takeOverToCancel(run, by)) return (await store.getRun(runId))!;
     // Driven by another replica: it sees the request at its next heartbeat.
     else await store.updateRun(runId, { cancelRequestedBy: by });
     return (await store.getRun(runId))!;
@@ -156,6 +169,13 @@ export class RunApi {
     if (updated.state !== 'queued' && updated.state !== 'running') throw tooLate(updated.state);
     this.svc.logger.info({ runId, keepMs: ms, by }, 'run will be kept after its tests');
     return updated;
+  }
+
+  /** Where a queued run stands: its place, and when it may start (null: nothing to go by, or a person holds the environment). */
+  async queueStatus(runId: string): Promise<{ position: number; etaMs: number | null; heldBy: string | null } | null> {
+    const run = await this.svc.store.getRun(runId);
+    if (!run || run.state !== 'queued') return null;
+    return this.scheduler.queueStatus(run);
   }
 
   private async getRun(runId: string): Promise<Run> {

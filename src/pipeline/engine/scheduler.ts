@@ -1,8 +1,9 @@
 // The queue and the environment locks: queued runs start, oldest first, as soon as their environment
 // (or one of their pool's) can be claimed; the claim, the lease and the state change are each atomic
 // in the store, so replicas racing for the same run start it once.
-import { isFinished } from '../../domain/run.ts';
+import { isFinished, type Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
+import { estimateQueueWait } from '../queue-eta.ts';
 import type { DriverPool, EngineState } from './drivers.ts';
 
 export class Scheduler {
@@ -22,6 +23,8 @@ export class Scheduler {
     const { store, config, clock, ownerId } = this.svc;
     for (const run of await store.queuedRuns()) {
       if (onlyRunId && run.id !== onlyRunId) continue;
+      // Leased from its creation: its requester waits for it in the foreground and starts it itself.
+      if (run.leaseOwner !== null && run.leaseOwner !== ownerId) continue;
       const candidates = run.env ? [run.env] : (run.options.pool ?? config.pool);
       for (const env of candidates) {
         const claimed = await store.claimLock({ env, holder: run.id, holderKind: 'run', reason: null, sticky: false, since: clock.now() });
@@ -58,6 +61,32 @@ export class Scheduler {
   async firstFreeEnv(pool: string[]): Promise<string | null> {
     const held = new Set((await this.svc.store.listLocks()).map((l) => l.env));
     return pool.find((env) => !held.has(env)) ?? null;
+  }
+
+  /** A queued run's place and estimated wait (queue-eta.ts), and who holds its environment when a person does. */
+  async queueStatus(run: Run): Promise<{ position: number; etaMs: number | null; heldBy: string | null }> {
+    const { store, config, clock } = this.svc;
+    const wants = (r: Run) => (r.env ? [r.env] : (r.options.pool ?? config.pool));
+    const mine = new Set(wants(run));
+    const queued = await store.queuedRuns();
+    const position = queued.findIndex((r) => r.id === run.id) + 1;
+    const ahead = queued.slice(0, Math.max(0, position - 1)).filter((r) => wants(r).some((e) => mine.has(e))).length;
+    const locks = (await store.listLocks()).filter((l) => mine.has(l.env));
+    const person = locks.length === mine.size ? locks.find((l) => l.holderKind === 'person') : undefined;
+    const recent = await store.listRuns({ states: ['succeeded', 'failed'], limit: 40 });
+    const durations = recent
+      .filter((r) => r.env !== null && mine.has(r.env) && r.startedAt && r.finishedAt)
+      .slice(0, 20)
+      .map((r) => r.finishedAt!.getTime() - r.startedAt!.getTime());
+    const holder = locks.find((l) => l.holderKind === 'run');
+    const elapsed = holder ? (await store.getRun(holder.holder))?.startedAt : undefined;
+    const etaMs = estimateQueueWait({
+      position: ahead + 1,
+      recentDurationsMs: durations,
+      currentElapsedMs: elapsed ? clock.now().getTime() - elapsed.getTime() : null,
+      heldByPerson: person !== undefined,
+    });
+    return { position, etaMs, heldBy: person ? `${person.holder}${person.reason ? ` (${person.reason})` : ''}` : null };
   }
 
   /** 1-based place of a queued run. */

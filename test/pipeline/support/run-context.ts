@@ -202,6 +202,8 @@ export async function createTestRun(opts: TestRunOptions = {}): Promise<TestRun>
     log: (line, step) => logs.push({ step: step ?? 'run', line }),
     secrets,
     testRunner: opts.testRunner ?? idleRunner,
+    // A step test's run is never adopted; the engine tests exercise the fence.
+    fence: async () => undefined,
   });
 
   return {
