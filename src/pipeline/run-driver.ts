@@ -226,7 +226,6 @@ export class RunDriver {
     }
     // A step boundary: where a planned stop hands the run over, and where a stale driver learns it is one.
     if (this.handingOver) throw new RunHandedOver(`run ${this.runId} handed over before ${step.name}`);
-    await this.fence(step.name);
     if (!step.safeToRepeat) this.unsafeStep = step.name;
     try {
       const result = await runStep(step, this.context(signal), this.svc.stepRunnerDeps);

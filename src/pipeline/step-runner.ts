@@ -18,6 +18,8 @@ export interface StepRunnerDeps {
 export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: RunContext, deps: StepRunnerDeps): Promise<StepResult<StepOutputsByName[N]>> {
   await deps.beforeStep?.(ctx.run.id, step.name);
   ctx.signal.throwIfAborted();
+  // A step boundary: where a driver that lost its run (a paused process) learns it, before it records anything.
+  await ctx.fence(step.name);
   const startedAt = ctx.clock.now();
   const record: Step = { runId: ctx.run.id, name: step.name, state: 'running', startedAt, finishedAt: null, outputs: {}, error: null };
   await ctx.records.saveStep(record);

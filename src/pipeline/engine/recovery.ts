@@ -5,7 +5,8 @@
 import { EPHEMERAL_KEY_PAIR } from '../steps/helpers/launch-request.ts';
 import type { Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
-import { unsealSecrets } from '../handover-seal.ts';
+import { HANDOVER_KEY_ENV, unsealSecrets } from '../handover-seal.ts';
+import { EPHEMERAL_KEY_SECRET } from '../step-outputs.ts';
 import type { DriveMode } from '../run-driver.ts';
 import type { DriverPool, EngineState } from './drivers.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -175,7 +176,15 @@ export class Recovery {
     if (!(await store.acquireLease(run.id, ownerId, clock.now(), config.runs.leaseTtl))) return false;
     const handover = await store.takeHandover(run.id, ownerId);
     let why = reason ?? (mode.kind === 'teardown' ? mode.reason : `its process (${run.leaseOwner ?? 'unknown'}) stopped`);
-    if (mode.kind === 'resume') why += this.restoreSecrets(run, handover.sealedSecrets);
+    if (mode.kind === 'resume') {
+      const lost = this.restoreSecrets(run, handover.sealedSecrets);
+      if (lost) {
+        // Nothing can reach the host without its key: the environment is built again from launch,
+        // which replaces the unreachable instance (steps/launch.ts).
+        why += `; ${lost}, so its instance is replaced`;
+        await this.redoEnvironmentSteps(run.id);
+      }
+    }
     if (!kept) {
       const interrupted = await store.interruptSteps(run.id, clock.now(), `interrupted: ${why}`);
       const action = mode.kind === 'resume' ? 'resume' : 'teardown';
@@ -191,17 +200,29 @@ export class Recovery {
     return true;
   }
 
-  /** Puts a handed-over run's sealed secrets (its ephemeral key) back; what the resume must know if it cannot. */
-  private restoreSecrets(run: Run, sealed: string | null): string {
+  /**
+   * Puts a resumed run's sealed secrets (its ephemeral key) back. Returns why it could not (the key is
+   * then lost), or null when the run needs none or has them.
+   */
+  private restoreSecrets(run: Run, sealed: string | null): string | null {
     const env = run.env ? this.svc.config.environments[run.env] : undefined;
-    if (env?.keyPair !== EPHEMERAL_KEY_PAIR) return '';
-    if (sealed === null) return '; its ephemeral SSH key was not handed over (no STAGEBOT_HANDOVER_KEY), so its instance is replaced';
-    if (this.svc.handoverKey === null) return '; this replica has no STAGEBOT_HANDOVER_KEY to open its ephemeral SSH key, so its instance is replaced';
-    const secrets = unsealSecrets(this.svc.handoverKey, run.id, sealed);
-    if (secrets instanceof Error) return `; ${secrets.message}, so its instance is replaced`;
     const mine = this.svc.secretsOf(run.id);
+    if (env?.keyPair !== EPHEMERAL_KEY_PAIR || mine.has(EPHEMERAL_KEY_SECRET)) return null;
+    if (sealed === null) return `its ephemeral SSH key was not handed over (no ${HANDOVER_KEY_ENV} on the replica that stopped)`;
+    if (this.svc.handoverKey === null) return `this replica has no ${HANDOVER_KEY_ENV} to open its ephemeral SSH key`;
+    const secrets = unsealSecrets(this.svc.handoverKey, run.id, sealed);
+    if (secrets instanceof Error) return secrets.message;
     for (const [k, v] of secrets) mine.set(k, v);
-    return '';
+    return null;
+  }
+
+  /** Marks the environment's steps (launch onwards, and what follows) to be done again on resume. */
+  private async redoEnvironmentSteps(runId: string): Promise<void> {
+    const { pipeline, store } = this.svc;
+    const names = new Set<string>([...pipeline.chain, ...pipeline.after].map((s) => s.name));
+    for (const step of await store.getSteps(runId)) {
+      if (names.has(step.name) && step.state !== 'pending') await store.upsertStep({ ...step, state: 'pending', startedAt: null, finishedAt: null, outputs: {}, error: null });
+    }
   }
 
   /** The run's steps cut short that may not simply run again (none: it may resume). */

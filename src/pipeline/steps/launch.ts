@@ -195,7 +195,7 @@ async function runInstance(
   const tried: string[] = [];
   for (const [index, subnetId] of env.subnets.entries()) {
     ctx.signal.throwIfAborted();
-    const request = runInstancesRequest({ env, image, subnetId, keyName, tags, clientToken: launchClientToken(ctx.run.id, generation, index) });
+    const request = runInstancesRequest({ env, image, subnetId, keyName, tags, clientToken: launchClientToken(ctx.run.id, ctx.run.leaseEpoch, generation, index) });
     try {
       // No abort signal: a RunInstances cut off mid-flight may still launch, and its id would be lost.
       const out = await ec2.send(new RunInstancesCommand(request));

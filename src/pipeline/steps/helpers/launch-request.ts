@@ -20,10 +20,11 @@ const MAX_CLIENT_TOKEN = 64;
  * RunInstances' idempotency token. The same attempt in the same subnet always sends the same token, so
  * a retried call (by the SDK, or after a lost response) gets the instance it already made instead of a
  * second one; another subnet or a later attempt (`generation`) gets its own, since AWS refuses a token
- * reused with other parameters.
+ * reused with other parameters. The lease epoch is part of it: each driver a run ever had launches
+ * under its own tokens, so nothing one driver sent is ever answered to another.
  */
-export function launchClientToken(runId: string, generation: number, subnetIndex: number): string {
-  const token = `${runId}-${generation}-${subnetIndex}`;
+export function launchClientToken(runId: string, epoch: number, generation: number, subnetIndex: number): string {
+  const token = `${runId}-e${epoch}-${generation}-${subnetIndex}`;
   return token.length <= MAX_CLIENT_TOKEN ? token : createHash('sha256').update(token).digest('hex').slice(0, MAX_CLIENT_TOKEN);
 }
 
