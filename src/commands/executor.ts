@@ -8,7 +8,7 @@ import type { Asset } from '../domain/asset.ts';
 import type { EnvLock } from '../domain/lock.ts';
 import { isFinished, type Requester, type Run, type Source } from '../domain/run.ts';
 import { ConflictError, NotFoundError, PermissionError, UserError } from '../errors.ts';
-import type { Engine } from '../pipeline/engine.ts';
+import type { Engine, Recovered } from '../pipeline/engine.ts';
 import type { EventListener } from '../pipeline/events.ts';
 import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvView } from './board.ts';
@@ -18,6 +18,14 @@ import type { Command, LaunchCommand } from './types.ts';
 
 export type { Board, EnvView, OrphanSummary } from './board.ts';
 export type { RunView, StepView } from './run-view.ts';
+export type { Recovered } from '../pipeline/engine.ts';
+
+/** Where a queued run stands: its place, an estimate of its wait (null: nothing to go by), and the person holding its environment. */
+export interface QueueStatus {
+  position: number;
+  etaMs: number | null;
+  heldBy: string | null;
+}
 
 /** Who asked. `admin` comes from the front's rules (Slack admins, the local operator of the CLI). */
 export interface Actor {
@@ -202,6 +210,24 @@ export class CommandExecutor {
   /** Cancels a run without the permission check of `cancel` (the operator's own Ctrl-C). */
   interrupt(runId: string, by: string): Promise<Run> {
     return this.deps.engine.cancel(runId, by);
+  }
+
+  /** A queued run's place and estimated wait; null once it left the queue. */
+  queueStatus(runId: string): Promise<QueueStatus | null> {
+    return this.deps.engine.queueStatus(runId);
+  }
+
+  /** True while this process drives the run (a short-lived front then waits for its end). */
+  drives(runId: string): boolean {
+    return this.deps.engine.drives(runId);
+  }
+
+  /**
+   * A short-lived front's duty when no server shares the store: finish what dead processes left (see
+   * Engine.recoverAbandoned). `except`: a run the command itself is about to act on.
+   */
+  recoverAbandoned(except?: string): Promise<Recovered[]> {
+    return this.deps.engine.recoverAbandoned(except);
   }
 
   /** Waits for a run's end (finished or kept) and for its events to be stored; returns the run. */

@@ -4,6 +4,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Ends the process now (a launch that stopped waiting for a teardown still in flight); absent in tests. */
+  exit?: (code: number) => void;
 }
 
-export const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+export const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, exit: (code) => process.exit(code) };

@@ -22,9 +22,12 @@ import { VERSION } from '../../version.ts';
 
 /** What a command needs behind it: the executor, and how to let go of what it opened. */
 export interface CliServices {
-  commands: Pick<CommandExecutor, 'execute' | 'view' | 'follow' | 'interrupt' | 'onEvent' | 'stepNames'>;
+  commands: Pick<CommandExecutor, 'execute' | 'view' | 'follow' | 'interrupt' | 'onEvent' | 'stepNames' | 'queueStatus' | 'recoverAbandoned' | 'drives'>;
   close(): Promise<void>;
 }
+
+/** The verbs that read or change runs: before them, a CLI finishes what dead processes left (foreground.ts). */
+const RECOVERING_VERBS = new Set(['launch', 'teardown', 'cancel', 'status', 'list', 'sweep']);
 
 /** What the entry point (src/app/cli.ts) provides; each loads its modules when it is called. */
 export interface CliEntry {
@@ -114,42 +117,64 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
   warnIfExample(io, loaded.usingExample);
   const { renderResult } = await import('./render.ts');
   const services = await entry.open({ config: loaded.config, logger, env: io.env, helpPrefix: 'stagebot' });
+  let exitNow: number | null = null;
   try {
     const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
+    const foreground = await import('./foreground.ts');
+    if (RECOVERING_VERBS.has(command.verb) && !(command.verb === 'launch' && command.dryRun)) {
+      const except = command.verb === 'teardown' || command.verb === 'cancel' ? (command.run ?? undefined) : undefined;
+      await foreground.finishAbandoned(services.commands, io, except);
+    }
     // Progress listens before the launch: its first steps start before execute() returns.
     const { attachProgress } = await import('./progress.ts');
     const detach = command.verb === 'launch' && !command.dryRun ? attachProgress(services.commands, null, io.stderr) : null;
     try {
       const result = await services.commands.execute(command, actor);
-      if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options);
+      if (result.kind === 'launched') {
+        const code = await followLaunch(services, result.run.id, result.position !== null, io, options, actor.requester);
+        if (code.abandoned) exitNow = code.exit;
+        return code.exit;
+      }
+      // A teardown this process took over (its run's process is gone) happens here, in the foreground.
+      if (result.kind === 'run' && (command.verb === 'teardown' || command.verb === 'cancel') && services.commands.drives(result.view.run.id)) {
+        io.stderr.write(`stagebot: tearing down ${result.view.run.id} here: its process is gone\n`);
+        const run = await services.commands.follow(result.view.run.id);
+        io.stderr.write(`stagebot: run ${run.id} torn down; ${foreground.endLine(run)}\n`);
+        print(io, options.output === 'json' ? JSON.stringify(jsonOf({ kind: 'run', view: await services.commands.view(run) }), null, 2) : renderResult({ kind: 'run', view: await services.commands.view(run) }));
+        return 0;
+      }
       print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
       return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
     } finally {
       detach?.();
     }
   } finally {
+    // A launch that stopped waiting for its teardown (the bound, or a second signal) exits now: the
+    // teardown still in flight would keep the process alive; its lease lapses and the next command (or
+    // a server) finishes it.
+    if (exitNow !== null) io.exit?.(exitNow);
     await services.close();
   }
 }
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
-async function followLaunch(services: CliServices, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
+async function followLaunch(
+  services: CliServices,
+  runId: string,
+  queued: boolean,
+  io: CliIo,
+  options: GlobalOptions,
+  requester: string,
+): Promise<{ exit: number; abandoned: boolean }> {
   const { renderRunDocument, runDocument } = await import('./render.ts');
-  if (position !== null) io.stderr.write(`run ${runId} is queued (position ${position}); waiting for a free environment\n`);
-  const interrupt = () => {
-    io.stderr.write(`\ncancelling ${runId}; tearing down (Ctrl-C again to leave it to the sweeper)\n`);
-    process.off('SIGINT', interrupt);
-    void services.commands.interrupt(runId, 'cli:interrupt').catch(() => undefined);
-  };
-  process.on('SIGINT', interrupt);
-  try {
-    const run = await services.commands.follow(runId);
-    const doc = runDocument(await services.commands.view(run));
-    print(io, options.output === 'json' ? JSON.stringify(doc, null, 2) : renderRunDocument(doc));
-    return run.state === 'succeeded' || run.state === 'kept' ? 0 : 1;
-  } finally {
-    process.off('SIGINT', interrupt);
-  }
+  const { followInForeground } = await import('./foreground.ts');
+  const status = queued ? await services.commands.queueStatus(runId) : null;
+  const outcome = await followInForeground(services.commands, runId, status, io, { requester });
+  if (!outcome.run) return { exit: outcome.code ?? 1, abandoned: true };
+  const doc = runDocument(await services.commands.view(outcome.run));
+  print(io, options.output === 'json' ? JSON.stringify(doc, null, 2) : renderRunDocument(doc));
+  if (outcome.code !== null) return { exit: outcome.code, abandoned: false };
+  return { exit: outcome.run.state === 'succeeded' || outcome.run.state === 'kept' ? 0 : 1, abandoned: false };
 }
 
 /** The JSON document of a result: audit reports as their data, a run as its summary, everything else as it is. */

@@ -14,7 +14,8 @@ import type { Scheduler } from './scheduler.ts';
 /** What a recovery pass took over, for whoever asked (the CLI tells its user). */
 export interface Recovered {
   run: Run;
-  action: 'resume' | 'teardown';
+  /** drop: a queued run whose requester died, cancelled without ever starting. */
+  action: 'resume' | 'teardown' | 'drop';
   reason: string;
 }
 
@@ -100,7 +101,10 @@ export class Recovery {
     for (const run of await store.listRuns({ states: ['queued'] })) {
       if (run.id === except) continue;
       if (run.cancelRequestedBy) await this.cancel(run.id, run.cancelRequestedBy).catch(() => undefined);
-      else if (this.requesterGone(run, now, alive)) await this.dropQueued(run);
+      else if (this.requesterGone(run, now, alive)) {
+        const reason = await this.dropQueued(run);
+        if (reason) taken.push({ run, action: 'drop', reason });
+      }
     }
     return taken;
   }
@@ -114,15 +118,18 @@ export class Recovery {
     return run.leaseHeartbeatAt === null || now.getTime() - run.leaseHeartbeatAt.getTime() > this.svc.config.runs.leaseTtl;
   }
 
-  private async dropQueued(run: Run): Promise<void> {
+  /** Cancels a queued run whose requester died; its reason, or null when it started or ended meanwhile. */
+  private async dropQueued(run: Run): Promise<string | null> {
     const reason = `dropped from the queue: its requester (${run.leaseOwner}) stopped while it waited; nothing was launched`;
     try {
-      await this.cancel(run.id, 'stagebot', reason);
+      const after = await this.cancel(run.id, 'stagebot', reason);
+      if ((after as Run).error !== reason) return null;
     } catch {
-      return; // started or cancelled meanwhile
+      return null; // started or cancelled meanwhile
     }
     this.svc.logger.info({ runId: run.id, requester: run.leaseOwner }, `run ${run.id} ${reason}`);
     this.svc.metrics?.runRecoveries.inc({ event: 'dropped' });
+    return reason;
   }
 
   /**
