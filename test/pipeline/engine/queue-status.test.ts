@@ -1,0 +1,35 @@
+// Where a queued run stands (issue 9.1): its place and an estimate from the environment's recent runs.
+import { expect, it } from 'vitest';
+import { createWorld, fakeTestRunner, launchAndWait, useWorlds, waitForState } from './harness.ts';
+
+const world = useWorlds(createWorld);
+
+it('a run queued behind a running one gets its place and an estimate from the recent runs of its environment', async () => {
+  const w = await world();
+  const quick = w.engine();
+  const first = await launchAndWait(quick, w.request());
+  expect(first.state).toBe('succeeded');
+  const p50 = first.finishedAt!.getTime() - first.startedAt!.getTime();
+
+  const slow = w.engine({ testRunner: fakeTestRunner({ ms: 30_000 }) });
+  const { run: running } = await slow.launch(w.request());
+  await waitForState(w.store, running.id, ['running']);
+  // Its steps' waits move the clock; the tests step does not.
+  for (let i = 0; i < 1_000 && (await w.store.getStep(running.id, 'tests'))?.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));
+  const { run: queued, position } = await slow.launch(w.request());
+  expect(position).toBe(1);
+  const status = await slow.queueStatus(queued.id);
+  const elapsed = w.clock.now().getTime() - (await w.store.getRun(running.id))!.startedAt!.getTime();
+  expect(status).toEqual({ position: 1, etaMs: Math.max(0, p50 - elapsed), heldBy: null });
+  await slow.cancel(queued.id, 'slack:U1');
+  expect(await slow.queueStatus(queued.id)).toBeNull();
+  await slow.cancel(running.id, 'slack:U1');
+});
+
+it('behind a person’s lock: no estimate, and who holds it', async () => {
+  const w = await world();
+  await w.store.claimLock({ env: 'stg1', holder: 'slack:U0CAROL', holderKind: 'person', reason: 'demo', sticky: true, since: w.clock.now() });
+  const engine = w.engine();
+  const { run } = await engine.launch(w.request());
+  expect(await engine.queueStatus(run.id)).toEqual({ position: 1, etaMs: null, heldBy: 'slack:U0CAROL (demo)' });
+});
