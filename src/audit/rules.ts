@@ -15,6 +15,8 @@ export interface RuleContext {
   protectTag: ProtectTag;
   /** A run whose lease heartbeat is younger than this has a live driver. */
   leaseTtlMs: number;
+  /** Engines whose own heartbeat is live (the store's replicas): a run of theirs is not abandoned. */
+  liveOwners: ReadonlySet<string>;
   /** Runs by id; null when the store does not know the id. Every asset's run must be present. */
   runs: ReadonlyMap<string, Run | null>;
   /** What the configuration names, as `configuredRef(kind, ref)` (AMIs by id, key pairs by region and name). */
@@ -50,6 +52,12 @@ export function span(ms: number): string {
   return 'less than a minute';
 }
 
+/**
+ * A run nothing has driven for this many lease TTLs, whose owner is not alive either, is as good as
+ * finished: a replica would have adopted it long since (adoption takes one TTL), so none is coming.
+ */
+export const LONG_DEAD_LEASES = 5;
+
 function leaseLive(run: Run, ctx: RuleContext): boolean {
   return run.leaseOwner !== null && run.leaseHeartbeatAt !== null && ctx.now.getTime() - run.leaseHeartbeatAt.getTime() < ctx.leaseTtlMs;
 }
@@ -78,7 +86,16 @@ export function runVerdict(runId: string | null, tags: Readonly<Record<string, s
   if (expiresAt !== null && expiresAt.getTime() <= now) {
     return { orphan: true, reason: `run ${runId} is ${run.state} with no live driver and its assets expired ${ago(now - expiresAt.getTime())}`, since: expiresAt };
   }
-  // Its driver died; another replica adopts and tears it down. Not ours to race.
+  const lastDriven = (run.leaseHeartbeatAt ?? run.startedAt ?? run.createdAt).getTime();
+  const deadSince = lastDriven + LONG_DEAD_LEASES * ctx.leaseTtlMs;
+  if (deadSince <= now && !(run.leaseOwner !== null && ctx.liveOwners.has(run.leaseOwner))) {
+    return {
+      orphan: true,
+      reason: `run ${runId} is ${run.state} but nothing has driven it for ${span(now - lastDriven)} (its process died and no replica took it over)`,
+      since: new Date(deadSince),
+    };
+  }
+  // Its driver died moments ago; another replica adopts and tears it down. Not ours to race.
   return { orphan: false, why: `run ${runId} is ${run.state} and waits to be adopted` };
 }
 

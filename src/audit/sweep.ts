@@ -88,6 +88,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     installation: config.installation,
     protectTag: config.sweeper.protectTag,
     leaseTtlMs: config.runs.leaseTtl,
+    liveOwners: new Set((await store.liveReplicas(now, config.runs.leaseTtl)).map((r) => r.owner)),
     runs: await loadRuns(store, runIds),
     configured: new Set([
       ...ASSET_KIND_DESCRIPTORS.flatMap((d) => (d.configured ? d.configured.refs(config).map((ref) => configuredRef(d.kind, ref)) : [])),

@@ -11,6 +11,7 @@ const FAILED = 'stg4-20261118-a1b2c3';
 const UNKNOWN = 'stg4-20261117-0000aa';
 const LIVE = 'stg4-20261121-11aa22';
 const STALE = 'stg4-20261121-33bb44';
+const JUST_DIED = 'stg4-20261121-99ee00';
 const KEPT = 'stg1-20261121-55cc66';
 const KEPT_OUT = 'stg4-20261120-77dd88';
 
@@ -27,6 +28,7 @@ beforeEach(async () => {
   await w.run(FAILED, 'failed', { finishedAgoMs: 3 * DAY });
   await w.run(LIVE, 'running', { leaseAgoMs: 10_000 });
   await w.run(STALE, 'running', { leaseAgoMs: HOUR });
+  await w.run(JUST_DIED, 'running', { leaseAgoMs: 3 * 60_000 });
   await w.run(KEPT, 'kept', { expiresAt: new Date(now + 2 * HOUR), leaseAgoMs: HOUR });
   await w.run(KEPT_OUT, 'kept', { expiresAt: new Date(now - HOUR) });
 
@@ -46,6 +48,7 @@ beforeEach(async () => {
   // Decoys.
   ids.live = w.instance(LIVE, { expiresAt: new Date(now - HOUR) });
   ids.staleFresh = w.instance(STALE, { region: 'us-east-1' });
+  ids.justDied = w.instance(JUST_DIED, { region: 'us-east-1' });
   ids.kept = w.instance(KEPT, { env: 'stg1' });
   ids.untagged = w.cloud.addInstance({ region: ENVS.stg4.region, instanceType: 't3.2xlarge' });
   ids.otherInstallation = w.instance(FAILED, { installation: 'other-staging' });
@@ -75,6 +78,8 @@ describe('orphans', () => {
       [ids.snapshot!, /failed 3 days ago; snapshot used by no AMI$/],
       [ids.unknown!, new RegExp(`run ${UNKNOWN} is unknown to the store; instance still running`)],
       [ids.stale!, /is running with no live driver and its assets expired 2 hours ago/],
+      // Nothing drove it for an hour (5 lease TTLs is 10 minutes): no replica is coming; an orphan before its expiry.
+      [ids.staleFresh!, new RegExp(`^run ${STALE} is running but nothing has driven it for 1 hour \\(its process died and no replica took it over\\); instance still running$`)],
       [ids.keptOut!, /was kept and its time ran out 1 hour ago/],
       [ids.ami30!, /^AMI of stg4 made 30 days ago, not configured and not among its 2 newest/],
       [ids.ami25!, /^AMI of stg4 made 25 days ago/],
@@ -84,7 +89,7 @@ describe('orphans', () => {
     for (const [id, reason] of reasons) expect(orphan(r, id)?.reason, id).toMatch(reason);
     expect(r.orphans).toHaveLength(reasons.length);
     expect(Object.fromEntries(Object.entries(r.totalsByKind).map(([k, t]) => [k, t.count]))).toEqual({
-      instance: 4, volume: 1, 'security-group-rule': 1, 'key-pair': 1, snapshot: 1, image: 2, target: 2,
+      instance: 5, volume: 1, 'security-group-rule': 1, 'key-pair': 1, snapshot: 1, image: 2, target: 2,
     });
     expect(orphan(r, ids.unknown!)).toMatchObject({ region: 'us-east-1', env: 'stg1', runId: UNKNOWN, requester: 'slack:U123' });
   });
@@ -92,7 +97,7 @@ describe('orphans', () => {
   test('decoys are never orphans: untagged, another installation, protected, configured AMI, live lease, kept within TTL, newest AMIs', async () => {
     const r = await w.sweep();
     const found = new Set(r.orphans.map((o) => o.id));
-    for (const decoy of ['live', 'staleFresh', 'kept', 'untagged', 'otherInstallation', 'protected', 'otherRule', 'otherVolume', 'ami20', 'ami3']) {
+    for (const decoy of ['live', 'justDied', 'kept', 'untagged', 'otherInstallation', 'protected', 'otherRule', 'otherVolume', 'ami20', 'ami3']) {
       expect(found.has(ids[decoy]!), decoy).toBe(false);
     }
     expect([...found].some((id) => id === ENVS.stg4.ami || id === ENVS.stg1.ami)).toBe(false);
@@ -101,17 +106,23 @@ describe('orphans', () => {
     expect(found.has(`${ENVS.stg4.tg}|${ids.live}`)).toBe(false);
   });
 
+  test('a long-dead lease whose owner still beats (its own heartbeat) is not an orphan: that process may still act', async () => {
+    await w.store.replicaHeartbeat('replica-a', 'server', w.now);
+    const r = await w.sweep();
+    expect(orphan(r, ids.staleFresh!)).toBeUndefined();
+  });
+
   test('decoys survive a reap past the grace period; the orphans do not', async () => {
     await w.sweep();
     w.cloud.advance(DAY + 60_000);
     const r = await w.sweep({ mode: 'reap' });
     expect(r.errors).toEqual([]);
-    expect(r.reaped).toHaveLength(12);
-    for (const decoy of ['live', 'staleFresh', 'kept', 'untagged', 'otherInstallation', 'protected', 'otherRule', 'otherVolume', 'ami20', 'ami3']) {
+    expect(r.reaped).toHaveLength(13);
+    for (const decoy of ['live', 'justDied', 'kept', 'untagged', 'otherInstallation', 'protected', 'otherRule', 'otherVolume', 'ami20', 'ami3']) {
       expect(w.alive(ids[decoy]!), decoy).toBe(true);
     }
     expect(w.alive(ENVS.stg4.ami) && w.alive(ENVS.stg1.ami)).toBe(true);
-    for (const gone of ['instance', 'volume', 'rule', 'keyPair', 'snapshot', 'unknown', 'stale', 'keptOut', 'ami30', 'ami25']) {
+    for (const gone of ['instance', 'volume', 'rule', 'keyPair', 'snapshot', 'unknown', 'stale', 'staleFresh', 'keptOut', 'ami30', 'ami25']) {
       expect(w.alive(ids[gone]!), gone).toBe(false);
     }
     const targets = w.cloud.region(ENVS.stg4.region).targetGroups.get(ENVS.stg4.tg)?.targets;
