@@ -133,7 +133,11 @@ export class LocalRunner implements TestRunner {
     }
     let child: ChildProcess;
     try {
-      child = spawn('sh', ['-c', this.#opts.command], {
+      // The command runs under a watchdog that kills its whole process group once the bot's process is
+      // gone (kill -9, OOM, a crashed container): tests must not go on against an environment that the
+      // bot's adopter is tearing down, or re-running. The command itself is the shell's `exec`, so its
+      // exit code, signals and output are its own; the runner stops the watchdog with the group after.
+      child = spawn('sh', ['-c', PARENT_DEATH_WATCHDOG, 'stagebot-tests', String(process.pid), this.#opts.command], {
         cwd,
         env,
         // Its own process group, so that stopping it reaches every process it started.
@@ -187,6 +191,14 @@ export class LocalRunner implements TestRunner {
     return result;
   }
 }
+
+/**
+ * `sh -c WATCHDOG name BOT_PID COMMAND`: a background loop, detached from the command's output, checks
+ * every second that the bot lives and otherwise kills the process group ($$ leads it: the runner spawns
+ * it detached); then the shell becomes the command.
+ */
+export const PARENT_DEATH_WATCHDOG =
+  '( while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 -$$ ) </dev/null >/dev/null 2>&1 & exec sh -c "$2"';
 
 async function isDirectory(path: string): Promise<boolean> {
   try {

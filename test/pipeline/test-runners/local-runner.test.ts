@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LocalRunner } from '../../../src/pipeline/test-runners/local-runner.ts';
+import { LocalRunner, PARENT_DEATH_WATCHDOG } from '../../../src/pipeline/test-runners/local-runner.ts';
 import { processState } from '../../../src/pipeline/test-runners/process-group.ts';
 import { runBrowsers } from '../../../src/pipeline/test-runners/run-browsers.ts';
 import type { BrowserJob, BrowserResult } from '../../../src/pipeline/test-runners/types.ts';
@@ -90,7 +90,7 @@ describe('LocalRunner', () => {
     expect(result.outcome).toBe('passed');
     expect(spawnCalls).toHaveLength(1);
     expect(spawnCalls[0]?.[0]).toBe('sh');
-    expect(spawnCalls[0]?.[1]).toEqual(['-c', command]);
+    expect(spawnCalls[0]?.[1]).toEqual(['-c', PARENT_DEATH_WATCHDOG, 'stagebot-tests', String(process.pid), command]);
     expect(spawnCalls[0]?.[2]).toMatchObject({ detached: true, cwd: work });
 
     const seen = JSON.parse(await readFile(join(dump, 'chrome.json'), 'utf8'));
