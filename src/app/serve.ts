@@ -1,5 +1,5 @@
 // `stagebot serve` / `npm start`: the HTTP server, the engine, the sweeper's schedule, and a clean
-// stop on SIGTERM (no new work; runs in flight get a grace period, then are left to be adopted).
+// stop on SIGTERM (no new work; runs in flight are handed over to be resumed by the next replica).
 import { loadConfig, exampleWarning } from '../config/index.ts';
 import { ConfigError, UserError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -15,8 +15,9 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 /**
  * The bounded parts of a stop, which together stay inside the 10 s that `docker stop` (and
- * Kubernetes) wait between SIGTERM and SIGKILL: in-flight HTTP requests, then runs in flight, whose
- * leases are then released so another replica adopts them at once. A teardown under way is not
+ * Kubernetes) wait between SIGTERM and SIGKILL: in-flight HTTP requests, then the handover of runs in
+ * flight (a step not safe to repeat gets `engineGraceMs` to finish), whose leases are then released
+ * marked for handover so another replica resumes them at once. A teardown under way is not
  * bounded (it finishes here rather than being handed over half done): README says to give the
  * container longer with `--stop-timeout`.
  */
