@@ -21,8 +21,16 @@ import {
 import { CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { stringify } from 'yaml';
 import { freePort } from '../../support/sshd.ts';
-import type { Fixtures } from '../../pipeline/engine/harness.ts';
-import { SSH_KEY_ENV } from '../../pipeline/engine/harness.ts';
+import type { TestSshd } from '../../support/sshd.ts';
+
+/** The environments' `ssh.privateKeyEnv`: the test sshd's client key, in the child's environment. */
+export const SSH_KEY_ENV = 'STAGEBOT_RECOVERY_SSH_KEY';
+
+/** What the config and the children need of the host: the sshd, and the URL the tests are told. */
+export interface Host {
+  sshd: TestSshd;
+  httpPort: number;
+}
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
@@ -141,7 +149,7 @@ export interface ConfigOptions {
 }
 
 /** A stagebot.yml for the seeded environments (SQLite under `dir` unless DATABASE_URL is given to the process). */
-export function writeConfig(dir: string, fx: Fixtures, envs: SeededEnv[], opts: ConfigOptions = {}): string {
+export function writeConfig(dir: string, fx: Host, envs: SeededEnv[], opts: ConfigOptions = {}): string {
   const environments: Record<string, unknown> = {};
   for (const e of envs) {
     environments[e.name] = {
@@ -181,7 +189,7 @@ export function writeConfig(dir: string, fx: Fixtures, envs: SeededEnv[], opts: 
 }
 
 /** The environment of a `stagebot` child: moto as AWS, signed with its own key, the sshd's key. */
-export function processEnv(moto: Moto, fx: Fixtures, accessKey: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function processEnv(moto: Moto, fx: Host, accessKey: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: tmpdir(),
