@@ -21,11 +21,16 @@ export class Scheduler {
   async pump(onlyRunId?: string): Promise<void> {
     if (this.state.stopping) return;
     const { store, config, clock, ownerId } = this.svc;
+    // Environments an older queued run waits for in another process's foreground: not given to a younger one.
+    const reserved = new Set<string>();
     for (const run of await store.queuedRuns()) {
-      if (onlyRunId && run.id !== onlyRunId) continue;
       // Leased from its creation: its requester waits for it in the foreground and starts it itself.
-      if (run.leaseOwner !== null && run.leaseOwner !== ownerId) continue;
-      const candidates = run.env ? [run.env] : (run.options.pool ?? config.pool);
+      if (run.leaseOwner !== null && run.leaseOwner !== ownerId) {
+        if (run.env) reserved.add(run.env);
+        continue;
+      }
+      if (onlyRunId && run.id !== onlyRunId) continue;
+      const candidates = (run.env ? [run.env] : (run.options.pool ?? config.pool)).filter((env) => !reserved.has(env));
       for (const env of candidates) {
         const claimed = await store.claimLock({ env, holder: run.id, holderKind: 'run', reason: null, sticky: false, since: clock.now() });
         if (!claimed) continue;

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../../src/app/cli.ts';
+import { capture } from './support.ts';
 import { RunAbandoned } from '../../../src/pipeline/run-errors.ts';
 import {
   createWorld,
@@ -50,12 +50,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  return { stream, text: () => chunks.join('') };
-}
 
 function cli(args: string[], testRunner = world.testRunner) {
   const out = capture();

@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../../src/app/cli.ts';
+import { capture } from './support.ts';
 import { createFakeAwsClients } from '../../fakes/cloud/index.ts';
 import { createWorld, startFixtures, type Fixtures, type World } from '../../pipeline/engine/harness.ts';
 
@@ -30,12 +30,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  return { stream, text: () => chunks.join('') };
-}
 
 test('launch runs the pipeline in the foreground and prints one JSON document of the run', async () => {
   const out = capture();

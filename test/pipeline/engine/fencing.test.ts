@@ -4,7 +4,8 @@
 // the paused engine's clock (its waits) or a step boundary blocks on a gate while the test moves time.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { AwsClients, AnyAwsClient } from '../../../src/aws/clients.ts';
+import type { AwsClients } from '../../../src/aws/clients.ts';
+import { fencedAwsClients } from '../../../src/aws/fenced-clients.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { heartbeatEveryMs, type Engine } from '../../../src/pipeline/engine.ts';
@@ -23,29 +24,8 @@ function gate() {
 /** Mutating AWS calls that reached AWS through these clients (reads pass uncounted). */
 function countingAws(aws: AwsClients): { aws: AwsClients; mutations: string[] } {
   const mutations: string[] = [];
-  const wrap = <C extends AnyAwsClient>(client: C): C =>
-    new Proxy(client, {
-      get(target, prop) {
-        const value: unknown = Reflect.get(target, prop, target);
-        if (prop !== 'send') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        return (command: { constructor: { name: string } }, ...rest: unknown[]) => {
-          const op = command.constructor.name.replace(/Command$/, '');
-          if (!/^(Describe|List|Get)/.test(op)) mutations.push(op);
-          return (target.send as (...a: unknown[]) => Promise<unknown>).call(target, command, ...rest);
-        };
-      },
-    });
-  return {
-    mutations,
-    aws: {
-      ec2: (r) => wrap(aws.ec2(r)),
-      elbv2: (r) => wrap(aws.elbv2(r)),
-      tagging: (r) => wrap(aws.tagging(r)),
-      sts: (r) => wrap(aws.sts(r)),
-      pricing: () => wrap(aws.pricing()),
-      destroy: () => undefined,
-    },
-  };
+  // The fenced wrapper with a check that only counts: what passes the driver's own fence is what reaches AWS.
+  return { mutations, aws: fencedAwsClients(aws, async (operation) => void mutations.push(operation)) };
 }
 
 /** A clock over the world's whose sleeps block while `paused` is set (the process is stopped). */

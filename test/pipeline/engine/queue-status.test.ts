@@ -1,6 +1,6 @@
 // Where a queued run stands (issue 9.1): its place and an estimate from the environment's recent runs.
 import { expect, it } from 'vitest';
-import { createWorld, fakeTestRunner, launchAndWait, useWorlds, waitForState } from './harness.ts';
+import { createWorld, fakeTestRunner, launchAndWait, useWorlds, waitForEnd, waitForState } from './harness.ts';
 
 const world = useWorlds(createWorld);
 
@@ -32,4 +32,21 @@ it('behind a person’s lock: no estimate, and who holds it', async () => {
   const engine = w.engine();
   const { run } = await engine.launch(w.request());
   expect(await engine.queueStatus(run.id)).toEqual({ position: 1, etaMs: null, heldBy: 'slack:U0CAROL (demo)' });
+});
+
+it('an older run waiting in a CLI’s foreground keeps its environment from a younger run a server would start', async () => {
+  const w = await world();
+  await w.store.claimLock({ env: 'stg1', holder: 'slack:U0CAROL', holderKind: 'person', reason: 'demo', sticky: true, since: w.clock.now() });
+  const cli = w.engine({ background: false });
+  const server = w.engine();
+  const { run: older } = await cli.launch({ ...w.request(), requester: 'cli:bob', source: 'cli' });
+  const { run: younger } = await server.launch(w.request());
+  await w.store.releaseLock('stg1', 'slack:U0CAROL');
+  await server.tick();
+  expect((await w.store.getRun(younger.id))?.state).toBe('queued');
+  expect((await w.store.getRun(older.id))?.state).toBe('queued');
+  // The CLI starts its own (waitForRun pumps it); the younger one follows when it is done.
+  expect((await waitForEnd(cli, older.id)).state).toBe('succeeded');
+  await server.tick();
+  expect((await waitForEnd(server, younger.id)).state).toBe('succeeded');
 });
