@@ -40,6 +40,7 @@ it('an older run waiting in a CLI’s foreground keeps its environment from a yo
   const cli = w.engine({ background: false });
   const server = w.engine();
   const { run: older } = await cli.launch({ ...w.request(), requester: 'cli:bob', source: 'cli' });
+  w.clock.advance(1_000);
   const { run: younger } = await server.launch(w.request());
   await w.store.releaseLock('stg1', 'slack:U0CAROL');
   await server.tick();
