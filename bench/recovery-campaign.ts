@@ -8,17 +8,20 @@
 // and checks that nothing of the run is left in moto, that it ended, and how long adoption took.
 // Bounded: N rounds (default 8), each with a 90 s guard; everything it starts is stopped at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newRunId } from '../src/domain/run-id.ts';
 import { isFinished, type Run } from '../src/domain/run.ts';
 import { openStore, type Store } from '../src/store/index.ts';
-import { startSshd, type TestSshd } from '../test/support/sshd.ts';
-import { isMutating, leftovers, motoAvailable, processEnv, seed, startMoto, writeConfig, type Moto } from '../test/recovery/support/moto-world.ts';
+import { childEnv } from '../test/bot/cli/support.ts';
+import { launchedInstances, leftovers } from '../test/aws-emulator/support/leftovers.ts';
+import { motoAvailability } from '../test/aws-emulator/support/moto.ts';
+import { buildWorld, type EmuWorld } from '../test/aws-emulator/support/world.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'stagebot.js');
+const FAKE_PLAYWRIGHT = join(import.meta.dirname, '..', 'test', 'pipeline', 'test-runners', 'support', 'fake-playwright.mjs');
+const ALL_PASSED = join(import.meta.dirname, '..', 'test', 'pipeline', 'test-runners', 'fixtures', 'all-passed.json');
+const isMutating = (action: string) => !/^(Describe|List|Get)/.test(action);
 const SCENARIOS = ['cli-kill', 'cli-pause', 'serve-kill', 'serve-term'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -61,21 +64,27 @@ async function until<T>(check: () => Promise<T | null | undefined | false>, ms: 
 }
 
 async function main(): Promise<void> {
-  if (!(await motoAvailable())) {
-    console.log('moto is not installed for python3 (pip install "moto[server]"); nothing measured');
+  const moto = motoAvailability();
+  if (!moto.ok) {
+    console.log(`${moto.reason}; nothing measured`);
     process.exitCode = 1;
     return;
   }
-  const sshd: TestSshd = await startSshd();
-  const moto: Moto = await startMoto();
-  const dir = mkdtempSync(join(tmpdir(), 'stagebot-campaign-'));
-  const host = { sshd, httpPort: 9 };
-  const envs = await seed(moto, ['stg1']);
-  const config = writeConfig(dir, host, envs, { leaseTtl: '3s', testsSleepMs: 2_500, recipe: [{ name: 'migrate', run: 'sleep 1; echo migrated' }] });
-  const store: Store = await openStore({ sqlitePath: join(dir, 'store.db') });
+  const w: EmuWorld = await buildWorld({
+    edit: (d) => {
+      d.runs.leaseTtl = '3s';
+      d.runs.onAdopt = 'teardown';
+      d.tests.runner.command = `"${process.execPath}" "${FAKE_PLAYWRIGHT}" --fixture "${ALL_PASSED}" --sleep 2500`;
+    },
+  });
+  const dir = w.dir;
+  const config = w.configPath;
+  const store: Store = await openStore({ sqlitePath: join(dir, 'store', 'stagebot.db') });
   const running: ChildProcess[] = [];
   const outcomes: Outcome[] = [];
-  const env = (key: string, extra: Record<string, string> = {}) => processEnv(moto, host, key, { LOG_LEVEL: 'warn', ...extra });
+  // stg1 has an ephemeral key pair: a handover carries it sealed with the operator's key.
+  const env = (key: string, extra: Record<string, string> = {}) =>
+    childEnv(dir, w.env({ AWS_ACCESS_KEY_ID: key, LOG_LEVEL: 'warn', STAGEBOT_HANDOVER_KEY: 'campaign operator secret 0123', ...extra }));
   const stagebot = (args: string[], key: string) => {
     const c = child([...args, '--config', config], env(key), dir);
     running.push(c.proc);
@@ -124,10 +133,10 @@ async function main(): Promise<void> {
         const at = await adoptedAt(runId);
         adoptionMs = at === null ? null : at - killedAt;
         if (scenario === 'cli-pause') {
-          await moto.startRecording();
+          await w.moto.startRecording();
           launch.proc.kill('SIGCONT');
           await Promise.race([launch.exit, new Promise((r) => setTimeout(r, 30_000))]);
-          staleMutations = (await moto.recording()).filter((c) => c.accessKey === key && isMutating(c.action)).map((c) => c.action);
+          staleMutations = (await w.moto.recording()).filter((c) => c.accessKey === key && isMutating(c.action)).map((c) => c.action);
         }
         launch.proc.kill('SIGKILL');
         note = at === null ? 'ended before the kill took effect' : '';
@@ -152,19 +161,19 @@ async function main(): Promise<void> {
         for (const s of [a, b]) s.proc.kill('SIGTERM');
         await Promise.all([a.exit, b.exit]);
       }
-      const leaks = await leftovers(moto, runId);
+      const left = await leftovers(w, runId);
+      const leaks = Object.entries(left).flatMap(([kind, ids]) => ids.map((id: string) => `${kind} ${id}`));
+      const instances = launchedInstances(w.proxy.log, runId).length;
       const outcome: Outcome = { round, scenario, atMs, landedIn, state: final ? `${final.state}${final.error ? `: ${final.error.slice(0, 70)}` : ''}` : 'NOT FINISHED', adoptionMs, leaks, staleMutations, note };
       outcomes.push(outcome);
       console.log(
-        `round ${String(round).padStart(2)} ${scenario.padEnd(10)} at ${String(atMs).padStart(5)} ms in ${landedIn.padEnd(16)} → ${outcome.state}; adoption ${adoptionMs === null ? '-' : `${adoptionMs} ms`}; leaks ${leaks.length}; stale mutations ${staleMutations.length}${note ? ` (${note})` : ''}`,
+        `round ${String(round).padStart(2)} ${scenario.padEnd(10)} at ${String(atMs).padStart(5)} ms in ${landedIn.padEnd(16)} → ${outcome.state}; adoption ${adoptionMs === null ? '-' : `${adoptionMs} ms`}; instances ${instances}; leaks ${leaks.length}; stale mutations ${staleMutations.length}${note ? ` (${note})` : ''}`,
       );
     }
   } finally {
     for (const p of running) p.kill('SIGKILL');
     await store.close();
-    await moto.stop();
-    await sshd.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await w.close();
   }
 
   const adoptions = outcomes.flatMap((o) => (o.adoptionMs === null ? [] : [o.adoptionMs])).sort((x, y) => x - y);
