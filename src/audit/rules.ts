@@ -53,10 +53,12 @@ export function span(ms: number): string {
 }
 
 /**
- * A run nothing has driven for this many lease TTLs, whose owner is not alive either, is as good as
- * finished: a replica would have adopted it long since (adoption takes one TTL), so none is coming.
+ * A run nothing has driven for this many lease TTLs (and at least LONG_DEAD_MIN_MS), whose owner is not
+ * alive either, is as good as finished: a replica would have adopted it long since (adoption takes one
+ * TTL), so none is coming. The floor covers a lone server's restart (an image pull, a slow start).
  */
 export const LONG_DEAD_LEASES = 5;
+export const LONG_DEAD_MIN_MS = 10 * 60_000;
 
 function leaseLive(run: Run, ctx: RuleContext): boolean {
   return run.leaseOwner !== null && run.leaseHeartbeatAt !== null && ctx.now.getTime() - run.leaseHeartbeatAt.getTime() < ctx.leaseTtlMs;
@@ -87,7 +89,7 @@ export function runVerdict(runId: string | null, tags: Readonly<Record<string, s
     return { orphan: true, reason: `run ${runId} is ${run.state} with no live driver and its assets expired ${ago(now - expiresAt.getTime())}`, since: expiresAt };
   }
   const lastDriven = (run.leaseHeartbeatAt ?? run.startedAt ?? run.createdAt).getTime();
-  const deadSince = lastDriven + LONG_DEAD_LEASES * ctx.leaseTtlMs;
+  const deadSince = lastDriven + Math.max(LONG_DEAD_LEASES * ctx.leaseTtlMs, LONG_DEAD_MIN_MS);
   if (deadSince <= now && !(run.leaseOwner !== null && ctx.liveOwners.has(run.leaseOwner))) {
     return {
       orphan: true,

@@ -78,7 +78,7 @@ describe('orphans', () => {
       [ids.snapshot!, /failed 3 days ago; snapshot used by no AMI$/],
       [ids.unknown!, new RegExp(`run ${UNKNOWN} is unknown to the store; instance still running`)],
       [ids.stale!, /is running with no live driver and its assets expired 2 hours ago/],
-      // Nothing drove it for an hour (5 lease TTLs is 10 minutes): no replica is coming; an orphan before its expiry.
+      // Nothing drove it for an hour (5 lease TTLs, at least 10 minutes): no replica is coming; an orphan before its expiry.
       [ids.staleFresh!, new RegExp(`^run ${STALE} is running but nothing has driven it for 1 hour \\(its process died and no replica took it over\\); instance still running$`)],
       [ids.keptOut!, /was kept and its time ran out 1 hour ago/],
       [ids.ami30!, /^AMI of stg4 made 30 days ago, not configured and not among its 2 newest/],

@@ -2,8 +2,10 @@
 // (left by real runs of the CLI and seeded as a crash would leave them), decoys of every kind it must
 // never touch, a dry run that marks, a reap after the grace period, the per-sweep limit, the protect tag,
 // the account allowlist; the AWS calls it reports are counted against what moto recorded.
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TAG } from '../../src/aws/tags.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
 import { launchedInstances } from './support/leftovers.ts';
 import { PROTECT, Seeder, runTags } from './support/seed.ts';
 import { expectAllowedByPolicy, jsonOf, startBlockedLaunch, waitFor } from './support/runs.ts';
@@ -23,6 +25,9 @@ interface Asset {
 
 let w: EmuWorld;
 let seed: Seeder;
+/** A server's heartbeat in the world's store: the CLI then leaves the killed runs to it (issue 10.1), so they stay for the sweeper to judge. */
+let serverStore: Store | undefined;
+let serverBeat: NodeJS.Timeout | undefined;
 /** Orphan id -> what it is and a pattern its reason must match. */
 const orphans = new Map<string, Asset & { reason: RegExp }>();
 const decoys: Asset[] = [];
@@ -75,6 +80,10 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
       },
     });
     seed = new Seeder(w);
+    serverStore = await openStore({ sqlitePath: join(w.dir, 'store', 'stagebot.db') });
+    const beat = () => serverStore!.replicaHeartbeat('emulator-suite-server', 'server', new Date()).catch(() => undefined);
+    await beat();
+    serverBeat = setInterval(beat, 500);
     const { stg1, stg2, stg3, stg4 } = w.envs;
 
     // Runs of the real CLI: one finished, one kept whose time runs out, one kept for an hour (live),
@@ -161,6 +170,8 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
   }, 120_000);
 
   afterAll(async () => {
+    clearInterval(serverBeat);
+    await serverStore?.close();
     await w?.close();
   });
 

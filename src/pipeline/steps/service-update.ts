@@ -40,6 +40,8 @@ async function run(ctx: RunContext): Promise<StepResult<ServiceUpdateOutputs>> {
   const continued: string[] = [];
   try {
     for (const item of recipe) {
+      // A recipe item can run for many minutes: a driver that lost its run meanwhile touches its host no more.
+      await ctx.fence(`recipe item "${item.name}"`);
       const out = new OutputLines((line) => ctx.log(line));
       const result = await runRecipeItem(item, { session: () => connection.session(), env, signal: ctx.signal, clock: ctx.clock, out });
       const record = { name: item.name, attempts: result.attempts, durationMs: result.durationMs };
