@@ -53,7 +53,7 @@ export type CommandResult =
   | { kind: 'cost'; report: AuditReport };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
-export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'releaseLock'>;
+export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock'>;
 
 export interface ExecutorDeps {
   engine: Engine;
@@ -64,6 +64,16 @@ export interface ExecutorDeps {
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun?: (env: string, actor: Actor) => Promise<DryRunReport>;
   helpPrefix?: string;
+}
+
+/** What a front adds to a command that its words do not say. */
+export interface ExecuteOptions {
+  /** Environments a pool launch may take (a repository's pool). */
+  pool?: string[];
+  /** Why a cancel was asked, shown with who asked ("the pull request was closed"). */
+  reason?: string;
+  /** A launch: at most one active run per key (a pull request's `/e2e`); a second gets ActiveRunExists. */
+  concurrencyKey?: string;
 }
 
 export class CommandExecutor {
@@ -105,13 +115,13 @@ export class CommandExecutor {
     return this.deps.engine.now();
   }
 
-  async execute(cmd: Command, actor: Actor, extra: { pool?: string[] } = {}): Promise<CommandResult> {
+  async execute(cmd: Command, actor: Actor, extra: ExecuteOptions = {}): Promise<CommandResult> {
     const { engine, store } = this.deps;
     switch (cmd.verb) {
       case 'help':
         return { kind: 'help', text: helpText(cmd.topic, this.deps.helpPrefix ? { prefix: this.deps.helpPrefix } : {}) };
       case 'launch':
-        return this.launch(cmd, actor, extra.pool);
+        return this.launch(cmd, actor, extra);
       case 'status': {
         if (cmd.run) return { kind: 'run', view: await this.view(cmd.run) };
         return { kind: 'environments', ...(await this.boards.environments(cmd.env)) };
@@ -121,7 +131,7 @@ export class CommandExecutor {
       case 'cancel': {
         if (!cmd.run) throw new UserError('cancel needs a run id, e.g. `cancel stg4-20261121-a1b2c3`');
         await this.mayTouch(cmd.run, actor, 'cancel');
-        await engine.cancel(cmd.run, actor.requester);
+        await engine.cancel(cmd.run, actor.requester, extra.reason ?? null);
         return { kind: 'run', view: await this.view(cmd.run) };
       }
       case 'teardown': {
@@ -153,7 +163,8 @@ export class CommandExecutor {
         if (held.holder !== actor.requester && !actor.admin) {
           throw new PermissionError(`${cmd.env} was locked by ${held.holder}; only admins may unlock someone else's lock`);
         }
-        if (!(await store.releaseLock(cmd.env, held.holder))) throw new ConflictError(`${cmd.env} changed hands; look again with \`list\``);
+        // Through the engine: the next queued run of the environment starts at once.
+        if (!(await engine.unlock(cmd.env, held.holder))) throw new ConflictError(`${cmd.env} changed hands; look again with \`list\``);
         return { kind: 'unlocked', env: cmd.env, previous: held };
       }
       case 'sweep': {
@@ -211,8 +222,9 @@ export class CommandExecutor {
     return run;
   }
 
-  private async launch(cmd: LaunchCommand, actor: Actor, pool: string[] | undefined): Promise<CommandResult> {
+  private async launch(cmd: LaunchCommand, actor: Actor, extra: ExecuteOptions): Promise<CommandResult> {
     const { engine } = this.deps;
+    const { pool } = extra;
     const config = engine.config;
     if (cmd.dryRun) {
       const env = cmd.env ?? (pool ?? config.pool)[0];
@@ -229,6 +241,7 @@ export class CommandExecutor {
       ref: cmd.ref,
       requester: actor.requester,
       source: actor.source,
+      concurrencyKey: extra.concurrencyKey ?? null,
     });
     return { kind: 'launched', run, position };
   }

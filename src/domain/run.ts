@@ -10,6 +10,12 @@ export function isFinished(state: RunState): boolean {
   return FINISHED_RUN_STATES.includes(state);
 }
 
+/**
+ * States in which a run holds its concurrency key: it is waiting, going or keeping its environment up.
+ * A run tearing down has had its say (its results are in), so a new run of the same key may queue.
+ */
+export const ACTIVE_RUN_STATES: readonly RunState[] = ['queued', 'running', 'kept'];
+
 export const SOURCES = ['slack', 'github', 'cli', 'cron'] as const;
 export type Source = (typeof SOURCES)[number];
 
@@ -42,11 +48,23 @@ export interface Run {
   leaseOwner: string | null;
   leaseHeartbeatAt: Date | null;
   error: string | null;
-  /** Who asked to cancel, while the run's owner (maybe another replica) has not acted on it yet. */
+  /**
+   * Who asked to cancel: written with the request (the replica driving the run acts on it at its next
+   * heartbeat), kept once the run ended cancelled (so every front can say who), cleared when the run
+   * ended otherwise (a kept run torn down, a cancel that came after the teardown had started).
+   */
   cancelRequestedBy: string | null;
+  /** Why the cancel was asked ("the pull request was closed"), with cancelRequestedBy; null when nobody said. */
+  cancelReason: string | null;
+  /**
+   * At most one run per key is active (queued, running or kept) at a time, in the whole store: a
+   * pull request's `/e2e` launches carry `github:<owner>/<repo>#<pr>:launch`. Null: no such limit.
+   */
+  concurrencyKey: string | null;
 }
 
-export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const;
+/** `cancelled`: the step was stopped by a cancel of its run (not by anything it did). */
+export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
 export interface Step {

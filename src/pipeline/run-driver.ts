@@ -47,8 +47,8 @@ export class RunDriver {
   }
 
   /** Stops the step in flight; teardown follows. */
-  cancel(by: string): void {
-    if (!this.abort.signal.aborted) this.abort.abort(new RunCancelled(by));
+  cancel(by: string, reason: string | null = null): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new RunCancelled(by, reason));
   }
 
   /** Stops driving without teardown (process going away, or the lease went to another engine). */
@@ -181,7 +181,10 @@ export class RunDriver {
 
     let state: RunState;
     let error: string | null;
+    // Who cancelled and why stay on a cancelled run, for every front to show; any other end clears them.
+    let cancel: { cancelRequestedBy: string | null; cancelReason: string | null } = { cancelRequestedBy: null, cancelReason: null };
     if (cause instanceof RunCancelled) {
+      cancel = { cancelRequestedBy: cause.by, cancelReason: cause.reason };
       state = 'cancelled';
       error = cause.message;
     } else if (cause !== null) {
@@ -195,7 +198,7 @@ export class RunDriver {
       error = null;
     }
     if (teardownError) error = error ? `${error}; ${teardownError}` : teardownError;
-    return this.finish(state, error);
+    return this.finish(state, error, cancel);
   }
 
   /** No step of this run ever started and no asset is on record (a resumed run has both). */
@@ -208,12 +211,12 @@ export class RunDriver {
     return this.outputOf('tests')?.summary ?? 'tests failed';
   }
 
-  private async finish(state: RunState, error: string | null): Promise<Run> {
+  private async finish(state: RunState, error: string | null, cancel: { cancelRequestedBy: string | null; cancelReason: string | null } = { cancelRequestedBy: null, cancelReason: null }): Promise<Run> {
     const { svc } = this;
     const now = svc.clock.now();
     // Compare-and-set: if another engine adopted this run and finished it first (a lease lost while
     // this teardown went on), its ending stands and this one says nothing more.
-    const ended = await svc.store.transitionRun(this.runId, ['tearing_down'], state, { error, finishedAt: now, cancelRequestedBy: null });
+    const ended = await svc.store.transitionRun(this.runId, ['tearing_down'], state, { error, finishedAt: now, ...cancel });
     if (!ended) {
       svc.logger.warn({ runId: this.runId, state }, 'run was finished by another engine; not finishing it again');
       this.run = (await svc.store.getRun(this.runId)) ?? this.run;

@@ -64,6 +64,8 @@ export interface RunRow {
   lease_owner: string | null;
   lease_heartbeat_at: number | null;
   cancel_requested_by: string | null;
+  cancel_reason: string | null;
+  concurrency_key: string | null;
 }
 
 export function runFromRow(row: RunRow): Run {
@@ -82,6 +84,8 @@ export function runFromRow(row: RunRow): Run {
     leaseHeartbeatAt: toDate(row.lease_heartbeat_at),
     error: row.error,
     cancelRequestedBy: row.cancel_requested_by,
+    cancelReason: row.cancel_reason,
+    concurrencyKey: row.concurrency_key,
   };
 }
 

@@ -13,10 +13,12 @@ export interface NewRun {
   /** Defaults to `queued`. */
   state?: RunState;
   expiresAt?: Date | null;
+  /** At most one active run per key (Run.concurrencyKey); createRun refuses a second with ActiveRunExists. */
+  concurrencyKey?: string | null;
 }
 
 /** Fields to change; absent means unchanged, null clears. Leases change only through the lease methods. */
-export type RunPatch = Partial<Pick<Run, 'state' | 'env' | 'startedAt' | 'finishedAt' | 'expiresAt' | 'error' | 'options' | 'cancelRequestedBy'>>;
+export type RunPatch = Partial<Pick<Run, 'state' | 'env' | 'startedAt' | 'finishedAt' | 'expiresAt' | 'error' | 'options' | 'cancelRequestedBy' | 'cancelReason'>>;
 
 export interface RunFilter {
   states?: readonly RunState[];

@@ -134,8 +134,11 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
 async function followLaunch(services: CliServices, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
-  const { renderRunDocument, runDocument } = await import('./render.ts');
-  if (position !== null) io.stderr.write(`run ${runId} is queued (position ${position}); waiting for a free environment\n`);
+  const { renderRunDocument, runDocument, waitingText } = await import('./render.ts');
+  if (position !== null) {
+    const why = waitingText((await services.commands.view(runId)).waitingFor);
+    io.stderr.write(`run ${runId} is queued (position ${position})${why ? `: ${why}` : ''}; waiting for a free environment\n`);
+  }
   const interrupt = () => {
     io.stderr.write(`\ncancelling ${runId}; tearing down (Ctrl-C again to leave it to the sweeper)\n`);
     process.off('SIGINT', interrupt);

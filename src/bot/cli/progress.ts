@@ -8,13 +8,13 @@ type Out = NodeJS.WritableStream & { isTTY?: boolean };
 type Feed = Pick<CommandExecutor, 'onEvent' | 'stepNames'>;
 
 interface StepLine {
-  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
   startedAt: number | null;
   durationMs: number | null;
   note: string;
 }
 
-const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸', done: '✓', failed: '✗', skipped: '–' };
+const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸', done: '✓', failed: '✗', skipped: '–', cancelled: '⊘' };
 
 /**
  * `runId` null: every run the engine reports — the CLI's engine drives only what it launched, and
@@ -34,11 +34,12 @@ export function describeEvent(e: EngineEvent): string | null {
     case 'step.finished': return `${e.step} done in ${formatDuration(e.durationMs)}`;
     case 'step.failed': return `${e.step} failed after ${formatDuration(e.durationMs)}: ${e.error}${e.tail ? `\n${indent(e.tail)}` : ''}`;
     case 'step.skipped': return `${e.step} skipped: ${e.reason}`;
+    case 'step.cancelled': return `${e.step} cancelled after ${formatDuration(e.durationMs)}`;
     case 'asset.created': return `created ${e.kind} ${e.id} (${e.region})`;
     case 'asset.deleted': return `deleted ${e.kind} ${e.id}`;
     case 'tests.browser': return `${e.result.browser}: ${e.result.outcome} (${e.result.passed} passed, ${e.result.failed} failed, ${e.result.flaky} flaky, ${e.result.skipped} skipped)`;
     case 'run.kept': return `kept until ${e.until}`;
-    case 'run.cancel-requested': return `cancel requested by ${e.by}`;
+    case 'run.cancel-requested': return `cancel requested by ${e.by}${e.reason ? ` (${e.reason})` : ''}`;
     case 'teardown.done': return `teardown: ${e.deleted} deleted${e.failed.length ? `, NOT deleted: ${e.failed.join('; ')}` : ''}`;
     case 'run.finished': return `finished: ${e.state}${e.error ? ` — ${e.error}` : ''}`;
     case 'step.log': return null;
@@ -83,6 +84,7 @@ function attachLive(feed: Feed, only: string | null, out: Out): () => void {
     else if (e.type === 'step.finished' && s) Object.assign(s, { state: 'done', durationMs: e.durationMs });
     else if (e.type === 'step.failed' && s) Object.assign(s, { state: 'failed', durationMs: e.durationMs, note: e.error.slice(0, 80) });
     else if (e.type === 'step.skipped' && s) Object.assign(s, { state: 'skipped', note: e.reason });
+    else if (e.type === 'step.cancelled' && s) Object.assign(s, { state: 'cancelled', durationMs: e.durationMs, note: 'cancelled' });
     else if (e.type === 'run.started') header = `${runId}: running on ${e.env} (${e.browsers.join(', ')})`;
     else if (e.type === 'run.queued') header = `${runId}: queued at position ${e.position}`;
     else if (e.type === 'run.finished') header = `${runId}: ${e.state}${e.error ? ` — ${e.error}` : ''}`;

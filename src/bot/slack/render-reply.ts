@@ -102,7 +102,7 @@ export function renderReply(event: EngineEvent): string | null {
     case 'run.adopted':
       return `:arrows_counterclockwise: another stagebot process took this run over (${event.action === 'resume' ? 'resuming it' : 'tearing it down'}): ${esc(event.reason)}`;
     case 'run.cancel-requested':
-      return `:no_entry_sign: cancel requested by ${who(event.by)}; tearing down`;
+      return `:no_entry_sign: cancel requested by ${who(event.by)}${event.reason ? ` (${esc(event.reason)})` : ''}; tearing down`;
     case 'run.kept':
       return `:pushpin: the environment is kept until ${when(new Date(event.until))}`;
     default:

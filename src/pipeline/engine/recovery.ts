@@ -15,9 +15,9 @@ export class Recovery {
   private readonly pool: DriverPool;
   private readonly scheduler: Scheduler;
   /** Cancels a queued run whose cancel reached another replica (the engine's API). */
-  private readonly cancel: (runId: string, by: string) => Promise<unknown>;
+  private readonly cancel: (runId: string, by: string, reason: string | null) => Promise<unknown>;
 
-  constructor(svc: EngineServices, state: EngineState, pool: DriverPool, scheduler: Scheduler, cancel: (runId: string, by: string) => Promise<unknown>) {
+  constructor(svc: EngineServices, state: EngineState, pool: DriverPool, scheduler: Scheduler, cancel: (runId: string, by: string, reason: string | null) => Promise<unknown>) {
     this.svc = svc;
     this.state = state;
     this.pool = pool;
@@ -37,7 +37,7 @@ export class Recovery {
     for (const [runId, driver] of this.pool.entries()) {
       const run = leased.get(runId);
       if (!run) driver.abandon();
-      else if (run.cancelRequestedBy && !driver.cancelling) driver.cancel(run.cancelRequestedBy);
+      else if (run.cancelRequestedBy && !driver.cancelling) driver.cancel(run.cancelRequestedBy, run.cancelReason);
     }
   }
 
@@ -61,7 +61,7 @@ export class Recovery {
       else if (run.expiresAt && run.expiresAt <= now) await this.adopt(run, { kind: 'teardown', reason: 'its --keep time ran out', interrupted: false }, true);
     }
     for (const run of await store.listRuns({ states: ['queued'] })) {
-      if (run.cancelRequestedBy) await this.cancel(run.id, run.cancelRequestedBy).catch(() => undefined);
+      if (run.cancelRequestedBy) await this.cancel(run.id, run.cancelRequestedBy, run.cancelReason).catch(() => undefined);
     }
     await this.scheduler.pump();
   }
@@ -91,7 +91,7 @@ export class Recovery {
 
   private async safeToResume(runId: string): Promise<boolean> {
     const steps = await this.svc.store.getSteps(runId);
-    const inFlight = steps.filter((s) => s.state === 'running' || s.state === 'failed');
+    const inFlight = steps.filter((s) => s.state === 'running' || s.state === 'failed' || s.state === 'cancelled');
     const all = [...this.svc.pipeline.parallel, ...this.svc.pipeline.chain, ...this.svc.pipeline.after];
     return inFlight.every((s) => all.find((p) => p.name === s.name)?.safeToRepeat === true);
   }

@@ -217,7 +217,7 @@ describe('Slack front, end to end', () => {
     expect(await w.services.store.getLock('stg2')).toBeNull();
   });
 
-  it('cancels a run from its Cancel button: refused for someone else, once for its owner, torn down', async () => {
+  it('cancels a run from its Cancel button: refused for someone else, once for its owner, torn down, shown cancelled (not failed) with who did it and no rerun', async () => {
     const w = await world({ testRunner: slowRunner({ chrome: { ms: 20_000 } }) });
     await w.command('launch stg1');
     const parent = await parentOf(w);
@@ -234,10 +234,18 @@ describe('Slack front, end to end', () => {
     const [a, b] = await Promise.all([w.click('stagebot.cancel', run!.id, parent.ts), w.click('stagebot.cancel', run!.id, parent.ts)]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
-    const text = await finalText(w, parent, 'cancelled');
+    const text = await finalText(w, parent, 'assets torn down');
     await w.settle();
     expect(text).toMatch(/all \d+ assets torn down/);
     expect(w.world.live(run!.id)).toEqual([]);
+    // A cancel reads as a cancel: its own icon and word for the run and the step it stopped, who did
+    // it as a mention, and no "Rerun failed browsers" (nothing failed: chrome was cancelled).
+    expect(text).toContain(':no_entry_sign: *stg1* — cancelled');
+    expect(text).toMatch(/:no_entry_sign: tests — cancelled after/);
+    expect(text).toContain(':no_entry_sign: cancelled by <@U0ALICE>');
+    expect(text).toContain('*chrome* (cancelled)');
+    expect(text).not.toContain(':x:');
+    expect(buttonsOf(w.slack.current(parent.ts)!.blocks)).toEqual([]);
     // One of the two clicks did it; the other was told (that it was asked for, or, if it came late, done).
     const told = [...w.slack.responsesTo(a.responseId), ...w.slack.responsesTo(b.responseId)].map((r) => String(r.body.text));
     expect(told).toHaveLength(1);
