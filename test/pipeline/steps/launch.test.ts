@@ -62,8 +62,10 @@ describe('launch', () => {
     expect(out.keyPairId).toMatch(/^key-/);
     expect(out.launchTime).toBe(new Date(instance!.createdAt).toISOString());
 
+    // Every resource RunInstances created and tagged is among the run's assets, its network interface too.
+    expect(out.networkInterfaceIds).toEqual([instance?.eniId]);
     const assets = (await t.store.getAssets(t.runId)).map((a) => `${a.kind} ${a.id}`).sort();
-    expect(assets).toEqual([`instance ${out.instanceId}`, `key-pair ${out.keyPairId}`, `volume ${out.volumeIds[0]}`].sort());
+    expect(assets).toEqual([`instance ${out.instanceId}`, `key-pair ${out.keyPairId}`, `network-interface ${instance?.eniId}`, `volume ${out.volumeIds[0]}`].sort());
   });
 
   test("without the dead man's switch, the launch leaves EC2's shutdown behaviour alone", async () => {
@@ -132,7 +134,7 @@ describe('launch', () => {
     expect(out.ephemeralKey).toBe(false);
     expect(runInstancesCalls(t)).toHaveLength(1);
     expect(t.cloud.creations.filter((c) => c.resourceType === 'instance')).toHaveLength(1);
-    expect((await t.store.getAssets(t.runId)).map((a) => a.kind).sort()).toEqual(['instance', 'volume']);
+    expect((await t.store.getAssets(t.runId)).map((a) => a.kind).sort()).toEqual(['instance', 'network-interface', 'volume']);
   });
 
   test('a resumed ephemeral-key launch replaces the instance whose key died with the old process', async () => {
