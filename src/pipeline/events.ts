@@ -34,6 +34,8 @@ export type RunEventBody =
   /** Stopped by a cancel of its run: not a failure of the step. */
   | { type: 'step.cancelled'; step: string; durationMs: number; by: string; reason: string | null }
   | { type: 'step.log'; step: string; line: string }
+  /** What a person must hear while the step goes (RunContext.warn); unlike step.log, stored in the timeline. */
+  | { type: 'step.warning'; step: string; message: string }
   | { type: 'asset.created'; kind: AssetKind; id: string; region: string }
   | { type: 'asset.deleted'; kind: AssetKind; id: string; region: string }
   | { type: 'tests.browser'; result: BrowserOutcome }

@@ -274,6 +274,10 @@ export class RunDriver {
       assetDeleted: (kind, id) => record(kind, id, true),
       emit: (event) => this.emit(event),
       log: (line, step) => svc.emitLog(run.id, step ?? 'run', line),
+      warn: (line, step) => {
+        svc.logger.info({ runId: run.id, step }, line);
+        this.emit({ type: 'step.warning', step: step ?? 'run', message: line });
+      },
       secrets: this.secrets,
       testRunner: svc.testRunner,
     };

@@ -29,7 +29,7 @@ export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: Ru
   timer.unref();
   const signal = AbortSignal.any([ctx.signal, timeout.signal]);
   try {
-    const result = await step.run({ ...ctx, signal, log: (line) => ctx.log(line, step.name) });
+    const result = await step.run({ ...ctx, signal, log: (line) => ctx.log(line, step.name), warn: (line) => ctx.warn(line, step.name) });
     // A step that ignored its signal and returned anyway must not count as done.
     signal.throwIfAborted();
     const finishedAt = ctx.clock.now();

@@ -42,6 +42,7 @@ export function describeEvent(e: EngineEvent): string | null {
     case 'run.cancel-requested': return `cancel requested by ${e.by}${e.reason ? ` (${e.reason})` : ''}`;
     case 'teardown.done': return `teardown: ${e.deleted} deleted${e.failed.length ? `, NOT deleted: ${e.failed.join('; ')}` : ''}`;
     case 'run.finished': return `finished: ${e.state}${e.error ? ` — ${e.error}` : ''}`;
+    case 'step.warning': return `${e.step}: ${e.message}`;
     case 'step.log': return null;
   }
 }
@@ -85,6 +86,7 @@ function attachLive(feed: Feed, only: string | null, out: Out): () => void {
     else if (e.type === 'step.failed' && s) Object.assign(s, { state: 'failed', durationMs: e.durationMs, note: e.error.slice(0, 80) });
     else if (e.type === 'step.skipped' && s) Object.assign(s, { state: 'skipped', note: e.reason });
     else if (e.type === 'step.cancelled' && s) Object.assign(s, { state: 'cancelled', durationMs: e.durationMs, note: 'cancelled' });
+    else if (e.type === 'step.warning' && s) s.note = `! ${e.message}`.slice(0, 100);
     else if (e.type === 'run.started') header = `${runId}: running on ${e.env} (${e.browsers.join(', ')})`;
     else if (e.type === 'run.queued') header = `${runId}: queued at position ${e.position}`;
     else if (e.type === 'run.finished') header = `${runId}: ${e.state}${e.error ? ` — ${e.error}` : ''}`;

@@ -99,6 +99,8 @@ export function renderReply(event: EngineEvent): string | null {
       const tail = event.tail ? `\n${codeBlock(event.tail.length > MAX_TAIL_CHARS ? `…${event.tail.slice(-MAX_TAIL_CHARS)}` : event.tail)}` : '';
       return fit(`:x: *${esc(event.step)}* failed after ${formatDuration(event.durationMs)}: ${esc(event.error)}${tail}`);
     }
+    case 'step.warning':
+      return fit(`:warning: *${esc(event.step)}*: ${esc(event.message)}`);
     case 'run.adopted':
       return `:arrows_counterclockwise: another stagebot process took this run over (${event.action === 'resume' ? 'resuming it' : 'tearing it down'}): ${esc(event.reason)}`;
     case 'run.cancel-requested':

@@ -206,7 +206,8 @@ async function runInstance(
       if (!isCapacity(err)) throw stepError(`RunInstances in ${subnetId}`, err);
       tried.push(subnetId);
       const next = env.subnets[index + 1];
-      ctx.log(`no ${env.instanceType} capacity in ${subnetId} (${awsErrorCode(err) ?? describeAwsError(err)})${next ? `; trying ${next}` : ''}`);
+      // The person hears it: the environment ends up in another subnet (maybe another AZ), or not at all.
+      ctx.warn(`no ${env.instanceType} capacity in ${subnetId} (${awsErrorCode(err) ?? describeAwsError(err)})${next ? `; trying ${next}` : ''}`);
     }
   }
   throw new UserError(

@@ -267,6 +267,13 @@ describe('renderReply', () => {
     expect(text).toContain('<https://r.example/w|report>');
   });
 
+  it('posts a step warning in the thread (a subnet skipped, someone else\'s target taken off), escaped; a stopped step says nothing of its own', () => {
+    const text = renderReply({ ...base, type: 'step.warning', step: 'register', message: 'deregistered i-1 (not launched by stagebot: <web>) from stg4-web' } as EngineEvent);
+    expect(text).toBe(':warning: *register*: deregistered i-1 (not launched by stagebot: &lt;web&gt;) from stg4-web');
+    expect(renderReply({ ...base, type: 'step.cancelled', step: 'tests', durationMs: 1_000, by: 'slack:U1', reason: null } as EngineEvent)).toBeNull();
+    expect(renderReply({ ...base, type: 'run.cancel-requested', by: 'slack:U0BOB', reason: 'wrong <branch>' } as EngineEvent)).toBe(':no_entry_sign: cancel requested by <@U0BOB> (wrong &lt;branch&gt;); tearing down');
+  });
+
   it('has nothing to say for log lines and asset events', () => {
     expect(renderReply({ ...base, type: 'step.log', step: 'tests', line: 'x' } as EngineEvent)).toBeNull();
     expect(renderReply({ ...base, type: 'asset.created', kind: 'instance', id: 'i-1', region: 'eu-west-1' } as EngineEvent)).toBeNull();

@@ -177,7 +177,7 @@ describe('launch', () => {
     expect(t.cloud.callCount('RunInstances')).toBe(0);
   });
 
-  test('no capacity in the first subnet: the next one is tried, with its own ClientToken', async () => {
+  test('no capacity in the first subnet: the next one is tried, with its own ClientToken, and the person is told', async () => {
     t = await createTestRun();
     const [first, second] = t.env.subnets;
     t.cloud.noCapacity({ subnetId: first });
@@ -187,7 +187,8 @@ describe('launch', () => {
     expect(calls.map((c) => c.SubnetId)).toContain(first);
     expect(calls.at(-1)?.SubnetId).toBe(second);
     expect(new Set(calls.map((c) => c.ClientToken)).size).toBe(2);
-    expect(t.logs.some((l) => l.step === 'launch' && l.line.includes(`no t3.2xlarge capacity in ${first}`) && l.line.includes(`trying ${second}`))).toBe(true);
+    // Told to the person (a warning every front shows, kept in the timeline), not only the debug log.
+    expect(t.eventsOf('step.warning')).toEqual([{ type: 'step.warning', step: 'launch', message: expect.stringMatching(new RegExp(`^no t3\\.2xlarge capacity in ${first} \\(InsufficientInstanceCapacity\\); trying ${second}$`)) }]);
   });
 
   test('no capacity anywhere: a clear error naming the subnets tried, and nothing launched', async () => {
