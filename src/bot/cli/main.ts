@@ -118,10 +118,16 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
     const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
     // Progress listens before the launch: its first steps start before execute() returns.
     const { attachProgress } = await import('./progress.ts');
-    const detach = command.verb === 'launch' && !command.dryRun ? attachProgress(services.commands, null, io.stderr) : null;
+    const detach =
+      command.verb === 'launch' && !command.dryRun
+        ? attachProgress(services.commands, null, io.stderr)
+        : command.verb === 'teardown' || command.verb === 'cancel'
+          ? attachProgress(services.commands, command.run, io.stderr, { lines: true })
+          : null;
     try {
       const result = await services.commands.execute(command, actor);
       if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options);
+      if ((command.verb === 'teardown' || command.verb === 'cancel') && result.kind === 'run') return await followTeardown(services, result.view.run.id, io, options);
       print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
       return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
     } finally {
@@ -153,6 +159,20 @@ async function followLaunch(services: CliServices, runId: string, position: numb
   } finally {
     process.off('SIGINT', interrupt);
   }
+}
+
+/**
+ * `teardown` and `cancel` wait for the teardown they asked for (its progress, attached before the
+ * command, on stderr), then say
+ * whether the environment is gone: exit 0 when nothing of it is left, 1 otherwise.
+ */
+async function followTeardown(services: CliServices, runId: string, io: CliIo, options: GlobalOptions): Promise<number> {
+  const { renderResult, tornDownLine } = await import('./render.ts');
+  io.stderr.write(`run ${runId}: tearing down; waiting until it is done\n`);
+  const view = await services.commands.view(await services.commands.follow(runId));
+  const result = { kind: 'run' as const, view };
+  print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : `${renderResult(result)}\n${tornDownLine(view)}`);
+  return view.assets.every((a) => a.deletedAt !== null) ? 0 : 1;
 }
 
 /** The JSON document of a result: audit reports as their data, a run as its summary, everything else as it is. */

@@ -17,11 +17,12 @@ interface StepLine {
 const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸', done: '✓', failed: '✗', skipped: '–', cancelled: '⊘' };
 
 /**
+ * `lines`: plain lines even in a terminal (a teardown has one step to show, not the launch's list).
  * `runId` null: every run the engine reports — the CLI's engine drives only what it launched, and
  * attaching before the launch is the only way to see its first steps.
  */
-export function attachProgress(feed: Feed, runId: string | null, out: Out): () => void {
-  return out.isTTY ? attachLive(feed, runId, out) : attachPlain(feed, runId, out);
+export function attachProgress(feed: Feed, runId: string | null, out: Out, opts: { lines?: boolean } = {}): () => void {
+  return out.isTTY && !opts.lines ? attachLive(feed, runId, out) : attachPlain(feed, runId, out);
 }
 
 /** One line per event that matters; step output lines only at debug verbosity (they can be many). */

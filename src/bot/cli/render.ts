@@ -2,7 +2,7 @@
 import { formatUsd } from '../../cost/estimate.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { EnvLock } from '../../domain/lock.ts';
-import type { Run } from '../../domain/run.ts';
+import { isFinished, type Run } from '../../domain/run.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
 
@@ -139,4 +139,17 @@ export function renderResult(result: CliResult): string {
     case 'cost':
       return result.report.text;
   }
+}
+
+/**
+ * The last line of `teardown` and `cancel`, once the run has ended: whether its environment is gone.
+ * A run still going (its teardown on another process) says where to look.
+ */
+export function tornDownLine(view: Pick<CliRunView, 'run' | 'assets'>): string {
+  const { run, assets } = view;
+  if (!isFinished(run.state)) return `run ${run.id} is ${run.state.replace('_', ' ')}; its teardown goes on in the process driving it (\`stagebot status ${run.id}\` shows when it is done)`;
+  const live = assets.filter((a) => a.deletedAt === null);
+  if (assets.length === 0) return `run ${run.id} ended ${run.state}; it had created nothing, so nothing was left to tear down`;
+  if (live.length === 0) return `run ${run.id} is torn down: all ${assets.length} assets deleted (it ended ${run.state})`;
+  return `run ${run.id} ended ${run.state} but is NOT fully torn down: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} still exist (the sweeper will find them by their tags)`;
 }

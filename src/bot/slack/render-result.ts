@@ -1,7 +1,7 @@
 // Command results as Slack messages (the answer to `/stage status`, `list`, `assets`...). A launch
 // is answered by its own parent message (render-parent.ts), not here.
 import type { EnvLock } from '../../domain/lock.ts';
-import type { Run } from '../../domain/run.ts';
+import { isFinished, type Run } from '../../domain/run.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
 import { lockText } from './render-lock.ts';
 import { cancelLine } from './render-parent.ts';
@@ -95,8 +95,27 @@ export function renderRunChange(verb: 'cancel' | 'teardown' | 'extend', view: Ru
       ? `kept until ${run.expiresAt ? when(run.expiresAt) : '?'}`
       : run.state === 'cancelled'
         ? 'cancelled'
-        : run.state === 'tearing_down' || run.state === 'running'
-          ? 'cancelling: tearing down'
-          : run.state;
+        : verb === 'teardown' && !isFinished(run.state)
+          ? 'tearing down'
+          : run.state === 'tearing_down' || run.state === 'running'
+            ? 'cancelling: tearing down'
+            : run.state;
   return reply('in_channel', [`run ${code(run.id)} on ${esc(run.env ?? '(queued)')}: ${what} (${verb} by ${who(by)})`]);
+}
+
+/**
+ * The second answer to `cancel` and `teardown`, once the run has ended: whether its environment is
+ * gone. Null while the run is not over (its teardown goes on in another process; its thread says).
+ */
+export function renderTornDown(verb: 'cancel' | 'teardown', view: RunView, by: string): Reply | null {
+  const { run, assets } = view;
+  if (!isFinished(run.state)) return null;
+  const live = assets.filter((a) => a.deletedAt === null);
+  const head = `run ${code(run.id)} on ${esc(run.env ?? '(queued)')}`;
+  const asked = `(${verb} by ${who(by)})`;
+  if (assets.length === 0) return reply('in_channel', [`:broom: ${head} ended ${run.state}; it had created nothing, so there was nothing to tear down ${asked}`]);
+  if (live.length === 0) return reply('in_channel', [`:broom: ${head} is torn down: all ${assets.length} assets deleted ${asked}`]);
+  return reply('in_channel', [
+    `:warning: ${head} ended ${run.state} but is NOT fully torn down: ${live.map((a) => `${a.kind} ${code(a.id)}`).join(', ')} still exist; the sweeper will find them by their tags ${asked}`,
+  ]);
 }
