@@ -69,7 +69,8 @@ export const networkInterface: AssetKindDescriptor<'network-interface'> = {
   ec2ResourceType: 'network-interface',
   createdBy: 'RunInstances',
   marks: 'tag',
-  retagOnKeep: false,
+  // A run's recorded asset: its expires-at follows a keep like the instance's.
+  retagOnKeep: true,
   rule: 'run',
   iam: { read: ['ec2:DescribeNetworkInterfaces'], create: ['ec2:RunInstances'], remove: ['ec2:DeleteNetworkInterface'] },
   leftBehind: () => 'network interface left behind',

@@ -78,7 +78,7 @@ describe('engine end to end', () => {
     }
     await expectNothingLeft(w, run.id);
     const recorded = await w.store.getAssets(run.id);
-    expect(recorded.map((a) => a.kind).sort()).toEqual(['instance', 'security-group-rule', 'target', 'volume']);
+    expect(recorded.map((a) => a.kind).sort()).toEqual(['instance', 'network-interface', 'security-group-rule', 'target', 'volume']);
 
     // The events tell the whole story.
     const events = w.eventsOf(run.id);
@@ -213,7 +213,7 @@ describe('engine end to end', () => {
     expect(kept.expiresAt).not.toBeNull();
     expect(kept.expiresAt!.getTime()).toBeGreaterThan(w.clock.now().getTime() + keepMs - 60_000);
     const live = w.live(kept.id);
-    expect(live.map((a) => a.kind).sort()).toEqual(['instance', 'security-group-rule', 'target', 'volume']);
+    expect(live.map((a) => a.kind).sort()).toEqual(['instance', 'network-interface', 'security-group-rule', 'target', 'volume']);
     const tagged = live.filter((a) => a.kind !== 'target');
     for (const a of tagged) expect(w.cloud.tagsOf(a.id)![TAG.expiresAt], `${a.kind} ${a.id}`).toBe(formatTagTime(kept.expiresAt!));
     expect(w.eventsOf(kept.id, 'run.kept')).toHaveLength(1);
