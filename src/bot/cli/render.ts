@@ -151,5 +151,5 @@ export function tornDownLine(view: Pick<CliRunView, 'run' | 'assets'>): string {
   const live = assets.filter((a) => a.deletedAt === null);
   if (assets.length === 0) return `run ${run.id} ended ${run.state}; it had created nothing, so nothing was left to tear down`;
   if (live.length === 0) return `run ${run.id} is torn down: all ${assets.length} assets deleted (it ended ${run.state})`;
-  return `run ${run.id} ended ${run.state} but is NOT fully torn down: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} still exist (the sweeper will find them by their tags)`;
+  return `run ${run.id} ended ${run.state} but is NOT fully torn down; still there: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by their tags)`;
 }

@@ -116,6 +116,6 @@ export function renderTornDown(verb: 'cancel' | 'teardown', view: RunView, by: s
   if (assets.length === 0) return reply('in_channel', [`:broom: ${head} ended ${run.state}; it had created nothing, so there was nothing to tear down ${asked}`]);
   if (live.length === 0) return reply('in_channel', [`:broom: ${head} is torn down: all ${assets.length} assets deleted ${asked}`]);
   return reply('in_channel', [
-    `:warning: ${head} ended ${run.state} but is NOT fully torn down: ${live.map((a) => `${a.kind} ${code(a.id)}`).join(', ')} still exist; the sweeper will find them by their tags ${asked}`,
+    `:warning: ${head} ended ${run.state} but is NOT fully torn down; still there: ${live.map((a) => `${a.kind} ${code(a.id)}`).join(', ')} (the sweeper will find them by their tags) ${asked}`,
   ]);
 }
