@@ -210,9 +210,9 @@ export class CommandExecutor {
     return this.deps.engine.keep(runId, ms, by);
   }
 
-  /** Cancels a run without the permission check of `cancel` (the operator's own Ctrl-C). */
-  interrupt(runId: string, by: string): Promise<Run> {
-    return this.deps.engine.cancel(runId, by);
+  /** Cancels a run without the permission check of `cancel` (the operator's own Ctrl-C); `reason` says how. */
+  interrupt(runId: string, by: string, reason: string | null = null): Promise<Run> {
+    return this.deps.engine.cancel(runId, by, reason);
   }
 
   /** Waits for a run's end (finished or kept) and for its events to be stored; returns the run. */

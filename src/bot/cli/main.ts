@@ -126,7 +126,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
           : null;
     try {
       const result = await services.commands.execute(command, actor);
-      if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options);
+      if (result.kind === 'launched') return await followLaunch(services, result.run.id, result.position, io, options, actor.requester);
       if ((command.verb === 'teardown' || command.verb === 'cancel') && result.kind === 'run') return await followTeardown(services, result.view.run.id, io, options);
       print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
       return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
@@ -139,7 +139,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
 }
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
-async function followLaunch(services: CliServices, runId: string, position: number | null, io: CliIo, options: GlobalOptions): Promise<number> {
+async function followLaunch(services: CliServices, runId: string, position: number | null, io: CliIo, options: GlobalOptions, by: string): Promise<number> {
   const { renderRunDocument, runDocument, waitingText } = await import('./render.ts');
   if (position !== null) {
     const why = waitingText((await services.commands.view(runId)).waitingFor);
@@ -148,7 +148,8 @@ async function followLaunch(services: CliServices, runId: string, position: numb
   const interrupt = () => {
     io.stderr.write(`\ncancelling ${runId}; tearing down (Ctrl-C again to leave it to the sweeper)\n`);
     process.off('SIGINT', interrupt);
-    void services.commands.interrupt(runId, 'cli:interrupt').catch(() => undefined);
+    // Who and how, as every front shows a cancel: the operator, by Ctrl-C.
+    void services.commands.interrupt(runId, by, 'Ctrl-C in the terminal').catch(() => undefined);
   };
   process.on('SIGINT', interrupt);
   try {
