@@ -170,7 +170,15 @@ async function followLaunch(services: CliServices, runId: string, position: numb
 async function followTeardown(services: CliServices, runId: string, io: CliIo, options: GlobalOptions): Promise<number> {
   const { renderResult, tornDownLine } = await import('./render.ts');
   io.stderr.write(`run ${runId}: tearing down; waiting until it is done\n`);
-  const view = await services.commands.view(await services.commands.follow(runId));
+  // A run driven by another process is followed through the store, with the engine's unref'd polls:
+  // without a timer of its own the process would see nothing left to do and exit mid-wait.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  let view;
+  try {
+    view = await services.commands.view(await services.commands.follow(runId));
+  } finally {
+    clearInterval(keepAlive);
+  }
   const result = { kind: 'run' as const, view };
   print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : `${renderResult(result)}\n${tornDownLine(view)}`);
   return view.assets.every((a) => a.deletedAt !== null) ? 0 : 1;
