@@ -56,43 +56,67 @@ function orphanKey(o: OrphanEntry, by: CostGrouping | null): string {
   return 'all';
 }
 
-export async function costReport(
+/** Each run of a window and each orphan with what it cost inside the window: the one pricing pass every grouping reads. */
+export interface PricedWindow {
+  since: Date;
+  until: Date;
+  runs: { run: Run; usd: number }[];
+  /** `usd` null: its price is unknown (listed in `unknown`, left out of the sums). */
+  orphans: { entry: OrphanEntry; usd: number | null; fromMs: number }[];
+  unknown: string[];
+}
+
+export async function priceWindow(
   store: Store,
   config: Config,
   prices: Prices,
-  opts: CostReportOptions,
+  opts: { sinceMs: number | null; now?: Date },
   orphans: readonly OrphanEntry[] = [],
-): Promise<CostReport> {
+): Promise<PricedWindow> {
   const until = opts.now ?? new Date();
   const windowMs = opts.sinceMs ?? DEFAULT_COST_WINDOW_MS;
   const since = new Date(until.getTime() - windowMs);
+  const unknown = new Set<string>();
+  const countedAssets = new Set<string>();
+  const runs: PricedWindow['runs'] = [];
+  for (const run of await store.listRuns({ since })) {
+    const cost = await storedRunCost(store, config, prices, run, until);
+    runs.push({ run, usd: cost.usd ?? 0 });
+    for (const u of cost.unknown) unknown.add(`run ${run.id}: ${u}`);
+    for (const line of cost.lines) countedAssets.add(line.what);
+  }
+  const priced: PricedWindow['orphans'] = [];
+  for (const o of orphans) {
+    if (countedAssets.has(`${o.kind} ${o.id}`)) continue;
+    // Only what it cost inside the window.
+    const ms = Math.min(o.ageMs, windowMs);
+    if (o.dailyUsd === null) unknown.add(`orphan ${o.kind} ${o.id}: price unknown`);
+    priced.push({ entry: o, usd: o.dailyUsd === null ? null : (o.dailyUsd / 86_400_000) * ms, fromMs: until.getTime() - ms });
+  }
+  return { since, until, runs, orphans: priced, unknown: [...unknown].sort() };
+}
+
+/** The window's costs grouped by `runKey` / `orphanKey`, most expensive first, and their total. */
+export function groupCosts(
+  window: PricedWindow,
+  runKey: (run: Run) => string,
+  orphanKey: (o: OrphanEntry) => string,
+): { groups: CostLineGroup[]; total: CostLineGroup } {
   const groups = new Map<string, CostLineGroup>();
   const group = (key: string) => {
     let g = groups.get(key);
     if (!g) groups.set(key, (g = emptyGroup(key)));
     return g;
   };
-  const unknown = new Set<string>();
-  const countedAssets = new Set<string>();
-
-  for (const run of await store.listRuns({ since })) {
-    const cost = await storedRunCost(store, config, prices, run, until);
-    const g = group(runKey(run, opts.by));
+  for (const { run, usd } of window.runs) {
+    const g = group(runKey(run));
     g.runs++;
-    g.runUsd += cost.usd ?? 0;
-    for (const u of cost.unknown) unknown.add(`run ${run.id}: ${u}`);
-    for (const line of cost.lines) countedAssets.add(line.what);
+    g.runUsd += usd;
   }
-  for (const o of orphans) {
-    if (countedAssets.has(`${o.kind} ${o.id}`)) continue;
-    const g = group(orphanKey(o, opts.by));
+  for (const { entry, usd } of window.orphans) {
+    const g = group(orphanKey(entry));
     g.orphans++;
-    if (o.dailyUsd === null) {
-      unknown.add(`orphan ${o.kind} ${o.id}: price unknown`);
-      continue;
-    }
-    // Only what it cost inside the window.
-    g.orphanUsd += (o.dailyUsd / 86_400_000) * Math.min(o.ageMs, windowMs);
+    g.orphanUsd += usd ?? 0;
   }
   const list = [...groups.values()];
   const total = emptyGroup('total');
@@ -105,5 +129,17 @@ export async function costReport(
   }
   total.totalUsd = total.runUsd + total.orphanUsd;
   list.sort((a, b) => b.totalUsd - a.totalUsd || a.key.localeCompare(b.key));
-  return { since, until, by: opts.by, groups: list, total, unknown: [...unknown].sort() };
+  return { groups: list, total };
+}
+
+export async function costReport(
+  store: Store,
+  config: Config,
+  prices: Prices,
+  opts: CostReportOptions,
+  orphans: readonly OrphanEntry[] = [],
+): Promise<CostReport> {
+  const window = await priceWindow(store, config, prices, opts, orphans);
+  const { groups, total } = groupCosts(window, (run) => runKey(run, opts.by), (o) => orphanKey(o, opts.by));
+  return { since: window.since, until: window.until, by: opts.by, groups, total, unknown: window.unknown };
 }
