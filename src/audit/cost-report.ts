@@ -7,6 +7,8 @@ import type { CostGroup as CostGrouping } from '../domain/cost-group.ts';
 import type { Config } from '../config/types.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { Run } from '../domain/run.ts';
+import { runIdEnv } from '../domain/run-id.ts';
+import type { ReapedAsset } from '../store/types.ts';
 import type { Store } from '../store/index.ts';
 import { storedRunCost } from './stored-run-cost.ts';
 import type { OrphanEntry } from './types.ts';
@@ -50,7 +52,7 @@ function runKey(run: Run, by: CostGrouping | null): string {
   return 'all';
 }
 
-function orphanKey(o: OrphanEntry, by: CostGrouping | null): string {
+function orphanKey(o: Owner, by: CostGrouping | null): string {
   if (by === 'env') return o.env ?? '(no environment)';
   if (by === 'user') return o.requester ?? '(unknown)';
   return 'all';
@@ -63,14 +65,19 @@ export interface PricedWindow {
   runs: { run: Run; usd: number }[];
   /** `usd` null: its price is unknown (listed in `unknown`, left out of the sums). */
   orphans: { entry: OrphanEntry; usd: number | null; fromMs: number }[];
+  /** Orphans reaped inside the window, with what they had cost (only when asked for). */
+  reaped: { asset: ReapedAsset; env: string | null }[];
   unknown: string[];
 }
+
+/** Who an orphan's cost is put down to. */
+type Owner = { env: string | null; requester: string | null };
 
 export async function priceWindow(
   store: Store,
   config: Config,
   prices: Prices,
-  opts: { sinceMs: number | null; now?: Date },
+  opts: { sinceMs: number | null; now?: Date; withReaped?: boolean },
   orphans: readonly OrphanEntry[] = [],
 ): Promise<PricedWindow> {
   const until = opts.now ?? new Date();
@@ -93,14 +100,18 @@ export async function priceWindow(
     if (o.dailyUsd === null) unknown.add(`orphan ${o.kind} ${o.id}: price unknown`);
     priced.push({ entry: o, usd: o.dailyUsd === null ? null : (o.dailyUsd / 86_400_000) * ms, fromMs: until.getTime() - ms });
   }
-  return { since, until, runs, orphans: priced, unknown: [...unknown].sort() };
+  // What was reaped had cost money too (until the sweep that reaped it): unless its run's record counts it.
+  const reaped = opts.withReaped
+    ? (await store.reapedSince(since)).filter((r) => !countedAssets.has(`${r.kind} ${r.assetId}`)).map((asset) => ({ asset, env: asset.runId ? runIdEnv(asset.runId) : null }))
+    : [];
+  return { since, until, runs, orphans: priced, reaped, unknown: [...unknown].sort() };
 }
 
 /** The window's costs grouped by `runKey` / `orphanKey`, most expensive first, and their total. */
 export function groupCosts(
   window: PricedWindow,
   runKey: (run: Run) => string,
-  orphanKey: (o: OrphanEntry) => string,
+  orphanKey: (o: Owner) => string,
 ): { groups: CostLineGroup[]; total: CostLineGroup } {
   const groups = new Map<string, CostLineGroup>();
   const group = (key: string) => {
@@ -117,6 +128,11 @@ export function groupCosts(
     const g = group(orphanKey(entry));
     g.orphans++;
     g.orphanUsd += usd ?? 0;
+  }
+  for (const { asset, env } of window.reaped) {
+    const g = group(orphanKey({ env, requester: null }));
+    g.orphans++;
+    g.orphanUsd += asset.costUsd;
   }
   const list = [...groups.values()];
   const total = emptyGroup('total');

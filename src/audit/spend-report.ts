@@ -39,7 +39,7 @@ export async function spendReport(
   opts: { days: number; now: Date; orphansAsOf: Date | null },
   orphans: readonly OrphanEntry[],
 ): Promise<SpendReport> {
-  const window = await priceWindow(store, config, prices, { sinceMs: opts.days * DAY_MS, now: opts.now }, orphans);
+  const window = await priceWindow(store, config, prices, { sinceMs: opts.days * DAY_MS, now: opts.now, withReaped: true }, orphans);
   const byEnv = groupCosts(window, (run) => run.env ?? '(no environment)', (o) => o.env ?? '(no environment)');
   const byUser = groupCosts(window, (run) => run.requester, (o) => o.requester ?? '(unknown)');
 
@@ -48,10 +48,15 @@ export async function spendReport(
   for (let ms = Math.floor(window.since.getTime() / DAY_MS) * DAY_MS; ms <= untilMs; ms += DAY_MS) {
     days.set(dayOf(ms), { day: dayOf(ms), runUsd: 0, orphanUsd: 0 });
   }
-  // A run's cost counts on the day it was created; an orphan's is spread over the days it stood.
+  // A run's cost counts on the day it was created; a reaped orphan's on the day it was reaped; a
+  // standing orphan's is spread over the days it stood.
   for (const { run, usd } of window.runs) {
     const d = days.get(dayOf(run.createdAt.getTime()));
     if (d) d.runUsd += usd;
+  }
+  for (const { asset } of window.reaped) {
+    const d = days.get(dayOf(asset.reapedAt.getTime()));
+    if (d) d.orphanUsd += asset.costUsd;
   }
   for (const { entry, usd, fromMs } of window.orphans) {
     if (usd === null || entry.dailyUsd === null) continue;

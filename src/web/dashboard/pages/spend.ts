@@ -2,7 +2,7 @@
 // with their numbers in a table beside each.
 import type { CostLineGroup, SpendReport } from '../../../commands/reports.ts';
 import { dayColumns, groupBars } from '../charts.ts';
-import { formatUsd, when } from '../format.ts';
+import { formatUsd, plural, when } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { empty, tableWrap, type Page, type PageContext } from '../layout.ts';
 
@@ -34,12 +34,12 @@ export function spendPage(ctx: PageContext, r: SpendReport): Page {
   const body = nothing
     ? empty(
         html`<strong>Nothing was spent in the last ${SPEND_DAYS} days</strong> that stagebot knows of: no run was launched, and ${r.orphansAsOf ? html`the last sweep (${when(r.orphansAsOf)}) found no orphans` : 'no sweep has listed orphans yet'}.`,
-        'Each run is priced from its instance and volume hours; each orphan from what it costs a day since it was left behind.',
+        'Each run is priced from its instance and volume hours; each orphan from what it costs a day since it was left behind, and a reaped one by what it had cost.',
       )
     : html`<ul class="summary" aria-label="Totals">
         <li><strong>${formatUsd(r.total.totalUsd)}</strong> in all</li>
-        <li><strong>${formatUsd(r.total.runUsd)}</strong> on ${r.total.runs} runs</li>
-        <li><strong>${formatUsd(r.total.orphanUsd)}</strong> on ${r.total.orphans} orphans</li>
+        <li><strong>${formatUsd(r.total.runUsd)}</strong> on ${plural(r.total.runs, 'run')}</li>
+        <li><strong>${formatUsd(r.total.orphanUsd)}</strong> on ${plural(r.total.orphans, 'orphan')}</li>
       </ul>
       <section aria-labelledby="daily-h"><h2 id="daily-h">By day</h2>
         <div class="chart-row"><figure class="panel">${legend()}${dayColumns('daily-chart', `Cost per day (UTC), last ${SPEND_DAYS} days: runs and orphans, USD`, days)}</figure>
