@@ -154,7 +154,8 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       if (!isUserError(err)) throw err;
       logger.info({ action, target, by: allowed.actor.requester, err: errorLine(err) }, 'dashboard action refused by the executor');
       const status = statusOf(err);
-      return render(req, res, allowed.viewer, url, status, (ctx) => problemPage(ctx, status, err.message));
+      const back = action === 'reap' ? { href: '/orphans', label: 'Back to the orphans' } : action === 'unlock' ? undefined : { href: `/runs/${encodeURIComponent(target)}`, label: `Back to run ${target}` };
+      return render(req, res, allowed.viewer, url, status, (ctx) => problemPage(ctx, status, err.message, undefined, back));
     }
   }
 

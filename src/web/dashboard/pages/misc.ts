@@ -27,12 +27,12 @@ export function signInPage(ctx: PageContext, access: Access, returnTo: string): 
   };
 }
 
-export function problemPage(_ctx: PageContext, status: number, message: string, signIn?: string): Page {
+export function problemPage(_ctx: PageContext, status: number, message: string, signIn?: string, back?: { href: string; label: string }): Page {
   const titles: Record<number, string> = { 400: 'That did not work', 401: 'Sign in first', 403: 'Not allowed', 404: 'Not found', 409: 'Not now', 503: 'Busy' };
   return {
     title: titles[status] ?? 'Something went wrong',
     active: null,
     notice: { kind: 'error', text: message },
-    body: html`${signIn ? html`<p><a href="${signIn}">Sign in</a></p>` : ''}<p><a href="/">Back to the environments</a></p>`,
+    body: html`${signIn ? html`<p><a href="${signIn}">Sign in</a></p>` : ''}${back ? html`<p><a href="${back.href}">${back.label}</a></p>` : ''}<p><a href="/">Back to the environments</a></p>`,
   };
 }
