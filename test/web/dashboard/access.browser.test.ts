@@ -4,36 +4,25 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../src/commands/executor.ts';
 import { parseArgv } from '../../../src/commands/index.ts';
 import { createWorld, useWorlds, waitForState, type World } from '../../pipeline/engine/harness.ts';
 import { FakeGithubOAuth } from './fake-github-oauth.ts';
-import { collectConsoleErrors, HAS_CHROMIUM, launchChromium, newPage, screenshot, seriousViolations, serveDashboard, type ServedDashboard } from './support.ts';
+import { collectConsoleErrors, HAS_CHROMIUM, newPage, screenshot, seriousViolations, useDashboards, type ServedDashboard } from './support.ts';
 
 const BOB: Actor = { requester: 'slack:U0BOB', source: 'slack', admin: false };
 const ALICE: Actor = { requester: 'web:alice', source: 'web', admin: false };
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard access in Chromium', () => {
   const world = useWorlds(createWorld);
+  const dashboards = useDashboards();
+  const serve = (w: World, opts?: Parameters<typeof dashboards.serve>[1]) => dashboards.serve(w, opts);
+  const cleanups = { push: dashboards.onCleanup };
   let browser: Browser;
-  const served: ServedDashboard[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    browser = await launchChromium();
+  beforeEach(() => {
+    browser = dashboards.browser();
   });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const s of served.splice(0)) await s.close();
-    for (const c of cleanups.splice(0)) await c();
-  });
-  const serve = async (w: World, opts?: Parameters<typeof serveDashboard>[1]) => {
-    const s = await serveDashboard(w, opts);
-    served.push(s);
-    return s;
-  };
   const exec = (s: ServedDashboard, argv: string[], actor: Actor) =>
     s.services.commands.execute(parseArgv(argv, { environments: Object.keys(s.services.config.environments), browsers: ['chrome'] }), actor);
 

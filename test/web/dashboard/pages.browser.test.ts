@@ -4,13 +4,13 @@
 // screenshot and an axe-core check (no serious or critical violation).
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseArgv } from '../../../src/commands/index.ts';
 import type { Actor } from '../../../src/commands/executor.ts';
 import { TAG } from '../../../src/aws/tags.ts';
 import type { BrowserJob, BrowserResult, RunOptions, TestRunner } from '../../../src/pipeline/test-runners/types.ts';
 import { browserResult, createWorld, INSTALLATION, REGION, useWorlds, waitForFinished, waitForState, type World } from '../../pipeline/engine/harness.ts';
-import { collectConsoleErrors, HAS_CHROMIUM, launchChromium, newPage, screenshot, seriousViolations, serveDashboard, type ServedDashboard } from './support.ts';
+import { collectConsoleErrors, HAS_CHROMIUM, newPage, screenshot, seriousViolations, useDashboards, type ServedDashboard } from './support.ts';
 
 const CLI: Actor = { requester: 'cli:operator', source: 'cli', admin: true };
 
@@ -37,23 +37,12 @@ const launch = (served: ServedDashboard, args: string[], actor: Actor = CLI) =>
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard pages in Chromium', () => {
   const world = useWorlds(createWorld);
+  const dashboards = useDashboards();
+  const serve = (w: World) => dashboards.serve(w);
   let browser: Browser;
-  const served: ServedDashboard[] = [];
-  beforeAll(async () => {
-    browser = await launchChromium();
+  beforeEach(() => {
+    browser = dashboards.browser();
   });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const s of served.splice(0)) await s.close();
-  });
-
-  const serve = async (w: World, opts?: Parameters<typeof serveDashboard>[1]) => {
-    const s = await serveDashboard(w, opts);
-    served.push(s);
-    return s;
-  };
   const readable = (data: Record<string, any>) => {
     data.dashboard = { anonymousRead: ['127.0.0.0/8', '::1/128'], auth: 'proxy', proxy: { trustedProxies: ['127.0.0.1/32'] }, admins: ['web:admin'] };
   };

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { chatLinks } from '../../../src/app/fronts.ts';
 import { mountDashboard } from '../../../src/app/dashboard.ts';
 import { openServices, type Services } from '../../../src/app/open-services.ts';
@@ -102,4 +103,36 @@ export function collectConsoleErrors(page: Page): string[] {
     if (msg.type() === 'error') errors.push(msg.text());
   });
   return errors;
+}
+
+/**
+ * Call at a test file's top level after useWorlds: one Chromium for the file, and every dashboard
+ * served (and every cleanup registered) closed after the test that made it, before its world.
+ */
+export function useDashboards(): { browser(): Browser; serve(world: World, opts?: Parameters<typeof serveDashboard>[1]): Promise<ServedDashboard>; onCleanup(fn: () => Promise<void>): void } {
+  let browser: Browser | undefined;
+  const served: ServedDashboard[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const s of served.splice(0)) await s.close();
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return {
+    browser: () => {
+      if (!browser) throw new Error('Chromium starts in beforeAll');
+      return browser;
+    },
+    async serve(world, opts) {
+      const s = await serveDashboard(world, opts);
+      served.push(s);
+      return s;
+    },
+    onCleanup: (fn) => void cleanups.push(fn),
+  };
 }
