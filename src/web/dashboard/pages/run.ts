@@ -43,6 +43,7 @@ export function describeEvent(e: RunEvent): string {
       return `deleted ${str(d.kind)} ${str(d.id)} (${str(d.region)})`;
     case 'tests.browser': {
       const r = (d.result ?? {}) as Record<string, unknown>;
+      if (!r.browser) return 'a browser reported its tests';
       return `${str(r.browser)}: ${str(r.outcome)} (${str(r.passed)} passed, ${str(r.failed)} failed)`;
     }
     case 'run.kept':
