@@ -91,7 +91,8 @@ export function actionForm(ctx: PageContext, action: string, label: string, opts
 
 /** A table in a scrollable, keyboard-reachable region (phones scroll wide tables sideways). */
 export function tableWrap(label: string, table: Html): Html {
-  return html`<div class="table-wrap" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+  // Named apart from the section around it: two landmarks with one name are one too many.
+  return html`<div class="table-wrap" role="region" aria-label="${label} (table)" tabindex="0">${table}</div>`;
 }
 
 export function empty(...lines: HtmlValue[]): Html {

@@ -2,7 +2,7 @@
 // world (fake cloud, real sshd, real store), the dashboard mounted on stagebot's real HTTP server on
 // 127.0.0.1, the engine started; and Debian's Chromium driven by playwright-core, with screenshots
 // and an axe-core accessibility check per page.
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -90,6 +90,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** axe-core's serious and critical violations on the page (WCAG 2.x A and AA rules). */
 export async function seriousViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  // Every finding, whatever its impact, for whoever reviews them (test output, not asserted).
+  mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+  const all = result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  appendFileSync(join(ROOT, 'test-output', 'axe.jsonl'), `${JSON.stringify({ url: new URL(page.url()).pathname, passes: result.passes.length, violations: all })}\n`);
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
