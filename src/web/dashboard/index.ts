@@ -34,6 +34,8 @@ export interface DashboardDeps {
 export interface Dashboard {
   name: 'dashboard';
   handler: Handler;
+  /** Its access rules, for routes served beside it under the same rules (artifacts). */
+  access: Access;
   /** Open live-update streams. */
   readonly liveConnections: number;
   /** Ends the live streams (the server is stopping). */
@@ -242,6 +244,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   return {
     name: 'dashboard',
     handler,
+    access,
     get liveConnections() {
       return live.connections;
     },

@@ -47,8 +47,8 @@ function who(ctx: PageContext): Html {
     return html`<span>Signed in as <strong>${viewer.name}</strong>${viewer.admin ? ' (admin)' : ''}</span>
       ${viewer.via === 'github' ? html`<form method="post" action="/signout"><input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><button type="submit">Sign out</button></form>` : ''}`;
   }
-  if (ctx.auth === 'github') return html`<span>Reading anonymously</span> <a href="/signin?returnTo=${encodeURIComponent(ctx.path)}">Sign in</a>`;
-  return html`<span>Reading anonymously</span>`;
+  if (ctx.auth === 'github') return html`<span>Not signed in</span> <a href="/signin?returnTo=${encodeURIComponent(ctx.path)}">Sign in</a>`;
+  return html`<span>Not signed in</span>`;
 }
 
 export function notice(n: Notice | null | undefined): Html {

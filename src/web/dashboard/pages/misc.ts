@@ -13,7 +13,8 @@ export function signInPage(ctx: PageContext, access: Access, returnTo: string): 
       notice: access.githubProblem ? { kind: 'error', text: access.githubProblem } : null,
       body: access.githubProblem
         ? html`<p>Until then the dashboard is read-only${config.anonymousRead.length ? html` for <code>${config.anonymousRead.join(', ')}</code>` : ''}.</p>`
-        : html`<p>Members of ${who} sign in with their GitHub account. Reading needs no sign-in${config.anonymousRead.length ? ' from this network' : ''}; acting on runs does.</p>
+        : html`<p>Members of ${who} sign in with their GitHub account.
+            ${config.anonymousRead.length ? html`Reading needs no sign-in from <code>${config.anonymousRead.join(', ')}</code>; acting on runs does.` : 'Reading and acting on runs both need it.'}</p>
           <p><a class="button" href="/auth/github?returnTo=${encodeURIComponent(returnTo)}">Sign in with GitHub</a></p>`,
     };
   }
