@@ -4,19 +4,14 @@ import { beforeEach, expect, test } from 'vitest';
 import { costReport, spendReport, type OrphanEntry } from '../../src/audit/index.ts';
 import { createPrices } from '../../src/cost/prices.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { DAY, HOUR, T0, makeConfig } from './support/world.ts';
+import { DAY, HOUR, T0, makeConfig, orphanEntry } from './support/world.ts';
 
 const config = makeConfig();
 const prices = createPrices();
 const now = new Date(Math.floor(T0.getTime() / DAY) * DAY + 12 * HOUR); // noon UTC
 let store: Store;
 
-function orphan(o: Partial<OrphanEntry>): OrphanEntry {
-  return {
-    kind: 'instance', id: 'i-0orphan000000000a', region: 'eu-west-1', env: 'stg4', runId: null, requester: 'slack:U2', reason: 'r', detail: 'd',
-    ageMs: 36 * HOUR, accruedUsd: 36, dailyUsd: 24, reapAfter: null, marked: false, due: false, ...o,
-  };
-}
+const orphan = (o: Partial<OrphanEntry>) => orphanEntry({ ageMs: 36 * HOUR, accruedUsd: 36, ...o });
 
 beforeEach(async () => {
   store = await openStore({ sqlitePath: ':memory:' });
