@@ -1,6 +1,6 @@
 // What runs and orphans cost over a window, grouped; and a run's assets with their state and cost.
 import { beforeEach, expect, test } from 'vitest';
-import { assetsOfRun, costReport, type OrphanEntry } from '../../src/audit/index.ts';
+import { assetsOfRun, costReport } from '../../src/audit/index.ts';
 import { createPrices } from '../../src/cost/prices.ts';
 import { HOURS_PER_MONTH } from '../../src/cost/price-table.ts';
 import { NotFoundError } from '../../src/errors.ts';
