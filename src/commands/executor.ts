@@ -6,7 +6,7 @@ import type { Config } from '../config/index.ts';
 import { createPrices, type Prices } from '../cost/prices.ts';
 import type { Asset } from '../domain/asset.ts';
 import type { EnvLock } from '../domain/lock.ts';
-import { isFinished, type Requester, type Run, type Source } from '../domain/run.ts';
+import { isFinished, type Requester, type Run, type RunEvent, type RunState, type Source } from '../domain/run.ts';
 import { ConflictError, NotFoundError, PermissionError, UserError } from '../errors.ts';
 import type { Engine } from '../pipeline/engine.ts';
 import type { EventListener } from '../pipeline/events.ts';
@@ -14,6 +14,7 @@ import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
+import type { OrphansReport, SpendReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
 
 export type { Board, EnvView, OrphanSummary } from './board.ts';
@@ -36,6 +37,20 @@ export interface AuditReport {
 export interface Audit {
   sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean }): Promise<AuditReport>;
   cost(opts: { sinceMs: number | null; by: 'env' | 'user' | null }): Promise<AuditReport>;
+  orphans(opts: { reapedDays: number }): Promise<OrphansReport>;
+  spend(opts: { days: number }): Promise<SpendReport>;
+}
+
+/** Which runs to list (the dashboard's filters); every field narrows. */
+export interface RunQuery {
+  env?: string;
+  requester?: string;
+  source?: Source;
+  states?: readonly RunState[];
+  since?: Date;
+  before?: Date;
+  /** At most this many, newest first (default 100, at most 500). */
+  limit?: number;
 }
 
 export type DryRunReport = { ok: boolean; checks: { check: string; ok: boolean; detail: string }[] };
@@ -53,7 +68,7 @@ export type CommandResult =
   | { kind: 'cost'; report: AuditReport };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
-export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock'>;
+export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents'>;
 
 export interface ExecutorDeps {
   engine: Engine;
@@ -191,6 +206,27 @@ export class CommandExecutor {
 
   getRun(runId: string): Promise<Run | null> {
     return this.deps.store.getRun(runId);
+  }
+
+  /** Runs matching `query`, newest first. */
+  runs(query: RunQuery = {}): Promise<Run[]> {
+    const { limit, ...filter } = query;
+    return this.deps.store.listRuns({ ...filter, limit: Math.min(500, Math.max(1, limit ?? 100)) });
+  }
+
+  /** A run's stored timeline (every event but log lines), oldest first. */
+  timeline(runId: string): Promise<RunEvent[]> {
+    return this.deps.store.getEvents(runId);
+  }
+
+  /** The last sweep, the orphans it listed, and what was reaped in the last `reapedDays` days. */
+  orphans(reapedDays = 30): Promise<OrphansReport> {
+    return this.audit().orphans({ reapedDays });
+  }
+
+  /** The last `days` days' cost by environment, by requester and by day, runs and orphans apart. */
+  spend(days = 30): Promise<SpendReport> {
+    return this.audit().spend({ days });
   }
 
   /** Runs not finished yet (queued, running, tearing down or kept). */

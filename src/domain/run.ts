@@ -16,7 +16,8 @@ export function isFinished(state: RunState): boolean {
  */
 export const ACTIVE_RUN_STATES: readonly RunState[] = ['queued', 'running', 'kept'];
 
-export const SOURCES = ['slack', 'github', 'cli', 'cron'] as const;
+/** Where a request came from; `web` is the dashboard (a person signed in through a trusted proxy acts as `web:<user>`). */
+export const SOURCES = ['slack', 'github', 'cli', 'cron', 'web'] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** Who asked, as written into the `stagebot:requested-by` tag: `slack:U123`, `github:octocat`, `cli:alice`. */

@@ -112,9 +112,17 @@ export function runQueries(db: Db) {
         where.push('requester = ?');
         params.push(filter.requester);
       }
+      if (filter.source !== undefined) {
+        where.push('source = ?');
+        params.push(filter.source);
+      }
       if (filter.since !== undefined) {
         where.push('created_at >= ?');
         params.push(toMs(filter.since));
+      }
+      if (filter.before !== undefined) {
+        where.push('created_at < ?');
+        params.push(toMs(filter.before));
       }
       let sql = `SELECT ${RUN_COLUMNS} FROM runs`;
       if (where.length) sql += ` WHERE ${where.join(' AND ')}`;

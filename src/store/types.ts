@@ -24,8 +24,11 @@ export interface RunFilter {
   states?: readonly RunState[];
   env?: string;
   requester?: string;
+  source?: Source;
   /** Runs created at or after this time. */
   since?: Date;
+  /** Runs created before this time. */
+  before?: Date;
   limit?: number;
 }
 

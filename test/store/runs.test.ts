@@ -75,10 +75,10 @@ describeStore('runs', (ctx) => {
     await expect(ctx.store.updateRun('missing', { error: 'x' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  test('listRuns filters by states, env, requester and since, newest first, with a limit', async () => {
+  test('listRuns filters by states, env, requester, source, since and before, newest first, with a limit', async () => {
     const t = (m: number) => new Date(Date.UTC(2026, 10, 21, 9, m));
     const a = await ctx.store.createRun(newRun({ env: 'stg1', createdAt: t(1), requester: 'slack:U1' }));
-    const b = await ctx.store.createRun(newRun({ env: 'stg2', createdAt: t(2), state: 'running' }));
+    const b = await ctx.store.createRun(newRun({ env: 'stg2', createdAt: t(2), state: 'running', requester: 'github:octocat', source: 'github' }));
     const c = await ctx.store.createRun(newRun({ env: 'stg1', createdAt: t(3), state: 'failed', requester: 'slack:U1' }));
     const ids = async (filter: Parameters<typeof ctx.store.listRuns>[0]) => (await ctx.store.listRuns(filter)).map((r) => r.id);
 
@@ -88,6 +88,10 @@ describeStore('runs', (ctx) => {
     expect(await ids({ states: [] })).toEqual([]);
     expect(await ids({ requester: 'slack:U1', states: ['failed'] })).toEqual([c.id]);
     expect(await ids({ since: t(2) })).toEqual([c.id, b.id]);
+    expect(await ids({ before: t(3) })).toEqual([b.id, a.id]);
+    expect(await ids({ since: t(2), before: t(3) })).toEqual([b.id]);
+    expect(await ids({ source: 'github' })).toEqual([b.id]);
+    expect(await ids({ source: 'web' })).toEqual([]);
     expect(await ids({ limit: 2 })).toEqual([c.id, b.id]);
   });
 
