@@ -60,6 +60,20 @@ export default {
       to: { path: CORE },
     },
     {
+      name: 'no-front-to-other-front',
+      comment: 'fronts do not reach into each other: the dashboard knows chat only through the links src/app hands it, and chat fronts share only the server\'s route types (src/web/routes.ts)',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { path: '^src/bot/' },
+    },
+    {
+      name: 'no-chat-to-dashboard',
+      comment: 'chat fronts share only the HTTP server\'s route types with src/web, not the dashboard or its access rules',
+      severity: 'error',
+      from: { path: '^src/bot/' },
+      to: { path: '^src/web/(?!routes\\.ts$)' },
+    },
+    {
       name: 'no-audit-to-pipeline',
       comment: 'the audit prices and reaps without the run engine (shared pieces live in src/cost, src/aws/kinds, src/domain)',
       severity: 'error',

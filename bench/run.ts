@@ -9,6 +9,7 @@ const BENCHES = [
   { file: 'sweep.ts', what: 'sweep of 10,000 tagged assets over 4 regions at 20 ms per AWS call' },
   { file: 'slack-ack.ts', what: 'Slack ack latency under a burst, against a bare Bolt app' },
   { file: 'github-webhook.ts', what: 'GitHub webhook response latency under a burst, against a bare Probot app' },
+  { file: 'dashboard.ts', what: 'dashboard page weight and time to first paint in Chromium' },
   { file: 'recovery-campaign.ts', what: 'kill -9 / SIGSTOP / SIGTERM of CLI launches and serve replicas at random points, against moto: leaks, stale mutations, adoption times' },
 ];
 

@@ -1,5 +1,6 @@
 // Errors that reach a person. The message is the one line they read: what was wrong and what is valid.
 // Anything that is not a UserError is a bug or an outage and is logged, never shown raw.
+import type { Run } from './domain/run.ts';
 
 export class UserError extends Error {
   override readonly name: string = 'UserError';
@@ -30,7 +31,20 @@ export class PermissionError extends UserError {
 
 /** A request that conflicts with the current state (environment locked, run already finished...). */
 export class ConflictError extends UserError {
-  override readonly name = 'ConflictError';
+  override readonly name: string = 'ConflictError';
+}
+
+/**
+ * A launch whose concurrency key an active run already holds (a second `/e2e` on a pull request while
+ * its run goes): nothing was created; `run` is the one in progress, for the front to link to.
+ */
+export class ActiveRunExists extends ConflictError {
+  override readonly name = 'ActiveRunExists';
+  readonly run: Run;
+  constructor(run: Run) {
+    super(`run ${run.id} is already ${run.state} for this (requested by ${run.requester}); cancel it before starting another`);
+    this.run = run;
+  }
 }
 
 export class NotFoundError extends UserError {

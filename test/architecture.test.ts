@@ -66,6 +66,9 @@ describe('architecture', () => {
       file('src/audit/sweep.ts', "import { engine } from '../pipeline/engine.ts';\nexport const s = engine;\n");
       file('src/cost/x.ts', "import { serve } from '../app/serve.ts';\nexport const x = serve;\n");
       file('src/app/serve.ts', 'export const serve = 1;\n');
+      file('src/web/dashboard/page.ts', "import { t } from '../../bot/slack/thread.ts';\nexport const p = t;\n");
+      file('src/bot/github/links.ts', "import { p } from '../../web/dashboard/page.ts';\nimport type { H } from '../../web/routes.ts';\nexport const l: [typeof p, H?] = [p];\n");
+      file('src/web/routes.ts', 'export type H = 1;\n');
 
       const found = (await cruise(dir)).violations.map((v) => `${v.rule.name} ${v.from} ${v.to}`);
       expect(found).toEqual(
@@ -76,8 +79,12 @@ describe('architecture', () => {
           'no-front-to-core src/bot/slack/thread.ts src/pipeline/engine.ts',
           'no-upward-core src/pipeline/engine.ts src/commands/parse.ts',
           'no-audit-to-pipeline src/audit/sweep.ts src/pipeline/engine.ts',
+          'no-front-to-other-front src/web/dashboard/page.ts src/bot/slack/thread.ts',
+          'no-chat-to-dashboard src/bot/github/links.ts src/web/dashboard/page.ts',
         ]),
       );
+      // The route types are the one thing of src/web a chat front may use.
+      expect(found.filter((f) => f.endsWith('src/web/routes.ts'))).toEqual([]);
       expect(found.some((f) => f.startsWith('no-circular src/commands/'))).toBe(true);
     });
   });

@@ -3,6 +3,10 @@
 import { isUserError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Front } from '../web/routes.ts';
+import type { ChatLink, DashboardLinks } from '../web/dashboard/index.ts';
+import { pullRequestLinks } from '../bot/github/web-links.ts';
+import { threadLink } from '../bot/slack/thread-link.ts';
+import type { SlackApi } from '../bot/slack/slack-api.ts';
 import { createGithubFront, GITHUB_WEBHOOK_PATH, githubSettings } from '../bot/github/index.ts';
 import { createSlackFront, SLACK_EVENTS_PATH, slackSettings } from '../bot/slack/index.ts';
 import type { SweepReport } from '../audit/index.ts';
@@ -14,6 +18,25 @@ export interface MountedFronts {
   stop(): Promise<void>;
   /** Posts the daily sweep report to Slack; absent without a Slack front. */
   postSweepReport?: (report: SweepReport) => Promise<void>;
+  /** Where the chat fronts discussed a run (for the dashboard's run page). */
+  links: DashboardLinks;
+}
+
+/** The Slack thread (when the Slack front is up to ask for its permalink) and the pull request's links. */
+export function chatLinks(memory: Services['store'], slack: Pick<SlackApi, 'permalink'> | null, githubApiUrl: string, logger: Logger): DashboardLinks {
+  return {
+    async forRun(runId) {
+      const links: ChatLink[] = [];
+      if (slack) {
+        const thread = await threadLink(memory, slack, runId).catch((err: unknown) => {
+          logger.warn({ err, runId }, 'could not ask Slack for the thread link');
+          return null;
+        });
+        if (thread) links.push(thread);
+      }
+      return [...links, ...(await pullRequestLinks(memory, runId, githubApiUrl))];
+    },
+  };
 }
 
 export async function mountFronts(services: Services, logger: Logger, env: NodeJS.ProcessEnv): Promise<MountedFronts> {
@@ -21,6 +44,7 @@ export async function mountFronts(services: Services, logger: Logger, env: NodeJ
   const fronts: Front[] = [];
 
   let postSweepReport: MountedFronts['postSweepReport'];
+  let slackApi: Pick<SlackApi, 'permalink'> | null = null;
   const slack = slackSettings(env);
   if (!slack.enabled) fronts.push({ name: 'slack', path: SLACK_EVENTS_PATH, enabled: false, reason: slack.reason });
   else {
@@ -28,6 +52,7 @@ export async function mountFronts(services: Services, logger: Logger, env: NodeJ
       const front = await createSlackFront({ commands: services.commands, memory: services.store, logger, settings: slack });
       stops.push(() => front.stop());
       postSweepReport = (report) => front.postSweepReport(report);
+      slackApi = front.slack;
       fronts.push(front);
     } catch (err) {
       if (!isUserError(err)) throw err;
@@ -48,8 +73,10 @@ export async function mountFronts(services: Services, logger: Logger, env: NodeJ
     }
   }
 
+  const githubApiUrl = env.GITHUB_API_URL ?? services.config.github?.apiUrl ?? 'https://api.github.com';
   return {
     fronts,
+    links: chatLinks(services.store, slackApi, githubApiUrl, logger),
     ...(postSweepReport ? { postSweepReport } : {}),
     async stop() {
       await Promise.allSettled(stops.map((stop) => stop()));

@@ -7,6 +7,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import { createHttpServer, listen, type RunningServer } from '../web/server.ts';
 import { openServices } from './open-services.ts';
 import { mountFronts } from './fronts.ts';
+import { mountDashboard } from './dashboard.ts';
 import { scheduleSweeps } from '../audit/service.ts';
 import { maskUrlCredentials } from '../observability/logger.ts';
 
@@ -51,12 +52,13 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const metrics = createMetrics();
   const services = await openServices({ config: loaded.config, logger, metrics, env, background: true, helpPrefix: '/stage' });
   logger.info({ config: loaded.path, store: services.store.backend, where: env.DATABASE_URL ? maskUrlCredentials(env.DATABASE_URL) : loaded.config.store.sqlitePath }, 'store open');
-  const { fronts, stop: stopFronts, postSweepReport } = await mountFronts(services, logger, env);
+  const { fronts, stop: stopFronts, postSweepReport, links } = await mountFronts(services, logger, env);
   for (const f of fronts) {
     if (f.enabled) logger.info({ front: f.name, path: f.path }, `${f.name} front enabled`);
     else logger.info({ front: f.name }, `${f.name} front disabled: ${f.reason}`);
   }
-  const server = createHttpServer({ logger, metrics, fronts, ready: () => services.store.ping() });
+  const dashboard = mountDashboard({ commands: services.commands, links, env, logger });
+  const server = createHttpServer({ logger, metrics, fronts, pages: dashboard, ready: () => services.store.ping() });
   // Listen before the engine starts: a taken port must not adopt runs only to drop them again.
   let running: RunningServer;
   try {
@@ -75,6 +77,8 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const signal = await stopRequested;
   logger.info({ signal, ...SHUTDOWN }, 'shutting down: no new work; runs in flight get a grace period');
   await stopSweeps();
+  // Live-update streams never end by themselves: closed first, they do not hold the HTTP close.
+  dashboard.stop();
   await running.close(SHUTDOWN.httpCloseMs);
   await stopFronts();
   await services.close(SHUTDOWN.engineGraceMs);

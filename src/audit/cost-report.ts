@@ -7,6 +7,8 @@ import type { CostGroup as CostGrouping } from '../domain/cost-group.ts';
 import type { Config } from '../config/types.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { Run } from '../domain/run.ts';
+import { runIdEnv } from '../domain/run-id.ts';
+import type { ReapedAsset } from '../store/types.ts';
 import type { Store } from '../store/index.ts';
 import { storedRunCost } from './stored-run-cost.ts';
 import type { OrphanEntry } from './types.ts';
@@ -50,49 +52,87 @@ function runKey(run: Run, by: CostGrouping | null): string {
   return 'all';
 }
 
-function orphanKey(o: OrphanEntry, by: CostGrouping | null): string {
+function orphanKey(o: Owner, by: CostGrouping | null): string {
   if (by === 'env') return o.env ?? '(no environment)';
   if (by === 'user') return o.requester ?? '(unknown)';
   return 'all';
 }
 
-export async function costReport(
+/** Each run of a window and each orphan with what it cost inside the window: the one pricing pass every grouping reads. */
+export interface PricedWindow {
+  since: Date;
+  until: Date;
+  runs: { run: Run; usd: number }[];
+  /** `usd` null: its price is unknown (listed in `unknown`, left out of the sums). */
+  orphans: { entry: OrphanEntry; usd: number | null; fromMs: number }[];
+  /** Orphans reaped inside the window, with what they had cost (only when asked for). */
+  reaped: { asset: ReapedAsset; env: string | null }[];
+  unknown: string[];
+}
+
+/** Who an orphan's cost is put down to. */
+type Owner = { env: string | null; requester: string | null };
+
+export async function priceWindow(
   store: Store,
   config: Config,
   prices: Prices,
-  opts: CostReportOptions,
+  opts: { sinceMs: number | null; now?: Date; withReaped?: boolean },
   orphans: readonly OrphanEntry[] = [],
-): Promise<CostReport> {
+): Promise<PricedWindow> {
   const until = opts.now ?? new Date();
   const windowMs = opts.sinceMs ?? DEFAULT_COST_WINDOW_MS;
   const since = new Date(until.getTime() - windowMs);
+  const unknown = new Set<string>();
+  const countedAssets = new Set<string>();
+  const runs: PricedWindow['runs'] = [];
+  for (const run of await store.listRuns({ since })) {
+    const cost = await storedRunCost(store, config, prices, run, until);
+    runs.push({ run, usd: cost.usd ?? 0 });
+    for (const u of cost.unknown) unknown.add(`run ${run.id}: ${u}`);
+    for (const line of cost.lines) countedAssets.add(line.what);
+  }
+  const priced: PricedWindow['orphans'] = [];
+  for (const o of orphans) {
+    if (countedAssets.has(`${o.kind} ${o.id}`)) continue;
+    // Only what it cost inside the window.
+    const ms = Math.min(o.ageMs, windowMs);
+    if (o.dailyUsd === null) unknown.add(`orphan ${o.kind} ${o.id}: price unknown`);
+    priced.push({ entry: o, usd: o.dailyUsd === null ? null : (o.dailyUsd / 86_400_000) * ms, fromMs: until.getTime() - ms });
+  }
+  // What was reaped had cost money too (until the sweep that reaped it): unless its run's record counts it.
+  const reaped = opts.withReaped
+    ? (await store.reapedSince(since)).filter((r) => !countedAssets.has(`${r.kind} ${r.assetId}`)).map((asset) => ({ asset, env: asset.runId ? runIdEnv(asset.runId) : null }))
+    : [];
+  return { since, until, runs, orphans: priced, reaped, unknown: [...unknown].sort() };
+}
+
+/** The window's costs grouped by `runKey` / `orphanKey`, most expensive first, and their total. */
+export function groupCosts(
+  window: PricedWindow,
+  runKey: (run: Run) => string,
+  orphanKey: (o: Owner) => string,
+): { groups: CostLineGroup[]; total: CostLineGroup } {
   const groups = new Map<string, CostLineGroup>();
   const group = (key: string) => {
     let g = groups.get(key);
     if (!g) groups.set(key, (g = emptyGroup(key)));
     return g;
   };
-  const unknown = new Set<string>();
-  const countedAssets = new Set<string>();
-
-  for (const run of await store.listRuns({ since })) {
-    const cost = await storedRunCost(store, config, prices, run, until);
-    const g = group(runKey(run, opts.by));
+  for (const { run, usd } of window.runs) {
+    const g = group(runKey(run));
     g.runs++;
-    g.runUsd += cost.usd ?? 0;
-    for (const u of cost.unknown) unknown.add(`run ${run.id}: ${u}`);
-    for (const line of cost.lines) countedAssets.add(line.what);
+    g.runUsd += usd;
   }
-  for (const o of orphans) {
-    if (countedAssets.has(`${o.kind} ${o.id}`)) continue;
-    const g = group(orphanKey(o, opts.by));
+  for (const { entry, usd } of window.orphans) {
+    const g = group(orphanKey(entry));
     g.orphans++;
-    if (o.dailyUsd === null) {
-      unknown.add(`orphan ${o.kind} ${o.id}: price unknown`);
-      continue;
-    }
-    // Only what it cost inside the window.
-    g.orphanUsd += (o.dailyUsd / 86_400_000) * Math.min(o.ageMs, windowMs);
+    g.orphanUsd += usd ?? 0;
+  }
+  for (const { asset, env } of window.reaped) {
+    const g = group(orphanKey({ env, requester: null }));
+    g.orphans++;
+    g.orphanUsd += asset.costUsd;
   }
   const list = [...groups.values()];
   const total = emptyGroup('total');
@@ -105,5 +145,17 @@ export async function costReport(
   }
   total.totalUsd = total.runUsd + total.orphanUsd;
   list.sort((a, b) => b.totalUsd - a.totalUsd || a.key.localeCompare(b.key));
-  return { since, until, by: opts.by, groups: list, total, unknown: [...unknown].sort() };
+  return { groups: list, total };
+}
+
+export async function costReport(
+  store: Store,
+  config: Config,
+  prices: Prices,
+  opts: CostReportOptions,
+  orphans: readonly OrphanEntry[] = [],
+): Promise<CostReport> {
+  const window = await priceWindow(store, config, prices, opts, orphans);
+  const { groups, total } = groupCosts(window, (run) => runKey(run, opts.by), (o) => orphanKey(o, opts.by));
+  return { since: window.since, until: window.until, by: opts.by, groups, total, unknown: window.unknown };
 }

@@ -6,6 +6,8 @@ export { renderSweepText } from './report-text.ts';
 export { costReport, DEFAULT_COST_WINDOW_MS, type CostReport, type CostReportOptions, type CostLineGroup } from './cost-report.ts';
 export { refreshPrices, loadPrices, cachedInstancePrices, hourlyPriceOf, PRICES_KV_KEY, type PriceRefresh, type InstancePrices } from './prices-refresh.ts';
 export { startSweepSchedule, runIfClaimed, occurrenceOf, SWEEP_SLOT, type SweepScheduleOptions } from './schedule.ts';
+export { spendReport, type SpendReport, type DaySpend } from './spend-report.ts';
+export { orphansReport, sweepView, type OrphansReport, type SweepView } from './orphans-report.ts';
 export { assetsOfRun, type RunAssetLine } from './run-assets.ts';
 export { TARGET_MARKS_KEY } from './marks.ts';
 export { createAudit, scheduleSweeps, pruneBookkeeping, DELIVERY_MEMORY_MS, CRON_SLOT_MEMORY_MS, type AuditService, type AuditDeps } from './service.ts';

@@ -14,6 +14,8 @@ import { costReport, type CostReport } from './cost-report.ts';
 import { renderCostText } from './cost-text.ts';
 import { renderSweepText } from './report-text.ts';
 import { startSweepSchedule } from './schedule.ts';
+import { orphansReport, type OrphansReport } from './orphans-report.ts';
+import { spendReport, type SpendReport } from './spend-report.ts';
 import { createSweeper } from './sweep.ts';
 import type { OrphanEntry, SweepReport } from './types.ts';
 
@@ -24,6 +26,10 @@ const LAST_ORPHANS_KEY = 'sweeper:last-orphans';
 export interface AuditService {
   sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean }): Promise<{ data: SweepReport; text: string }>;
   cost(opts: { sinceMs: number | null; by: CostGroup | null }): Promise<{ data: CostReport & { orphansAsOf: Date | null }; text: string }>;
+  /** The last sweep, the orphans it listed, and what was reaped in the last `reapedDays` days (the dashboard). */
+  orphans(opts: { reapedDays: number }): Promise<OrphansReport>;
+  /** The last `days` days' cost by environment, by requester and by day (the dashboard). */
+  spend(opts: { days: number }): Promise<SpendReport>;
   /** The scheduled sweep: reaps what is past its grace (within the limit) and returns the report. */
   scheduledSweep(): Promise<SweepReport>;
 }
@@ -52,15 +58,27 @@ export function createAudit(deps: AuditDeps): AuditService {
       return { data: report, text: renderSweepText(report) };
     },
     async cost({ sinceMs, by }) {
-      const last = await deps.store.kvGet(LAST_ORPHANS_KEY);
-      const saved = last?.value as { at: string; orphans: OrphanEntry[] } | undefined;
-      const orphans = (saved?.orphans ?? []).map((o) => ({ ...o, reapAfter: o.reapAfter ? new Date(o.reapAfter) : null }));
-      const report = await costReport(deps.store, deps.config, deps.prices, { sinceMs, by, now: clock.now() }, orphans);
-      const asOf = saved ? new Date(saved.at) : null;
+      const last = await lastOrphans(deps.store);
+      const report = await costReport(deps.store, deps.config, deps.prices, { sinceMs, by, now: clock.now() }, last?.orphans ?? []);
+      const asOf = last?.at ?? null;
       return { data: { ...report, orphansAsOf: asOf }, text: renderCostText(report, asOf) };
+    },
+    async orphans({ reapedDays }) {
+      return orphansReport(deps.store, await lastOrphans(deps.store), { now: clock.now(), reapedWindowMs: reapedDays * 86_400_000 });
+    },
+    async spend({ days }) {
+      const last = await lastOrphans(deps.store);
+      return spendReport(deps.store, deps.config, deps.prices, { days, now: clock.now(), orphansAsOf: last?.at ?? null }, last?.orphans ?? []);
     },
     scheduledSweep: () => run('reap'),
   };
+}
+
+/** The orphans the latest sweep listed, as saved after it (dates revived). */
+async function lastOrphans(store: Pick<Store, 'kvGet'>): Promise<{ at: Date; orphans: OrphanEntry[] } | null> {
+  const saved = (await store.kvGet(LAST_ORPHANS_KEY))?.value as { at: string; orphans: OrphanEntry[] } | undefined;
+  if (!saved) return null;
+  return { at: new Date(saved.at), orphans: saved.orphans.map((o) => ({ ...o, reapAfter: o.reapAfter ? new Date(o.reapAfter) : null })) };
 }
 
 /** Delivery keys outlive every redelivery window (Slack: minutes; GitHub: 3 days, by hand). */

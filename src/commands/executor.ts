@@ -6,7 +6,7 @@ import type { Config } from '../config/index.ts';
 import { createPrices, type Prices } from '../cost/prices.ts';
 import type { Asset } from '../domain/asset.ts';
 import type { EnvLock } from '../domain/lock.ts';
-import { isFinished, type Requester, type Run, type Source } from '../domain/run.ts';
+import { isFinished, type Requester, type Run, type RunEvent, type RunState, type Source } from '../domain/run.ts';
 import { ConflictError, NotFoundError, PermissionError, UserError } from '../errors.ts';
 import type { Engine, Recovered } from '../pipeline/engine.ts';
 import type { EventListener } from '../pipeline/events.ts';
@@ -14,6 +14,7 @@ import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
+import type { OrphansReport, SpendReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
 
 export type { Board, EnvView, OrphanSummary } from './board.ts';
@@ -44,6 +45,20 @@ export interface AuditReport {
 export interface Audit {
   sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean }): Promise<AuditReport>;
   cost(opts: { sinceMs: number | null; by: 'env' | 'user' | null }): Promise<AuditReport>;
+  orphans(opts: { reapedDays: number }): Promise<OrphansReport>;
+  spend(opts: { days: number }): Promise<SpendReport>;
+}
+
+/** Which runs to list (the dashboard's filters); every field narrows. */
+export interface RunQuery {
+  env?: string;
+  requester?: string;
+  source?: Source;
+  states?: readonly RunState[];
+  since?: Date;
+  before?: Date;
+  /** At most this many, newest first (default 100, at most 500). */
+  limit?: number;
 }
 
 export type DryRunReport = { ok: boolean; checks: { check: string; ok: boolean; detail: string }[] };
@@ -61,7 +76,7 @@ export type CommandResult =
   | { kind: 'cost'; report: AuditReport };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
-export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'releaseLock'>;
+export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents'>;
 
 export interface ExecutorDeps {
   engine: Engine;
@@ -72,6 +87,16 @@ export interface ExecutorDeps {
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun?: (env: string, actor: Actor) => Promise<DryRunReport>;
   helpPrefix?: string;
+}
+
+/** What a front adds to a command that its words do not say. */
+export interface ExecuteOptions {
+  /** Environments a pool launch may take (a repository's pool). */
+  pool?: string[];
+  /** Why a cancel was asked, shown with who asked ("the pull request was closed"). */
+  reason?: string;
+  /** A launch: at most one active run per key (a pull request's `/e2e`); a second gets ActiveRunExists. */
+  concurrencyKey?: string;
 }
 
 export class CommandExecutor {
@@ -113,13 +138,13 @@ export class CommandExecutor {
     return this.deps.engine.now();
   }
 
-  async execute(cmd: Command, actor: Actor, extra: { pool?: string[] } = {}): Promise<CommandResult> {
+  async execute(cmd: Command, actor: Actor, extra: ExecuteOptions = {}): Promise<CommandResult> {
     const { engine, store } = this.deps;
     switch (cmd.verb) {
       case 'help':
         return { kind: 'help', text: helpText(cmd.topic, this.deps.helpPrefix ? { prefix: this.deps.helpPrefix } : {}) };
       case 'launch':
-        return this.launch(cmd, actor, extra.pool);
+        return this.launch(cmd, actor, extra);
       case 'status': {
         if (cmd.run) return { kind: 'run', view: await this.view(cmd.run) };
         return { kind: 'environments', ...(await this.boards.environments(cmd.env)) };
@@ -129,7 +154,7 @@ export class CommandExecutor {
       case 'cancel': {
         if (!cmd.run) throw new UserError('cancel needs a run id, e.g. `cancel stg4-20261121-a1b2c3`');
         await this.mayTouch(cmd.run, actor, 'cancel');
-        await engine.cancel(cmd.run, actor.requester);
+        await engine.cancel(cmd.run, actor.requester, extra.reason ?? null);
         return { kind: 'run', view: await this.view(cmd.run) };
       }
       case 'teardown': {
@@ -161,7 +186,8 @@ export class CommandExecutor {
         if (held.holder !== actor.requester && !actor.admin) {
           throw new PermissionError(`${cmd.env} was locked by ${held.holder}; only admins may unlock someone else's lock`);
         }
-        if (!(await store.releaseLock(cmd.env, held.holder))) throw new ConflictError(`${cmd.env} changed hands; look again with \`list\``);
+        // Through the engine: the next queued run of the environment starts at once.
+        if (!(await engine.unlock(cmd.env, held.holder))) throw new ConflictError(`${cmd.env} changed hands; look again with \`list\``);
         return { kind: 'unlocked', env: cmd.env, previous: held };
       }
       case 'sweep': {
@@ -190,6 +216,27 @@ export class CommandExecutor {
     return this.deps.store.getRun(runId);
   }
 
+  /** Runs matching `query`, newest first. */
+  runs(query: RunQuery = {}): Promise<Run[]> {
+    const { limit, ...filter } = query;
+    return this.deps.store.listRuns({ ...filter, limit: Math.min(500, Math.max(1, limit ?? 100)) });
+  }
+
+  /** A run's stored timeline (every event but log lines), oldest first. */
+  timeline(runId: string): Promise<RunEvent[]> {
+    return this.deps.store.getEvents(runId);
+  }
+
+  /** The last sweep, the orphans it listed, and what was reaped in the last `reapedDays` days. */
+  orphans(reapedDays = 30): Promise<OrphansReport> {
+    return this.audit().orphans({ reapedDays });
+  }
+
+  /** The last `days` days' cost by environment, by requester and by day, runs and orphans apart. */
+  spend(days = 30): Promise<SpendReport> {
+    return this.audit().spend({ days });
+  }
+
   /** Runs not finished yet (queued, running, tearing down or kept). */
   activeRuns(): Promise<Run[]> {
     return this.deps.store.listRuns({ states: ['queued', 'running', 'tearing_down', 'kept'] });
@@ -207,9 +254,9 @@ export class CommandExecutor {
     return this.deps.engine.keep(runId, ms, by);
   }
 
-  /** Cancels a run without the permission check of `cancel` (the operator's own Ctrl-C). */
-  interrupt(runId: string, by: string): Promise<Run> {
-    return this.deps.engine.cancel(runId, by);
+  /** Cancels a run without the permission check of `cancel` (the operator's own Ctrl-C); `reason` says how. */
+  interrupt(runId: string, by: string, reason: string | null = null): Promise<Run> {
+    return this.deps.engine.cancel(runId, by, reason);
   }
 
   /** A queued run's place and estimated wait; null once it left the queue. */
@@ -237,8 +284,9 @@ export class CommandExecutor {
     return run;
   }
 
-  private async launch(cmd: LaunchCommand, actor: Actor, pool: string[] | undefined): Promise<CommandResult> {
+  private async launch(cmd: LaunchCommand, actor: Actor, extra: ExecuteOptions): Promise<CommandResult> {
     const { engine } = this.deps;
+    const { pool } = extra;
     const config = engine.config;
     if (cmd.dryRun) {
       const env = cmd.env ?? (pool ?? config.pool)[0];
@@ -255,6 +303,7 @@ export class CommandExecutor {
       ref: cmd.ref,
       requester: actor.requester,
       source: actor.source,
+      concurrencyKey: extra.concurrencyKey ?? null,
     });
     return { kind: 'launched', run, position };
   }

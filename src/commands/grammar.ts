@@ -192,7 +192,7 @@ export const GRAMMAR: readonly VerbSpec[] = [
   },
   {
     verb: 'teardown',
-    summary: 'Tear down a kept (or stuck) run now.',
+    summary: 'Tear down a kept (or stuck) run now, and say when its environment is gone.',
     args: [RUN_ARG],
     flags: [],
     examples: [`teardown ${RUN_ID_EXAMPLE}`],

@@ -4,6 +4,7 @@
 import type { Config } from '../config/index.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { Asset } from '../domain/asset.ts';
+import type { EnvLock } from '../domain/lock.ts';
 import type { Run, Step } from '../domain/run.ts';
 import { NotFoundError } from '../errors.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from '../pipeline/events.ts';
@@ -24,8 +25,10 @@ export interface RunView {
   timings: StepTiming[];
   /** When each started step started, for "running for 1m12s". */
   startedAt: ReadonlyMap<string, Date>;
-  /** Failed steps' one-line errors, in pipeline order. */
+  /** Failed steps' one-line errors, in pipeline order (a cancelled step did not fail: it is not here). */
   stepErrors: { step: string; error: string }[];
+  /** A cancelled run: who cancelled it (a requester, for a mention) and why, when they said. */
+  cancelled: { by: string; reason: string | null } | null;
   browsers: BrowserOutcome[];
   cost: RunCost;
   /** When the host powers itself off unless stagebot moves it, while the run is up; null: not armed. */
@@ -33,6 +36,11 @@ export interface RunView {
   assets: Asset[];
   /** 1-based place in the queue while queued. */
   queuePosition: number | null;
+  /**
+   * While queued: who holds the environment(s) it waits for — a person's lock (holder, reason, since)
+   * or another run — so every front can say why it waits, not only that it does.
+   */
+  waitingFor: EnvLock[];
   /** The environments a pool launch may take (for a queued run without one). */
   pool: string[];
   /** Where to look further: each browser's Playwright report. */
@@ -40,7 +48,7 @@ export interface RunView {
   now: Date;
 }
 
-export type RunViewStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns'>;
+export type RunViewStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks'>;
 
 export interface RunViewFacts {
   config: Config;
@@ -63,10 +71,12 @@ export class RunViews {
   async get(runOrId: Run | string): Promise<RunView> {
     const run = typeof runOrId === 'string' ? await this.store.getRun(runOrId) : runOrId;
     if (!run) throw new NotFoundError(`no run ${String(runOrId)}; \`list\` shows the current ones`);
-    const [steps, assets, queued] = await Promise.all([
+    const queuedNow = run.state === 'queued';
+    const [steps, assets, queued, locks] = await Promise.all([
       this.store.getSteps(run.id),
       this.store.getAssets(run.id),
-      run.state === 'queued' ? this.store.queuedRuns() : Promise.resolve([]),
+      queuedNow ? this.store.queuedRuns() : Promise.resolve([]),
+      queuedNow ? this.store.listLocks() : Promise.resolve([]),
     ]);
     const now = this.facts.now();
     const names = this.facts.stepNames();
@@ -74,18 +84,22 @@ export class RunViews {
     const order = new Map(names.map((name, i) => [name, i]));
     const inOrder = [...steps].sort((a, b) => (order.get(a.name) ?? 99) - (order.get(b.name) ?? 99));
     const index = queued.findIndex((r) => r.id === run.id);
+    const pool = run.options.pool ?? this.facts.config.pool;
+    const wanted = new Set(run.env ? [run.env] : pool);
     return {
       run,
       steps: inOrder.map((s) => ({ name: s.name, state: s.state, startedAt: s.startedAt, finishedAt: s.finishedAt, outputs: s.outputs, error: s.error }) as StepView),
       timings: summary.timings,
       startedAt: new Map(steps.flatMap((s) => (s.startedAt ? [[s.name, s.startedAt] as const] : []))),
       stepErrors: inOrder.filter((s) => s.state === 'failed' && s.error).map((s) => ({ step: s.name, error: s.error ?? '' })),
+      cancelled: run.state === 'cancelled' && run.cancelRequestedBy ? { by: run.cancelRequestedBy, reason: run.cancelReason } : null,
       browsers: summary.browsers,
       cost: summary.cost,
       deadManSwitch: summary.deadManSwitch,
       assets,
       queuePosition: index >= 0 ? index + 1 : null,
-      pool: run.options.pool ?? this.facts.config.pool,
+      waitingFor: locks.filter((l) => wanted.has(l.env) && l.holder !== run.id),
+      pool,
       links: { reports: summary.browsers.flatMap((b) => (b.reportUrl ? [{ browser: b.browser, url: b.reportUrl }] : [])) },
       now,
     };

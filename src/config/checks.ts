@@ -120,3 +120,28 @@ export function checkAuthFailFast(config: unknown, ctx: Ctx): void {
     });
   }
 }
+
+/**
+ * Sign-in that lets anyone in is no sign-in: GitHub sign-in names the organizations or teams whose
+ * members may enter (and the public URL GitHub sends them back to); proxy sign-in names the proxies
+ * whose user header is believed.
+ */
+export function checkDashboardAccess(dashboard: unknown, ctx: Ctx): void {
+  if (!isRecord(dashboard)) return;
+  const listed = (v: unknown) => Array.isArray(v) && v.length > 0;
+  if (dashboard.auth === 'github') {
+    const gh = isRecord(dashboard.github) ? dashboard.github : {};
+    if (!listed(gh.orgs) && !listed(gh.teams)) {
+      ctx.addIssue({ code: 'custom', path: ['github'], message: 'auth: github needs github.orgs or github.teams (whose members may sign in), e.g. orgs: [acme]', input: dashboard.github });
+    }
+    if (dashboard.publicUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['publicUrl'], message: 'auth: github needs publicUrl, the address people open the dashboard at (GitHub sends them back to <publicUrl>/auth/github/callback)', input: undefined });
+    }
+  }
+  if (dashboard.auth === 'proxy') {
+    const proxy = isRecord(dashboard.proxy) ? dashboard.proxy : {};
+    if (!listed(proxy.trustedProxies)) {
+      ctx.addIssue({ code: 'custom', path: ['proxy', 'trustedProxies'], message: 'auth: proxy needs the addresses of the proxies whose user header is believed, e.g. ["10.0.0.5/32"]', input: proxy.trustedProxies });
+    }
+  }
+}

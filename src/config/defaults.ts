@@ -17,6 +17,9 @@ export const VOLUME_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard
 
 export const ON_ADOPT = ['teardown', 'resume'] as const;
 
+/** How people sign in to the dashboard: nobody, with GitHub, or through a trusted reverse proxy. */
+export const DASHBOARD_AUTH = ['none', 'github', 'proxy'] as const;
+
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -58,6 +61,12 @@ export const DEFAULTS = {
   workers: 3,
   retries: 2,
   maxWait: 90 * MINUTE,
+  dashboard: {
+    auth: 'none',
+    proxy: { userHeader: 'X-Forwarded-User', emailHeader: 'X-Forwarded-Email' },
+    sessionTtl: 12 * HOUR,
+    maxLiveConnections: 100,
+  },
   sweeper: {
     schedule: '0 7 * * 1-5',
     timeZone: 'UTC',

@@ -69,3 +69,23 @@ export function cidr() {
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }
+
+/** Why `value` is not an IPv4 or IPv6 network (`127.0.0.0/8`, `::1/128`, or one address), or null. */
+export function ipNetworkProblem(value: string): string | null {
+  const hint = 'an IP address or CIDR like 127.0.0.0/8 or ::1/128';
+  const [address = '', prefixText, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (rest.length > 0 || family === 0) return expected(hint, value);
+  if (prefixText === undefined) return null;
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) return expected(hint, value);
+  return null;
+}
+
+/** An IPv4 or IPv6 network that a request's address is matched against (who may read, which proxies are trusted). */
+export function ipNetwork() {
+  return z.string({ error: (iss) => expected('an IP address or CIDR like 127.0.0.0/8', iss.input) }).trim().superRefine((value, ctx) => {
+    const problem = ipNetworkProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}

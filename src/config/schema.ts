@@ -6,10 +6,11 @@ import {
   checkNotEmpty,
   checkRecipeAction,
   checkAuthFailFast,
+  checkDashboardAccess,
   checkRootReferences,
   checkTargetGroupRegion,
 } from './checks.ts';
-import { DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
+import { DASHBOARD_AUTH, DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
 import { accountId, amiId, instanceType, keyPair, region, securityGroupId, subnetId, targetGroupArn } from './aws-fields.ts';
 import { ALWAYS, bool, int, list, matching, namedMap, oneOf, price, strictObject, text } from './fields.ts';
 import {
@@ -21,7 +22,7 @@ import {
   slackUserGroupId,
   slackUserId,
 } from './name-fields.ts';
-import { cidr, httpUrl, reportUrlTemplate, sshHost } from './network-fields.ts';
+import { cidr, httpUrl, ipNetwork, reportUrlTemplate, sshHost } from './network-fields.ts';
 import { cronSchedule, duration, durationAtMost, durationBetween, timeZone } from './time-fields.ts';
 import type { Config, RecipeItem } from './types.ts';
 
@@ -183,6 +184,26 @@ const slackSchema = strictObject({
     .default({}),
 });
 
+const d = DEFAULTS.dashboard;
+const githubLogin = () => matching(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'a GitHub organization like acme');
+const dashboardSchema = strictObject({
+  anonymousRead: list(ipNetwork(), 'IP networks like 127.0.0.0/8 whose requests may read without signing in').default([]),
+  auth: oneOf(DASHBOARD_AUTH, 'sign-in kind').default(d.auth),
+  publicUrl: httpUrl('https://stagebot.acme.example').optional(),
+  github: strictObject({
+    orgs: list(githubLogin(), 'GitHub organizations like acme').default([]),
+    teams: list(matching(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/, 'a team like acme/platform (organization/team-slug)'), 'teams like acme/platform').default([]),
+  }).prefault({}),
+  proxy: strictObject({
+    trustedProxies: list(ipNetwork(), 'IP networks of the reverse proxies, like 10.0.0.5/32').default([]),
+    userHeader: matching(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name like X-Forwarded-User').default(d.proxy.userHeader),
+    emailHeader: matching(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name like X-Forwarded-Email').default(d.proxy.emailHeader),
+  }).prefault({}),
+  admins: list(matching(/^(?:github|web):[A-Za-z0-9_.@-]{1,64}$/, 'a person like github:octocat or web:alice@acme.example'), 'people who may act on anyone\'s runs').default([]),
+  sessionTtl: duration().default(d.sessionTtl),
+  maxLiveConnections: int(1, 10_000).default(d.maxLiveConnections),
+}).superRefine(checkDashboardAccess, ALWAYS);
+
 const githubSchema = strictObject({
   apiUrl: httpUrl('https://github.example.com/api/v3').optional(),
   repositories: z
@@ -226,6 +247,7 @@ const fileSchema = strictObject({
   slack: slackSchema.optional(),
   github: githubSchema.optional(),
   pricing: pricingSchema.optional(),
+  dashboard: dashboardSchema.prefault({}),
 })
   .superRefine(checkRootReferences, ALWAYS)
   .superRefine(checkAuthFailFast, ALWAYS);

@@ -2,11 +2,12 @@
 // All durations are milliseconds (the file says `90m`; Config says 5400000). Optional sections are
 // undefined when the file leaves them out; everything else has its default filled in.
 
-import type { ON_ADOPT, STEP_NAMES, VOLUME_TYPES } from './defaults.ts';
+import type { DASHBOARD_AUTH, ON_ADOPT, STEP_NAMES, VOLUME_TYPES } from './defaults.ts';
 
 export type StepName = (typeof STEP_NAMES)[number];
 export type VolumeType = (typeof VOLUME_TYPES)[number];
 export type OnAdopt = (typeof ON_ADOPT)[number];
+export type DashboardAuth = (typeof DASHBOARD_AUTH)[number];
 
 export interface Config {
   /** Written into the `stagebot:managed-by` tag of everything this installation creates. */
@@ -26,6 +27,7 @@ export interface Config {
   slack?: SlackConfig | undefined;
   github?: GithubConfig | undefined;
   pricing?: PricingOverrides | undefined;
+  dashboard: DashboardConfig;
 }
 
 export interface AwsConfig {
@@ -182,4 +184,24 @@ export interface PricingOverrides {
   ebsGbMonth?: Partial<Record<VolumeType, number>> | undefined;
   snapshotGbMonth?: number | undefined;
   publicIpv4Hour?: number | undefined;
+}
+
+/** The web dashboard's access rules (the pages themselves need no settings). */
+export interface DashboardConfig {
+  /** IP networks whose requests may read without signing in; empty: nobody. */
+  anonymousRead: string[];
+  /** How people sign in (needed for every action): nobody, GitHub, or a trusted reverse proxy's header. */
+  auth: DashboardAuth;
+  /** Where people open the dashboard (GitHub's sign-in callback, links from chat). */
+  publicUrl?: string | undefined;
+  /** auth: github — members of any of these organizations or teams (`org/team-slug`) may sign in. */
+  github: { orgs: string[]; teams: string[] };
+  /** auth: proxy — requests from these networks carry the signed-in user in these headers. */
+  proxy: { trustedProxies: string[]; userHeader: string; emailHeader: string };
+  /** `github:login` or `web:user`: may act on anyone's runs and locks, and reap (as chat admins). */
+  admins: string[];
+  /** ms a sign-in lasts. */
+  sessionTtl: number;
+  /** Live-update (server-sent events) connections open at once, at most; more are refused with 503. */
+  maxLiveConnections: number;
 }

@@ -44,9 +44,13 @@ export function accrued(hourly: number | null, ms: number): number | null {
   return hourly === null ? null : (hourly * Math.max(0, ms)) / 3_600_000;
 }
 
-/** Rounds for display: cents, but keeps sub-cent amounts visible. */
+/**
+ * The one way money is shown, by every front and report: cents, `<$0.01` for an amount that is not
+ * zero but under a cent (a minute of a small instance), `unknown` when it could not be priced.
+ * Markup that gives `<` a meaning (Slack's mrkdwn) escapes it like any other text.
+ */
 export function formatUsd(usd: number | null): string {
   if (usd === null) return 'unknown';
-  if (usd > 0 && usd < 0.01) return `$${usd.toFixed(4)}`;
+  if (usd > 0 && usd < 0.01) return '<$0.01';
   return `$${usd.toFixed(2)}`;
 }

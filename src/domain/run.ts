@@ -10,7 +10,14 @@ export function isFinished(state: RunState): boolean {
   return FINISHED_RUN_STATES.includes(state);
 }
 
-export const SOURCES = ['slack', 'github', 'cli', 'cron'] as const;
+/**
+ * States in which a run holds its concurrency key: it is waiting, going or keeping its environment up.
+ * A run tearing down has had its say (its results are in), so a new run of the same key may queue.
+ */
+export const ACTIVE_RUN_STATES: readonly RunState[] = ['queued', 'running', 'kept'];
+
+/** Where a request came from; `web` is the dashboard (a person signed in through a trusted proxy acts as `web:<user>`). */
+export const SOURCES = ['slack', 'github', 'cli', 'cron', 'web'] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** Who asked, as written into the `stagebot:requested-by` tag: `slack:U123`, `github:octocat`, `cli:alice`. */
@@ -42,8 +49,19 @@ export interface Run {
   leaseOwner: string | null;
   leaseHeartbeatAt: Date | null;
   error: string | null;
-  /** Who asked to cancel, while the run's owner (maybe another replica) has not acted on it yet. */
+  /**
+   * Who asked to cancel: written with the request (the replica driving the run acts on it at its next
+   * heartbeat), kept once the run ended cancelled (so every front can say who), cleared when the run
+   * ended otherwise (a kept run torn down, a cancel that came after the teardown had started).
+   */
   cancelRequestedBy: string | null;
+  /** Why the cancel was asked ("the pull request was closed"), with cancelRequestedBy; null when nobody said. */
+  cancelReason: string | null;
+  /**
+   * At most one run per key is active (queued, running or kept) at a time, in the whole store: a
+   * pull request's `/e2e` launches carry `github:<owner>/<repo>#<pr>:launch`. Null: no such limit.
+   */
+  concurrencyKey: string | null;
   /**
    * The lease's generation: bumped each time the lease changes hands. A driver acts only while the
    * store still says its owner holds the run at the epoch it started with (fencing).
@@ -53,8 +71,11 @@ export interface Run {
   handoverFrom: string | null;
 }
 
-/** `interrupted`: the step was running when its process stopped (a crash, or a fenced driver). */
-export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'interrupted'] as const;
+/**
+ * `cancelled`: the step was stopped by a cancel of its run (not by anything it did). `interrupted`: the
+ * step was running when its process stopped (a crash, or a driver that lost its lease).
+ */
+export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'interrupted'] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
 export interface Step {

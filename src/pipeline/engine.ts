@@ -120,9 +120,7 @@ export class Engine {
     this.pool = new DriverPool(svc, this.state, {
       heartbeat: () => this.recovery.heartbeat(),
       // An environment may have freed up.
-      settled: () => {
-        if (this.state.background && !this.state.stopping) void this.scheduler.pump().catch((err) => svc.logger.error({ err }, 'queue pump failed'));
-      },
+      settled: () => this.scheduler.wake(),
     });
     this.scheduler = new Scheduler(svc, this.state, this.pool);
     this.api = new RunApi(svc, this.state, this.pool, this.scheduler);
@@ -266,13 +264,22 @@ export class Engine {
     return this.recovery.recoverAbandoned(except);
   }
 
-  cancel(runId: string, by: string): Promise<Run> {
-    return this.api.cancel(runId, by);
+  /** `reason`: why, when the asker said ("the pull request was closed"); fronts show it with who. */
+  cancel(runId: string, by: string, reason: string | null = null): Promise<Run> {
+    return this.api.cancel(runId, by, reason);
   }
 
   /** Tears a kept run down now; a run still going is cancelled (its teardown follows). */
   teardown(runId: string, by: string): Promise<Run> {
     return this.api.cancel(runId, by);
+  }
+
+  /**
+   * Frees a person's lock on `env` (only if `holder` has it) and starts the next queued run of it at
+   * once; false when the lock was not `holder`'s.
+   */
+  unlock(env: string, holder: string): Promise<boolean> {
+    return this.scheduler.unlock(env, holder);
   }
 
   extend(runId: string, byMs: number, by: string): Promise<Run> {

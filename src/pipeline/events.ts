@@ -1,7 +1,7 @@
 // What the engine tells the fronts as a run advances. Fronts render these their own way; the
 // engine never formats a chat message. Every event is also appended to the run's timeline in the
 // store, so a front that starts late (or another replica) can replay it.
-import type { RunState } from '../domain/run.ts';
+import type { RunState, StepState } from '../domain/run.ts';
 import type { AssetKind } from '../domain/asset.ts';
 import type { RunCost } from '../cost/run-cost.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
@@ -11,8 +11,7 @@ export type { RunCost } from '../cost/run-cost.ts';
 
 export interface StepTiming {
   step: string;
-  /** `interrupted`: running when its process stopped (crash, handover, or a driver that lost its lease). */
-  state: 'succeeded' | 'failed' | 'skipped' | 'running' | 'pending' | 'interrupted';
+  state: StepState;
   durationMs: number | null;
 }
 
@@ -32,12 +31,16 @@ export type RunEventBody =
   | StepFinishedBody
   | { type: 'step.failed'; step: string; durationMs: number; error: string; tail: string | null }
   | { type: 'step.skipped'; step: string; reason: string }
+  /** Stopped by a cancel of its run: not a failure of the step. */
+  | { type: 'step.cancelled'; step: string; durationMs: number; by: string; reason: string | null }
   | { type: 'step.log'; step: string; line: string }
+  /** What a person must hear while the step goes (RunContext.warn); unlike step.log, stored in the timeline. */
+  | { type: 'step.warning'; step: string; message: string }
   | { type: 'asset.created'; kind: AssetKind; id: string; region: string }
   | { type: 'asset.deleted'; kind: AssetKind; id: string; region: string }
   | { type: 'tests.browser'; result: BrowserOutcome }
   | { type: 'run.kept'; until: string }
-  | { type: 'run.cancel-requested'; by: string }
+  | { type: 'run.cancel-requested'; by: string; reason: string | null }
   | { type: 'teardown.done'; deleted: number; failed: string[] }
   | { type: 'run.finished'; state: RunState; error: string | null; timings: StepTiming[]; cost: RunCost; browsers: BrowserOutcome[] };
 

@@ -35,6 +35,12 @@ export interface RunContext {
   emit(event: RunEventBody): void;
   /** One line of a step's output for the run log (streamed to the fronts, not stored). */
   log(line: string, step?: string): void;
+  /**
+   * Something the person must hear, not only the run log (another instance taken off the load
+   * balancer, a subnet skipped for capacity): a `step.warning` event every front shows, kept in the
+   * run's timeline.
+   */
+  warn(line: string, step?: string): void;
   /** Secrets a step produced for later steps of the same process (an ephemeral key's private key); never stored. */
   secrets: Map<string, string>;
   testRunner: TestRunner;

@@ -26,7 +26,7 @@ export type DriveMode =
    * Only tear down: a run adopted after its owner stopped (`interrupted`: it ends failed), or a kept
    * run whose time is up or that someone tore down (it ends as its tests did).
    */
-  | { kind: 'teardown'; reason: string; interrupted: boolean; cancelledBy?: string };
+  | { kind: 'teardown'; reason: string; interrupted: boolean; cancelledBy?: string; cancelReason?: string };
 
 /** The teardown of a run that created nothing: recorded as skipped, like any step with nothing to do. */
 function nothingToTearDown(name: 'teardown'): PipelineStep<'teardown'> {
@@ -124,8 +124,8 @@ export class RunDriver {
   cutShort: string | null = null;
 
   /** Stops the step in flight; teardown follows. */
-  cancel(by: string): void {
-    if (!this.abort.signal.aborted) this.abort.abort(new RunCancelled(by));
+  cancel(by: string, reason: string | null = null): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new RunCancelled(by, reason));
   }
 
   /** Stops driving without teardown (process going away, or the lease went to another engine). */
@@ -185,7 +185,7 @@ export class RunDriver {
     }
 
     const interrupted =
-      mode.kind !== 'teardown' ? null : mode.cancelledBy ? new RunCancelled(mode.cancelledBy) : mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
+      mode.kind !== 'teardown' ? null : mode.cancelledBy ? new RunCancelled(mode.cancelledBy, mode.cancelReason ?? null) : mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
     return this.tearDownAndFinish(failure ?? interrupted, testsFailed);
   }
 
@@ -274,7 +274,10 @@ export class RunDriver {
 
     let state: RunState;
     let error: string | null;
+    // Who cancelled and why stay on a cancelled run, for every front to show; any other end clears them.
+    let cancel: { cancelRequestedBy: string | null; cancelReason: string | null } = { cancelRequestedBy: null, cancelReason: null };
     if (cause instanceof RunCancelled) {
+      cancel = { cancelRequestedBy: cause.by, cancelReason: cause.reason };
       state = 'cancelled';
       error = cause.message;
     } else if (cause !== null) {
@@ -289,7 +292,7 @@ export class RunDriver {
     }
     if (this.fencedBy) throw this.fencedBy;
     if (teardownError) error = error ? `${error}; ${teardownError}` : teardownError;
-    return this.finish(state, error);
+    return this.finish(state, error, cancel);
   }
 
   /** No step of this run ever started and no asset is on record (a resumed run has both). */
@@ -302,12 +305,12 @@ export class RunDriver {
     return this.outputOf('tests')?.summary ?? 'tests failed';
   }
 
-  private async finish(state: RunState, error: string | null): Promise<Run> {
+  private async finish(state: RunState, error: string | null, cancel: { cancelRequestedBy: string | null; cancelReason: string | null } = { cancelRequestedBy: null, cancelReason: null }): Promise<Run> {
     const { svc } = this;
     const now = svc.clock.now();
     // Compare-and-set: if another engine adopted this run and finished it first (a lease lost while
     // this teardown went on), its ending stands and this one says nothing more.
-    const ended = await svc.store.transitionRun(this.runId, ['tearing_down'], state, { error, finishedAt: now, cancelRequestedBy: null }, { owner: svc.ownerId, epoch: this.epoch });
+    const ended = await svc.store.transitionRun(this.runId, ['tearing_down'], state, { error, finishedAt: now, ...cancel }, { owner: svc.ownerId, epoch: this.epoch });
     if (!ended) {
       svc.logger.warn({ runId: this.runId, state }, 'run was finished by another engine; not finishing it again');
       this.run = (await svc.store.getRun(this.runId)) ?? this.run;
@@ -367,6 +370,10 @@ export class RunDriver {
       assetDeleted: (kind, id) => record(kind, id, true),
       emit: (event) => this.emit(event),
       log: (line, step) => svc.emitLog(run.id, step ?? 'run', line),
+      warn: (line, step) => {
+        svc.logger.info({ runId: run.id, step }, line);
+        this.emit({ type: 'step.warning', step: step ?? 'run', message: line });
+      },
       secrets: this.secrets,
       testRunner: svc.testRunner,
       fence: (at) => this.fence(at),

@@ -5,10 +5,14 @@ import { formatDuration } from '../domain/duration.ts';
 
 export class RunCancelled extends UserError {
   override readonly name = 'RunCancelled';
+  /** Who asked (a requester: `slack:U123`, `github:octocat`). */
   readonly by: string;
-  constructor(by: string) {
-    super(`cancelled by ${by}`);
+  /** Why, when they said ("the pull request was closed"). */
+  readonly reason: string | null;
+  constructor(by: string, reason: string | null = null) {
+    super(`cancelled by ${by}${reason ? ` (${reason})` : ''}`);
     this.by = by;
+    this.reason = reason;
   }
 }
 

@@ -18,6 +18,8 @@ export interface LaunchOutputs extends Record<string, unknown> {
   launchTime: string | null;
   subnetId: string;
   volumeIds: string[];
+  /** The instance's network interfaces (its primary one, created and tagged by RunInstances). */
+  networkInterfaceIds: string[];
   keyName: string | null;
   /** The key pair was created for this run (`keyPair: ephemeral`) and is deleted in teardown. */
   ephemeralKey: boolean;

@@ -12,7 +12,7 @@ export interface StepRunnerDeps {
   timeoutMs(step: string): number;
   /** Called before each step starts; tests throw RunAbandoned here to simulate a crash. */
   beforeStep?: (runId: string, step: string) => void | Promise<void>;
-  onFinished?: (step: string, outcome: 'succeeded' | 'failed' | 'skipped', ms: number) => void;
+  onFinished?: (step: string, outcome: 'succeeded' | 'failed' | 'skipped' | 'cancelled', ms: number) => void;
 }
 
 export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: RunContext, deps: StepRunnerDeps): Promise<StepResult<StepOutputsByName[N]>> {
@@ -31,7 +31,7 @@ export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: Ru
   timer.unref();
   const signal = AbortSignal.any([ctx.signal, timeout.signal]);
   try {
-    const result = await step.run({ ...ctx, signal, log: (line) => ctx.log(line, step.name) });
+    const result = await step.run({ ...ctx, signal, log: (line) => ctx.log(line, step.name), warn: (line) => ctx.warn(line, step.name) });
     // A step that ignored its signal and returned anyway must not count as done; nor may a driver that
     // lost its run while the step went on write the step's end into another engine's record.
     signal.throwIfAborted();
@@ -54,6 +54,13 @@ export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: Ru
     if (err instanceof RunAbandoned) throw err;
     const finishedAt = ctx.clock.now();
     const ms = finishedAt.getTime() - startedAt.getTime();
+    if (err instanceof RunCancelled) {
+      // Stopped from outside by a person: the step did nothing wrong, and says so.
+      await ctx.records.saveStep({ ...record, state: 'cancelled', finishedAt, error: err.message });
+      ctx.emit({ type: 'step.cancelled', step: step.name, durationMs: ms, by: err.by, reason: err.reason });
+      deps.onFinished?.(step.name, 'cancelled', ms);
+      throw err;
+    }
     const message = errorLine(err);
     const tail = errorTail(thrown) ?? errorTail(err);
     if (!isUserError(err)) ctx.logger.error({ err, runId: ctx.run.id, step: step.name }, 'step failed unexpectedly');
@@ -61,7 +68,7 @@ export async function runStep<N extends StepName>(step: PipelineStep<N>, ctx: Ru
     ctx.emit({ type: 'step.failed', step: step.name, durationMs: ms, error: message, tail });
     deps.onFinished?.(step.name, 'failed', ms);
     // Interruptions from outside the step keep their identity: the run's outcome depends on them.
-    if (err instanceof RunCancelled || err instanceof RunTimedOut || err instanceof SiblingFailed) throw err;
+    if (err instanceof RunTimedOut || err instanceof SiblingFailed) throw err;
     throw new StepFailed(step.name, message, tail);
   } finally {
     clearTimeout(timer);

@@ -116,6 +116,21 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     id: 3,
+    name: 'runs.cancel_reason: why a cancel was asked, shown with who asked',
+    statements: [`ALTER TABLE runs ADD COLUMN cancel_reason TEXT`],
+  },
+  {
+    id: 4,
+    name: 'runs.concurrency_key: at most one active run per key (one /e2e run per pull request)',
+    statements: [
+      `ALTER TABLE runs ADD COLUMN concurrency_key TEXT`,
+      // The claim itself: of two launches racing with one key, the database lets exactly one insert.
+      // The states are Run's ACTIVE_RUN_STATES; a run leaving them frees the key in the same UPDATE.
+      `CREATE UNIQUE INDEX runs_active_concurrency_key ON runs (concurrency_key) WHERE state IN ('queued', 'running', 'kept')`,
+    ],
+  },
+  {
+    id: 5,
     name: 'fencing and handover: runs.lease_epoch, runs.handover_from, runs.handover_secrets; replicas',
     statements: [
       // Bumped whenever the lease changes hands: a driver that still acts under an older epoch is fenced.

@@ -66,6 +66,8 @@ export interface RunRow {
   cancel_requested_by: string | null;
   lease_epoch: number;
   handover_from: string | null;
+  cancel_reason: string | null;
+  concurrency_key: string | null;
 }
 
 export function runFromRow(row: RunRow): Run {
@@ -86,6 +88,8 @@ export function runFromRow(row: RunRow): Run {
     cancelRequestedBy: row.cancel_requested_by,
     leaseEpoch: Number(row.lease_epoch ?? 0),
     handoverFrom: row.handover_from ?? null,
+    cancelReason: row.cancel_reason,
+    concurrencyKey: row.concurrency_key,
   };
 }
 

@@ -1,13 +1,13 @@
 // Runs: create, read, patch, and compare-and-set state changes.
 
-import { ConflictError, NotFoundError } from '../errors.ts';
-import type { Run, RunState } from '../domain/run.ts';
+import { ActiveRunExists, ConflictError, NotFoundError } from '../errors.ts';
+import { ACTIVE_RUN_STATES, type Run, type RunState } from '../domain/run.ts';
 import type { Db, SqlValue } from './db.ts';
 import { runFromRow, toJson, toMs, type RunRow } from './rows.ts';
 import type { NewRun, RunFilter, RunPatch } from './types.ts';
 
 export const RUN_COLUMNS =
-  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at, cancel_requested_by, lease_epoch, handover_from';
+  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at, cancel_requested_by, cancel_reason, concurrency_key, lease_epoch, handover_from';
 
 /** `IN (?, ?, ?)` for a list of values. */
 export function inList(values: readonly unknown[]): string {
@@ -29,35 +29,53 @@ function patchAssignments(patch: RunPatch): { sql: string[]; params: SqlValue[] 
   if (patch.error !== undefined) set('error', patch.error);
   if (patch.options !== undefined) set('options', toJson(patch.options));
   if (patch.cancelRequestedBy !== undefined) set('cancel_requested_by', patch.cancelRequestedBy);
+  if (patch.cancelReason !== undefined) set('cancel_reason', patch.cancelReason);
   return { sql, params };
 }
 
 export function runQueries(db: Db) {
   return {
-    /** Saves a new run (state `queued` unless given). Throws ConflictError when the id is taken. */
+    /**
+     * Saves a new run (state `queued` unless given). Throws ConflictError when the id is taken, and
+     * ActiveRunExists (naming that run) when an active run already holds its concurrency key: the
+     * database's unique index decides, so of two launches racing with one key exactly one is saved.
+     */
     async createRun(run: NewRun): Promise<Run> {
-      const rows = await db.query<RunRow>(
-        `INSERT INTO runs (id, state, env, requester, source, options, created_at, expires_at, lease_owner, lease_heartbeat_at, lease_epoch)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO NOTHING
-         RETURNING ${RUN_COLUMNS}`,
-        [
-          run.id,
-          run.state ?? 'queued',
-          run.env,
-          run.requester,
-          run.source,
-          toJson(run.options),
-          toMs(run.createdAt),
-          toMs(run.expiresAt),
-          run.leaseOwner ?? null,
-          run.leaseOwner ? toMs(run.createdAt) : null,
-          run.leaseOwner ? 1 : 0,
-        ],
-      );
-      const row = rows[0];
-      if (!row) throw new ConflictError(`Run ${run.id} already exists; every launch needs a new run id.`);
-      return runFromRow(row);
+      const key = run.concurrencyKey ?? null;
+      // Bounded: each retry means the run holding the key ended between the insert and the look.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const rows = await db.query<RunRow>(
+          `INSERT INTO runs (id, state, env, requester, source, options, created_at, expires_at, concurrency_key, lease_owner, lease_heartbeat_at, lease_epoch)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING
+           RETURNING ${RUN_COLUMNS}`,
+          [
+            run.id,
+            run.state ?? 'queued',
+            run.env,
+            run.requester,
+            run.source,
+            toJson(run.options),
+            toMs(run.createdAt),
+            toMs(run.expiresAt),
+            key,
+            // A foreground requester's run is leased to it from the start (NewRun.leaseOwner).
+            run.leaseOwner ?? null,
+            run.leaseOwner ? toMs(run.createdAt) : null,
+            run.leaseOwner ? 1 : 0,
+          ],
+        );
+        if (rows[0]) return runFromRow(rows[0]);
+        const sameId = await db.query<{ id: string }>('SELECT id FROM runs WHERE id = ?', [run.id]);
+        if (sameId.length > 0) throw new ConflictError(`Run ${run.id} already exists; every launch needs a new run id.`);
+        if (key === null) break;
+        const holders = await db.query<RunRow>(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE concurrency_key = ? AND state IN ${inList(ACTIVE_RUN_STATES)}`,
+          [key, ...ACTIVE_RUN_STATES],
+        );
+        if (holders[0]) throw new ActiveRunExists(runFromRow(holders[0]));
+      }
+      throw new ConflictError(`Run ${run.id} could not be saved: its concurrency key ${key ?? '(none)'} kept changing hands; try again.`);
     },
 
     async getRun(id: string): Promise<Run | null> {
@@ -117,9 +135,17 @@ export function runQueries(db: Db) {
         where.push('requester = ?');
         params.push(filter.requester);
       }
+      if (filter.source !== undefined) {
+        where.push('source = ?');
+        params.push(filter.source);
+      }
       if (filter.since !== undefined) {
         where.push('created_at >= ?');
         params.push(toMs(filter.since));
+      }
+      if (filter.before !== undefined) {
+        where.push('created_at < ?');
+        params.push(toMs(filter.before));
       }
       let sql = `SELECT ${RUN_COLUMNS} FROM runs`;
       if (where.length) sql += ` WHERE ${where.join(' AND ')}`;

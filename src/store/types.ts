@@ -18,17 +18,22 @@ export interface NewRun {
    * in the foreground (the CLI), so that no other process ever starts it, and its death drops it.
    */
   leaseOwner?: string;
+  /** At most one active run per key (Run.concurrencyKey); createRun refuses a second with ActiveRunExists. */
+  concurrencyKey?: string | null;
 }
 
 /** Fields to change; absent means unchanged, null clears. Leases change only through the lease methods. */
-export type RunPatch = Partial<Pick<Run, 'state' | 'env' | 'startedAt' | 'finishedAt' | 'expiresAt' | 'error' | 'options' | 'cancelRequestedBy'>>;
+export type RunPatch = Partial<Pick<Run, 'state' | 'env' | 'startedAt' | 'finishedAt' | 'expiresAt' | 'error' | 'options' | 'cancelRequestedBy' | 'cancelReason'>>;
 
 export interface RunFilter {
   states?: readonly RunState[];
   env?: string;
   requester?: string;
+  source?: Source;
   /** Runs created at or after this time. */
   since?: Date;
+  /** Runs created before this time. */
+  before?: Date;
   limit?: number;
 }
 

@@ -1,4 +1,5 @@
-// stagebot's one HTTP server: health, readiness, metrics and the chat fronts' webhooks.
+// stagebot's one HTTP server: health, readiness, metrics, the chat fronts' webhooks, and the pages
+// (the web dashboard) at every other path.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
@@ -11,6 +12,8 @@ export interface ServerDeps {
   /** Resolves when the store answers; readiness fails while it throws. */
   ready: () => Promise<void>;
   fronts: Front[];
+  /** Answers every path that no route above has (the web dashboard, at `/`). */
+  pages?: { name: string; handler: Handler };
 }
 
 export interface RunningServer {
@@ -54,7 +57,7 @@ export function createHttpServer(deps: ServerDeps): Server {
 
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = routes.get(path);
+    const route = routes.get(path) ?? deps.pages;
     const name = route?.name ?? 'unknown';
     const endTimer = metrics.httpDuration.startTimer({ route: name });
     res.on('finish', () => {

@@ -35,6 +35,7 @@ describe('stagebot serve without stagebot.yml and without secrets', () => {
       ['slack', '/slack/events', 'POST'],
       ['github', '/api/github/webhooks', 'POST'],
       ['unknown', '/wp-login.php', 'GET'],
+      ['dashboard', '/', 'GET'],
     ] as const) {
       responses.set(key, await http(`${server.url}${path}`, { method, ...(method === 'POST' ? { body: '{}' } : {}) }));
     }
@@ -94,6 +95,15 @@ describe('stagebot serve without stagebot.yml and without secrets', () => {
     expect(responses.get('unknown')!.status).toBe(404);
   });
 
+  it('serves the dashboard at / to this machine on the example config: an empty board that explains itself', () => {
+    const board = responses.get('dashboard')!;
+    expect(board.status).toBe(200);
+    expect(board.type).toBe('text/html; charset=utf-8');
+    expect(board.body).toContain('<h1>Environments</h1>');
+    expect(board.body).toContain('Nothing has run yet.');
+    for (const env of ['stg1', 'stg2', 'stg3', 'stg4']) expect(board.body).toContain(`id="env-${env}"`);
+  });
+
   it('/metrics is Prometheus text with the requests served so far', () => {
     const metrics = responses.get('metrics')!;
     expect(metrics.status).toBe(200);
@@ -101,7 +111,9 @@ describe('stagebot serve without stagebot.yml and without secrets', () => {
     expect(metrics.body).toContain('# TYPE stagebot_http_requests_total counter');
     expect(metrics.body).toMatch(/^stagebot_http_requests_total\{route="healthz",status="200"\} 1$/m);
     expect(metrics.body).toMatch(/^stagebot_http_requests_total\{route="slack",status="503"\} 1$/m);
-    expect(metrics.body).toMatch(/^stagebot_http_requests_total\{route="unknown",status="404"\} 1$/m);
+    // Every path no other route has is the dashboard's: its pages, and its 404 page.
+    expect(metrics.body).toMatch(/^stagebot_http_requests_total\{route="dashboard",status="404"\} 1$/m);
+    expect(metrics.body).toMatch(/^stagebot_http_requests_total\{route="dashboard",status="200"\} 1$/m);
     // Process metrics come with the stagebot_ prefix, from this process's own registry.
     expect(metrics.body).toContain('stagebot_process_cpu_user_seconds_total');
   });

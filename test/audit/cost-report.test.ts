@@ -1,11 +1,11 @@
 // What runs and orphans cost over a window, grouped; and a run's assets with their state and cost.
 import { beforeEach, expect, test } from 'vitest';
-import { assetsOfRun, costReport, type OrphanEntry } from '../../src/audit/index.ts';
+import { assetsOfRun, costReport } from '../../src/audit/index.ts';
 import { createPrices } from '../../src/cost/prices.ts';
 import { HOURS_PER_MONTH } from '../../src/cost/price-table.ts';
 import { NotFoundError } from '../../src/errors.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { DAY, HOUR, T0, makeConfig } from './support/world.ts';
+import { DAY, HOUR, T0, makeConfig, orphanEntry } from './support/world.ts';
 
 const config = makeConfig();
 const prices = createPrices();
@@ -23,13 +23,6 @@ async function runWithAssets(id: string, env: 'stg1' | 'stg4', requester: `slack
   await store.recordAsset({ runId: id, kind: 'instance', id: `i-0${id.slice(-6)}00000000aa`, region, createdAt, deletedAt });
   await store.recordAsset({ runId: id, kind: 'volume', id: `vol-0${id.slice(-6)}0000000aa`, region, createdAt, deletedAt });
   await store.recordAsset({ runId: id, kind: 'security-group-rule', id: `sgr-0${id.slice(-6)}0000000aa`, region, createdAt, deletedAt: null });
-}
-
-function orphanEntry(o: Partial<OrphanEntry>): OrphanEntry {
-  return {
-    kind: 'instance', id: 'i-0orphan000000000a', region: 'eu-west-1', env: 'stg4', runId: null, requester: 'slack:U2', reason: 'r', detail: 'd',
-    ageMs: 10 * DAY, accruedUsd: 0, dailyUsd: 24, reapAfter: null, marked: false, due: false, ...o,
-  };
 }
 
 beforeEach(async () => {

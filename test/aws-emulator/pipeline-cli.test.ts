@@ -35,8 +35,8 @@ describeWithMoto('the pipeline through the CLI, against moto', { timeout: 120_00
     expect(Object.entries(steps).filter(([, state]) => state !== 'succeeded')).toEqual([]);
     expect(Object.keys(steps)).toEqual(expect.arrayContaining(['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'service-update', 'register', 'tests', 'teardown']));
     expect(doc.browsers.map((b: any) => `${b.browser}:${b.outcome}`)).toEqual(['chrome:passed', 'firefox:passed']);
-    // An ephemeral key pair, the instance, its volume, the SSH rule and the target: all created, all deleted.
-    expect(doc.assets.map((a: any) => a.kind).sort()).toEqual(['instance', 'key-pair', 'security-group-rule', 'target', 'volume']);
+    // An ephemeral key pair, the instance, its volume and network interface, the SSH rule and the target: all created, all deleted.
+    expect(doc.assets.map((a: any) => a.kind).sort()).toEqual(['instance', 'key-pair', 'network-interface', 'security-group-rule', 'target', 'volume']);
     expect(doc.assets.filter((a: any) => a.deletedAt === null)).toEqual([]);
     expect(creationsOf(await w.moto.recording(), doc.runId)).toEqual({ CreateKeyPair: 1, RunInstances: 1, AuthorizeSecurityGroupIngress: 1 });
     await expectNothingLeft(w, doc.runId);

@@ -19,6 +19,12 @@ function runnerWithAudit(): { runner: CommandExecutor; asked: SweepAsk[] } {
     async cost() {
       throw new Error('not asked in these tests');
     },
+    async orphans() {
+      throw new Error('not asked in these tests');
+    },
+    async spend() {
+      throw new Error('not asked in these tests');
+    },
   };
   // `sweep` reaches neither the engine nor the store.
   const engine = {} as unknown as Engine;

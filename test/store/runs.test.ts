@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { ConflictError, NotFoundError } from '../../src/errors.ts';
+import { ActiveRunExists, ConflictError, NotFoundError } from '../../src/errors.ts';
+import { ACTIVE_RUN_STATES, RUN_STATES } from '../../src/domain/run.ts';
 import { describeStore, newRun, race } from './harness.ts';
 
 describeStore('runs', (ctx) => {
@@ -32,6 +33,8 @@ describeStore('runs', (ctx) => {
       leaseHeartbeatAt: null,
       error: null,
       cancelRequestedBy: null,
+    cancelReason: null,
+    concurrencyKey: null,
       leaseEpoch: 0,
       handoverFrom: null,
     });
@@ -74,10 +77,10 @@ describeStore('runs', (ctx) => {
     await expect(ctx.store.updateRun('missing', { error: 'x' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  test('listRuns filters by states, env, requester and since, newest first, with a limit', async () => {
+  test('listRuns filters by states, env, requester, source, since and before, newest first, with a limit', async () => {
     const t = (m: number) => new Date(Date.UTC(2026, 10, 21, 9, m));
     const a = await ctx.store.createRun(newRun({ env: 'stg1', createdAt: t(1), requester: 'slack:U1' }));
-    const b = await ctx.store.createRun(newRun({ env: 'stg2', createdAt: t(2), state: 'running' }));
+    const b = await ctx.store.createRun(newRun({ env: 'stg2', createdAt: t(2), state: 'running', requester: 'github:octocat', source: 'github' }));
     const c = await ctx.store.createRun(newRun({ env: 'stg1', createdAt: t(3), state: 'failed', requester: 'slack:U1' }));
     const ids = async (filter: Parameters<typeof ctx.store.listRuns>[0]) => (await ctx.store.listRuns(filter)).map((r) => r.id);
 
@@ -87,6 +90,10 @@ describeStore('runs', (ctx) => {
     expect(await ids({ states: [] })).toEqual([]);
     expect(await ids({ requester: 'slack:U1', states: ['failed'] })).toEqual([c.id]);
     expect(await ids({ since: t(2) })).toEqual([c.id, b.id]);
+    expect(await ids({ before: t(3) })).toEqual([b.id, a.id]);
+    expect(await ids({ since: t(2), before: t(3) })).toEqual([b.id]);
+    expect(await ids({ source: 'github' })).toEqual([b.id]);
+    expect(await ids({ source: 'web' })).toEqual([]);
     expect(await ids({ limit: 2 })).toEqual([c.id, b.id]);
   });
 
@@ -121,5 +128,42 @@ describeStore('runs', (ctx) => {
     const after = await ctx.store.getRun(run.id);
     expect(after!.error).toBe(`actor ${winners[0]}`);
     expect(after!.state).toBe(winners[0]! % 3 ? 'running' : 'cancelled');
+  });
+
+  test('of launches racing with one concurrency key on two replicas, exactly one is saved; the others name it', async () => {
+    const other = await ctx.open();
+    const key = 'github:codertocat/hello-world#1:launch';
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : ctx.store).createRun(newRun({ concurrencyKey: key }))));
+    const saved = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    expect(saved).toHaveLength(1);
+    const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    expect(refusals).toHaveLength(11);
+    for (const r of refusals) {
+      expect(r).toBeInstanceOf(ActiveRunExists);
+      expect((r as ActiveRunExists).run.id).toBe(saved[0]!.id);
+    }
+    expect((await ctx.store.listRuns()).map((r) => r.id)).toEqual([saved[0]!.id]);
+    expect(saved[0]!.concurrencyKey).toBe(key);
+  });
+
+  test('a concurrency key is held in the active states only: tearing down or finished frees it, no key never conflicts', async () => {
+    const key = 'github:acme/app#7:launch';
+    const first = await ctx.store.createRun(newRun({ concurrencyKey: key }));
+    await ctx.store.transitionRun(first.id, ['queued'], 'running');
+    await expect(ctx.store.createRun(newRun({ concurrencyKey: key }))).rejects.toBeInstanceOf(ActiveRunExists);
+    await ctx.store.transitionRun(first.id, ['running'], 'kept');
+    await expect(ctx.store.createRun(newRun({ concurrencyKey: key }))).rejects.toBeInstanceOf(ActiveRunExists);
+    await ctx.store.transitionRun(first.id, ['kept'], 'tearing_down');
+    const second = await ctx.store.createRun(newRun({ concurrencyKey: key }));
+    expect(second.state).toBe('queued');
+    await ctx.store.transitionRun(second.id, ['queued'], 'cancelled');
+    await ctx.store.transitionRun(first.id, ['tearing_down'], 'succeeded');
+    await expect(ctx.store.createRun(newRun({ concurrencyKey: key }))).resolves.toMatchObject({ state: 'queued' });
+    await expect(ctx.store.createRun(newRun({ concurrencyKey: 'github:acme/app#8:launch' }))).resolves.toMatchObject({ state: 'queued' });
+    await ctx.store.createRun(newRun());
+    await expect(ctx.store.createRun(newRun())).resolves.toMatchObject({ concurrencyKey: null });
+    // The store's index and the domain name the same states (migration 4 spells them out in SQL).
+    expect(ACTIVE_RUN_STATES.every((s) => RUN_STATES.includes(s))).toBe(true);
+    expect([...ACTIVE_RUN_STATES].sort()).toEqual(['kept', 'queued', 'running']);
   });
 });

@@ -42,6 +42,7 @@ export async function runDoctor(io: CliIo, options: GlobalOptions, probes: Docto
     checks.push(await probes.store(config, io.env));
     checks.push(await probes.aws(config));
     checkSecrets(config, io.env, add);
+    checkDashboard(config, io.env, add);
   }
   const slack = slackSettings(io.env);
   add('slack', slack.enabled ? 'ok' : 'warn', slack.enabled ? `front enabled (${slack.mode})` : `front disabled: ${slack.reason}`);
@@ -79,4 +80,18 @@ function checkSecrets(config: Config, env: NodeJS.ProcessEnv, add: Add): void {
   if (config.tests.runner.kind === 'command' && config.tests.runner.cwd && !existsSync(config.tests.runner.cwd)) {
     add('test runner', 'warn', `tests.runner.cwd ${config.tests.runner.cwd} does not exist here`);
   }
+}
+
+/** Who may read and act on the dashboard, and what its sign-in still lacks. */
+function checkDashboard(config: Config, env: NodeJS.ProcessEnv, add: Add): void {
+  const d = config.dashboard;
+  const readers = d.anonymousRead.length ? `read without sign-in from ${d.anonymousRead.join(', ')}` : 'nobody reads without signing in';
+  if (d.auth === 'none') {
+    add('dashboard', d.anonymousRead.length ? 'ok' : 'warn', d.anonymousRead.length ? `${readers}; sign-in off, so read-only` : 'nobody may open it: dashboard.anonymousRead is empty and dashboard.auth is none');
+    return;
+  }
+  const missing = d.auth === 'github' ? ['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'].filter((v) => !env[v]) : [];
+  if (missing.length) add('dashboard', 'warn', `GitHub sign-in cannot work: set ${missing.join(' and ')} (the GitHub App's OAuth client); ${readers}`);
+  else add('dashboard', 'ok', `sign-in with ${d.auth === 'github' ? `GitHub (${[...d.github.orgs, ...d.github.teams].join(', ')})` : `a proxy's ${d.proxy.userHeader} from ${d.proxy.trustedProxies.join(', ')}`}; ${readers}`);
+  if (!env.STAGEBOT_SESSION_SECRET) add('dashboard session', 'warn', 'STAGEBOT_SESSION_SECRET not set: sign-ins end when the server restarts and are not shared between replicas');
 }

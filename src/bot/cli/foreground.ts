@@ -6,8 +6,9 @@ import { formatDuration } from '../../domain/duration.ts';
 import type { CommandExecutor, QueueStatus, Recovered } from '../../commands/executor.ts';
 import type { Run } from '../../domain/run.ts';
 import type { CliIo } from './io.ts';
+import { waitingText } from './render.ts';
 
-type Commands = Pick<CommandExecutor, 'follow' | 'interrupt' | 'queueStatus' | 'recoverAbandoned' | 'drives'>;
+type Commands = Pick<CommandExecutor, 'follow' | 'interrupt' | 'queueStatus' | 'recoverAbandoned' | 'drives' | 'view'>;
 
 /** The signals that end a foreground launch as Ctrl-C does: a closed terminal, `kill`, `docker stop`. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGHUP', 'SIGTERM'] as const;
@@ -44,10 +45,18 @@ function signalName(sig: StopSignal): string {
   return sig === 'SIGINT' ? 'Ctrl-C' : sig;
 }
 
-/** `position 2, starts in about 4m by recent runs`, or why there is no estimate. */
-export function queueLine(runId: string, q: QueueStatus): string {
-  const when = q.heldBy ? `starts when ${q.heldBy} unlocks the environment` : q.etaMs === null ? 'no recent runs to estimate from' : `starts in about ${formatDuration(q.etaMs)} by recent runs`;
-  return `stagebot: run ${runId} is queued (position ${q.position}; ${when}); waiting — Ctrl-C leaves the queue`;
+/**
+ * `run … is queued (position 2; stg1 is in use by run …; starts in about 4m by recent runs)`: its place,
+ * what it waits for (`why`, the environments' locks), and an estimate when there is one to make.
+ */
+export function queueLine(runId: string, q: QueueStatus, why: string | null): string {
+  const when = q.heldBy ? `starts when ${q.heldBy} unlocks it` : q.etaMs === null ? 'no recent runs to estimate from' : `starts in about ${formatDuration(q.etaMs)} by recent runs`;
+  return `stagebot: run ${runId} is queued (position ${q.position}${why ? `; ${why}` : ''}; ${when}); waiting — Ctrl-C leaves the queue`;
+}
+
+async function describeQueued(commands: Commands, runId: string, q: QueueStatus): Promise<string> {
+  const why = await commands.view(runId).then((v) => waitingText(v.waitingFor)).catch(() => null);
+  return queueLine(runId, q, why);
 }
 
 /**
@@ -77,7 +86,8 @@ export async function followInForeground(
     }
     signalled = sig;
     say(io, inQueue ? `\nstagebot: ${signalName(sig)}: leaving the queue; ${runId} is cancelled and nothing is launched` : `\nstagebot: ${signalName(sig)}: cancelling ${runId} and tearing it down (waiting at most ${formatDuration(boundMs)}; ${signalName(sig)} again to stop waiting)`);
-    void commands.interrupt(runId, `${opts.requester} (${signalName(sig)})`).catch(() => undefined);
+    // Who and how, as every front shows a cancel: the operator, by Ctrl-C or a signal.
+    void commands.interrupt(runId, opts.requester, sig === 'SIGINT' ? 'Ctrl-C in the terminal' : sig).catch(() => undefined);
     bound = setTimeout(() => {
       say(io, `stagebot: ${runId} is still tearing down after ${formatDuration(boundMs)}; stopping here — the next stagebot command (or a server) finishes it`);
       giveUp(SIGNAL_EXIT_CODES[sig]);
@@ -86,7 +96,7 @@ export async function followInForeground(
   const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
   for (const [sig, handler] of handlers) signals.on(sig, handler);
 
-  let last = queued ? queueLine(runId, queued) : '';
+  let last = queued ? await describeQueued(commands, runId, queued) : '';
   if (queued) say(io, last);
   const watch = queued
     ? setInterval(() => {
@@ -95,8 +105,9 @@ export async function followInForeground(
           .then((q) => {
             inQueue = q !== null;
             if (!q) return clearInterval(watch!);
-            const line = queueLine(runId, q);
-            if (line !== last) say(io, (last = line));
+            return describeQueued(commands, runId, q).then((line) => {
+              if (line !== last) say(io, (last = line));
+            });
           })
           .catch(() => undefined);
       }, opts.pollMs ?? QUEUE_POLL_MS)

@@ -120,29 +120,28 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
   let exitNow: number | null = null;
   try {
     const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
-    const foreground = await import('./foreground.ts');
     if (RECOVERING_VERBS.has(command.verb) && !(command.verb === 'launch' && command.dryRun)) {
+      const { finishAbandoned } = await import('./foreground.ts');
+      // `teardown RUN` and `cancel RUN` act on their own run themselves (below), whatever else was left.
       const except = command.verb === 'teardown' || command.verb === 'cancel' ? (command.run ?? undefined) : undefined;
-      await foreground.finishAbandoned(services.commands, io, except);
+      await finishAbandoned(services.commands, io, except);
     }
     // Progress listens before the launch: its first steps start before execute() returns.
     const { attachProgress } = await import('./progress.ts');
-    const detach = command.verb === 'launch' && !command.dryRun ? attachProgress(services.commands, null, io.stderr) : null;
+    const detach =
+      command.verb === 'launch' && !command.dryRun
+        ? attachProgress(services.commands, null, io.stderr)
+        : command.verb === 'teardown' || command.verb === 'cancel'
+          ? attachProgress(services.commands, command.run, io.stderr, { lines: true })
+          : null;
     try {
       const result = await services.commands.execute(command, actor);
       if (result.kind === 'launched') {
-        const code = await followLaunch(services, result.run.id, result.position !== null, io, options, actor.requester);
-        if (code.abandoned) exitNow = code.exit;
-        return code.exit;
+        const outcome = await followLaunch(services, result.run.id, result.position !== null, io, options, actor.requester);
+        if (outcome.abandoned) exitNow = outcome.exit;
+        return outcome.exit;
       }
-      // A teardown this process took over (its run's process is gone) happens here, in the foreground.
-      if (result.kind === 'run' && (command.verb === 'teardown' || command.verb === 'cancel') && services.commands.drives(result.view.run.id)) {
-        io.stderr.write(`stagebot: tearing down ${result.view.run.id} here: its process is gone\n`);
-        const run = await services.commands.follow(result.view.run.id);
-        io.stderr.write(`stagebot: run ${run.id} torn down; ${foreground.endLine(run)}\n`);
-        print(io, options.output === 'json' ? JSON.stringify(jsonOf({ kind: 'run', view: await services.commands.view(run) }), null, 2) : renderResult({ kind: 'run', view: await services.commands.view(run) }));
-        return 0;
-      }
+      if ((command.verb === 'teardown' || command.verb === 'cancel') && result.kind === 'run') return await followTeardown(services, result.view.run.id, io, options);
       print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : renderResult(result));
       return result.kind === 'dry-run' && !result.report.ok ? 1 : 0;
     } finally {
@@ -175,6 +174,28 @@ async function followLaunch(
   print(io, options.output === 'json' ? JSON.stringify(doc, null, 2) : renderRunDocument(doc));
   if (outcome.code !== null) return { exit: outcome.code, abandoned: false };
   return { exit: outcome.run.state === 'succeeded' || outcome.run.state === 'kept' ? 0 : 1, abandoned: false };
+}
+
+/**
+ * `teardown` and `cancel` wait for the teardown they asked for (its progress, attached before the
+ * command, on stderr), then say
+ * whether the environment is gone: exit 0 when nothing of it is left, 1 otherwise.
+ */
+async function followTeardown(services: CliServices, runId: string, io: CliIo, options: GlobalOptions): Promise<number> {
+  const { renderResult, tornDownLine } = await import('./render.ts');
+  io.stderr.write(`run ${runId}: tearing down; waiting until it is done\n`);
+  // A run driven by another process is followed through the store, with the engine's unref'd polls:
+  // without a timer of its own the process would see nothing left to do and exit mid-wait.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  let view;
+  try {
+    view = await services.commands.view(await services.commands.follow(runId));
+  } finally {
+    clearInterval(keepAlive);
+  }
+  const result = { kind: 'run' as const, view };
+  print(io, options.output === 'json' ? JSON.stringify(jsonOf(result), null, 2) : `${renderResult(result)}\n${tornDownLine(view)}`);
+  return view.assets.every((a) => a.deletedAt !== null) ? 0 : 1;
 }
 
 /** The JSON document of a result: audit reports as their data, a run as its summary, everything else as it is. */

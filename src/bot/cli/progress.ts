@@ -8,20 +8,21 @@ type Out = NodeJS.WritableStream & { isTTY?: boolean };
 type Feed = Pick<CommandExecutor, 'onEvent' | 'stepNames'>;
 
 interface StepLine {
-  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
   startedAt: number | null;
   durationMs: number | null;
   note: string;
 }
 
-const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸', done: '✓', failed: '✗', skipped: '–' };
+const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸', done: '✓', failed: '✗', skipped: '–', cancelled: '⊘' };
 
 /**
+ * `lines`: plain lines even in a terminal (a teardown has one step to show, not the launch's list).
  * `runId` null: every run the engine reports — the CLI's engine drives only what it launched, and
  * attaching before the launch is the only way to see its first steps.
  */
-export function attachProgress(feed: Feed, runId: string | null, out: Out): () => void {
-  return out.isTTY ? attachLive(feed, runId, out) : attachPlain(feed, runId, out);
+export function attachProgress(feed: Feed, runId: string | null, out: Out, opts: { lines?: boolean } = {}): () => void {
+  return out.isTTY && !opts.lines ? attachLive(feed, runId, out) : attachPlain(feed, runId, out);
 }
 
 /** One line per event that matters; step output lines only at debug verbosity (they can be many). */
@@ -34,13 +35,15 @@ export function describeEvent(e: EngineEvent): string | null {
     case 'step.finished': return `${e.step} done in ${formatDuration(e.durationMs)}`;
     case 'step.failed': return `${e.step} failed after ${formatDuration(e.durationMs)}: ${e.error}${e.tail ? `\n${indent(e.tail)}` : ''}`;
     case 'step.skipped': return `${e.step} skipped: ${e.reason}`;
+    case 'step.cancelled': return `${e.step} cancelled after ${formatDuration(e.durationMs)}`;
     case 'asset.created': return `created ${e.kind} ${e.id} (${e.region})`;
     case 'asset.deleted': return `deleted ${e.kind} ${e.id}`;
     case 'tests.browser': return `${e.result.browser}: ${e.result.outcome} (${e.result.passed} passed, ${e.result.failed} failed, ${e.result.flaky} flaky, ${e.result.skipped} skipped)`;
     case 'run.kept': return `kept until ${e.until}`;
-    case 'run.cancel-requested': return `cancel requested by ${e.by}`;
+    case 'run.cancel-requested': return `cancel requested by ${e.by}${e.reason ? ` (${e.reason})` : ''}`;
     case 'teardown.done': return `teardown: ${e.deleted} deleted${e.failed.length ? `, NOT deleted: ${e.failed.join('; ')}` : ''}`;
     case 'run.finished': return `finished: ${e.state}${e.error ? ` — ${e.error}` : ''}`;
+    case 'step.warning': return `${e.step}: ${e.message}`;
     case 'step.log': return null;
   }
 }
@@ -83,6 +86,8 @@ function attachLive(feed: Feed, only: string | null, out: Out): () => void {
     else if (e.type === 'step.finished' && s) Object.assign(s, { state: 'done', durationMs: e.durationMs });
     else if (e.type === 'step.failed' && s) Object.assign(s, { state: 'failed', durationMs: e.durationMs, note: e.error.slice(0, 80) });
     else if (e.type === 'step.skipped' && s) Object.assign(s, { state: 'skipped', note: e.reason });
+    else if (e.type === 'step.cancelled' && s) Object.assign(s, { state: 'cancelled', durationMs: e.durationMs, note: 'cancelled' });
+    else if (e.type === 'step.warning' && s) s.note = `! ${e.message}`.slice(0, 100);
     else if (e.type === 'run.started') header = `${runId}: running on ${e.env} (${e.browsers.join(', ')})`;
     else if (e.type === 'run.queued') header = `${runId}: queued at position ${e.position}`;
     else if (e.type === 'run.finished') header = `${runId}: ${e.state}${e.error ? ` — ${e.error}` : ''}`;

@@ -1,7 +1,8 @@
 // Command results as a terminal shows them, and the document a foreground launch prints.
 import { formatUsd } from '../../cost/estimate.ts';
 import { formatDuration } from '../../domain/duration.ts';
-import type { Run } from '../../domain/run.ts';
+import type { EnvLock } from '../../domain/lock.ts';
+import { isFinished, type Run } from '../../domain/run.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
 
@@ -80,11 +81,22 @@ export function renderRunDocument(doc: RunDocument): string {
   return lines.join('\n');
 }
 
+function since(d: Date): string {
+  return `since ${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 function envLine(e: EnvView): string {
-  const since = (d: Date) => `since ${d.toISOString().slice(0, 16).replace('T', ' ')}`;
   if (e.run) return `  ${e.env.padEnd(8)} ${e.run.state.padEnd(12)} run ${e.run.id} by ${e.run.requester} ${since(e.run.startedAt ?? e.run.createdAt)}`;
   if (e.lock) return `  ${e.env.padEnd(8)} ${'locked'.padEnd(12)} by ${e.lock.holder} ${since(e.lock.since)}${e.lock.reason ? `: ${e.lock.reason}` : ''}`;
   return `  ${e.env.padEnd(8)} free`;
+}
+
+/** Why a queued run waits: `stg2 is locked by cli:alice since … (db migration)`, one per held environment. */
+export function waitingText(waitingFor: readonly EnvLock[]): string | null {
+  if (waitingFor.length === 0) return null;
+  return waitingFor
+    .map((l) => (l.holderKind === 'run' ? `${l.env} is in use by run ${l.holder} ${since(l.since)}` : `${l.env} is locked by ${l.holder} ${since(l.since)}${l.reason ? ` (${l.reason})` : ''}`))
+    .join('; ');
 }
 
 /** What the CLI shows of a run's RunView (status, cancel, extend...). */
@@ -127,4 +139,17 @@ export function renderResult(result: CliResult): string {
     case 'cost':
       return result.report.text;
   }
+}
+
+/**
+ * The last line of `teardown` and `cancel`, once the run has ended: whether its environment is gone.
+ * A run still going (its teardown on another process) says where to look.
+ */
+export function tornDownLine(view: Pick<CliRunView, 'run' | 'assets'>): string {
+  const { run, assets } = view;
+  if (!isFinished(run.state)) return `run ${run.id} is ${run.state.replace('_', ' ')}; its teardown goes on in the process driving it (\`stagebot status ${run.id}\` shows when it is done)`;
+  const live = assets.filter((a) => a.deletedAt === null);
+  if (assets.length === 0) return `run ${run.id} ended ${run.state}; it had created nothing, so nothing was left to tear down`;
+  if (live.length === 0) return `run ${run.id} is torn down: all ${assets.length} assets deleted (it ended ${run.state})`;
+  return `run ${run.id} ended ${run.state} but is NOT fully torn down; still there: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by their tags)`;
 }

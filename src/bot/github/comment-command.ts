@@ -7,7 +7,7 @@ import { helpText, parsePrComment } from '../../commands/index.ts';
 import type { Config } from '../../config/index.ts';
 import { sanitizeRequester } from '../../domain/requester.ts';
 import type { Run } from '../../domain/run.ts';
-import { isUserError } from '../../errors.ts';
+import { ActiveRunExists, isUserError } from '../../errors.ts';
 import type { Actor } from '../../commands/executor.ts';
 import { claimDelivery, type GithubAppDeps } from './app-deps.ts';
 import { commenterCanWrite, createCheckRun, createComment, getPull, type GithubClient, type ReactionContent, type RepoRef } from './github-api.ts';
@@ -15,9 +15,9 @@ import { activePrRuns } from './pr-runs.ts';
 import { replaceReaction, type ReactionState } from './reactions.ts';
 import { renderCheckRun } from './render-check-run.ts';
 import { renderComment } from './render-comment.ts';
-import { badInputReply, dryRunReply, errorReply, helpReply, mention, refusalReply } from './render-replies.ts';
+import { alreadyRunningReply, badInputReply, dryRunReply, errorReply, helpReply, mention, refusalReply } from './render-replies.ts';
 import { allowedRepository, isBot, type AllowedRepository } from './repo-rules.ts';
-import { addPrRunId, saveRunLink, type RunLink } from './run-links.ts';
+import { addPrRunId, getRunLink, saveRunLink, type RunLink } from './run-links.ts';
 import { loadRunView } from './run-view.ts';
 
 type CommentPayload = Context<'issue_comment.created'>['payload'];
@@ -119,6 +119,11 @@ export async function runComment(job: CommentJob, gh: GithubClient, deps: Github
 
 type Answer = (body: string | null, content: ReactionContent | null) => Promise<void>;
 
+/** The concurrency key of a pull request's `/e2e` launches: one active run per PR (GitHub compares names without case). */
+export function prLaunchKey(job: Pick<CommentJob, 'repo' | 'pr'>): string {
+  return `github:${job.repo.owner.toLowerCase()}/${job.repo.repo.toLowerCase()}#${job.pr}:launch`;
+}
+
 function actorOf(job: CommentJob, admin: boolean): Actor {
   return { requester: sanitizeRequester('github', job.login), source: 'github', admin };
 }
@@ -152,7 +157,16 @@ async function launch(job: CommentJob, cmd: LaunchCommand, gh: GithubClient, dep
     );
   }
   const request: LaunchCommand = { ...cmd, ref: cmd.ref ?? pull.headSha, browsers: cmd.browsers ?? job.allowed.settings.browsers };
-  const result = await commands.execute(request, actorOf(job, false), { pool: job.allowed.settings.pool });
+  let result;
+  try {
+    // One active run per pull request: the store refuses a second (atomically, whichever replica
+    // took which delivery), and the repeat is answered with the run that is going.
+    result = await commands.execute(request, actorOf(job, false), { pool: job.allowed.settings.pool, concurrencyKey: prLaunchKey(job) });
+  } catch (err) {
+    if (!(err instanceof ActiveRunExists)) throw err;
+    logger.info({ runId: err.run.id, pr: job.pr, repository: repoName }, '/e2e while the pull request has a run going; pointed at it');
+    return answer(alreadyRunningReply(job.login, err.run, await getRunLink(deps.memory, err.run.id)), 'confused');
+  }
   if (result.kind === 'dry-run') return answer(dryRunReply(result.env, result.report), result.report.ok ? '+1' : '-1');
   if (result.kind !== 'launched') return;
   await announceRun(job, result.run, pull.headSha, gh, deps, reaction());
@@ -183,6 +197,7 @@ async function announceRun(job: CommentJob, run: Run, headSha: string, gh: Githu
     checkRunId: check?.id ?? null,
     checkRunUrl: check?.url ?? null,
     commentId: comment?.id ?? null,
+    commentUrl: comment?.url ?? null,
     reaction,
   };
   await saveRunLink(memory, link, now);

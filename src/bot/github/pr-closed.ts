@@ -14,12 +14,13 @@ export interface ClosedJob {
   repo: string;
   pr: number;
   by: string;
+  merged: boolean;
 }
 
 export async function acceptClosed(payload: ClosedPayload, deliveryId: string, deps: GithubAppDeps): Promise<ClosedJob | null> {
   if (!allowedRepository(deps.commands.config.github, payload.repository.full_name)) return null;
   if (!(await claimDelivery(deps, deliveryId))) return null;
-  return { owner: payload.repository.owner.login, repo: payload.repository.name, pr: payload.number, by: payload.sender.login };
+  return { owner: payload.repository.owner.login, repo: payload.repository.name, pr: payload.number, by: payload.sender.login, merged: payload.pull_request.merged === true };
 }
 
 export async function cancelClosedPrRuns(job: ClosedJob, deps: GithubAppDeps): Promise<void> {
@@ -29,7 +30,7 @@ export async function cancelClosedPrRuns(job: ClosedJob, deps: GithubAppDeps): P
   const actor = { requester: sanitizeRequester('github', job.by), source: 'github' as const, admin: true };
   for (const run of runs) {
     try {
-      await commands.execute({ verb: 'cancel', run: run.id }, actor);
+      await commands.execute({ verb: 'cancel', run: run.id }, actor, { reason: job.merged ? 'the pull request was merged' : 'the pull request was closed' });
       logger.info({ runId: run.id, pr: job.pr, was: run.state }, 'pull request closed: run cancelled');
     } catch (err) {
       if (!isUserError(err)) throw err;

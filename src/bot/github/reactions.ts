@@ -9,8 +9,11 @@ export interface ReactionState {
   id: number;
 }
 
-/** The reaction a run in `state` should have (`testsPassed` decides for a kept run). */
-export function reactionFor(state: RunState, testsPassed: boolean): ReactionContent {
+/**
+ * The reaction a run in `state` should have (`testsPassed` decides for a kept run); null for a
+ * cancelled run: it neither passed nor failed, and GitHub has no reaction that says "stopped".
+ */
+export function reactionFor(state: RunState, testsPassed: boolean): ReactionContent | null {
   switch (state) {
     case 'queued':
       return 'eyes';
@@ -22,24 +25,36 @@ export function reactionFor(state: RunState, testsPassed: boolean): ReactionCont
     case 'succeeded':
       return '+1';
     case 'failed':
-    case 'cancelled':
       return '-1';
+    case 'cancelled':
+      return null;
   }
 }
 
 /**
  * Puts `content` on the comment in place of `current` (added first, so the comment is never left
- * without one). Returns what is there afterwards; on failure, what was there before.
+ * without one; null: only takes `current` away). Returns what is there afterwards; on failure, what
+ * was there before.
  */
 export async function replaceReaction(
   gh: GithubClient,
   repo: RepoRef,
   commentId: number,
   current: ReactionState | null,
-  content: ReactionContent,
+  content: ReactionContent | null,
   logger: Logger,
 ): Promise<ReactionState | null> {
   if (current?.content === content) return current;
+  if (content === null) {
+    if (!current) return null;
+    try {
+      await deleteReaction(gh, repo, commentId, current.id);
+      return null;
+    } catch (err) {
+      logger.warn({ err, commentId }, 'could not remove a reaction');
+      return current;
+    }
+  }
   let next: ReactionState;
   try {
     next = { content, id: await addReaction(gh, repo, commentId, content) };

@@ -1,10 +1,12 @@
 // The check run `stagebot e2e (<env>)` on the PR's head SHA: the steps while the run goes, then
 // per-browser results, failing tests, the timing table, the cost and the reports.
+import { formatUsd } from '../../cost/estimate.ts';
 import type { CheckRunFields } from './github-api.ts';
 import { boundedList, code, escapeMarkdown, fitToLimit, table } from './markdown.ts';
 import {
   BROWSER_ICON,
   STEP_ICON,
+  cancelledBy,
   checkRunName,
   checkRunStatus,
   costLine,
@@ -17,8 +19,9 @@ import {
   runDuration,
   switchLine,
   testsPassed,
-  usd,
+  waitingText,
 } from './render-parts.ts';
+import { person } from './render-replies.ts';
 import type { GithubRunView } from './run-view.ts';
 
 /** Failing test titles shown per browser; the report has the rest. */
@@ -50,7 +53,7 @@ function title(view: GithubRunView): string {
       return step ? `Failed at ${step}` : 'Failed';
     }
     case 'cancelled':
-      return 'Cancelled';
+      return view.cancelled ? `Cancelled by ${view.cancelled.by.replace(/^github:/, '@')}` : 'Cancelled';
   }
 }
 
@@ -84,14 +87,22 @@ function testsSection(view: GithubRunView): string[] {
 
 function errorSection(view: GithubRunView): string[] {
   const lines = view.stepErrors.map((e) => `- ${code(e.step)}: ${escapeMarkdown(e.error)}`);
-  if (lines.length === 0 && view.run.error) lines.push(`- ${escapeMarkdown(view.run.error)}`);
+  // A cancel is not something that went wrong: the run says who stopped it, and why.
+  const cancelled = view.run.state === 'cancelled';
+  if (lines.length === 0 && view.run.error && !cancelled) lines.push(`- ${escapeMarkdown(view.run.error)}`);
   return lines.length > 0 ? ['### What went wrong', lines.join('\n')] : [];
+}
+
+function cancelSection(view: GithubRunView): string[] {
+  if (view.run.state !== 'cancelled') return [];
+  const by = cancelledBy(view);
+  return [`🚫 **Cancelled**${by ? ` ${by}` : view.run.error ? ` (${escapeMarkdown(view.run.error)})` : ''}.`];
 }
 
 function costSection(view: GithubRunView): string[] {
   const out = ['### Cost', `**${costLine(view.cost)}** in total`];
   if (view.cost.lines.length > 0) {
-    const rows = view.cost.lines.slice(0, MAX_COST_LINES).map((l) => [escapeMarkdown(l.what), l.hours.toFixed(2), usd(l.usd)]);
+    const rows = view.cost.lines.slice(0, MAX_COST_LINES).map((l) => [escapeMarkdown(l.what), l.hours.toFixed(2), formatUsd(l.usd)]);
     out.push(table(['What', 'Hours', 'USD'], rows));
     if (view.cost.lines.length > MAX_COST_LINES) out.push(`_… and ${view.cost.lines.length - MAX_COST_LINES} more_`);
   }
@@ -103,13 +114,14 @@ function summary(view: GithubRunView): string {
   const status = checkRunStatus(view);
   const parts = [headline(view)];
   if (run.state === 'queued') {
-    parts.push(
-      view.queuePosition
-        ? `Waiting for a free environment (${escapeMarkdown(envLabel(view))}): position ${view.queuePosition} in the queue.`
-        : `Waiting for a free environment (${escapeMarkdown(envLabel(view))}).`,
-    );
+    const why = waitingText(view);
+    const place = view.queuePosition ? `: position ${view.queuePosition} in the queue` : '';
+    parts.push(`Waiting for a free environment (${escapeMarkdown(envLabel(view))})${place}.${why ? ` ${why}.` : ''}`);
   }
-  if (run.cancelRequestedBy && status.status !== 'completed') parts.push(`Cancel requested by ${escapeMarkdown(run.cancelRequestedBy)}; teardown follows.`);
+  if (run.cancelRequestedBy && status.status !== 'completed') {
+    parts.push(`Cancel requested by ${person(run.cancelRequestedBy)}${run.cancelReason ? ` (${escapeMarkdown(run.cancelReason)})` : ''}; teardown follows.`);
+  }
+  parts.push(...cancelSection(view));
   if (run.state === 'kept' && run.expiresAt) {
     parts.push(`The environment stays up until ${run.expiresAt.toISOString()}; \`/e2e cancel\` tears it down sooner.`);
   }

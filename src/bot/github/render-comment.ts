@@ -1,7 +1,8 @@
 // The one stagebot comment per run on the PR, edited in place as the run goes: short, with the
 // check run holding the details.
 import { escapeMarkdown, fitToLimit, link } from './markdown.ts';
-import { BROWSER_ICON, costLine, counts, currentStep, duration, envLabel, headline, reportLink, runDuration, stepInline, switchLine, testsPassed } from './render-parts.ts';
+import { BROWSER_ICON, cancelledBy, costLine, counts, currentStep, duration, envLabel, headline, reportLink, runDuration, stepInline, switchLine, testsPassed, waitingText } from './render-parts.ts';
+import { person } from './render-replies.ts';
 import type { GithubRunView } from './run-view.ts';
 
 /** Marks stagebot's own comments, so that a human can tell and a later tool can find them. */
@@ -13,12 +14,13 @@ function status(view: GithubRunView): string {
   const { run } = view;
   const env = `**${escapeMarkdown(envLabel(view))}**`;
   switch (run.state) {
-    case 'queued':
-      return view.queuePosition
-        ? `⏸️ Queued — position ${view.queuePosition}, waiting for a free environment (${env})`
-        : `⏸️ Queued — waiting for a free environment (${env})`;
+    case 'queued': {
+      const why = waitingText(view);
+      const place = view.queuePosition ? `position ${view.queuePosition}, ` : '';
+      return why ? `⏸️ Queued — ${place}waiting for ${env}: ${why}` : `⏸️ Queued — ${place}waiting for a free environment (${env})`;
+    }
     case 'running': {
-      if (run.cancelRequestedBy) return `🛑 Cancelling (asked by ${escapeMarkdown(run.cancelRequestedBy)}); teardown follows`;
+      if (run.cancelRequestedBy) return `🛑 Cancelling (asked by ${person(run.cancelRequestedBy)}${run.cancelReason ? `: ${escapeMarkdown(run.cancelReason)}` : ''}); teardown follows`;
       const step = currentStep(view);
       return `🚀 Running on ${env}${step ? ` — now: ${escapeMarkdown(step)}` : ''}`;
     }
@@ -30,8 +32,10 @@ function status(view: GithubRunView): string {
       return '✅ Passed';
     case 'failed':
       return `❌ Failed${view.stepErrors[0] ? ` at ${escapeMarkdown(view.stepErrors[0].step)}: ${escapeMarkdown(view.stepErrors[0].error)}` : run.error ? `: ${escapeMarkdown(run.error)}` : ''}`;
-    case 'cancelled':
-      return `🚫 Cancelled${run.error ? ` (${escapeMarkdown(run.error)})` : ''}`;
+    case 'cancelled': {
+      const by = cancelledBy(view);
+      return by ? `🚫 Cancelled ${by}` : `🚫 Cancelled${run.error ? ` (${escapeMarkdown(run.error)})` : ''}`;
+    }
   }
 }
 

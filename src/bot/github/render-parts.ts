@@ -1,8 +1,10 @@
 // Pieces both GitHub renderings of a run share: icons, the step list, per-browser lines, the cost.
+import { formatUsd } from '../../cost/estimate.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { BrowserOutcome, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CheckRunStatus } from './github-api.ts';
 import { code, escapeMarkdown, link } from './markdown.ts';
+import { person } from './render-replies.ts';
 import type { GithubRunView } from './run-view.ts';
 
 export const STEP_ICON: Record<StepTiming['state'], string> = {
@@ -12,6 +14,7 @@ export const STEP_ICON: Record<StepTiming['state'], string> = {
   pending: '⬜',
   skipped: '⏭️',
   interrupted: '⚠️',
+  cancelled: '🚫',
 };
 
 export const BROWSER_ICON: Record<BrowserOutcome['outcome'], string> = {
@@ -69,14 +72,9 @@ export function runDuration(view: GithubRunView): number | null {
   return (finishedAt ?? view.now).getTime() - startedAt.getTime();
 }
 
-export function usd(amount: number | null): string {
-  if (amount === null) return 'unknown';
-  return amount < 0.01 && amount > 0 ? '<$0.01' : `$${amount.toFixed(2)}`;
-}
-
 export function costLine(cost: RunCost): string {
   const unknown = cost.unknown.length > 0 ? ` (not priced: ${cost.unknown.map((u) => escapeMarkdown(u)).join(', ')})` : '';
-  return `${usd(cost.usd)}${unknown}`;
+  return `${formatUsd(cost.usd)}${unknown}`;
 }
 
 /** `12 passed, 1 failed, 2 flaky`, leaving out the zeros but the passed count. */
@@ -109,4 +107,30 @@ export function headline(view: GithubRunView): string {
 export function switchLine(view: Pick<GithubRunView, 'run' | 'deadManSwitch'>): string | null {
   if (!view.deadManSwitch || (view.run.state !== 'running' && view.run.state !== 'kept')) return null;
   return `⏰ Dead man's switch armed: the host powers itself off at ${view.deadManSwitch.firesAt} unless stagebot moves it`;
+}
+
+/** `by @octocat (the pull request was closed)` of a cancelled run; null when the run was not cancelled or the store does not say. */
+export function cancelledBy(view: Pick<GithubRunView, 'cancelled'>): string | null {
+  const c = view.cancelled;
+  return c ? `by ${person(c.by)}${c.reason ? ` (${escapeMarkdown(c.reason)})` : ''}` : null;
+}
+
+/** `2026-11-21 10:00 UTC`: GitHub renders no local times, so UTC, said as such. */
+export function utc(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * Why a queued run waits: `**stg1** is locked by @alice since … (db migration)` or `**stg1** is in use
+ * by run `…` since …`, one per held environment; null when nobody holds one (it waits its turn).
+ */
+export function waitingText(view: Pick<GithubRunView, 'waitingFor'>): string | null {
+  if (view.waitingFor.length === 0) return null;
+  return view.waitingFor
+    .map((l) =>
+      l.holderKind === 'run'
+        ? `**${escapeMarkdown(l.env)}** is in use by run ${code(l.holder)} since ${utc(l.since)}`
+        : `**${escapeMarkdown(l.env)}** is locked by ${person(l.holder)} since ${utc(l.since)}${l.reason ? ` (${escapeMarkdown(l.reason)})` : ''}`,
+    )
+    .join('; ');
 }

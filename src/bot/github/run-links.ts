@@ -18,6 +18,8 @@ const runLinkSchema = z.object({
   checkRunId: z.number().int().nullable(),
   checkRunUrl: z.string().nullable(),
   commentId: z.number().int().nullable(),
+  /** Where the run's comment is (links from other replies); absent in links saved before it was kept. */
+  commentUrl: z.string().nullable().optional(),
   /** The reaction stagebot has on the command comment now, to replace it at the next stage. */
   reaction: z.object({ content: z.enum(REACTIONS), id: z.number().int() }).nullable(),
 });

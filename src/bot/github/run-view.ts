@@ -6,7 +6,7 @@ import type { Run } from '../../domain/run.ts';
 import type { GithubCommands } from './ports.ts';
 
 /** The parts of a RunView the GitHub renderings read, and the check run's link. */
-export type GithubRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'deadManSwitch' | 'stepErrors' | 'queuePosition' | 'pool' | 'now'> & {
+export type GithubRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'deadManSwitch' | 'stepErrors' | 'cancelled' | 'queuePosition' | 'waitingFor' | 'pool' | 'now'> & {
   checkRunUrl: string | null;
 };
 

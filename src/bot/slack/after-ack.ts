@@ -29,6 +29,16 @@ export class AfterAck {
     void done.finally(() => this.running.delete(done));
   }
 
+  /**
+   * A long wait that follows a command's answer (a teardown to its end): tracked like the jobs, so
+   * `idle` and shutdown see it, but outside the limit, so it never holds other commands back.
+   */
+  follow(what: string, job: () => Promise<void>): void {
+    const done = job().catch((err: unknown) => this.logger.error({ err, what }, 'Slack work after the ack failed'));
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done));
+  }
+
   get pending(): number {
     return this.running.size;
   }

@@ -9,7 +9,7 @@ import { isUserError, PermissionError } from '../../errors.ts';
 import { commandContext, type FrontDeps } from './front-deps.ts';
 import { postParent } from './launch-parent.ts';
 import { codeBlock, esc } from './mrkdwn.ts';
-import { renderResult, renderRunChange, type Reply } from './render-result.ts';
+import { renderResult, renderRunChange, renderTornDown, type Reply } from './render-result.ts';
 
 /** Slack's own form of the command name is accepted under any name the manifest gives it. */
 const ANY_COMMAND = /^\/[\w-]+$/;
@@ -58,6 +58,29 @@ export function registerCommand(app: App, deps: FrontDeps): void {
   });
 }
 
+/**
+ * Where `cancel` or `teardown` was typed, says so again once the teardown is done (or that it could
+ * not delete everything). Bounded by the teardown's own time limit and a response_url's life (30 min).
+ */
+function followTeardown(deps: FrontDeps, verb: 'cancel' | 'teardown', runId: string, by: string, respond: RespondFn): void {
+  const withinMs = Math.min(30 * 60_000, deps.config.runs.stepTimeouts.teardown + 5 * 60_000);
+  deps.afterAck.follow(`/stage ${verb} (teardown)`, async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), withinMs);
+      timer.unref();
+    });
+    try {
+      const run = await Promise.race([deps.commands.follow(runId), late]);
+      if (!run) return deps.logger.warn({ runId, withinMs }, `the ${verb} asked from Slack had not torn the run down in time to say so`);
+      const reply = renderTornDown(verb, await deps.commands.view(run), by);
+      if (reply) await answer(respond, reply);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+}
+
 interface CommandBody {
   user_id: string;
   channel_id: string;
@@ -88,6 +111,7 @@ async function carryOut(deps: FrontDeps, cmd: Exclude<Command, { verb: 'help' }>
   if ((cmd.verb === 'cancel' || cmd.verb === 'teardown' || cmd.verb === 'extend') && result.kind === 'run') {
     threads.refresh(result.view.run.id);
     await answer(respond, renderRunChange(cmd.verb, result.view, actor.requester));
+    if (cmd.verb !== 'extend') followTeardown(deps, cmd.verb, result.view.run.id, actor.requester, respond);
     return;
   }
   await answer(respond, renderResult(result, prefix));

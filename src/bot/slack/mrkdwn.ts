@@ -2,11 +2,18 @@
 // failing test title, an error line) goes through `esc`: an unescaped `<` would let it write a link,
 // a mention or `<!channel>`.
 
+import { formatUsd } from '../../cost/estimate.ts';
+
 const LONGEST_TEXT = 2_900;
 
 /** `&`, `<` and `>` as Slack wants them inside mrkdwn and plain text. */
 export function esc(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Money as every front shows it (formatUsd), escaped: `<$0.01` must not open a Slack link. */
+export function usd(amount: number | null): string {
+  return esc(formatUsd(amount));
 }
 
 /** Inline code that stays inline whatever the text holds (a backtick would end the span). */

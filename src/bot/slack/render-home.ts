@@ -1,9 +1,8 @@
 // The App Home tab: the environments, the queue, the last day's runs and what the last sweep found.
 import type { OrphanSummary } from '../../commands/executor.ts';
-import { formatUsd } from '../../cost/estimate.ts';
 import type { EnvLock } from '../../domain/lock.ts';
 import type { Run } from '../../domain/run.ts';
-import { code, esc, fit, when, who } from './mrkdwn.ts';
+import { code, esc, fit, usd, when, who } from './mrkdwn.ts';
 import { envLine, queueLines } from './render-result.ts';
 import type { Block, HomeView } from './slack-api.ts';
 
@@ -53,7 +52,7 @@ export function renderHome(data: HomeData): HomeView {
     section(
       o === null
         ? `no sweep has run yet; ${code(`${data.prefix} sweep`)} shows what would be reaped`
-        : `${o.count === 0 ? ':sparkles: none' : `:warning: *${o.count}* orphaned asset${o.count === 1 ? '' : 's'}, costing ${formatUsd(o.dailyUsd)} a day`} (sweep of ${when(o.at)}; ${code(`${data.prefix} sweep`)} for details)`,
+        : `${o.count === 0 ? ':sparkles: none' : `:warning: *${o.count}* orphaned asset${o.count === 1 ? '' : 's'}, costing ${usd(o.dailyUsd)} a day`} (sweep of ${when(o.at)}; ${code(`${data.prefix} sweep`)} for details)`,
     ),
   );
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `updated ${when(data.now)} · ${code(`${data.prefix} help`)} lists the commands` }] });

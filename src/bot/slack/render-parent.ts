@@ -1,13 +1,14 @@
 // The parent message of a run's thread: what runs where for whom, a checklist of the steps updated
 // in place, and at the end the results, timings, cost and what was torn down. Pure: everything it
 // shows comes in the view, so any replica renders the same message from the store.
-import { formatUsd } from '../../cost/estimate.ts';
 import type { Asset } from '../../domain/asset.ts';
+import type { EnvLock } from '../../domain/lock.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { isFinished, type Run, type RunState } from '../../domain/run.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import { ACTIONS } from './actions-ids.ts';
-import { code, esc, fit, when, who } from './mrkdwn.ts';
+import { lockText } from './render-lock.ts';
+import { code, esc, fit, usd, when, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
 import type { ThreadRecord } from './thread-record.ts';
 
@@ -24,7 +25,11 @@ export interface ParentView {
   assets: Asset[];
   /** When the host powers itself off unless stagebot moves it (while the run is up); null: not armed. */
   deadManSwitch: DeadManSwitchView | null;
+  /** A cancelled run: who and why (RunView.cancelled). */
+  cancelled: { by: string; reason: string | null } | null;
   queuePosition: number | null;
+  /** While queued: who holds the environment(s) it waits for (RunView.waitingFor). */
+  waitingFor: EnvLock[];
   thread: Pick<ThreadRecord, 'rerunOf' | 'rerunAs' | 'keptBy'>;
   now: Date;
   /** The slash command as installed, e.g. `/stage`. */
@@ -55,6 +60,8 @@ function stepLine(t: StepTiming, view: ParentView): string {
       return `:heavy_minus_sign: ${t.step} — skipped`;
     case 'interrupted':
       return `:warning: ${t.step} — interrupted${took ? ` after ${took}` : ''}`;
+    case 'cancelled':
+      return `:no_entry_sign: ${t.step} — cancelled${took ? ` after ${took}` : ''}`;
     case 'running': {
       const started = view.startedAt.get(t.step);
       const elapsed = started ? ` for ${formatDuration(Math.max(0, view.now.getTime() - started.getTime()))}` : '';
@@ -65,9 +72,15 @@ function stepLine(t: StepTiming, view: ParentView): string {
   }
 }
 
-/** Browsers that did not pass: what "Rerun failed browsers" launches again. */
+/** Browsers that did not pass: what "Rerun failed browsers" launches again. A cancelled browser did not fail. */
 export function failedBrowsers(browsers: readonly BrowserOutcome[]): string[] {
-  return browsers.filter((b) => b.outcome !== 'passed').map((b) => b.browser);
+  return browsers.filter((b) => b.outcome !== 'passed' && b.outcome !== 'cancelled').map((b) => b.browser);
+}
+
+/** `cancelled by @alice: the pull request was closed`, or the run's own error line when the store does not say who. */
+export function cancelLine(cancelled: { by: string; reason: string | null } | null, error: string | null): string {
+  if (!cancelled) return `:no_entry_sign: ${esc(error ?? 'cancelled')}`;
+  return `:no_entry_sign: cancelled by ${who(cancelled.by)}${cancelled.reason ? `: ${esc(cancelled.reason)}` : ''}`;
 }
 
 export function browserLine(b: BrowserOutcome): string {
@@ -103,7 +116,7 @@ function teardownLine(view: ParentView): string {
 function costLine(cost: RunCost | null): string {
   if (!cost) return '';
   const unknown = cost.unknown.length ? ` (not priced: ${esc(cost.unknown.join('; '))})` : '';
-  return `:moneybag: cost of the run: ${formatUsd(cost.usd)}${unknown}`;
+  return `:moneybag: cost of the run: ${usd(cost.usd)}${unknown}`;
 }
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Record<string, unknown> {
@@ -130,9 +143,10 @@ function buttons(view: ParentView): Block | null {
     if (run.options.keepMs === undefined && (failed.length > 0 || testsFailed)) elements.push(button('Keep 2h', ACTIONS.keep, run.id));
   }
   if (run.state === 'kept') elements.push(button('Keep 2h more', ACTIONS.keep, run.id));
-  if (isFinished(run.state) && run.state !== 'succeeded' && !thread.rerunAs) {
+  // A cancelled run was stopped on purpose: nothing failed that a rerun would fix.
+  if (run.state === 'failed' && !thread.rerunAs) {
     if (failed.length > 0) elements.push(button(`Rerun failed browsers (${failed.join(', ')})`.slice(0, 75), ACTIONS.rerun, run.id, 'primary'));
-    else if (run.state === 'failed') elements.push(button('Rerun', ACTIONS.rerun, run.id, 'primary'));
+    else elements.push(button('Rerun', ACTIONS.rerun, run.id, 'primary'));
   }
   return elements.length ? ({ type: 'actions', block_id: `run:${run.id}`, elements } as unknown as Block) : null;
 }
@@ -164,7 +178,14 @@ export function renderParent(view: ParentView): SlackMessage {
     notes.push(`the environment stays up ${formatDuration(run.options.keepMs)} after the tests${thread.keptBy ? ` (asked by ${who(thread.keptBy)})` : ''}`);
   }
   if (thread.rerunAs) notes.push(`rerun started: ${code(thread.rerunAs)}`);
-  if (run.state === 'queued') notes.push(`starts when ${run.env ? esc(run.env) : 'an environment of its pool'} is free`);
+  if (run.state === 'queued') {
+    const env = run.env ? esc(run.env) : 'an environment of its pool';
+    notes.push(
+      view.waitingFor.length > 0
+        ? `starts when ${env} is free: ${view.waitingFor.map((l) => `*${esc(l.env)}* is ${lockText(l)}`).join('; ')}`
+        : `starts when ${env} is free`,
+    );
+  }
   if (view.deadManSwitch && (run.state === 'running' || run.state === 'kept')) {
     notes.push(`:alarm_clock: dead man's switch armed: the host powers itself off ${when(new Date(view.deadManSwitch.firesAt))} unless stagebot moves it`);
   }
@@ -178,7 +199,8 @@ export function renderParent(view: ParentView): SlackMessage {
   const ended = isFinished(run.state) || run.state === 'kept';
   if (view.browsers.length) blocks.push(section(view.browsers.map(browserLine).join('\n')));
   if (ended) {
-    if (run.error) blocks.push(section(`:warning: ${esc(run.error)}`));
+    if (run.state === 'cancelled') blocks.push(section(cancelLine(view.cancelled, run.error)));
+    else if (run.error) blocks.push(section(`:warning: ${esc(run.error)}`));
     if (view.timings.some((t) => t.durationMs !== null)) blocks.push(section(timingTable(view.timings)));
     blocks.push(section([costLine(view.cost), teardownLine(view)].filter((l) => l !== '').join('\n')));
   }

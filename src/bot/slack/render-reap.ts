@@ -1,8 +1,7 @@
 // The thread answer to a "Reap now" click: what was reaped and what it had cost while orphaned, what
 // the re-check before deleting left alone and why, and what is still standing.
 import type { SweepReport } from '../../commands/reports.ts';
-import { formatUsd } from '../../cost/estimate.ts';
-import { code, esc, fit, who } from './mrkdwn.ts';
+import { code, esc, fit, usd, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
 
 const MAX_LISTED = 20;
@@ -23,12 +22,12 @@ export function renderReapResult(r: SweepReport, by: string, prefix: string): Sl
   const cost = r.reaped.reduce((sum, x) => sum + x.costUsd, 0);
   const head =
     r.reaped.length > 0
-      ? `:wastebasket: *Reap now* by ${who(by)}: reaped *${r.reaped.length}* asset${r.reaped.length === 1 ? '' : 's'}, which had cost ${formatUsd(cost)} while orphaned`
+      ? `:wastebasket: *Reap now* by ${who(by)}: reaped *${r.reaped.length}* asset${r.reaped.length === 1 ? '' : 's'}, which had cost ${usd(cost)} while orphaned`
       : `:information_source: *Reap now* by ${who(by)}: nothing was reaped${r.skipped.length === 0 && r.dueCount === 0 ? ' (no orphan is past its grace period any more)' : ''}`;
   const blocks: Block[] = [section(head)];
   if (r.reaped.length > 0) {
     const reaped = r.reaped.map(
-      (x) => `• ${x.kind} ${code(x.id)} (${esc(x.region)}) — ${formatUsd(x.costUsd)}${x.with.length ? `, with ${x.with.map(code).join(', ')}` : ''}`,
+      (x) => `• ${x.kind} ${code(x.id)} (${esc(x.region)}) — ${usd(x.costUsd)}${x.with.length ? `, with ${x.with.map(code).join(', ')}` : ''}`,
     );
     blocks.push(section(capped(reaped).join('\n')));
   }
@@ -41,10 +40,10 @@ export function renderReapResult(r: SweepReport, by: string, prefix: string): Sl
   if (r.errors.length > 0) tail.push(`:warning: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}: ${esc(r.errors.slice(0, 3).join('; '))}`);
   tail.push(
     r.orphans.length > 0
-      ? `still orphaned: ${r.orphans.length}, ${formatUsd(r.dailyCostUsd)} a day (${code(`${prefix} sweep`)} lists them)`
+      ? `still orphaned: ${r.orphans.length}, ${usd(r.dailyCostUsd)} a day (${code(`${prefix} sweep`)} lists them)`
       : 'no orphaned assets are left',
   );
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: fit(tail.join('\n'), 1_900) }] });
-  const text = r.reaped.length > 0 ? `Reap now: reaped ${r.reaped.length} assets (${formatUsd(cost)})` : 'Reap now: nothing was reaped';
+  const text = r.reaped.length > 0 ? `Reap now: reaped ${r.reaped.length} assets (${usd(cost)})` : 'Reap now: nothing was reaped';
   return { text, blocks };
 }

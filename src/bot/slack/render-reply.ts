@@ -99,10 +99,12 @@ export function renderReply(event: EngineEvent): string | null {
       const tail = event.tail ? `\n${codeBlock(event.tail.length > MAX_TAIL_CHARS ? `…${event.tail.slice(-MAX_TAIL_CHARS)}` : event.tail)}` : '';
       return fit(`:x: *${esc(event.step)}* failed after ${formatDuration(event.durationMs)}: ${esc(event.error)}${tail}`);
     }
+    case 'step.warning':
+      return fit(`:warning: *${esc(event.step)}*: ${esc(event.message)}`);
     case 'run.adopted':
       return `:arrows_counterclockwise: another stagebot process took this run over (${event.action === 'resume' ? 'resuming it' : 'tearing it down'}): ${esc(event.reason)}`;
     case 'run.cancel-requested':
-      return `:no_entry_sign: cancel requested by ${who(event.by)}; tearing down`;
+      return `:no_entry_sign: cancel requested by ${who(event.by)}${event.reason ? ` (${esc(event.reason)})` : ''}; tearing down`;
     case 'run.kept':
       return `:pushpin: the environment is kept until ${when(new Date(event.until))}`;
     default:

@@ -1,11 +1,12 @@
 // Command results as Slack messages (the answer to `/stage status`, `list`, `assets`...). A launch
 // is answered by its own parent message (render-parent.ts), not here.
-import { formatUsd } from '../../cost/estimate.ts';
 import type { EnvLock } from '../../domain/lock.ts';
-import type { Run } from '../../domain/run.ts';
+import { isFinished, type Run } from '../../domain/run.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
+import { lockText } from './render-lock.ts';
+import { cancelLine } from './render-parent.ts';
 import { browsersDetail } from './render-reply.ts';
-import { code, codeBlock, esc, fit, when, who } from './mrkdwn.ts';
+import { code, codeBlock, esc, fit, usd, when, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
 import { formatDuration } from '../../domain/duration.ts';
 
@@ -25,10 +26,7 @@ export function envLine(e: { env: string; run: Run | null; lock: EnvLock | null 
   if (e.run) {
     return `*${esc(e.env)}* — ${e.run.state === 'kept' ? 'kept' : 'running'} run ${code(e.run.id)} by ${who(e.run.requester)} since ${when(e.run.startedAt ?? e.run.createdAt)}${e.run.state === 'kept' && e.run.expiresAt ? ` (until ${when(e.run.expiresAt)})` : ''}`;
   }
-  if (e.lock) {
-    const holder = e.lock.holderKind === 'run' ? `run ${code(e.lock.holder)}` : who(e.lock.holder);
-    return `*${esc(e.env)}* — locked by ${holder} since ${when(e.lock.since)}${e.lock.reason ? `: ${esc(e.lock.reason)}` : ''}`;
-  }
+  if (e.lock) return `*${esc(e.env)}* — ${lockText(e.lock)}`;
   return `*${esc(e.env)}* — free`;
 }
 
@@ -46,11 +44,13 @@ function runView(v: RunView): string[] {
   const live = v.assets.filter((a) => a.deletedAt === null).length;
   const steps = v.timings.map((t) => `${t.step} ${t.state}${t.durationMs !== null ? ` ${formatDuration(t.durationMs)}` : ''}`).join(' · ');
   return [
-    `run ${code(run.id)} on *${esc(run.env ?? '(queued)')}*: *${run.state}*${run.error ? ` — ${esc(run.error)}` : ''}`,
+    run.state === 'cancelled'
+      ? `run ${code(run.id)} on *${esc(run.env ?? '(queued)')}*: ${cancelLine(v.cancelled, run.error)}`
+      : `run ${code(run.id)} on *${esc(run.env ?? '(queued)')}*: *${run.state}*${run.error ? ` — ${esc(run.error)}` : ''}`,
     `requested by ${who(run.requester)} via ${run.source}; browsers ${esc(run.options.browsers.join(', '))}${run.state === 'kept' && run.expiresAt ? `; kept until ${when(run.expiresAt)}` : ''}`,
     steps,
     ...browsersDetail(v.browsers),
-    `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`,
+    `assets: ${v.assets.length} created, ${live} live; cost so far ${usd(v.cost.usd)}`,
   ];
 }
 
@@ -95,8 +95,27 @@ export function renderRunChange(verb: 'cancel' | 'teardown' | 'extend', view: Ru
       ? `kept until ${run.expiresAt ? when(run.expiresAt) : '?'}`
       : run.state === 'cancelled'
         ? 'cancelled'
-        : run.state === 'tearing_down' || run.state === 'running'
-          ? 'cancelling: tearing down'
-          : run.state;
+        : verb === 'teardown' && !isFinished(run.state)
+          ? 'tearing down'
+          : run.state === 'tearing_down' || run.state === 'running'
+            ? 'cancelling: tearing down'
+            : run.state;
   return reply('in_channel', [`run ${code(run.id)} on ${esc(run.env ?? '(queued)')}: ${what} (${verb} by ${who(by)})`]);
+}
+
+/**
+ * The second answer to `cancel` and `teardown`, once the run has ended: whether its environment is
+ * gone. Null while the run is not over (its teardown goes on in another process; its thread says).
+ */
+export function renderTornDown(verb: 'cancel' | 'teardown', view: RunView, by: string): Reply | null {
+  const { run, assets } = view;
+  if (!isFinished(run.state)) return null;
+  const live = assets.filter((a) => a.deletedAt === null);
+  const head = `run ${code(run.id)} on ${esc(run.env ?? '(queued)')}`;
+  const asked = `(${verb} by ${who(by)})`;
+  if (assets.length === 0) return reply('in_channel', [`:broom: ${head} ended ${run.state}; it had created nothing, so there was nothing to tear down ${asked}`]);
+  if (live.length === 0) return reply('in_channel', [`:broom: ${head} is torn down: all ${assets.length} assets deleted ${asked}`]);
+  return reply('in_channel', [
+    `:warning: ${head} ended ${run.state} but is NOT fully torn down; still there: ${live.map((a) => `${a.kind} ${code(a.id)}`).join(', ')} (the sweeper will find them by their tags) ${asked}`,
+  ]);
 }

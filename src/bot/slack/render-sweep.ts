@@ -3,9 +3,8 @@
 // while something is past its grace period.
 import type { types } from '@slack/bolt';
 import { renderSweepText, type SweepReport } from '../../commands/reports.ts';
-import { formatUsd } from '../../cost/estimate.ts';
 import { ACTIONS } from './actions-ids.ts';
-import { code, codeBlock, esc, fit, when } from './mrkdwn.ts';
+import { code, codeBlock, esc, fit, usd, when } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
 
 const MAX_LISTED = 15;
@@ -31,7 +30,7 @@ export function reapNowActions(r: SweepReport): types.ActionsBlock | null {
   const due = dueOrphans(r);
   if (due.count === 0) return null;
   const assets = `${due.count} orphaned asset${due.count === 1 ? '' : 's'}`;
-  const cost = `${formatUsd(due.dailyUsd)} a day${due.unpriced ? ` (${due.unpriced} not priced)` : ''}`;
+  const cost = `${usd(due.dailyUsd)} a day${due.unpriced ? ` (${due.unpriced} not priced)` : ''}`;
   const overLimit = due.count > r.limit ? ` That is more than the per-sweep limit of ${r.limit}: this confirms all of them.` : '';
   return {
     type: 'actions',
@@ -60,9 +59,9 @@ export function renderSweepReport(r: SweepReport, prefix: string): SlackMessage 
   const head =
     n === 0
       ? `:sparkles: *Daily sweep* (${when(r.startedAt)}): no orphaned assets`
-      : `:broom: *Daily sweep* (${when(r.startedAt)}): *${n} orphaned asset${n === 1 ? '' : 's'}*, ${formatUsd(r.dailyCostUsd)} a day (${formatUsd(r.accruedCostUsd)} so far)`;
+      : `:broom: *Daily sweep* (${when(r.startedAt)}): *${n} orphaned asset${n === 1 ? '' : 's'}*, ${usd(r.dailyCostUsd)} a day (${usd(r.accruedCostUsd)} so far)`;
   const lines = [head];
-  if (r.reaped.length) lines.push(`reaped ${r.reaped.length}, which had cost ${formatUsd(r.reaped.reduce((s, x) => s + x.costUsd, 0))}`);
+  if (r.reaped.length) lines.push(`reaped ${r.reaped.length}, which had cost ${usd(r.reaped.reduce((s, x) => s + x.costUsd, 0))}`);
   if (r.needsConfirmation) {
     lines.push(
       `:warning: ${r.dueCount} were due, more than the limit of ${r.limit}: nothing was reaped. An admin confirms with *Reap now* below (or ${code(`${prefix} sweep --reap --confirm`)}).`,
@@ -71,7 +70,7 @@ export function renderSweepReport(r: SweepReport, prefix: string): SlackMessage 
   if (r.errors.length) lines.push(`:warning: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}: ${esc(r.errors.slice(0, 3).join('; '))}`);
 
   const costly = [...r.orphans].sort((a, b) => (b.dailyUsd ?? -1) - (a.dailyUsd ?? -1)).slice(0, MAX_LISTED);
-  const listed = costly.map((o) => `• ${o.kind} ${code(o.id)} (${esc(o.region)}) — ${esc(o.reason)} — ${o.dailyUsd === null ? 'price unknown' : `${formatUsd(o.dailyUsd)}/day`}${o.due ? ' — *due*' : ''}`);
+  const listed = costly.map((o) => `• ${o.kind} ${code(o.id)} (${esc(o.region)}) — ${esc(o.reason)} — ${o.dailyUsd === null ? 'price unknown' : `${usd(o.dailyUsd)}/day`}${o.due ? ' — *due*' : ''}`);
   if (n > costly.length) listed.push(`… and ${n - costly.length} more`);
 
   const blocks: Block[] = [section(lines.join('\n'))];
@@ -79,5 +78,5 @@ export function renderSweepReport(r: SweepReport, prefix: string): SlackMessage 
   blocks.push(section(codeBlock(renderSweepText(r))));
   const actions = reapNowActions(r);
   if (actions) blocks.push(actions);
-  return { text: `Daily sweep: ${n} orphaned assets, ${formatUsd(r.dailyCostUsd)} a day`, blocks };
+  return { text: `Daily sweep: ${n} orphaned assets, ${usd(r.dailyCostUsd)} a day`, blocks };
 }

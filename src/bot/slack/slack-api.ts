@@ -21,6 +21,8 @@ export interface SlackApi {
   updateMessage(at: MessageRef, message: SlackMessage): Promise<void>;
   publishHome(userId: string, view: HomeView): Promise<void>;
   userGroupMembers(groupId: string): Promise<string[]>;
+  /** A link that opens the message in Slack (chat.getPermalink); null when Slack gave none. */
+  permalink(at: MessageRef): Promise<string | null>;
   /** Who the bot is (auth.test); null when Slack did not say. */
   whoAmI(): Promise<{ userId: string | null; botId: string | null; teamId: string | null }>;
 }
@@ -76,6 +78,10 @@ export function createSlackApi(opts: WebClientOptions): SlackApi {
     async userGroupMembers(groupId) {
       const res = await client.usergroups.users.list({ usergroup: groupId });
       return res.users ?? [];
+    },
+    async permalink(at) {
+      const res = await client.chat.getPermalink({ channel: at.channel, message_ts: at.ts });
+      return res.permalink ?? null;
     },
     async whoAmI() {
       const res = await client.auth.test();

@@ -26,15 +26,15 @@ export class Recovery {
   private readonly state: EngineState;
   private readonly pool: DriverPool;
   private readonly scheduler: Scheduler;
-  /** Cancels a queued run (the engine's API); `reason` replaces "cancelled by …" as the run's error. */
-  private readonly cancel: (runId: string, by: string, reason?: string) => Promise<unknown>;
+  /** Cancels a queued run (the engine's API): who asked, and why. */
+  private readonly cancel: (runId: string, by: string, reason: string | null) => Promise<unknown>;
 
   constructor(
     svc: EngineServices,
     state: EngineState,
     pool: DriverPool,
     scheduler: Scheduler,
-    cancel: (runId: string, by: string, reason?: string) => Promise<unknown>,
+    cancel: (runId: string, by: string, reason: string | null) => Promise<unknown>,
   ) {
     this.svc = svc;
     this.state = state;
@@ -58,7 +58,7 @@ export class Recovery {
     for (const [runId, driver] of this.pool.entries()) {
       const run = leased.get(runId);
       if (!run) driver.lostLease('the next heartbeat');
-      else if (run.cancelRequestedBy && !driver.cancelling) driver.cancel(run.cancelRequestedBy);
+      else if (run.cancelRequestedBy && !driver.cancelling) driver.cancel(run.cancelRequestedBy, run.cancelReason);
     }
   }
 
@@ -100,7 +100,7 @@ export class Recovery {
     }
     for (const run of await store.listRuns({ states: ['queued'] })) {
       if (run.id === except) continue;
-      if (run.cancelRequestedBy) await this.cancel(run.id, run.cancelRequestedBy).catch(() => undefined);
+      if (run.cancelRequestedBy) await this.cancel(run.id, run.cancelRequestedBy, run.cancelReason).catch(() => undefined);
       else if (this.requesterGone(run, now, alive)) {
         const reason = await this.dropQueued(run);
         if (reason) taken.push({ run, action: 'drop', reason });
@@ -123,7 +123,7 @@ export class Recovery {
     const reason = `dropped from the queue: its requester (${run.leaseOwner}) stopped while it waited; nothing was launched`;
     try {
       const after = await this.cancel(run.id, 'stagebot', reason);
-      if ((after as Run).error !== reason) return null;
+      if ((after as Run).cancelReason !== reason) return null;
     } catch {
       return null; // started or cancelled meanwhile
     }
@@ -137,7 +137,7 @@ export class Recovery {
    * beating): torn down here at once, ending cancelled. False when its driver lives (or another engine
    * took it first): the caller records the request for that driver.
    */
-  async takeOverToCancel(run: Run, by: string): Promise<boolean> {
+  async takeOverToCancel(run: Run, by: string, why: string | null = null): Promise<boolean> {
     const { store, clock, config } = this.svc;
     if (run.state !== 'running' && run.state !== 'tearing_down') return false;
     const now = clock.now();
@@ -146,7 +146,7 @@ export class Recovery {
     const alive = new Set((await store.liveReplicas(now, config.runs.leaseTtl)).map((r) => r.owner));
     if (run.leaseOwner && run.leaseOwner !== this.svc.ownerId && alive.has(run.leaseOwner)) return false;
     const reason = `torn down by ${by} after its process (${run.leaseOwner ?? 'unknown'}) stopped`;
-    return this.adopt(run, { kind: 'teardown', reason, interrupted: false, cancelledBy: by }, false, reason);
+    return this.adopt(run, { kind: 'teardown', reason, interrupted: false, cancelledBy: by, ...(why ? { cancelReason: why } : {}) }, false, reason);
   }
 
   /** How a run whose driver is gone is taken over, and the sentence that says why. */
@@ -235,7 +235,7 @@ export class Recovery {
   /** The run's steps cut short that may not simply run again (none: it may resume). */
   private async unsafeToResume(runId: string): Promise<string[]> {
     const steps = await this.svc.store.getSteps(runId);
-    const inFlight = steps.filter((s) => s.state === 'running' || s.state === 'failed' || s.state === 'interrupted');
+    const inFlight = steps.filter((s) => s.state === 'running' || s.state === 'failed' || s.state === 'cancelled' || s.state === 'interrupted');
     const all = [...this.svc.pipeline.parallel, ...this.svc.pipeline.chain, ...this.svc.pipeline.after];
     return inFlight.filter((s) => all.find((p) => p.name === s.name)?.safeToRepeat !== true).map((s) => s.name);
   }

@@ -6,6 +6,7 @@ import { isFinished, type Requester, type Run, type Source } from '../../domain/
 import { ConflictError, NotFoundError, UserError } from '../../errors.ts';
 import type { EngineServices } from '../engine-services.ts';
 import { releaseRunLocks } from '../run-locks.ts';
+import { RunCancelled } from '../run-errors.ts';
 import type { DriverPool, EngineState } from './drivers.ts';
 import type { Recovery } from './recovery.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -20,6 +21,8 @@ export interface LaunchRequest {
   ref: string | null;
   requester: Requester;
   source: Source;
+  /** At most one active run per key (a pull request's `/e2e`); a second launch gets ActiveRunExists. */
+  concurrencyKey?: string | null;
 }
 
 export class RunApi {
@@ -66,6 +69,7 @@ export class RunApi {
         ...(req.ref !== null ? { ref: req.ref } : {}),
         ...(req.env === null ? { pool } : {}),
       },
+      concurrencyKey: req.concurrencyKey ?? null,
     });
     await this.scheduler.pump(this.state.background ? undefined : run.id);
     const current = (await store.getRun(run.id))!;
@@ -108,30 +112,34 @@ export class RunApi {
     });
   }
 
-  /** `reason`: the run's error when it is still queued (default "cancelled by …"). */
-  async cancel(runId: string, by: string, reason?: string): Promise<Run> {
+  /** Cancels a run: `by` who asked (a requester), `reason` why when there is one ("the pull request was closed"). */
+  async cancel(runId: string, by: string, reason: string | null = null): Promise<Run> {
     const { store } = this.svc;
     const run = await this.getRun(runId);
     if (isFinished(run.state)) throw new ConflictError(`run ${runId} already ${run.state}; nothing to cancel`);
+    const cancelled = new RunCancelled(by, reason);
     if (run.state === 'queued') {
       this.pool.unwait(runId);
-      if (await store.transitionRun(runId, ['queued'], 'cancelled', { finishedAt: this.svc.clock.now(), error: reason ?? `cancelled by ${by}` })) {
+      const patch = { finishedAt: this.svc.clock.now(), error: cancelled.message, cancelRequestedBy: by, cancelReason: reason };
+      if (await store.transitionRun(runId, ['queued'], 'cancelled', patch)) {
         // A pump that died between claiming an environment and starting the run left it claimed.
         await releaseRunLocks(store, runId);
+        this.scheduler.wake();
         const finished = (await store.getRun(runId))!;
         this.svc.emit(runId, { type: 'run.finished', state: 'cancelled', error: finished.error, timings: [], cost: { usd: 0, lines: [], unknown: [] }, browsers: [] });
         return finished;
       }
       return this.cancel(runId, by, reason);
     }
-    this.svc.emit(runId, { type: 'run.cancel-requested', by });
+    // Written first, whoever drives the run: every replica's fronts show who is cancelling and why,
+    // and the replica driving it (maybe another) acts on it at its next heartbeat.
+    if (!(await store.transitionRun(runId, [run.state], run.state, { cancelRequestedBy: by, cancelReason: reason }))) return this.cancel(runId, by, reason);
+    this.svc.emit(runId, { type: 'run.cancel-requested', by, reason });
     const driver = this.pool.get(runId);
-    if (driver) driver.cancel(by);
+    if (driver) driver.cancel(by, reason);
     else if (run.state === 'kept') await this.recovery.adopt(run, { kind: 'teardown', reason: `torn down by ${by}`, interrupted: false }, true);
-    // Its process died: nobody would ever act on a request, so the teardown happens here, now.
-    else if (await this.recovery.takeOverToCancel(run, by)) return (await store.getRun(runId))!;
-    // Driven by another replica: it sees the request at its next heartbeat.
-    else await store.updateRun(runId, { cancelRequestedBy: by });
+    // Its process died: nobody would ever act on the request, so the teardown happens here, now.
+    else await this.recovery.takeOverToCancel(run, by, reason);
     return (await store.getRun(runId))!;
   }
 

@@ -1,6 +1,8 @@
 // The queue and the environment locks: queued runs start, oldest first, as soon as their environment
 // (or one of their pool's) can be claimed; the claim, the lease and the state change are each atomic
-// in the store, so replicas racing for the same run start it once.
+// in the store, so replicas racing for the same run start it once. Whatever frees an environment in
+// this process (an unlock, a run's end, a dropped queued run) wakes the queue at once; an environment
+// freed by another process is seen at the next tick.
 import { isFinished, type Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
 import { estimateQueueWait } from '../queue-eta.ts';
@@ -10,6 +12,9 @@ export class Scheduler {
   private readonly svc: EngineServices;
   private readonly state: EngineState;
   private readonly pool: DriverPool;
+  /** The pump a wake started, while it goes; `again`: another wake came meanwhile. */
+  private waking: Promise<void> | null = null;
+  private again = false;
 
   constructor(svc: EngineServices, state: EngineState, pool: DriverPool) {
     this.svc = svc;
@@ -60,6 +65,36 @@ export class Scheduler {
         break;
       }
     }
+  }
+
+  /**
+   * An environment may have freed up: pump now, once per burst (wakes that come while a pump goes get
+   * one more pass after it). Only a long-lived engine starts other people's runs; a short-lived one
+   * (the CLI) starts only its own, from its wait.
+   */
+  wake(): void {
+    if (!this.state.background || this.state.stopping) return;
+    if (this.waking) {
+      this.again = true;
+      return;
+    }
+    this.waking = (async () => {
+      do {
+        this.again = false;
+        await this.pump();
+      } while (this.again && !this.state.stopping);
+    })()
+      .catch((err) => this.svc.logger.error({ err }, 'queue pump failed'))
+      .finally(() => {
+        this.waking = null;
+      });
+  }
+
+  /** Frees a person's lock on `env` (only if `holder` has it) and wakes the queue; false when it was not theirs to free. */
+  async unlock(env: string, holder: string): Promise<boolean> {
+    const released = await this.svc.store.releaseLock(env, holder);
+    if (released) this.wake();
+    return released;
   }
 
   /** The first environment of `pool` nobody holds (a pool launch's run id names it). */

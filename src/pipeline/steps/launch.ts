@@ -206,7 +206,8 @@ async function runInstance(
       if (!isCapacity(err)) throw stepError(`RunInstances in ${subnetId}`, err);
       tried.push(subnetId);
       const next = env.subnets[index + 1];
-      ctx.log(`no ${env.instanceType} capacity in ${subnetId} (${awsErrorCode(err) ?? describeAwsError(err)})${next ? `; trying ${next}` : ''}`);
+      // The person hears it: the environment ends up in another subnet (maybe another AZ), or not at all.
+      ctx.warn(`no ${env.instanceType} capacity in ${subnetId} (${awsErrorCode(err) ?? describeAwsError(err)})${next ? `; trying ${next}` : ''}`);
     }
   }
   throw new UserError(
@@ -237,6 +238,9 @@ async function outputsOf(
 ): Promise<LaunchOutputs> {
   const volumeIds = (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [m.Ebs.VolumeId] : []));
   for (const id of volumeIds) await ctx.recordAsset('volume', id);
+  // Tagged at creation like the instance, and the run's like its volumes: listed among its assets.
+  const networkInterfaceIds = (instance.NetworkInterfaces ?? []).flatMap((n) => (n.NetworkInterfaceId ? [n.NetworkInterfaceId] : []));
+  for (const id of networkInterfaceIds) await ctx.recordAsset('network-interface', id);
   return {
     instanceId: instance.InstanceId!,
     instanceType: instance.InstanceType ?? ctx.env.instanceType,
@@ -244,6 +248,7 @@ async function outputsOf(
     privateIp: instance.PrivateIpAddress ?? null,
     launchTime: instance.LaunchTime?.toISOString() ?? null,
     volumeIds,
+    networkInterfaceIds,
     ...more,
     subnetId: instance.SubnetId ?? more.subnetId,
   };

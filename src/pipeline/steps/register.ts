@@ -8,7 +8,9 @@ import {
   type ElasticLoadBalancingV2Client,
   type TargetHealth,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { isThrottle } from '../../aws/errors.ts';
+import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { describeAwsError, isThrottle } from '../../aws/errors.ts';
+import { parseManagedTags, readTags } from '../../aws/tags.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { UserError } from '../../errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
@@ -78,8 +80,34 @@ async function deregisterOthers(ctx: RunContext, elb: ElasticLoadBalancingV2Clie
     throw stepError(`DeregisterTargets of ${groupName(arn)}`, err);
   }
   const ids = [...new Set(others.map((t) => t.Id))];
-  ctx.log(`deregistered ${ids.join(', ')} from ${groupName(arn)}`);
+  // Someone else's instance stops serving the environment: the person must hear whose it was.
+  ctx.warn(`deregistered ${(await describeOwners(ctx, ids)).join(', ')} from ${groupName(arn)}, so that only ${instanceId} serves ${ctx.env.name}`);
   return ids;
+}
+
+/**
+ * Each target id with whose it was: `i-1 (run stg1-… of slack:U1)`, `i-2 (not launched by stagebot: legacy-web)`.
+ * Best effort: a lookup that fails leaves the bare ids.
+ */
+async function describeOwners(ctx: RunContext, ids: string[]): Promise<string[]> {
+  const instanceIds = ids.filter((id) => id.startsWith('i-'));
+  const byId = new Map<string, Instance>();
+  if (instanceIds.length > 0) {
+    try {
+      const out = await ctx.aws.ec2(ctx.env.region).send(new DescribeInstancesCommand({ InstanceIds: instanceIds }), { abortSignal: ctx.signal });
+      for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) if (i.InstanceId) byId.set(i.InstanceId, i);
+    } catch (err) {
+      ctx.log(`could not look up whose targets ${instanceIds.join(', ')} were: ${describeAwsError(err)}`);
+    }
+  }
+  return ids.map((id) => {
+    const instance = byId.get(id);
+    if (!instance) return id;
+    const tags = readTags(instance.Tags);
+    const ours = parseManagedTags(tags, ctx.config.installation);
+    if (ours) return `${id} (run ${ours.runId}${ours.requester ? ` of ${ours.requester}` : ''})`;
+    return `${id} (not launched by stagebot${tags['Name'] ? `: ${tags['Name']}` : ''})`;
+  });
 }
 
 function describeHealth(h: TargetHealth | undefined): string {

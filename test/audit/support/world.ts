@@ -10,7 +10,7 @@ import type { Config } from '../../../src/config/types.ts';
 import { createPrices } from '../../../src/cost/prices.ts';
 import type { RunState } from '../../../src/domain/run.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
-import { sweep, type SweepDeps, type SweepOptions } from '../../../src/audit/index.ts';
+import { sweep, type OrphanEntry, type SweepDeps, type SweepOptions } from '../../../src/audit/index.ts';
 import { FakeCloud, createFakeAwsClients } from '../../fakes/cloud/index.ts';
 
 export const INSTALLATION = 'acme-staging';
@@ -196,4 +196,12 @@ export class World {
     if (!found || found.resource.deletedAt !== null) return false;
     return !('state' in found.resource) || (found.resource as { state: string }).state !== 'shutting-down';
   }
+}
+
+/** A sweep's orphan entry as the cost reports read it (a stg4 instance, 10 days orphaned, 24 USD a day). */
+export function orphanEntry(o: Partial<OrphanEntry> = {}): OrphanEntry {
+  return {
+    kind: 'instance', id: 'i-0orphan000000000a', region: 'eu-west-1', env: 'stg4', runId: null, requester: 'slack:U2', reason: 'r', detail: 'd',
+    ageMs: 10 * DAY, accruedUsd: 0, dailyUsd: 24, reapAfter: null, marked: false, due: false, ...o,
+  };
 }

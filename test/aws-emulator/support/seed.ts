@@ -11,6 +11,7 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeKeyPairsCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSnapshotsCommand,
   DescribeTagsCommand,
@@ -136,6 +137,8 @@ export class Seeder {
         return ((await ec2.send(new DescribeSecurityGroupRulesCommand(by('security-group-rule-id')))).SecurityGroupRules ?? []).length > 0;
       case 'key-pair':
         return ((await ec2.send(new DescribeKeyPairsCommand(by('key-pair-id')))).KeyPairs ?? []).length > 0;
+      case 'network-interface':
+        return ((await ec2.send(new DescribeNetworkInterfacesCommand(by('network-interface-id')))).NetworkInterfaces ?? []).length > 0;
       case 'target': {
         const [arn, instanceId] = id.split('|') as [string, string];
         const health = (await this.#w.elbv2(region).send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [];

@@ -59,6 +59,11 @@ describe('stagebot doctor --output json without AWS credentials', () => {
     expect(byName(checks, 'ssh key STAGEBOT_SSH_KEY')).toMatchObject({ status: 'fail', detail: expect.stringContaining('stg3, stg4') });
   });
 
+  it('says who may open the dashboard (the example: this machine, read-only)', () => {
+    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    expect(byName(checks, 'dashboard')).toEqual({ check: 'dashboard', status: 'ok', detail: 'read without sign-in from 127.0.0.0/8, ::1/128; sign-in off, so read-only' });
+  });
+
   it('reports the Slack and GitHub fronts as disabled with the variables to set', () => {
     const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
     const slack = byName(checks, 'slack');

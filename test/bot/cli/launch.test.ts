@@ -78,3 +78,28 @@ test('launch without AWS credentials: one line saying what is missing, how to pr
   }
   expect(err.text()).toContain('teardown skipped: nothing was created');
 });
+
+test('teardown of a kept run waits for the teardown, shows it as it goes, and ends saying the environment is gone', async () => {
+  const io = () => ({ out: capture(), err: capture() });
+  const run = async (argv: string[], c: ReturnType<typeof io>) =>
+    runCli([...argv, '--config', configFile], {
+      stdout: c.out.stream,
+      stderr: c.err.stream,
+      env: { ...process.env, USER: 'alice' },
+      overrides: { aws: world.aws, testRunner: world.testRunner, clock: world.clock },
+    });
+  const launched = io();
+  expect(await run(['launch', 'stg2', '--keep=1h', '--output', 'json'], launched)).toBe(0);
+  const doc = JSON.parse(launched.out.text());
+  expect(doc.state).toBe('kept');
+  expect(world.cloud.liveAssetsTaggedWith(doc.runId).length).toBeGreaterThan(0);
+
+  const down = io();
+  expect(await run(['teardown', doc.runId], down)).toBe(0);
+  const lines = down.out.text().trimEnd().split('\n');
+  expect(lines.at(-1)).toMatch(new RegExp(`^run ${doc.runId} is torn down: all \\d+ assets deleted \\(it ended succeeded\\)$`));
+  expect(lines[0]).toBe(`run ${doc.runId} on stg2: succeeded`);
+  // Its progress went to stderr while it happened.
+  expect(down.err.text()).toContain(`${doc.runId} teardown done in`);
+  expect(world.cloud.liveAssetsTaggedWith(doc.runId)).toEqual([]);
+});

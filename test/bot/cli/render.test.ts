@@ -1,7 +1,7 @@
 // How the CLI shows a run: the dead man's switch while the run is up, the one line of a run that
 // created nothing.
 import { describe, expect, it } from 'vitest';
-import { renderResult, renderRunDocument, type RunDocument } from '../../../src/bot/cli/render.ts';
+import { renderResult, renderRunDocument, tornDownLine, waitingText, type RunDocument } from '../../../src/bot/cli/render.ts';
 import type { Run } from '../../../src/domain/run.ts';
 import type { CliRunView as RunView } from '../../../src/bot/cli/render.ts';
 
@@ -11,7 +11,7 @@ const FIRES = '2026-11-21T15:15:00.000Z';
 function run(over: Partial<Run> = {}): Run {
   return {
     id: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'running', requester: 'cli:alice', source: 'cli', options: { browsers: ['chrome'] },
-    createdAt: NOW, startedAt: NOW, finishedAt: null, expiresAt: new Date('2026-11-21T15:00:00Z'), leaseOwner: null, leaseHeartbeatAt: null, error: null, cancelRequestedBy: null, leaseEpoch: 0, handoverFrom: null,
+    createdAt: NOW, startedAt: NOW, finishedAt: null, expiresAt: new Date('2026-11-21T15:00:00Z'), leaseOwner: null, leaseHeartbeatAt: null, error: null, cancelRequestedBy: null, cancelReason: null, concurrencyKey: null, leaseEpoch: 0, handoverFrom: null,
     ...over,
   };
 }
@@ -46,5 +46,22 @@ describe('CLI run rendering', () => {
     expect(renderRunDocument(stopped)).toBe('run stg1-20261121-a1b2c3 on stg1: failed — no AWS credentials found (…); nothing was created');
     const ranButMadeNothing = doc({ state: 'failed', keptUntil: null, error: 'launch failed: no capacity', steps: [{ step: 'launch', state: 'failed', durationMs: 1_000 }], assets: [] });
     expect(renderRunDocument(ranButMadeNothing).split('\n').at(-1)).toBe('nothing was created');
+  });
+
+  it('a queued launch names the lock it waits for: the holder, why, since when (UTC); or the run using it', () => {
+    const since = new Date('2026-11-21T10:02:00Z');
+    expect(waitingText([{ env: 'stg2', holder: 'cli:alice', holderKind: 'person', reason: 'db migration', sticky: true, since }])).toBe('stg2 is locked by cli:alice since 2026-11-21 10:02 UTC (db migration)');
+    expect(waitingText([{ env: 'stg2', holder: 'stg2-20261121-ffffff', holderKind: 'run', reason: null, sticky: false, since }])).toBe('stg2 is in use by run stg2-20261121-ffffff since 2026-11-21 10:02 UTC');
+    expect(waitingText([])).toBeNull();
+  });
+
+  it('teardown and cancel end saying whether the environment is gone', () => {
+    const asset = (deletedAt: Date | null) => ({ runId: 'r', kind: 'instance' as const, id: 'i-1', region: 'us-east-1', createdAt: NOW, deletedAt });
+    expect(tornDownLine({ run: run({ state: 'succeeded' }), assets: [asset(NOW), { ...asset(NOW), kind: 'volume', id: 'vol-1' }] })).toBe('run stg1-20261121-a1b2c3 is torn down: all 2 assets deleted (it ended succeeded)');
+    expect(tornDownLine({ run: run({ state: 'cancelled' }), assets: [asset(null)] })).toBe(
+      'run stg1-20261121-a1b2c3 ended cancelled but is NOT fully torn down; still there: instance i-1 (the sweeper will find them by their tags)',
+    );
+    expect(tornDownLine({ run: run({ state: 'cancelled' }), assets: [] })).toBe('run stg1-20261121-a1b2c3 ended cancelled; it had created nothing, so nothing was left to tear down');
+    expect(tornDownLine({ run: run({ state: 'tearing_down' }), assets: [] })).toContain('its teardown goes on in the process driving it');
   });
 });

@@ -61,7 +61,7 @@ describe('store-backed verbs', () => {
     lockedByOther = other;
     expect(text.code).toBe(0);
     const envs = envLines(text.stdout);
-    expect(envs.get('stg2')).toMatch(/^locked +by cli:tester since \d{4}-\d\d-\d\d \d\d:\d\d: db migration$/);
+    expect(envs.get('stg2')).toMatch(/^locked +by cli:tester since \d{4}-\d\d-\d\d \d\d:\d\d UTC: db migration$/);
     expect([envs.get('stg1'), envs.get('stg3'), envs.get('stg4')]).toEqual(['free', 'free', 'free']);
     expect(status.code).toBe(0);
     expect(envLines(status.stdout).get('stg2')).toBe(envs.get('stg2'));

@@ -28,6 +28,8 @@ function run(state: RunState, over: Partial<Run> = {}): Run {
     cancelRequestedBy: null,
     leaseEpoch: 0,
     handoverFrom: null,
+    cancelReason: null,
+    concurrencyKey: null,
     ...over,
   };
 }
@@ -52,6 +54,8 @@ function view(r: Run, over: Partial<GithubRunView> = {}): GithubRunView {
     cost: { usd: 0.1234, lines: [{ what: 'instance i-1', hours: 0.08, usd: 0.1 }], unknown: [] },
     deadManSwitch: null,
     stepErrors: [],
+    cancelled: null,
+    waitingFor: [],
     queuePosition: null,
     pool: ['stg1', 'stg2'],
     checkRunUrl: 'https://github.com/acme/webapp/runs/7',
@@ -170,6 +174,40 @@ describe('renderComment', () => {
     const body = renderComment(view(run('queued', { env: null }), { queuePosition: 3 }));
     expect(body).toContain('Queued — position 3');
     expect(body).not.toContain('`launch`');
+  });
+
+  it('queued behind a lock: names the environment, who holds it (a mention), why and since when — in the comment and the check run', () => {
+    const since = new Date('2026-11-21T09:30:00Z');
+    const waiting = view(run('queued'), {
+      queuePosition: 1,
+      timings: timings(0, null),
+      waitingFor: [{ env: 'stg1', holder: 'github:hubot', holderKind: 'person', reason: 'db migration *test*', sticky: true, since }],
+    });
+    const expected = '**stg1** is locked by @hubot since 2026-11-21 09:30 UTC (db migration \\*test\\*)';
+    expect(renderComment(waiting)).toContain(`⏸️ Queued — position 1, waiting for **stg1**: ${expected}`);
+    expect(renderCheckRun(waiting).output.summary).toContain(`position 1 in the queue. ${expected}.`);
+    const byRun = view(run('queued'), { queuePosition: 1, waitingFor: [{ env: 'stg1', holder: 'stg1-20261121-ffffff', holderKind: 'run', reason: null, sticky: false, since }] });
+    expect(renderComment(byRun)).toContain('**stg1** is in use by run `stg1-20261121-ffffff` since 2026-11-21 09:30 UTC');
+  });
+
+  it('cancelled: 🚫 and the word for the run and the stopped step, who as a mention and why; nothing reads as failed', () => {
+    const t = timings(6, null).map((x) => (x.step === 'tests' ? { ...x, state: 'cancelled' as const, durationMs: 3_000 } : x));
+    const cancelled = view(run('cancelled', { error: 'cancelled by github:octocat (the pull request was closed)' }), {
+      timings: t,
+      cancelled: { by: 'github:octocat', reason: 'the pull request was closed' },
+      browsers: [browser('chrome', { outcome: 'cancelled', passed: 0 })],
+    });
+    const body = renderComment(cancelled);
+    expect(body).toContain('🚫 Cancelled by @octocat (the pull request was closed)');
+    expect(body).toContain('🚫 `tests` 3.0s');
+    expect(body).not.toContain('❌');
+    const check = renderCheckRun(cancelled);
+    expect(check.state).toEqual({ status: 'completed', conclusion: 'cancelled' });
+    expect(check.output.title).toBe('Cancelled by @octocat');
+    expect(check.output.summary).toContain('| `tests` | 🚫 cancelled | 3.0s |');
+    expect(check.output.summary).toContain('🚫 **Cancelled** by @octocat (the pull request was closed).');
+    expect(check.output.summary).not.toContain('What went wrong');
+    expect(check.output.summary).not.toContain('❌');
   });
 
   it('finished: results per browser, total time and cost, no cancel hint', () => {

@@ -58,7 +58,8 @@ describe('reactionFor', () => {
     expect(reactionFor('tearing_down', true)).toBe('rocket');
     expect(reactionFor('succeeded', true)).toBe('+1');
     expect(reactionFor('failed', false)).toBe('-1');
-    expect(reactionFor('cancelled', false)).toBe('-1');
+    // A cancel is no verdict: the run's reaction is taken away, not turned into 👎.
+    expect(reactionFor('cancelled', false)).toBeNull();
     expect(reactionFor('kept', true)).toBe('+1');
     expect(reactionFor('kept', false)).toBe('-1');
   });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isFinished } from '../../../src/domain/run.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { fakeTestRunner, useWorlds, waitForEnd, waitForState } from '../../pipeline/engine/harness.ts';
+import { commentMarker } from '../../../src/bot/github/render-comment.ts';
 import { startFrontWorld, type FrontWorld, type FrontWorldOptions } from './support/front-world.ts';
 import { HEAD_SHA, pullRequest } from './support/webhooks.ts';
 
@@ -74,7 +75,7 @@ describe('GitHub front: /e2e', () => {
     expect(apiCalls.every((r) => /^token ghs_fake_1_/.test(r.auth ?? ''))).toBe(true);
   });
 
-  it('/e2e cancel cancels the pull request\'s running run: teardown runs, the check run ends cancelled, the command gets +1', async () => {
+  it('/e2e cancel cancels the pull request\'s running run: teardown runs, the check run, its tests row and the comment read cancelled (not failed), by whom; the command gets +1', async () => {
     const w = await start({ testRunner: slowTests() });
     const launch = await w.comment({ body: '/e2e', pr: 1 });
     await w.until('the run to exist', async () => (await w.services.store.listRuns()).length === 1);
@@ -93,12 +94,15 @@ describe('GitHub front: /e2e', () => {
     expect(check.status).toBe('completed');
     expect(check.conclusion).toBe('cancelled');
     expect(w.github.reactionsOn(cancel.commentId)).toEqual(['+1']);
-    expect(w.github.reactionsOn(launch.commentId)).toEqual(['-1']);
+    // A cancel is no verdict: the launch comment loses its 🚀 and gets no 👎.
+    expect(w.github.reactionsOn(launch.commentId)).toEqual([]);
     // The run's own comment tells the story; the cancel gets no second comment.
     const comments = w.github.commentsOn(1);
     expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain('🚫 Cancelled');
-    expect(comments[0]!.body).toContain('github:Codertocat');
+    expect(comments[0]!.body).toContain('🚫 Cancelled by @Codertocat');
+    expect(comments[0]!.body).toContain('🚫 `tests`');
+    expect(comments[0]!.body).not.toContain('❌');
+    expect(check.output.summary).toContain('| `tests` | 🚫 cancelled |');
   });
 
   it('refuses a commenter with read permission, and one whose permission the API does not tell, saying why', async () => {
@@ -181,6 +185,55 @@ describe('GitHub front: /e2e', () => {
     expect(w.github.calls('GET', /\/permission$/)).toHaveLength(1);
   });
 
+  it('two /e2e deliveries at once on one pull request start one run; the other, and a later repeat, are pointed at it; after a cancel /e2e starts again', async () => {
+    const w = await start({ testRunner: slowTests(), repoPool: ['stg1', 'stg2'] });
+    // Two different comments (two deliveries), delivered at the same moment: the store decides.
+    const [a, b] = await Promise.all([w.comment({ body: '/e2e', pr: 1 }), w.comment({ body: '/e2e --browsers=firefox', pr: 1 })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await w.until('one run and a reply to the other command', async () => (await w.services.store.listRuns()).length === 1 && w.github.commentsOn(1).some((c) => c.body.includes('already has a run going')));
+    await w.settle();
+    const first = await w.onlyRun();
+    expect(first.concurrencyKey).toBe('github:codertocat/hello-world#1:launch');
+    await w.until('its tests to start', async () => (await w.services.store.getStep(first.id, 'tests'))?.state === 'running');
+    expect(w.github.checkRuns.size).toBe(1);
+    expect(w.world.cloud.callCount('RunInstances')).toBe(1);
+
+    const launched = [a, b].find((c) => w.github.reactionsOn(c.commentId).includes('rocket'))!;
+    const repeated = [a, b].find((c) => c !== launched)!;
+    expect(w.github.reactionsOn(repeated.commentId)).toEqual(['confused']);
+    const runComment = w.github.commentsOn(1).find((c) => c.body.includes(commentMarker(first.id)))!;
+    const check = [...w.github.checkRuns.values()][0]!;
+    const pointer = (body: string) => {
+      expect(body.startsWith('@Codertocat ⏳ this pull request already has a run going, so no second one was started:')).toBe(true);
+      expect(body).toContain(`\`${first.id}\``);
+      expect(body).toContain('requested by @Codertocat');
+      expect(body).toContain('`/e2e cancel`');
+      expect(body).toContain('comment `/e2e` again once it has stopped');
+    };
+    pointer(w.github.commentsOn(1).find((c) => c.body.includes('already has a run going'))!.body);
+
+    // A repeat while the tests run links to the run's comment and its check run.
+    const later = await w.comment({ body: '/e2e', pr: 1 });
+    await w.until('the answer to the repeat', () => w.github.commentsOn(1).filter((c) => c.body.includes('already has a run going')).length === 2);
+    await w.settle();
+    const answer = w.github.commentsOn(1).filter((c) => c.body.includes('already has a run going'))[1]!.body;
+    pointer(answer);
+    expect(answer).toContain(`(running on stg`);
+    expect(answer).toContain(`[its progress](https://github.com/Codertocat/Hello-World/pull/1#issuecomment-${runComment.id})`);
+    expect(answer).toContain(`[check run](https://github.com/Codertocat/Hello-World/runs/${check.id})`);
+    expect(w.github.reactionsOn(later.commentId)).toEqual(['confused']);
+    expect(await w.services.store.listRuns()).toHaveLength(1);
+
+    // Cancelled (the key is free once the run stops), a new /e2e starts a new run.
+    await w.comment({ body: '/e2e cancel', pr: 1 });
+    expect((await waitForEnd(w.services.engine, first.id)).state).toBe('cancelled');
+    await w.comment({ body: '/e2e', pr: 1 });
+    await w.until('a second run', async () => (await w.services.store.listRuns()).length === 2);
+    const second = (await w.services.store.listRuns()).find((r) => r.id !== first.id)!;
+    expect(second.concurrencyKey).toBe(first.concurrencyKey);
+    expect(['queued', 'running']).toContain(second.state);
+  });
+
   it('answers a bad command with the one-line error and the help, and launches nothing', async () => {
     const w = await start();
     const unknownEnv = await w.comment({ body: '/e2e stg9 --browsers=chrome' });
@@ -242,27 +295,35 @@ describe('GitHub front: /e2e', () => {
 });
 
 describe('GitHub front: pull request closed', () => {
-  it('drops the PR\'s queued run and cancels its running one (teardown runs); both check runs end cancelled', async () => {
+  it('drops a closed PR\'s queued run and cancels a closed PR\'s running one (teardown runs); both end cancelled, saying by whom and why', async () => {
     const w = await start({ testRunner: slowTests() });
+    w.github.pulls.set(2, pullRequest({ pr: 2, headSha: 'b'.repeat(40) }));
     await w.comment({ body: '/e2e', pr: 1 });
     await w.until('the first run to exist', async () => (await w.services.store.listRuns()).length === 1);
     const first = await w.onlyRun();
     await w.until('the first run\'s tests to start', async () => (await w.services.store.getStep(first.id, 'tests'))?.state === 'running');
 
-    await w.comment({ body: '/e2e', pr: 1 });
+    // The repository's pool is one environment: PR 2's run waits for PR 1's.
+    await w.comment({ body: '/e2e', pr: 2 });
     await w.until('the second run to queue', async () => (await w.services.store.queuedRuns()).length === 1);
     const second = (await w.services.store.queuedRuns())[0]!;
-    await w.until('the queued run\'s comment to say its position', () => w.github.commentsOn(1).some((c) => c.body.includes(second.id) && c.body.includes('Queued — position 1')));
+    await w.until('the queued run\'s comment to say its position', () => w.github.commentsOn(2).some((c) => c.body.includes(second.id) && c.body.includes('Queued — position 1')));
 
-    const closed = await w.closePr(1);
-    expect(closed.status).toBe(200);
-    const [a, b] = await Promise.all([waitForEnd(w.services.engine, first.id), waitForState(w.services.store, second.id, ['cancelled'])]);
+    const closedSecond = await w.closePr(2);
+    expect(closedSecond.status).toBe(200);
+    const b = await waitForState(w.services.store, second.id, ['cancelled']);
+    const closedFirst = await w.closePr(1);
+    expect(closedFirst.status).toBe(200);
+    const a = await waitForEnd(w.services.engine, first.id);
     await w.until('both check runs to complete', () => [...w.github.checkRuns.values()].every((c) => c.status === 'completed'));
     await w.settle();
 
     expect(a.state).toBe('cancelled');
+    expect(a.error).toBe('cancelled by github:Codertocat (the pull request was closed)');
     expect(w.world.live(first.id)).toEqual([]);
     expect((await w.services.store.getStep(first.id, 'teardown'))?.state).toBe('succeeded');
+    // The step the cancel stopped reads as cancelled, not failed.
+    expect((await w.services.store.getStep(first.id, 'tests'))?.state).toBe('cancelled');
     expect(b.state).toBe('cancelled');
     expect(b.startedAt).toBeNull();
     expect(isFinished(b.state)).toBe(true);
@@ -270,6 +331,16 @@ describe('GitHub front: pull request closed', () => {
     expect(checks).toHaveLength(2);
     expect(checks.map((c) => c.conclusion)).toEqual(['cancelled', 'cancelled']);
     expect(checks.find((c) => c.external_id === second.id)?.history[0]?.status).toBe('queued');
+    const firstCheck = checks.find((c) => c.external_id === first.id)!;
+    expect(firstCheck.output.title).toBe('Cancelled by @Codertocat');
+    expect(firstCheck.output.summary).toContain('🚫 **Cancelled** by @Codertocat (the pull request was closed).');
+    expect(firstCheck.output.summary).toContain('| `tests` | 🚫 cancelled |');
+    expect(firstCheck.output.summary).not.toContain('What went wrong');
+    const comment = w.github.commentsOn(1).find((c) => c.body.includes(commentMarker(first.id)))!.body;
+    expect(comment).toContain('🚫 Cancelled by @Codertocat (the pull request was closed)');
+    expect(comment).toContain('🚫 `tests`');
+    expect(comment).not.toContain('❌');
+    expect(w.github.commentsOn(2).find((c) => c.body.includes(commentMarker(second.id)))!.body).toContain('🚫 Cancelled by @Codertocat (the pull request was closed)');
   });
 
   it('claims a close on an allowed repository once and ignores one outside the allowlist, calling GitHub for neither', async () => {

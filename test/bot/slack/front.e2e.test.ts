@@ -73,7 +73,7 @@ describe('Slack front, end to end', () => {
     expect(text).toMatch(/\*chrome\*: 12 passed/);
     expect(text).toMatch(/\*firefox\*: 12 passed/);
     expect(text).toContain('```');
-    expect(text).toMatch(/cost of the run: \$\d+\.\d+/);
+    expect(text).toMatch(/cost of the run: (\$\d+\.\d\d|&lt;\$0\.01)(\n| )/);
     const assets = await w.services.store.getAssets(run!.id);
     expect(assets.length).toBeGreaterThan(0);
     expect(text).toContain(`all ${assets.length} assets torn down`);
@@ -217,7 +217,7 @@ describe('Slack front, end to end', () => {
     expect(await w.services.store.getLock('stg2')).toBeNull();
   });
 
-  it('cancels a run from its Cancel button: refused for someone else, once for its owner, torn down', async () => {
+  it('cancels a run from its Cancel button: refused for someone else, once for its owner, torn down, shown cancelled (not failed) with who did it and no rerun', async () => {
     const w = await world({ testRunner: slowRunner({ chrome: { ms: 20_000 } }) });
     await w.command('launch stg1');
     const parent = await parentOf(w);
@@ -234,10 +234,18 @@ describe('Slack front, end to end', () => {
     const [a, b] = await Promise.all([w.click('stagebot.cancel', run!.id, parent.ts), w.click('stagebot.cancel', run!.id, parent.ts)]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
-    const text = await finalText(w, parent, 'cancelled');
+    const text = await finalText(w, parent, 'assets torn down');
     await w.settle();
     expect(text).toMatch(/all \d+ assets torn down/);
     expect(w.world.live(run!.id)).toEqual([]);
+    // A cancel reads as a cancel: its own icon and word for the run and the step it stopped, who did
+    // it as a mention, and no "Rerun failed browsers" (nothing failed: chrome was cancelled).
+    expect(text).toContain(':no_entry_sign: *stg1* — cancelled');
+    expect(text).toMatch(/:no_entry_sign: tests — cancelled after/);
+    expect(text).toContain(':no_entry_sign: cancelled by <@U0ALICE>');
+    expect(text).toContain('*chrome* (cancelled)');
+    expect(text).not.toContain(':x:');
+    expect(buttonsOf(w.slack.current(parent.ts)!.blocks)).toEqual([]);
     // One of the two clicks did it; the other was told (that it was asked for, or, if it came late, done).
     const told = [...w.slack.responsesTo(a.responseId), ...w.slack.responsesTo(b.responseId)].map((r) => String(r.body.text));
     expect(told).toHaveLength(1);
@@ -247,6 +255,25 @@ describe('Slack front, end to end', () => {
     const keep = await w.click('stagebot.keep', run!.id, parent.ts);
     const late = await w.slack.waitFor('the keep answer', () => w.slack.responsesTo(keep.responseId)[0]);
     expect(String(late.body.text)).toContain('is cancelled; launch it again with --keep');
+  });
+
+  it('/stage teardown of a kept run answers at once, then says where it was typed that the environment is gone', async () => {
+    const w = await world();
+    await w.command('launch stg1 --keep=1h');
+    const parent = await parentOf(w);
+    await finalText(w, parent, 'kept until');
+    const [run] = await w.runs();
+    expect(run!.state).toBe('kept');
+
+    const down = await w.command(`teardown ${run!.id}`);
+    const [first, second] = await w.slack.waitFor('two answers', () => {
+      const answers = w.slack.responsesTo(down.responseId);
+      return answers.length >= 2 ? answers : undefined;
+    });
+    expect(String(first!.body.text)).toBe(`run \`${run!.id}\` on stg1: tearing down (teardown by <@U0ALICE>)`);
+    expect(second!.body.response_type).toBe('in_channel');
+    expect(String(second!.body.text)).toMatch(new RegExp(`^:broom: run \`${run!.id}\` on stg1 is torn down: all \\d+ assets deleted \\(teardown by <@U0ALICE>\\)$`));
+    expect(w.world.live(run!.id)).toEqual([]);
   });
 
   it('waits out a 429 from chat.update (Retry-After) and still lands the final state', async () => {

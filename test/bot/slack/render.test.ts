@@ -32,6 +32,8 @@ function run(over: Partial<Run> = {}): Run {
     cancelRequestedBy: null,
     leaseEpoch: 0,
     handoverFrom: null,
+    cancelReason: null,
+    concurrencyKey: null,
     ...over,
   };
 }
@@ -56,7 +58,9 @@ function view(over: Partial<ParentView> = {}): ParentView {
     cost: null,
     assets: [],
     deadManSwitch: null,
+    cancelled: null,
     queuePosition: null,
+    waitingFor: [],
     thread: {},
     now: NOW,
     prefix: '/stage',
@@ -152,6 +156,52 @@ describe('renderParent', () => {
     expect(buttonsOf(msg.blocks).map((b) => [b.actionId, b.text])).toEqual([['stagebot.rerun', 'Rerun failed browsers (firefox)']]);
   });
 
+  it('ends a cancelled run as cancelled: its own icon and word for the run and the stopped step, who and why, no rerun of "failed" browsers', () => {
+    const msg = renderParent(
+      view({
+        run: run({ state: 'cancelled', finishedAt: NOW, error: 'cancelled by slack:U0BOB (wrong <branch>)', cancelRequestedBy: 'slack:U0BOB', cancelReason: 'wrong <branch>' }),
+        timings: timings({ 'prepare-tests': 'succeeded', launch: 'succeeded', 'open-ssh': 'succeeded', 'wait-ssh': 'succeeded', 'arm-switch': 'succeeded', 'service-update': 'succeeded', register: 'succeeded', tests: 'cancelled', teardown: 'succeeded' }, 4_000),
+        browsers: [browser('chrome', { outcome: 'cancelled', passed: 0 }), browser('firefox', { outcome: 'cancelled', passed: 3 })],
+        cancelled: { by: 'slack:U0BOB', reason: 'wrong <branch>' },
+        cost: { usd: 0.02, lines: [], unknown: [] },
+      }),
+    );
+    const text = blockText(msg.blocks);
+    expect(text).toContain(':no_entry_sign: *stg4* — cancelled');
+    expect(text).toContain(':no_entry_sign: tests — cancelled after 4.0s');
+    expect(text).toContain(':no_entry_sign: cancelled by <@U0BOB>: wrong &lt;branch&gt;');
+    expect(text).not.toContain(':x:');
+    expect(text).not.toContain(':warning:');
+    expect(text).toMatch(/tests +cancelled/);
+    expect(buttonsOf(msg.blocks)).toEqual([]);
+    // Its status line names who as a mention too.
+    const cancelled = run({ state: 'cancelled', error: 'cancelled by slack:U0BOB' });
+    const status = renderResult(
+      {
+        kind: 'run',
+        view: { run: cancelled, steps: [], timings: timings({ tests: 'cancelled' }), startedAt: new Map(), stepErrors: [], cancelled: { by: 'slack:U0BOB', reason: null }, browsers: [], cost: { usd: 0, lines: [], unknown: [] }, deadManSwitch: null, assets: [], queuePosition: null, waitingFor: [], pool: [], links: { reports: [] }, now: NOW },
+      },
+      '/stage',
+    );
+    expect(status.text).toContain(':no_entry_sign: cancelled by <@U0BOB>');
+  });
+
+  it('names the lock a queued run waits for: holder as a mention, reason escaped, since when', () => {
+    const since = new Date(NOW.getTime() - 3_600_000);
+    const msg = renderParent(
+      view({
+        run: run({ state: 'queued', startedAt: null }),
+        queuePosition: 1,
+        waitingFor: [{ env: 'stg4', holder: 'slack:U0PLATFORM', holderKind: 'person', reason: 'db <migration>', sticky: true, since }],
+      }),
+    );
+    const text = blockText(msg.blocks);
+    expect(text).toContain(`starts when stg4 is free: *stg4* is locked by <@U0PLATFORM> since <!date^${Math.floor(since.getTime() / 1000)}^`);
+    expect(text).toContain(': db &lt;migration&gt;');
+    const byRun = blockText(renderParent(view({ run: run({ state: 'queued', startedAt: null }), waitingFor: [{ env: 'stg4', holder: 'stg4-20261121-ffffff', holderKind: 'run', reason: null, sticky: false, since }] })).blocks);
+    expect(byRun).toContain('*stg4* is in use by run `stg4-20261121-ffffff` since');
+  });
+
   it('says what a kept run keeps and until when, and what a teardown could not delete', () => {
     const kept = renderParent(
       view({
@@ -217,6 +267,13 @@ describe('renderReply', () => {
     expect(text).toContain('• t0 &lt;x&gt;');
     expect(text).toContain('… and 2 more');
     expect(text).toContain('<https://r.example/w|report>');
+  });
+
+  it('posts a step warning in the thread (a subnet skipped, someone else\'s target taken off), escaped; a stopped step says nothing of its own', () => {
+    const text = renderReply({ ...base, type: 'step.warning', step: 'register', message: 'deregistered i-1 (not launched by stagebot: <web>) from stg4-web' } as EngineEvent);
+    expect(text).toBe(':warning: *register*: deregistered i-1 (not launched by stagebot: &lt;web&gt;) from stg4-web');
+    expect(renderReply({ ...base, type: 'step.cancelled', step: 'tests', durationMs: 1_000, by: 'slack:U1', reason: null } as EngineEvent)).toBeNull();
+    expect(renderReply({ ...base, type: 'run.cancel-requested', by: 'slack:U0BOB', reason: 'wrong <branch>' } as EngineEvent)).toBe(':no_entry_sign: cancel requested by <@U0BOB> (wrong &lt;branch&gt;); tearing down');
   });
 
   it('has nothing to say for log lines and asset events', () => {

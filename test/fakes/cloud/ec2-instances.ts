@@ -102,7 +102,7 @@ export function runInstances(ctx: Ctx, input: RunInstancesRequest): Reservation 
     region.instances.set(instanceId, inst);
     cloud.recordCreation(region.name, 'instance', instanceId, tags);
     const eniTags = new Map(specTags.get('network-interface'));
-    region.enis.set(eniId, { id: eniId, instanceId, subnetId, privateIp, tags: eniTags, createdAt: now, deletedAt: null });
+    region.enis.set(eniId, { id: eniId, instanceId, subnetId, privateIp, deleteOnTermination: cloud.options.eniDeleteOnTermination, tags: eniTags, createdAt: now, deletedAt: null });
     cloud.recordCreation(region.name, 'network-interface', eniId, eniTags);
     inst.volumeIds = createInstanceVolumes(ctx, inst, devices, specTags.get('volume'));
     created.push(inst);
@@ -177,7 +177,10 @@ export function renderInstance(region: RegionState, i: FakeInstance): Instance {
       PrivateDnsName: `ip-${i.privateIp.replaceAll('.', '-')}.${region.name}.compute.internal`,
       ...(i.publicIp ? { PublicIpAddress: i.publicIp, PublicDnsName: `ec2-${i.publicIp.replaceAll('.', '-')}.${region.name}.compute.amazonaws.com` } : {}),
       SecurityGroups: i.securityGroupIds.map((g) => ({ GroupId: g, GroupName: region.securityGroups.get(g)?.name ?? g })),
-      NetworkInterfaces: [{ NetworkInterfaceId: i.eniId, SubnetId: i.subnetId, VpcId: i.vpcId, PrivateIpAddress: i.privateIp, Status: 'in-use' }],
+      NetworkInterfaces: [{
+        NetworkInterfaceId: i.eniId, SubnetId: i.subnetId, VpcId: i.vpcId, PrivateIpAddress: i.privateIp, Status: 'in-use',
+        Attachment: { DeviceIndex: 0, Status: 'attached', DeleteOnTermination: region.enis.get(i.eniId)?.deleteOnTermination ?? true },
+      }],
       BlockDeviceMappings: i.volumeIds.flatMap((v) => {
         const vol = region.volumes.get(v);
         return vol?.attachment ? [{ DeviceName: vol.attachment.device, Ebs: { VolumeId: v, Status: 'attached' as const, DeleteOnTermination: vol.attachment.deleteOnTermination, AttachTime: new Date(vol.attachment.attachedAt) } }] : [];
@@ -314,7 +317,9 @@ function setState(ctx: Ctx, inst: FakeInstance, state: InstanceState): void {
   inst.deletedAt = ctx.now;
   inst.publicIp = undefined;
   const eni = ctx.region.enis.get(inst.eniId);
-  if (eni) eni.deletedAt = ctx.now;
+  // AWS deletes the primary interface with its instance (DeleteOnTermination); without it, it stays, detached.
+  if (eni?.deleteOnTermination) eni.deletedAt = ctx.now;
+  else if (eni) eni.instanceId = null;
   for (const volumeId of inst.volumeIds) {
     const vol = ctx.region.volumes.get(volumeId);
     if (!vol?.attachment) continue;

@@ -7,6 +7,7 @@ import { authorizeSecurityGroupIngress, describeSecurityGroupRules, describeSecu
 import { createKeyPair, deleteKeyPair, describeKeyPairs } from './ec2-key-pairs.ts';
 import { deleteSnapshot, deregisterImage, describeImages, describeSnapshots } from './ec2-images.ts';
 import { describeInstances, runInstances, terminateInstances } from './ec2-instances.ts';
+import { deleteNetworkInterface, describeNetworkInterfaces } from './ec2-network-interfaces.ts';
 import { createTags, deleteTags } from './ec2-tags.ts';
 import { deleteVolume, describeVolumes } from './ec2-volumes.ts';
 import { deregisterTargets, describeTargetGroups, describeTargetHealth, registerTargets } from './elbv2.ts';
@@ -20,6 +21,8 @@ export const HANDLERS: Record<AwsService, Record<string, Handler>> = {
     TerminateInstances: terminateInstances,
     CreateTags: createTags,
     DeleteTags: deleteTags,
+    DescribeNetworkInterfaces: describeNetworkInterfaces,
+    DeleteNetworkInterface: deleteNetworkInterface,
     DescribeVolumes: describeVolumes,
     DeleteVolume: deleteVolume,
     DescribeImages: describeImages,

@@ -138,9 +138,12 @@ export interface FakeInstance extends Resource {
 }
 
 export interface FakeEni extends Resource {
-  instanceId: string;
+  /** The instance it is attached to (device 0); null once detached (left behind by a termination). */
+  instanceId: string | null;
   subnetId: string;
   privateIp: string;
+  /** The attachment's DeleteOnTermination: AWS sets it for the primary interface RunInstances creates. */
+  deleteOnTermination: boolean;
 }
 
 export type TargetPhase = 'initial' | 'healthy' | 'unhealthy' | 'draining';

@@ -207,7 +207,7 @@ export function addInstance(ctx: Ctx, o: AddInstanceOptions): string {
     deletedAt: state === 'terminated' ? launched : null,
   };
   region.instances.set(id, inst);
-  region.enis.set(eniId, { id: eniId, instanceId: id, subnetId, privateIp, tags: new Map(), createdAt: launched, deletedAt: inst.deletedAt });
+  region.enis.set(eniId, { id: eniId, instanceId: id, subnetId, privateIp, deleteOnTermination: true, tags: new Map(), createdAt: launched, deletedAt: inst.deletedAt });
   if (state !== 'terminated') {
     const volumeId = newId('vol');
     region.volumes.set(volumeId, {

@@ -36,6 +36,12 @@ export interface FakeCloudOptions {
   latencyMs?: number;
   /** Public IP of the n-th instance launched, e.g. `() => '127.0.0.1'` to SSH into a local sshd. */
   publicIp?: (n: number) => string;
+  /**
+   * The primary network interface goes with its instance (AWS's DeleteOnTermination for the interface
+   * RunInstances creates). false: it stays behind, detached (`available`), as after someone changed the
+   * attachment, or as moto leaves it.
+   */
+  eniDeleteOnTermination?: boolean;
 }
 
 type ResolvedOptions = Required<Omit<FakeCloudOptions, 'start' | 'latencyMs' | 'accountId'>>;
@@ -98,6 +104,7 @@ export class FakeCloud {
       taggingStaleMs: opts.taggingStaleMs ?? 3_600_000,
       strictTagValues: opts.strictTagValues ?? true,
       publicIp: opts.publicIp ?? ((n) => `198.51.${100 + (Math.floor(n / 250) % 100)}.${(n % 250) + 1}`),
+      eniDeleteOnTermination: opts.eniDeleteOnTermination ?? true,
     };
   }
 
@@ -246,6 +253,7 @@ export class FakeCloud {
       };
       push('instance', [...r.instances.values()].filter((i) => i.state !== 'terminated'));
       push('volume', r.volumes.values());
+      push('network-interface', r.enis.values());
       push('image', r.images.values());
       push('snapshot', r.snapshots.values());
       push('security-group-rule', r.sgRules.values());

@@ -125,7 +125,8 @@ describe('engine limits and hand-overs', () => {
     expect(event.state).toBe('cancelled');
     const done = await waitForFinished(w.store, run.id);
     expect(done.error).toBe('cancelled by slack:U0ELSEWHERE');
-    expect(done.cancelRequestedBy).toBeNull();
+    // Kept on the cancelled run: who cancelled it, for every front to say.
+    expect(done.cancelRequestedBy).toBe('slack:U0ELSEWHERE');
     expect(w.live(run.id)).toEqual([]);
     expect(await waitUntilGone(sleep.pattern, 3_000)).toEqual([]);
   });

@@ -1,9 +1,9 @@
 // The queue and the environment locks, through the engine and the command runner.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseText } from '../../../src/commands/index.ts';
 import { CommandExecutor, type Actor, type CommandResult } from '../../../src/commands/executor.ts';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
-import { createWorld, fakeTestRunner, useWorlds, waitForEnd, waitForState, type World } from './harness.ts';
+import { createWorld, fakeTestRunner, nextEvent, REQUESTER, useWorlds, waitForEnd, waitForState, type World } from './harness.ts';
 
 const world = useWorlds(createWorld);
 
@@ -113,5 +113,58 @@ describe('queue and locks', () => {
     expect(finished.env).toBe(only);
     expect(w.live(run.id)).toEqual([]);
   });
-});
 
+  it('a queued launch names the lock it waits for (holder, reason, since); an unlock on any replica starts it at once, before any tick', async () => {
+    const w = await world();
+    // Ticks an hour apart: after start()'s first one, nothing but the unlock can start the run.
+    const a = w.engine({ tickMs: 3_600_000 });
+    const b = w.engine({ tickMs: 3_600_000, store: await w.database.open() });
+    await Promise.all([a.start(), b.start()]);
+    const ticks = [vi.spyOn(a, 'tick'), vi.spyOn(b, 'tick')];
+    const onA = new CommandExecutor({ engine: a, store: w.store });
+    const onB = new CommandExecutor({ engine: b, store: w.store });
+    const env = w.envs[1]!.name;
+
+    await onB.execute(command(w, `lock ${env} --reason="db migration test"`), platform);
+    const launched = await onA.execute(command(w, `launch ${env} --browsers=chrome`), { requester: 'slack:U0QA', source: 'slack', admin: false });
+    if (launched.kind !== 'launched') throw new Error(`expected launched, got ${launched.kind}`);
+    expect(launched.position).toBe(1);
+    const view = await onA.view(launched.run.id);
+    expect(view.waitingFor).toEqual([{ env, holder: 'slack:U0PLATFORM', holderKind: 'person', reason: 'db migration test', sticky: true, since: expect.any(Date) }]);
+    expect(view.waitingFor[0]!.since.getTime()).toBeLessThanOrEqual(launched.run.createdAt.getTime());
+
+    // Unlocked through the other replica: that one starts (and drives) the run, with no tick on either.
+    const startedOnB = nextEvent(b, (e) => e.type === 'run.started' && e.runId === launched.run.id);
+    await onB.execute(command(w, `unlock ${env}`), platform);
+    await startedOnB;
+    expect((await waitForEnd(b, launched.run.id)).state).toBe('succeeded');
+    for (const tick of ticks) expect(tick).not.toHaveBeenCalled();
+    expect((await onA.view(launched.run.id)).waitingFor).toEqual([]);
+  });
+
+  it('a teardown of a kept run, and a run that finishes, start the next queued run of their environment at once, before any tick', async () => {
+    const w = await world();
+    const engine = w.engine({ tickMs: 3_600_000 });
+    await engine.start();
+    const tick = vi.spyOn(engine, 'tick');
+    const runner = new CommandExecutor({ engine, store: w.store });
+    const env = w.envs[0]!.name;
+
+    const kept = await waitForEnd(engine, (await engine.launch(w.request({ env, keepMs: 3_600_000 }))).run.id);
+    expect(kept.state).toBe('kept');
+    const second = await engine.launch(w.request({ env }));
+    expect(second.position).toBe(1);
+    const third = await engine.launch(w.request({ env }));
+    expect(third.position).toBe(2);
+    expect((await runner.view(second.run.id)).waitingFor).toMatchObject([{ env, holder: kept.id, holderKind: 'run' }]);
+
+    await runner.execute(command(w, `teardown ${kept.id}`), { requester: REQUESTER, source: 'slack', admin: false });
+    // The teardown frees the environment: the second starts; its end starts the third.
+    expect((await waitForEnd(engine, second.run.id)).state).toBe('succeeded');
+    expect((await waitForEnd(engine, third.run.id)).state).toBe('succeeded');
+    const done = (await w.store.getRun(kept.id))!;
+    expect(done.state).toBe('succeeded');
+    expect((await w.store.getRun(second.run.id))!.startedAt!.getTime()).toBeGreaterThanOrEqual(done.finishedAt!.getTime());
+    expect(tick).not.toHaveBeenCalled();
+  });
+});

@@ -1,6 +1,7 @@
 // A run through the whole engine: fake AWS, a real sshd as the launched host, a real store.
 import { describe, expect, it } from 'vitest';
 import { formatTagTime, TAG } from '../../../src/aws/tags.ts';
+import { CommandExecutor } from '../../../src/commands/executor.ts';
 import { stepNames } from '../../../src/pipeline/pipeline.ts';
 import { defaultPipeline } from '../../../src/pipeline/steps/index.ts';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
@@ -77,7 +78,7 @@ describe('engine end to end', () => {
     }
     await expectNothingLeft(w, run.id);
     const recorded = await w.store.getAssets(run.id);
-    expect(recorded.map((a) => a.kind).sort()).toEqual(['instance', 'security-group-rule', 'target', 'volume']);
+    expect(recorded.map((a) => a.kind).sort()).toEqual(['instance', 'network-interface', 'security-group-rule', 'target', 'volume']);
 
     // The events tell the whole story.
     const events = w.eventsOf(run.id);
@@ -172,7 +173,7 @@ describe('engine end to end', () => {
     await expectNothingLeft(w, run.id);
   });
 
-  it('cancels mid service-update: the remote command is killed, teardown runs, the run ends cancelled', async () => {
+  it('cancels mid service-update: the remote command is killed, teardown runs, the run and the step end cancelled (not failed), saying who and why', async () => {
     const sleep = uniqueSleep(30);
     const w = await world({ recipe: () => [runItem('say hello', 'echo hello'), runItem('a slow migration', sleep.command)] });
     const engine = w.engine();
@@ -181,15 +182,22 @@ describe('engine end to end', () => {
     await started;
     // ~300 ms into the step, and surely once the remote sleep runs (so its kill is what we see below).
     await Promise.all([new Promise((r) => setTimeout(r, 300)), remoteRunning(sleep.pattern)]);
-    await engine.cancel(run.id, 'slack:U0CANCELS');
+    await engine.cancel(run.id, 'slack:U0CANCELS', 'wrong branch');
     // The recipe's sleep lasts 30 s: a run that ends at all within the bound was cut short by the cancel.
     const ended = await waitForEnd(engine, run.id, 20_000);
 
     expect(ended.state).toBe('cancelled');
-    expect(ended.error).toBe('cancelled by slack:U0CANCELS');
+    expect(ended.error).toBe('cancelled by slack:U0CANCELS (wrong branch)');
     expect(await waitUntilGone(sleep.pattern, 3_000)).toEqual([]);
-    expect(w.eventsOf(run.id, 'run.cancel-requested')).toHaveLength(1);
-    expect((await w.store.getStep(run.id, 'service-update'))!.state).toBe('failed');
+    expect(w.eventsOf(run.id, 'run.cancel-requested')).toMatchObject([{ by: 'slack:U0CANCELS', reason: 'wrong branch' }]);
+    // The step the cancel stopped is recorded cancelled, with its own event; nothing reads as a failure.
+    expect((await w.store.getStep(run.id, 'service-update'))!.state).toBe('cancelled');
+    expect(w.eventsOf(run.id, 'step.cancelled')).toMatchObject([{ step: 'service-update', by: 'slack:U0CANCELS', reason: 'wrong branch' }]);
+    expect(w.eventsOf(run.id, 'step.failed')).toEqual([]);
+    const view = await new CommandExecutor({ engine, store: w.store }).view(run.id);
+    expect(view.cancelled).toEqual({ by: 'slack:U0CANCELS', reason: 'wrong branch' });
+    expect(view.stepErrors).toEqual([]);
+    expect(view.timings.find((t) => t.step === 'service-update')?.state).toBe('cancelled');
     expect(await w.store.getStep(run.id, 'register')).toBeNull();
     expect((await w.store.getStep(run.id, 'teardown'))!.state).toBe('succeeded');
     await expectNothingLeft(w, run.id);
@@ -205,7 +213,7 @@ describe('engine end to end', () => {
     expect(kept.expiresAt).not.toBeNull();
     expect(kept.expiresAt!.getTime()).toBeGreaterThan(w.clock.now().getTime() + keepMs - 60_000);
     const live = w.live(kept.id);
-    expect(live.map((a) => a.kind).sort()).toEqual(['instance', 'security-group-rule', 'target', 'volume']);
+    expect(live.map((a) => a.kind).sort()).toEqual(['instance', 'network-interface', 'security-group-rule', 'target', 'volume']);
     const tagged = live.filter((a) => a.kind !== 'target');
     for (const a of tagged) expect(w.cloud.tagsOf(a.id)![TAG.expiresAt], `${a.kind} ${a.id}`).toBe(formatTagTime(kept.expiresAt!));
     expect(w.eventsOf(kept.id, 'run.kept')).toHaveLength(1);

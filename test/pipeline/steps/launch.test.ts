@@ -62,8 +62,10 @@ describe('launch', () => {
     expect(out.keyPairId).toMatch(/^key-/);
     expect(out.launchTime).toBe(new Date(instance!.createdAt).toISOString());
 
+    // Every resource RunInstances created and tagged is among the run's assets, its network interface too.
+    expect(out.networkInterfaceIds).toEqual([instance?.eniId]);
     const assets = (await t.store.getAssets(t.runId)).map((a) => `${a.kind} ${a.id}`).sort();
-    expect(assets).toEqual([`instance ${out.instanceId}`, `key-pair ${out.keyPairId}`, `volume ${out.volumeIds[0]}`].sort());
+    expect(assets).toEqual([`instance ${out.instanceId}`, `key-pair ${out.keyPairId}`, `network-interface ${instance?.eniId}`, `volume ${out.volumeIds[0]}`].sort());
   });
 
   test("without the dead man's switch, the launch leaves EC2's shutdown behaviour alone", async () => {
@@ -132,7 +134,7 @@ describe('launch', () => {
     expect(out.ephemeralKey).toBe(false);
     expect(runInstancesCalls(t)).toHaveLength(1);
     expect(t.cloud.creations.filter((c) => c.resourceType === 'instance')).toHaveLength(1);
-    expect((await t.store.getAssets(t.runId)).map((a) => a.kind).sort()).toEqual(['instance', 'volume']);
+    expect((await t.store.getAssets(t.runId)).map((a) => a.kind).sort()).toEqual(['instance', 'network-interface', 'volume']);
   });
 
   test('a resumed ephemeral-key launch replaces the instance whose key died with the old process', async () => {
@@ -175,7 +177,7 @@ describe('launch', () => {
     expect(t.cloud.callCount('RunInstances')).toBe(0);
   });
 
-  test('no capacity in the first subnet: the next one is tried, with its own ClientToken', async () => {
+  test('no capacity in the first subnet: the next one is tried, with its own ClientToken, and the person is told', async () => {
     t = await createTestRun();
     const [first, second] = t.env.subnets;
     t.cloud.noCapacity({ subnetId: first });
@@ -185,7 +187,8 @@ describe('launch', () => {
     expect(calls.map((c) => c.SubnetId)).toContain(first);
     expect(calls.at(-1)?.SubnetId).toBe(second);
     expect(new Set(calls.map((c) => c.ClientToken)).size).toBe(2);
-    expect(t.logs.some((l) => l.step === 'launch' && l.line.includes(`no t3.2xlarge capacity in ${first}`) && l.line.includes(`trying ${second}`))).toBe(true);
+    // Told to the person (a warning every front shows, kept in the timeline), not only the debug log.
+    expect(t.eventsOf('step.warning')).toEqual([{ type: 'step.warning', step: 'launch', message: expect.stringMatching(new RegExp(`^no t3\\.2xlarge capacity in ${first} \\(InsufficientInstanceCapacity\\); trying ${second}$`)) }]);
   });
 
   test('no capacity anywhere: a clear error naming the subnets tried, and nothing launched', async () => {

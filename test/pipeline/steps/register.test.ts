@@ -3,7 +3,9 @@ import { launchStep } from '../../../src/pipeline/steps/launch.ts';
 import type { LaunchOutputs, RegisterOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { HEALTH_POLL_INTERVAL_MS, TargetNeverHealthyError, registerStep } from '../../../src/pipeline/steps/register.ts';
 import { StepFailed, StepTimedOut } from '../../../src/pipeline/run-errors.ts';
+import { TAG } from '../../../src/aws/tags.ts';
 import { createTestRun, type TestRun } from '../support/run-context.ts';
+import { expectedRunTags } from '../support/run-tags.ts';
 
 let t: TestRun;
 afterEach(async () => t?.close());
@@ -68,6 +70,26 @@ describe('register', () => {
     const out = (await t.runStep(registerStep)).outputs as RegisterOutputs;
     expect(out.deregistered).toEqual([]);
     expect(t.cloud.callCount('DeregisterTargets')).toBe(0);
+    expect(t.eventsOf('step.warning')).toEqual([]);
+  });
+
+  test('tells the person whose targets it took off the load balancer: an earlier run\'s, and an instance stagebot did not launch', async () => {
+    const l = await launched();
+    t = l.run;
+    const arn = t.env.targetGroupArn;
+    const region = t.env.region;
+    const legacy = t.cloud.addInstance({ region, tags: { Name: 'legacy-web' } });
+    const earlier = t.cloud.addInstance({ region, tags: { ...expectedRunTags(t), [TAG.assetId]: 'stg1-20200101-abcdef', [TAG.requestedBy]: 'slack:U0EARLIER' } });
+    for (const id of [legacy, earlier]) t.cloud.registerTarget(arn, id);
+
+    await t.runStep(registerStep);
+
+    const [warning, ...more] = t.eventsOf('step.warning');
+    expect(more).toEqual([]);
+    expect(warning?.step).toBe('register');
+    expect(warning?.message).toContain(`${legacy} (not launched by stagebot: legacy-web)`);
+    expect(warning?.message).toContain(`${earlier} (run stg1-20200101-abcdef of slack:U0EARLIER)`);
+    expect(warning?.message).toMatch(new RegExp(`from \\S+, so that only ${l.instanceId} serves stg1$`));
   });
 
   test('a target that stays unhealthy fails the step when its time is up, with the load balancer’s reason', async () => {

@@ -36,20 +36,37 @@ describe('teardown', () => {
   test('after a full launch nothing of the run is left, and every asset is marked deleted in the store', async () => {
     const l = await fullyLaunched();
     t = l.run;
-    expect(t.cloud.liveAssetsTaggedWith(t.runId).map((a) => a.kind).sort()).toEqual(['instance', 'key-pair', 'security-group-rule', 'target', 'volume']);
+    const kinds = ['instance', 'key-pair', 'network-interface', 'security-group-rule', 'target', 'volume'];
+    expect(t.cloud.liveAssetsTaggedWith(t.runId).map((a) => a.kind).sort()).toEqual(kinds);
 
     const out = await teardown(t);
 
     expect(t.cloud.liveAssetsTaggedWith(t.runId)).toEqual([]);
-    expect(out).toEqual({ deleted: 5, alreadyGone: 0, failed: [] });
+    expect(out).toEqual({ deleted: 6, alreadyGone: 0, failed: [] });
     const assets = await t.store.getAssets(t.runId);
-    expect(assets.map((a) => a.kind).sort()).toEqual(['instance', 'key-pair', 'security-group-rule', 'target', 'volume']);
+    expect(assets.map((a) => a.kind).sort()).toEqual(kinds);
     for (const a of assets) expect(a.deletedAt, `${a.kind} ${a.id}`).not.toBeNull();
-    expect(t.eventsOf('asset.deleted')).toHaveLength(5);
+    expect(t.eventsOf('asset.deleted')).toHaveLength(6);
+    // The network interface went with its instance: confirmed gone, never deleted by stagebot itself.
+    expect(t.cloud.callCount('DescribeNetworkInterfaces')).toBeGreaterThan(0);
+    expect(t.cloud.callCount('DeleteNetworkInterface')).toBe(0);
     // Traffic off before the machine goes.
     const order = t.cloud.calls.map((c) => c.command).filter((c) => MUTATING.includes(c));
     expect(order.indexOf('DeregisterTargets')).toBeLessThan(order.indexOf('TerminateInstances'));
     expect(t.cloud.region(t.env.region).instances.get(l.launch.instanceId)?.state).toBe('terminated');
+  });
+
+  test('a network interface left behind by its terminated instance (DeleteOnTermination off) is deleted, being the run\'s', async () => {
+    const l = await fullyLaunched({ cloudOptions: { eniDeleteOnTermination: false } });
+    t = l.run;
+    const eni = l.launch.networkInterfaceIds[0]!;
+
+    const out = await teardown(t);
+
+    expect(out).toEqual({ deleted: 6, alreadyGone: 0, failed: [] });
+    expect(t.cloud.calls.filter((c) => c.command === 'DeleteNetworkInterface').map((c) => c.input)).toEqual([{ NetworkInterfaceId: eni }]);
+    expect(t.cloud.liveAssetsTaggedWith(t.runId)).toEqual([]);
+    expect((await t.store.getAssets(t.runId)).find((a) => a.id === eni)?.deletedAt).not.toBeNull();
   });
 
   test('finds by tag an instance that was created but never recorded (crash between the two)', async () => {
@@ -68,8 +85,10 @@ describe('teardown', () => {
 
     expect(t.cloud.liveAssetsTaggedWith(t.runId)).toEqual([]);
     expect(out.failed).toEqual([]);
-    expect(out.deleted).toBe(3);
+    // The instance, its volume and its network interface (known through it), and the key pair.
+    expect(out.deleted).toBe(4);
     const assets = await t.store.getAssets(t.runId);
+    expect(assets.filter((a) => a.kind === 'network-interface').map((a) => a.deletedAt !== null)).toEqual([true]);
     const instance = assets.find((a) => a.id === orphan);
     expect(instance?.kind).toBe('instance');
     expect(instance?.deletedAt).not.toBeNull();
@@ -110,9 +129,10 @@ describe('teardown', () => {
     const volumeId = l.launch.volumeIds[0];
     expect(out.failed).toEqual([
       `instance ${l.launch.instanceId}: OperationNotPermitted: The instance '${l.launch.instanceId}' may not be terminated.`,
+      `network-interface ${l.launch.networkInterfaceIds[0]}: still attached to ${l.launch.instanceId}`,
       `volume ${volumeId}: still attached to ${l.launch.instanceId}`,
     ]);
-    expect(t.cloud.liveAssetsTaggedWith(t.runId).map((a) => a.kind).sort()).toEqual(['instance', 'volume']);
+    expect(t.cloud.liveAssetsTaggedWith(t.runId).map((a) => a.kind).sort()).toEqual(['instance', 'network-interface', 'volume']);
     expect(out.deleted).toBe(3);
 
     // Run again (the sweeper, or a retried teardown): the rest goes.
@@ -130,8 +150,8 @@ describe('teardown', () => {
     const out = await teardown(t);
 
     expect(out.failed).toEqual([]);
-    // Instance and its volume went before; the ALB target of a gone instance is still registered and goes now.
-    expect(out.alreadyGone).toBe(2);
+    // Instance, its volume and its network interface went before; the ALB target of a gone instance is still registered and goes now.
+    expect(out.alreadyGone).toBe(3);
     expect(out.deleted).toBe(3);
     for (const a of await t.store.getAssets(t.runId)) expect(a.deletedAt, `${a.kind} ${a.id}`).not.toBeNull();
     expect(t.cloud.liveAssetsTaggedWith(t.runId)).toEqual([]);

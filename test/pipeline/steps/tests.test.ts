@@ -131,7 +131,7 @@ describe('tests step', () => {
     expect(logLines(h)).toContain('[safari] STAGEBOT_TEST_PASSWORD_SAFARI is not set: the tests run without TEST_PASSWORD');
   });
 
-  it('stops the browsers on cancel and fails with the cancel', async () => {
+  it('stops the browsers on cancel and ends cancelled (not failed), saying who', async () => {
     const seen: AbortSignal[] = [];
     const runner: TestRunner = {
       run: (job, opts) =>
@@ -152,7 +152,7 @@ describe('tests step', () => {
 
     expect(await settled).toBeInstanceOf(RunCancelled);
     expect(seen.every((s) => s.aborted)).toBe(true);
-    expect(h.events.at(-1)).toMatchObject({ type: 'step.failed', error: 'cancelled by github:octocat' });
+    expect(h.events.at(-1)).toMatchObject({ type: 'step.cancelled', step: 'tests', by: 'github:octocat' });
   });
 
   it('refuses a browser the config does not know', async () => {

@@ -200,6 +200,7 @@ export async function createTestRun(opts: TestRunOptions = {}): Promise<TestRun>
     assetDeleted: (kind, id) => record(kind, id, true),
     emit: (event) => events.push(event),
     log: (line, step) => logs.push({ step: step ?? 'run', line }),
+    warn: (line, step) => events.push({ type: 'step.warning', step: step ?? 'run', message: line }),
     secrets,
     testRunner: opts.testRunner ?? idleRunner,
     // A step test's run is never adopted; the engine tests exercise the fence.
