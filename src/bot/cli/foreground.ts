@@ -50,7 +50,7 @@ function signalName(sig: StopSignal): string {
  * what it waits for (`why`, the environments' locks), and an estimate when there is one to make.
  */
 export function queueLine(runId: string, q: QueueStatus, why: string | null): string {
-  const when = q.heldBy ? `starts when ${q.heldBy} unlocks it` : q.etaMs === null ? 'no recent runs to estimate from' : `starts in about ${formatDuration(q.etaMs)} by recent runs`;
+  const when = q.heldBy ? (why ? 'starts when it is unlocked' : `starts when ${q.heldBy} unlocks it`) : q.etaMs === null ? 'no recent runs to estimate from' : `starts in about ${formatDuration(q.etaMs)} by recent runs`;
   return `stagebot: run ${runId} is queued (position ${q.position}${why ? `; ${why}` : ''}; ${when}); waiting — Ctrl-C leaves the queue`;
 }
 

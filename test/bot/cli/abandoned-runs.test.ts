@@ -124,8 +124,8 @@ describe('runs whose process died', () => {
     const runId = await abandonedRun();
     const { done, out, err } = cli(['teardown', runId]);
     expect(await done).toBe(0);
-    expect(err.text()).toContain(`stagebot: tearing down ${runId} here: its process is gone`);
-    expect(err.text()).toMatch(new RegExp(`stagebot: run ${runId} torn down; finished at \\d\\d:\\d\\d:\\d\\d UTC: cancelled — cancelled by cli:alice`));
+    expect(err.text()).toContain(`${runId} adopted (teardown): torn down by cli:alice after its process`);
+    expect(err.text()).toContain(`${runId} finished: cancelled — cancelled by cli:alice`);
     expect(out.text()).toContain(`run ${runId} on stg1: cancelled`);
     expect(world.live(runId)).toEqual([]);
     // It was not also taken by the general pass as a crash.
@@ -160,7 +160,7 @@ describe('runs whose process died', () => {
     world.clock.advance(world.config.runs.leaseTtl + 1_000);
     await server.tick();
     const dropped = await waitForState(world.store, run.id, ['cancelled']);
-    expect(dropped.error).toBe(`dropped from the queue: its requester (${requester.ownerId}) stopped while it waited; nothing was launched`);
+    expect(dropped.error).toBe(`cancelled by stagebot (dropped from the queue: its requester (${requester.ownerId}) stopped while it waited; nothing was launched)`);
     expect(world.cloud.callCount('RunInstances')).toBe(0);
     expect(await world.store.getLock('stg1')).toBeNull();
   });

@@ -49,7 +49,7 @@ describe('a queued CLI launch', () => {
     const child = launch();
     try {
       await waitFor(() => RUN_ID.test(child.stderr()), 'the queue line');
-      expect(child.stderr()).toMatch(/is queued \(position 1; starts when cli:tester \(db migration\) unlocks the environment\); waiting — Ctrl-C leaves the queue/);
+      expect(child.stderr()).toMatch(/is queued \(position 1; stg1 is locked by cli:tester since .+ \(db migration\); starts when it is unlocked\); waiting — Ctrl-C leaves the queue/);
       if (signal === 'SIGTERM') {
         // Still waiting well past the 2.5 s after which it used to crash with exit 13.
         await new Promise((r) => setTimeout(r, 3_000));
