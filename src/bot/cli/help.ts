@@ -1,5 +1,5 @@
 // `stagebot --help`: the CLI's own verbs and options, then the shared command language's help.
-import { helpText } from '../../commands/index.ts';
+import { helpText } from '../../commands/help.ts';
 
 const CLI_ONLY: Record<string, string> = {
   serve: `stagebot serve

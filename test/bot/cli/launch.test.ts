@@ -47,7 +47,9 @@ test('launch runs the pipeline in the foreground and prints one JSON document of
     overrides: { aws: world.aws, testRunner: world.testRunner, clock: world.clock },
   });
   expect(code).toBe(0);
-  const doc = JSON.parse(out.text());
+  const envelope = JSON.parse(out.text());
+  expect(envelope).toMatchObject({ ok: true, command: 'launch', errors: [] });
+  const doc = envelope.result;
   expect(doc.state).toBe('succeeded');
   expect(doc.env).toBe('stg1');
   expect(doc.requestedBy).toBe('cli:alice');
