@@ -42,3 +42,12 @@ describe('deployment facts', () => {
     expect(readme).toContain('docker run --stop-timeout');
   });
 });
+
+describe('CLI exit codes', () => {
+  it('the README table lists exactly the codes the CLI uses', async () => {
+    const { EXIT_CODES } = await import('../src/errors.ts');
+    const table = readme.slice(readme.indexOf('Exit codes (every command):'));
+    const rows = [...table.matchAll(/^\| (\d+) \| (.+) \|$/gm)].map((m) => Number(m[1]));
+    expect(rows).toEqual(Object.values(EXIT_CODES));
+  });
+});

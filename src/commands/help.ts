@@ -48,6 +48,7 @@ function verbHelp(spec: VerbSpec, prefix: string, pr: boolean, ctx: CommandConte
   }
   for (const flag of spec.flags.filter((f) => f.requires)) lines.push(`  (--${flag.name} only with --${flag.requires})`);
   if (spec.flags.some((f) => f.value === 'duration')) lines.push(`  DURATION is ${DURATION_HINT}.`);
+  if (!form && spec.notes) lines.push('', ...spec.notes);
   const examples = form ? form.examples : spec.examples;
   lines.push('', 'Examples:', ...examples.map((e) => `  ${join(prefix, e)}`));
   return lines.join('\n');

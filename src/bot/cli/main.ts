@@ -120,8 +120,11 @@ function commandContext(config: Config): CommandContext {
 }
 
 async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, entry: CliEntry): Promise<Outcome> {
-  const { loadConfig } = await import('../../config/index.ts');
-  const loaded = await loadConfig({ path: options.configPath, env: io.env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  // An unchanged stagebot.yml comes from the cache: the YAML parser and the schema load only to parse.
+  const [{ loadConfig }, { ConfigCache, configCacheDir }] = await Promise.all([import('../../config/load.ts'), import('../../config/cache.ts')]);
+  const cacheDir = configCacheDir(io.env);
+  const cache = cacheDir ? ConfigCache.open(cacheDir) : null;
+  const loaded = await loadConfig({ path: options.configPath, env: io.env, cache, ...(io.cwd ? { cwd: io.cwd } : {}) });
   const { parseArgv } = await import('../../commands/parse.ts');
   const command = parseArgv(argv, commandContext(loaded.config));
   // Parsing and help need no store: a typo never creates ./data.

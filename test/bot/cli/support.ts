@@ -32,6 +32,8 @@ export function childEnv(home: string, extra: Record<string, string | undefined>
     AWS_REGION: 'us-east-1',
     // Dozens of children load the same modules: V8's code cache saves a third of each start.
     NODE_COMPILE_CACHE: join(tmpdir(), 'stagebot-test-compile-cache'),
+    // The CLI's cache of validated configs goes here, not into HOME (which is the test's directory).
+    XDG_CACHE_HOME: join(tmpdir(), 'stagebot-test-xdg-cache'),
   };
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
