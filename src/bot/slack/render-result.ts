@@ -83,6 +83,11 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
     case 'unlocked':
       return reply('in_channel', [`:unlock: *${esc(result.env)}* unlocked (was held by ${who(result.previous.holder)})`]);
     case 'sweep':
+      // The text names the command; in Slack the daily report's button confirms too.
+      return reply('ephemeral', [
+        codeBlock(result.report.text),
+        ...(result.report.data.needsConfirmation ? ['An admin can also press *Reap now* on the daily sweep report.'] : []),
+      ]);
     case 'cost':
       return reply('ephemeral', [codeBlock(result.report.text)]);
   }

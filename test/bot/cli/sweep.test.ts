@@ -56,7 +56,7 @@ async function cli(args: string[], file: string, aws = w.aws): Promise<{ code: n
 }
 
 /** Leaves a failed run's instance in eu-west-1 (stg4) and one in us-east-1 (stg1), as the CLI's store knows them. */
-async function leaveTwoOrphans(file: string): Promise<void> {
+async function leaveTwoOrphans(): Promise<void> {
   // The CLI opens its own store (the file's): the runs must be there, not in the world's in-memory one.
   const { openStore } = await import('../../../src/store/index.ts');
   const store = await openStore({ sqlitePath: join(tmp.dir, 'stagebot.db') });
@@ -68,7 +68,6 @@ async function leaveTwoOrphans(file: string): Promise<void> {
   await store.close();
   w.instance(FAILED);
   w.instance('stg1-20261118-b2c3d4', { env: 'stg1' });
-  void file;
 }
 
 describe('stagebot sweep', () => {
@@ -93,7 +92,7 @@ describe('stagebot sweep', () => {
 
   it('one region failing: the other is reported and marked, the failing one named first, exit 3', async () => {
     const file = configFile();
-    await leaveTwoOrphans(file);
+    await leaveTwoOrphans();
     w.cloud.failNext('GetResources', serverError('tagging', 503), { region: 'us-east-1', times: 50 });
     const res = await cli(['sweep', '--output', 'json'], file);
     expect(res.code).toBe(EXIT_CODES.incomplete);
@@ -105,7 +104,7 @@ describe('stagebot sweep', () => {
 
   it('a dry run says exactly what it wrote', async () => {
     const file = configFile();
-    await leaveTwoOrphans(file);
+    await leaveTwoOrphans();
     const res = await cli(['sweep', '--dry-run'], file);
     expect(res.code).toBe(0);
     expect(linesOf(res.stdout).at(-1)).toBe(
@@ -115,7 +114,7 @@ describe('stagebot sweep', () => {
 
   it('more due than the limit: nothing reaped, the CLI way to confirm (not a Slack button), exit 4; --confirm reaps', async () => {
     const file = configFile({ sweeper: { reapLimit: 1 } });
-    await leaveTwoOrphans(file);
+    await leaveTwoOrphans();
     expect((await cli(['sweep'], file)).code).toBe(0);
     w.cloud.advance(2 * DAY);
     const refused = await cli(['sweep', '--reap'], file);
@@ -132,7 +131,7 @@ describe('stagebot sweep', () => {
 
   it('credentials of an account outside the allowlist: refused, nothing listed, exit 5', async () => {
     const file = configFile({ aws: { accountAllowlist: ['999999999999'] } });
-    await leaveTwoOrphans(file);
+    await leaveTwoOrphans();
     const res = await cli(['sweep', '--reap', '--confirm'], file);
     expect(res.code).toBe(EXIT_CODES.accountRefused);
     expect(linesOf(res.stdout)[0]).toBe('refused: AWS account 123456789012 is not in aws.accountAllowlist (allowed: 999999999999); nothing was listed, marked or reaped');
@@ -150,7 +149,7 @@ describe('stagebot sweep against a dead endpoint (child process)', () => {
     const file = configFile();
     const res = await stagebot(['sweep', '--dry-run', '--config', file], {
       cwd: tmp.dir,
-      env: { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example', AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_MAX_ATTEMPTS: '1' },
+      env: { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example', AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` },
       timeoutMs: 60_000,
     });
     expect(res.code).toBe(EXIT_CODES.incomplete);

@@ -8,7 +8,7 @@ import { renderReply } from '../../../src/bot/slack/render-reply.ts';
 import { renderResult } from '../../../src/bot/slack/render-result.ts';
 import { renderReapResult } from '../../../src/bot/slack/render-reap.ts';
 import { renderSweepReport } from '../../../src/bot/slack/render-sweep.ts';
-import type { OrphanEntry, SweepReport } from '../../../src/audit/index.ts';
+import { renderSweepText, type OrphanEntry, type SweepReport } from '../../../src/audit/index.ts';
 import { blockText, buttonsOf } from './support/fake-slack.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
@@ -312,6 +312,18 @@ describe('renderResult and renderHome', () => {
     expect(text).toContain(':x: `stg4-20261121-a1b2c3`');
     expect(text).toContain('*3* orphaned assets, costing $12.50 a day');
     expect(text).not.toContain('incomplete');
+  });
+
+  it('a reap the limit stopped names Slack\'s own ways to confirm, never the CLI\'s', () => {
+    const data = {
+      sweepId: 3, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: false, regions: ['eu-west-1'], complete: true, unswept: [], accountRefused: null,
+      awsCalls: 4, minimumCalls: 4, orphans: [], totalsByKind: {}, dailyCostUsd: 0, accruedCostUsd: 0, unpriced: [], marked: 0, unmarked: 0, dueCount: 30,
+      reaped: [], skipped: [], reapedSinceLastReport: [], drift: [], needsConfirmation: true, limit: 25, errors: [],
+    } satisfies SweepReport;
+    const answer = renderResult({ kind: 'sweep', report: { data, text: renderSweepText(data, '/stage'), problems: [] } }, '/stage');
+    expect(answer.text).toContain('Confirm with `/stage sweep --reap --confirm`.');
+    expect(answer.text).toContain('*Reap now* on the daily sweep report');
+    expect(answer.text).not.toContain('stagebot sweep');
   });
 
   it('says when the latest sweep was incomplete, and that the count is the last complete one', () => {
