@@ -17,7 +17,7 @@ export const EXIT_CODES = {
   incomplete: 3,
   /** A reap stopped at the per-sweep limit (sweeper.reapLimit): nothing was reaped until someone confirms. */
   needsConfirmation: 4,
-  /** The AWS credentials belong to an account that is not in aws.accountAllowlist: nothing was touched. */
+  /** `sweep` or `launch --dry-run` refused: the AWS credentials belong to an account not in aws.accountAllowlist. */
   accountRefused: 5,
   /** A bug in stagebot (EX_SOFTWARE); LOG_LEVEL=debug shows the stack. */
   internal: 70,

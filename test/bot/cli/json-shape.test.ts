@@ -6,15 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import * as z from 'zod';
 import { runCli } from '../../../src/app/cli.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
 import { startServe, exitWithin, killServers } from '../../app/support.ts';
-import { createWorld, startFixtures, type Fixtures, type World } from '../../pipeline/engine/harness.ts';
-import { stagebot, writeExampleConfig } from './support.ts';
+import type { World } from '../../pipeline/engine/harness.ts';
+import { cliWorld, type CliWorld } from './cli-world.ts';
+import { capture, stagebot, writeExampleConfig } from './support.ts';
 
 /** The one shape: exactly these four keys; each error one non-empty line; ok exactly when no errors. */
 const Document = z
@@ -27,33 +26,20 @@ const Document = z
   .refine((d) => d.ok === (d.errors.length === 0), { message: 'ok must be true exactly when errors is empty' });
 type Doc = z.infer<typeof Document> & { result: any };
 
-let fx: Fixtures;
+let cw: CliWorld;
 let world: World;
 let dir: string;
 let configFile: string;
 
 beforeAll(async () => {
-  fx = await startFixtures();
-  dir = mkdtempSync(join(tmpdir(), 'stagebot-cli-json-'));
-  let data: Record<string, unknown> = {};
-  world = await createWorld(fx, { envs: 4, configData: (d) => void (data = d as Record<string, unknown>) });
-  configFile = join(dir, 'stagebot.yml');
-  writeFileSync(configFile, stringify({ ...data, store: { sqlitePath: join(dir, 'stagebot.db') } }));
+  cw = await cliWorld({ envs: 4, prefix: 'stagebot-cli-json-' });
+  ({ world, dir, configFile } = cw);
 });
 
 afterAll(async () => {
   killServers();
-  await world?.close();
-  await fx?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cw?.close();
 });
-
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  return { stream, text: () => chunks.join('') };
-}
 
 /** `stagebot …args --output json` in-process; the parsed, shape-checked document and the exit code. */
 async function json(...args: string[]): Promise<{ code: number; doc: Doc; stderr: string }> {

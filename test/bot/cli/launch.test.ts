@@ -1,41 +1,24 @@
 // `stagebot launch … --output json` (issue 3's "done when"): the whole pipeline in the foreground,
 // progress on stderr, one JSON document on stdout. AWS is the fake cloud, SSH a real loopback sshd.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { stringify } from 'yaml';
 import { runCli } from '../../../src/app/cli.ts';
 import { createFakeAwsClients } from '../../fakes/cloud/index.ts';
-import { createWorld, startFixtures, type Fixtures, type World } from '../../pipeline/engine/harness.ts';
+import type { World } from '../../pipeline/engine/harness.ts';
+import { cliWorld, type CliWorld } from './cli-world.ts';
+import { capture } from './support.ts';
 
-let fx: Fixtures;
+let cw: CliWorld;
 let world: World;
-let dir: string;
 let configFile: string;
 
 beforeAll(async () => {
-  fx = await startFixtures();
-  dir = mkdtempSync(join(tmpdir(), 'stagebot-cli-launch-'));
-  let data: Record<string, unknown> = {};
-  world = await createWorld(fx, { configData: (d) => void (data = d as Record<string, unknown>) });
-  configFile = join(dir, 'stagebot.yml');
-  writeFileSync(configFile, stringify({ ...data, store: { sqlitePath: join(dir, 'stagebot.db') } }));
+  cw = await cliWorld({ prefix: 'stagebot-cli-launch-' });
+  ({ world, configFile } = cw);
 });
 
 afterAll(async () => {
-  await world?.close();
-  await fx?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cw?.close();
 });
-
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  return { stream, text: () => chunks.join('') };
-}
 
 test('launch runs the pipeline in the foreground and prints one JSON document of the run', async () => {
   const out = capture();

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 
 export const REPO = resolve(import.meta.dirname, '..', '..', '..');
 export const BIN = join(REPO, 'bin', 'stagebot.js');
@@ -79,3 +80,11 @@ export function linesOf(text: string): string[] {
 
 /** Output that would mean a crash reached the person: a stack frame or a Node error dump. */
 export const STACK_TRACE = /^\s+at .+\(|node:internal|Error: .*\n\s+at /m;
+
+/** A stream that keeps what is written to it, for an in-process CLI's stdout or stderr. */
+export function capture(): { stream: PassThrough; text(): string } {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
+  return { stream, text: () => chunks.join('') };
+}

@@ -4,7 +4,6 @@
 // cloud, and as a child process against an endpoint that refuses every connection.
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../../src/app/cli.ts';
@@ -12,7 +11,7 @@ import { NO_CREDENTIALS } from '../../../src/aws/errors.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
 import { DAY, World, configData } from '../../audit/support/world.ts';
 import { createFakeAwsClients, serverError } from '../../fakes/cloud/index.ts';
-import { linesOf, stagebot, tempDir } from './support.ts';
+import { capture, linesOf, stagebot, tempDir } from './support.ts';
 import { writeFileSync } from 'node:fs';
 
 const FAILED = 'stg4-20261118-a1b2c3';
@@ -34,13 +33,6 @@ function configFile(overrides: Parameters<typeof configData>[0] = {}): string {
   const file = join(tmp.dir, 'stagebot.yml');
   writeFileSync(file, stringify({ ...configData(overrides), store: { sqlitePath: join(tmp.dir, 'stagebot.db') } }));
   return file;
-}
-
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  return { stream, text: () => chunks.join('') };
 }
 
 async function cli(args: string[], file: string, aws = w.aws): Promise<{ code: number; stdout: string; stderr: string }> {
