@@ -3,7 +3,6 @@
 // progress to stderr. Every module a command needs is imported when that command runs: `--help` loads
 // the help text and nothing else, `list` the config and the store, and only the commands that act on
 // AWS load the engine and the SDK (their services come from the entry point, src/app/cli.ts).
-import { userInfo } from 'node:os';
 import type { CommandContext } from '../../commands/types.ts';
 import type { Config } from '../../config/index.ts';
 import { CommandError, EXIT_CODES } from '../../errors.ts';
@@ -15,7 +14,6 @@ export type { CliIo } from './io.ts';
 import { cliHelp, isCliOnly } from './help.ts';
 import { commandName, splitGlobalOptions, wantsJson, type GlobalOptions } from './global-options.ts';
 import { emit, failure, fellShort, succeeded, type Outcome } from './output.ts';
-import { VERSION } from '../../version.ts';
 
 /** What a command needs behind it: the executor, and how to let go of what it opened. */
 export interface CliServices {
@@ -51,7 +49,10 @@ export async function runCli(argv: readonly string[], io: CliIo, entry: CliEntry
 
 async function dispatch(argv: string[], io: CliIo, options: GlobalOptions, entry: CliEntry): Promise<Outcome> {
   const [verb, ...rest] = argv;
-  if (options.version) return succeeded('version', { version: VERSION }, `stagebot ${VERSION}`);
+  if (options.version) {
+    const { VERSION } = await import('../../version.ts');
+    return succeeded('version', { version: VERSION }, `stagebot ${VERSION}`);
+  }
   if (verb === undefined || (verb === 'help' && rest.length === 0)) return help(null, cliHelp());
   // `doctor --help` and `help serve` explain the process commands; they never run them.
   const topic = options.help ? verb : verb === 'help' ? rest[0] : undefined;
@@ -134,7 +135,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
   const services = await entry.open({ config: loaded.config, logging, env: io.env, helpPrefix: 'stagebot' });
   try {
     const { sanitizeRequester } = await import('../../domain/requester.ts');
-    const actor = { requester: sanitizeRequester('cli', io.env.USER ?? safeUserName()), source: 'cli' as const, admin: true };
+    const actor = { requester: sanitizeRequester('cli', io.env.USER ?? (await safeUserName())), source: 'cli' as const, admin: true };
     // Progress listens before the launch: its first steps start before execute() returns.
     let detach: (() => void) | null = null;
     if (command.verb === 'launch' && !command.dryRun) detach = (await import('./progress.ts')).attachProgress(services.commands, null, io.stderr);
@@ -192,8 +193,9 @@ async function followTeardown(services: CliServices, verb: 'teardown' | 'cancel'
   }
 }
 
-function safeUserName(): string {
+async function safeUserName(): Promise<string> {
   try {
+    const { userInfo } = await import('node:os');
     return userInfo().username;
   } catch {
     return 'unknown';
