@@ -65,31 +65,49 @@ async function githubApi(config: Config, env: NodeJS.ProcessEnv, logger: Logger)
   return { baseUrl, getToken: async () => token };
 }
 
-export async function buildCore(opts: CoreOptions): Promise<Core> {
-  const { config, store, prices, logger, metrics, clock } = opts;
-  const aws = opts.aws ?? createAwsClients();
+/** The engine, with the configured test runner (which may need the GitHub App). */
+export async function buildEngine(opts: CoreOptions & { aws: AwsClients }): Promise<Engine> {
+  const { config, store, aws, prices, logger, metrics, clock } = opts;
   const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: await githubApi(config, opts.env, logger) });
-  const engine = new Engine({ config, store, aws, logger, testRunner, prices, background: opts.background, ...(metrics ? { metrics } : {}), ...(clock ? { clock } : {}) });
-  const audit = createAudit({ config, store, aws, prices, logger, ...(metrics ? { metrics } : {}), ...(clock ? { clock } : {}) });
+  return new Engine({ config, store, aws, logger, testRunner, prices, background: opts.background, ...(metrics ? { metrics } : {}), ...(clock ? { clock } : {}) });
+}
+
+/** The audit: sweeps, reaps and cost reports. It needs no engine and no test runner. */
+export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'logger' | 'metrics' | 'clock'> & { aws: AwsClients }): AuditService {
+  const { config, store, aws, prices, logger, metrics, clock } = opts;
+  return createAudit({ config, store, aws, prices, logger, ...(metrics ? { metrics } : {}), ...(clock ? { clock } : {}) });
+}
+
+/** `launch --dry-run`: DryRun calls for what a launch would do; creates nothing. */
+export function dryRunner(config: Config, aws: AwsClients, now: () => Date): Core['dryRun'] {
+  return async (envName, actor) => {
+    const environment = config.environments[envName];
+    if (!environment) throw new Error(`unknown environment ${envName}`);
+    const at = now();
+    return dryRunLaunch({
+      config,
+      aws,
+      env: environment,
+      runId: newRunId(envName, at),
+      now: at,
+      requester: actor.requester,
+      source: actor.source,
+      checkAccount: (region: string) => checkAccount(aws.sts(region), config.aws.accountAllowlist).then(() => undefined),
+    });
+  };
+}
+
+export { createAwsClients };
+
+/** Everything at once (the server). */
+export async function buildCore(opts: CoreOptions): Promise<Core> {
+  const aws = opts.aws ?? createAwsClients();
+  const engine = await buildEngine({ ...opts, aws });
   return {
     aws,
     engine,
-    audit,
-    async dryRun(envName, actor) {
-      const environment = config.environments[envName];
-      if (!environment) throw new Error(`unknown environment ${envName}`);
-      const now = engine.now();
-      return dryRunLaunch({
-        config,
-        aws,
-        env: environment,
-        runId: newRunId(envName, now),
-        now,
-        requester: actor.requester,
-        source: actor.source,
-        checkAccount: (region: string) => checkAccount(aws.sts(region), config.aws.accountAllowlist).then(() => undefined),
-      });
-    },
+    audit: buildAudit({ ...opts, aws }),
+    dryRun: dryRunner(opts.config, aws, () => engine.now()),
     async close(graceMs) {
       await engine.stop(graceMs);
       aws.destroy();

@@ -38,6 +38,11 @@ export class LazyEngine implements ExecutorEngine {
     return this.#pending;
   }
 
+  /** The engine if a command built it (to stop it on close), else null. */
+  get built(): Engine | null {
+    return this.#engine;
+  }
+
   get config(): Config {
     return this.#facts.config;
   }

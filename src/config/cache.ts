@@ -11,28 +11,30 @@
 // else's or open to others. `config check`, `doctor` and `serve` always parse.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { VERSION } from '../version.ts';
-import type { LoadedConfig } from './load.ts';
+import type { Config } from './types.ts';
 
-/** Where entries go: STAGEBOT_CONFIG_CACHE (`off` for none), else $XDG_CACHE_HOME/stagebot, else ~/.cache/stagebot. */
+/** What an entry keeps: what loadConfig answers (load.ts `LoadedConfig` is this and where it came from). */
+export interface CachedConfig {
+  config: Config;
+  path: string;
+  usingExample: boolean;
+  warnings: string[];
+}
+
+/**
+ * Where entries go: STAGEBOT_CONFIG_CACHE (`off` for none), else $XDG_CACHE_HOME/stagebot, else
+ * $HOME/.cache/stagebot; with neither variable set, nowhere.
+ */
 export function configCacheDir(env: NodeJS.ProcessEnv): string | null {
   const set = env.STAGEBOT_CONFIG_CACHE?.trim();
   if (set === 'off') return null;
   if (set) return set;
-  const base = env.XDG_CACHE_HOME?.trim() || (env.HOME?.trim() ? join(env.HOME, '.cache') : safeHomedir());
+  const base = env.XDG_CACHE_HOME?.trim() || (env.HOME?.trim() ? join(env.HOME.trim(), '.cache') : null);
   return base ? join(base, 'stagebot') : null;
-}
-
-function safeHomedir(): string | null {
-  try {
-    return join(homedir(), '.cache');
-  } catch {
-    return null;
-  }
 }
 
 /** The files whose code decides what a config file becomes: this module's folder and what it imports from outside it. */
@@ -76,7 +78,7 @@ export function configCacheKey(inputs: ConfigCacheInputs): string {
 
 interface Entry {
   key: string;
-  loaded: LoadedConfig;
+  loaded: CachedConfig;
 }
 
 export class ConfigCache {
@@ -104,7 +106,7 @@ export class ConfigCache {
     return join(this.#dir, `config-${createHash('sha256').update(path).digest('hex').slice(0, 32)}.bin`);
   }
 
-  get(path: string, key: string): LoadedConfig | null {
+  get(path: string, key: string): CachedConfig | null {
     try {
       const entry = deserialize(readFileSync(this.#file(path))) as Entry;
       return entry.key === key ? entry.loaded : null;
@@ -114,11 +116,12 @@ export class ConfigCache {
   }
 
   /** Best effort: a cache that cannot be written is no cache, never an error. */
-  set(path: string, key: string, loaded: LoadedConfig): void {
+  set(path: string, key: string, loaded: CachedConfig): void {
     const file = this.#file(path);
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, serialize({ key, loaded } satisfies Entry), { mode: 0o600 });
+      const { config, path: source, usingExample, warnings } = loaded;
+      writeFileSync(tmp, serialize({ key, loaded: { config, path: source, usingExample, warnings } } satisfies Entry), { mode: 0o600 });
       // Whole or not at all, whichever command reads it meanwhile.
       renameSync(tmp, file);
     } catch {

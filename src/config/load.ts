@@ -3,11 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import type { ConfigCache } from './cache.ts';
+import type { CachedConfig, ConfigCache } from './cache.ts';
 import type { Config } from './types.ts';
 
-export interface LoadedConfig {
-  config: Config;
+export interface LoadedConfig extends CachedConfig {
   /** Absolute path of the file that was read. */
   path: string;
   /** True when no stagebot.yml exists and the bundled example was loaded instead. */

@@ -83,5 +83,6 @@ describe('the config cache', () => {
     expect(configCacheDir({ STAGEBOT_CONFIG_CACHE: 'off', HOME: '/home/a' })).toBeNull();
     expect(configCacheDir({ XDG_CACHE_HOME: '/c', HOME: '/home/a' })).toBe('/c/stagebot');
     expect(configCacheDir({ HOME: '/home/a' })).toBe('/home/a/.cache/stagebot');
+    expect(configCacheDir({})).toBeNull();
   });
 });

@@ -183,3 +183,22 @@ describe('lock and unlock in-process, on a SQLite file in a temp directory', () 
     expect((await cli(['unlock', 'stg1'], env, dir.dir)).stdout).toBe('stg1 unlocked (was held by cli:tester)\n');
   });
 });
+
+describe('a command loads only the parts it needs', () => {
+  it('with a github-workflow runner and no GitHub credentials, list and cost work; only launch says what is missing', async () => {
+    const dir = tempDir();
+    try {
+      writeExampleConfig(dir.dir, 'stagebot.yml', (t) =>
+        t.replace(/ {4}kind: command\n {4}command: .*\n {4}cwd: \.\/e2e\n/, '    kind: github-workflow\n    repository: acme/e2e\n    workflow: playwright.yml\n    ref: main\n'),
+      );
+      const env = { USER: 'tester', STAGEBOT_CONFIG_CACHE: 'off' };
+      expect((await cli(['list'], env, dir.dir)).code).toBe(0);
+      expect((await cli(['cost'], env, dir.dir)).code).toBe(0);
+      const launch = await cli(['launch', 'stg1'], env, dir.dir);
+      expect(launch.code).toBe(1);
+      expect(linesOf(launch.stderr)).toContain('stagebot: tests.runner.kind github-workflow needs the GitHub App to be configured (GitHub credentials are missing)');
+    } finally {
+      dir.remove();
+    }
+  });
+});
