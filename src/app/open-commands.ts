@@ -43,9 +43,15 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
     const logger = once(() => makeLogger(opts.logging));
     const aws = once(async () => opts.aws ?? (await parts.get()).createAwsClients());
     const audit = once(async () => (await parts.get()).buildAudit({ config, store, prices, clock, logger: await logger.get(), aws: await aws.get() }));
-    const base = async () => ({ config, store, prices, env, clock, testRunner: opts.testRunner, logger: await logger.get(), aws: await aws.get() });
-    // false: a CLI engine drives only what this process launched.
-    const engine = new LazyEngine(async () => (await parts.get()).buildEngine({ ...(await base()), background: false }), { config, clock, stepNames: DEFAULT_STEP_NAMES });
+    const engine = new LazyEngine(
+      async () =>
+        (await parts.get()).buildEngine({
+          config, store, prices, env, clock, testRunner: opts.testRunner, logger: await logger.get(), aws: await aws.get(),
+          // A CLI engine drives only what this process launched.
+          background: false,
+        }),
+      { config, clock, stepNames: DEFAULT_STEP_NAMES },
+    );
     const auditPort: Audit = {
       sweep: async (o) => (await audit.get()).sweep(o),
       cost: async (o) => (await audit.get()).cost(o),

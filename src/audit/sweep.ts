@@ -79,19 +79,21 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const errors: string[] = [];
   const unswept: UnsweptEntry[] = [];
   let accountRefused: string | null = null;
+  let accountChecked = false;
 
   // 1. Whose assets these would be: nothing is listed before the credentials are known to belong to
   // an allowed account (another account's assets are not ours to report, mark or reap), and a sweep
   // that could not even ask has looked nowhere.
   try {
     await checkAccount(aws.sts(regions[0] ?? 'us-east-1'), config.aws.accountAllowlist);
+    accountChecked = true;
   } catch (err) {
     if (err instanceof AccountNotAllowedError) accountRefused = err.message;
     for (const region of regions) unswept.push({ region, kind: null, reason: problemLine(err) });
   }
 
   // 2. What is there.
-  const inventories = unswept.length > 0 ? [] : await inventory({ aws, calls, config }, regions, deps.regionConcurrency ?? 4);
+  const inventories = accountChecked ? await inventory({ aws, calls, config }, regions, deps.regionConcurrency ?? 4) : [];
   for (const inv of inventories) {
     if (inv.error) unswept.push({ region: inv.region, kind: null, reason: inv.error });
     for (const p of inv.partial) unswept.push({ region: inv.region, kind: p.kind, reason: p.reason });
@@ -127,12 +129,10 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const wantsReap = opts.mode === 'reap' && planned.due.length > 0;
   const needsConfirmation = wantsReap && planned.due.length > limit && !opts.confirm;
   const willReap = wantsReap && !needsConfirmation;
-  const allowed = accountRefused === null && inventories.length > 0;
-
   // 4. Mark new orphans, take the mark back from assets that are no longer orphans.
   let marked = 0;
   let unmarked = 0;
-  if (allowed) {
+  if (accountChecked) {
     const m = await applyMarks({ aws, calls, regionConcurrency: deps.regionConcurrency ?? 4 }, planned, targetMarks, new Date(now.getTime() + config.sweeper.gracePeriod));
     ({ marked, unmarked } = m);
     minimumCalls += m.minimumCalls;
@@ -150,7 +150,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const reaped: ReapedEntry[] = [];
   const skipped: SkippedEntry[] = [];
   const reapedIds = new Set<string>();
-  if (willReap && allowed) {
+  if (willReap && accountChecked) {
     const outcome = await reapDue(deps, calls, planned.due, { ...rules, runs: await loadRuns(store, planned.due.flatMap((o) => (o.entry.runId ? [o.entry.runId] : []))) }, targetMarks);
     minimumCalls += outcome.minimumCalls;
     unmarked += outcome.unmarked;
