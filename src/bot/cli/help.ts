@@ -1,5 +1,5 @@
 // `stagebot --help`: the CLI's own verbs and options, then the shared command language's help.
-import { helpText } from '../../commands/help.ts';
+import { overviewText } from '../../commands/help-overview.ts';
 
 const CLI_ONLY: Record<string, string> = {
   serve: `stagebot serve
@@ -45,5 +45,5 @@ Process commands:
   doctor               check everything the bot needs and say what is missing
   iam-policy           print the IAM policy this configuration needs
 
-${helpText(undefined, { prefix: 'stagebot' })}`;
+${overviewText('stagebot')}`;
 }
