@@ -80,6 +80,15 @@ describe('one JSON shape for every command', () => {
     expect(doc).toMatchObject({ ok: true, command: 'config check', result: { path: configFile, environments: ['stg1', 'stg2', 'stg3', 'stg4'] } });
   });
 
+  it('iam-policy: the policy is the result', async () => {
+    const { code, doc } = await json('iam-policy');
+    expect(code).toBe(0);
+    expect(doc).toMatchObject({ ok: true, command: 'iam-policy', result: { Version: '2012-10-17', Statement: expect.any(Array) } });
+    const refused = await json('iam-policy', 'extra');
+    expect(refused.code).toBe(EXIT_CODES.usage);
+    expect(refused.doc).toMatchObject({ ok: false, command: 'iam-policy', result: null, errors: [expect.stringMatching(/^iam-policy takes no arguments/)] });
+  });
+
   it('launch in the foreground: the run document', async () => {
     const { code, doc } = await json('launch', 'stg1', '--browsers=chrome');
     expect(code).toBe(0);
