@@ -51,3 +51,12 @@ describe('CLI exit codes', () => {
     expect(rows).toEqual(Object.values(EXIT_CODES));
   });
 });
+
+describe('CLI exit codes in --help', () => {
+  it('the help names every exit code the CLI uses', async () => {
+    const { EXIT_CODES } = await import('../src/errors.ts');
+    const { cliHelp } = await import('../src/bot/cli/help.ts');
+    const line = cliHelp().slice(cliHelp().indexOf('Exit codes:'), cliHelp().indexOf('\n\n', cliHelp().indexOf('Exit codes:')));
+    expect([...line.matchAll(/\b(\d+) /g)].map((m) => Number(m[1]))).toEqual(Object.values(EXIT_CODES));
+  });
+});

@@ -35,7 +35,8 @@ Usage: stagebot <command> [arguments] [--config FILE] [--output text|json]
 Options (every command):
   --config FILE        configuration file (default: $STAGEBOT_CONFIG, else ./stagebot.yml,
                        else the bundled stagebot.example.yml)
-  --output text|json   json prints one JSON document on stdout; logs go to stderr
+  --output text|json   json prints one document { ok, command, result, errors } on stdout,
+                       for every command and every failure; logs go to stderr
   -h, --help           this help; \`stagebot help <command>\` for one command
   -V, --version        print the version
 
@@ -44,6 +45,9 @@ Process commands:
   config check         validate the configuration
   doctor               check everything the bot needs and say what is missing
   iam-policy           print the IAM policy this configuration needs
+
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 a sweep could not list everything, 4 a reap needs
+--confirm (more due than sweeper.reapLimit), 5 AWS account not in aws.accountAllowlist, 70 a bug.
 
 ${overviewText('stagebot')}`;
 }
