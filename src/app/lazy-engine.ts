@@ -75,6 +75,10 @@ export class LazyEngine implements ExecutorEngine {
     return this.engine().then((e) => e.keep(runId, ms, by));
   }
 
+  unlock(env: string, holder: string): Promise<boolean> {
+    return this.engine().then((e) => e.unlock(env, holder));
+  }
+
   waitForRun(runId: string): Promise<Run> {
     return this.engine().then((e) => e.waitForRun(runId));
   }

@@ -55,6 +55,8 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
     const auditPort: Audit = {
       sweep: async (o) => (await audit.get()).sweep(o),
       cost: async (o) => (await audit.get()).cost(o),
+      orphans: async (o) => (await audit.get()).orphans(o),
+      spend: async (o) => (await audit.get()).spend(o),
     };
     const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now())(envName, actor);
     const commands = new CommandExecutor({ engine, store, prices, audit: auditPort, helpPrefix: opts.helpPrefix, dryRun });

@@ -257,7 +257,7 @@ export function sweepSummary(r: SweepReport): Record<string, unknown> {
     unswept: r.unswept,
     accountRefused: r.accountRefused,
     // As people read them, for boards that show the last sweep without the audit's renderer.
-    incomplete: incompleteLines(r),
+    incompleteLines: incompleteLines(r),
     drift: r.drift,
     errors: r.errors,
   };

@@ -82,7 +82,7 @@ export class BoardReader {
     const finished = (await this.store.listSweeps(20)).filter((s) => s.finishedAt !== null && s.summary !== null);
     const isComplete = (s: (typeof finished)[number]) => s.summary?.complete !== false;
     const latest = finished[0];
-    const problems = latest && !isComplete(latest) ? latest.summary?.incomplete : undefined;
+    const problems = latest && !isComplete(latest) ? latest.summary?.incompleteLines : undefined;
     const sweepIncomplete = latest?.finishedAt && !isComplete(latest) ? { at: latest.finishedAt, problems: Array.isArray(problems) ? problems.map(String) : [] } : null;
     const sweep = finished.find(isComplete);
     const count = sweep?.summary?.orphans;

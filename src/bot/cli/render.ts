@@ -29,7 +29,7 @@ export interface RunDocument {
   deadManSwitch: DeadManSwitchView | null;
 }
 
-export function runDocument(view: RunView): RunDocument {
+export function runDocument(view: CliRunView): RunDocument {
   const { run, assets } = view;
   return {
     runId: run.id,

@@ -75,8 +75,8 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
       if (result.assets.length === 0) return reply('ephemeral', [`run ${code(result.runId)} created no assets`]);
       return reply('ephemeral', [
         `assets of ${code(result.runId)}:`,
-        ...result.assets.map((a) => `• ${a.kind} ${code(a.id)} in ${esc(a.region)} — ${a.deletedAt ? `deleted ${when(a.deletedAt)}` : '*live*'} — ${formatUsd(a.costUsd)}`),
-        `total ${formatUsd(result.cost.usd)}${result.cost.unknown.length ? ` (not priced: ${esc(result.cost.unknown.join(', '))})` : ''}`,
+        ...result.assets.map((a) => `• ${a.kind} ${code(a.id)} in ${esc(a.region)} — ${a.deletedAt ? `deleted ${when(a.deletedAt)}` : '*live*'} — ${usd(a.costUsd)}`),
+        `total ${usd(result.cost.usd)}${result.cost.unknown.length ? ` (not priced: ${esc(result.cost.unknown.join(', '))})` : ''}`,
       ]);
     case 'locked':
       return reply('in_channel', [`:lock: *${esc(result.lock.env)}* locked by ${who(result.lock.holder)}${result.lock.reason ? `: ${esc(result.lock.reason)}` : ''} (until ${code(`${prefix} unlock ${result.lock.env}`)})`]);

@@ -63,7 +63,7 @@ describe('stagebot doctor --output json without AWS credentials', () => {
   });
 
   it('says who may open the dashboard (the example: this machine, read-only)', () => {
-    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    const { checks } = (JSON.parse(json.stdout) as { result: { checks: Check[] } }).result;
     expect(byName(checks, 'dashboard')).toEqual({ check: 'dashboard', status: 'ok', detail: 'read without sign-in from 127.0.0.0/8, ::1/128; sign-in off, so read-only' });
   });
 

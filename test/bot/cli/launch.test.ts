@@ -81,7 +81,7 @@ test('teardown of a kept run waits for the teardown, shows it as it goes, and en
     });
   const launched = io();
   expect(await run(['launch', 'stg2', '--keep=1h', '--output', 'json'], launched)).toBe(0);
-  const doc = JSON.parse(launched.out.text());
+  const doc = JSON.parse(launched.out.text()).result;
   expect(doc.state).toBe('kept');
   expect(world.cloud.liveAssetsTaggedWith(doc.runId).length).toBeGreaterThan(0);
 
