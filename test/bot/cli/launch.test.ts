@@ -26,7 +26,7 @@ test('launch runs the pipeline in the foreground and prints one JSON document of
   const code = await runCli(['launch', 'stg1', '--browsers=chrome,firefox', '--config', configFile, '--output', 'json'], {
     stdout: out.stream,
     stderr: err.stream,
-    env: { ...process.env, USER: 'alice' },
+    env: { ...process.env, USER: 'alice', STAGEBOT_CONFIG_CACHE: 'off' },
     overrides: { aws: world.aws, testRunner: world.testRunner, clock: world.clock },
   });
   expect(code).toBe(0);
@@ -55,7 +55,7 @@ test('launch without AWS credentials: one line saying what is missing, how to pr
   const code = await runCli(['launch', 'stg2', '--config', configFile], {
     stdout: out.stream,
     stderr: err.stream,
-    env: { ...process.env, USER: 'alice' },
+    env: { ...process.env, USER: 'alice', STAGEBOT_CONFIG_CACHE: 'off' },
     overrides: { aws: createFakeAwsClients(world.cloud, { credentials: 'none' }), testRunner: world.testRunner, clock: world.clock },
   });
   expect(code).toBe(1);
@@ -76,7 +76,7 @@ test('teardown of a kept run waits for the teardown, shows it as it goes, and en
     runCli([...argv, '--config', configFile], {
       stdout: c.out.stream,
       stderr: c.err.stream,
-      env: { ...process.env, USER: 'alice' },
+      env: { ...process.env, USER: 'alice', STAGEBOT_CONFIG_CACHE: 'off' },
       overrides: { aws: world.aws, testRunner: world.testRunner, clock: world.clock },
     });
   const launched = io();
