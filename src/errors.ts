@@ -2,16 +2,43 @@
 // Anything that is not a UserError is a bug or an outage and is logged, never shown raw.
 import type { Run } from './domain/run.ts';
 
+/**
+ * The `stagebot` CLI's exit codes, one per way a command can fall short (README's table is checked
+ * against this list). A script can tell "fix the input" from "look again" from "a person must confirm".
+ */
+export const EXIT_CODES = {
+  /** The command did its whole job. */
+  ok: 0,
+  /** It could not: a failed run, an invalid config, a refused permission, a conflict, something not found. */
+  failed: 1,
+  /** Bad usage: an unknown command, flag or value; nothing was done. */
+  usage: 2,
+  /** A sweep could not list every region (or every kind in one): its report covers only what it saw. */
+  incomplete: 3,
+  /** A reap stopped at the per-sweep limit (sweeper.reapLimit): nothing was reaped until someone confirms. */
+  needsConfirmation: 4,
+  /** `sweep` or `launch --dry-run` refused: the AWS credentials belong to an account not in aws.accountAllowlist. */
+  accountRefused: 5,
+  /** A bug in stagebot (EX_SOFTWARE); LOG_LEVEL=debug shows the stack. */
+  internal: 70,
+  /** A foreground launch ended by SIGHUP (its terminal closed): its run cancelled and torn down (128 + 1). */
+  hangup: 129,
+  /** A foreground launch ended by Ctrl-C (SIGINT): its run cancelled and torn down (128 + 2). */
+  interrupted: 130,
+  /** A foreground launch ended by SIGTERM (`kill`, a supervisor): its run cancelled and torn down (128 + 15). */
+  terminated: 143,
+} as const;
+
 export class UserError extends Error {
   override readonly name: string = 'UserError';
   /** Process exit code for the CLI. */
-  readonly exitCode: number = 1;
+  readonly exitCode: number = EXIT_CODES.failed;
 }
 
 /** A command that does not parse or names something that does not exist. */
 export class CommandError extends UserError {
   override readonly name = 'CommandError';
-  override readonly exitCode = 2;
+  override readonly exitCode = EXIT_CODES.usage;
 }
 
 /** stagebot.yml is missing, unreadable or invalid; `problems` holds one `path: what (valid)` line each. */

@@ -42,3 +42,21 @@ describe('deployment facts', () => {
     expect(readme).toContain('docker run --stop-timeout');
   });
 });
+
+describe('CLI exit codes', () => {
+  it('the README table lists exactly the codes the CLI uses', async () => {
+    const { EXIT_CODES } = await import('../src/errors.ts');
+    const table = readme.slice(readme.indexOf('Exit codes (every command):'));
+    const rows = [...table.matchAll(/^\| (\d+) \| (.+) \|$/gm)].map((m) => Number(m[1]));
+    expect(rows).toEqual(Object.values(EXIT_CODES));
+  });
+});
+
+describe('CLI exit codes in --help', () => {
+  it('the help names every exit code the CLI uses', async () => {
+    const { EXIT_CODES } = await import('../src/errors.ts');
+    const { cliHelp } = await import('../src/bot/cli/help.ts');
+    const line = cliHelp().slice(cliHelp().indexOf('Exit codes:'), cliHelp().indexOf('\n\n', cliHelp().indexOf('Exit codes:')));
+    expect([...line.matchAll(/\b(\d+) /g)].map((m) => Number(m[1]))).toEqual(Object.values(EXIT_CODES));
+  });
+});

@@ -1,14 +1,14 @@
 // The CLI's entry: the CLI front (src/bot/cli) with what its commands need behind it. Each piece is
-// imported when a command asks for it, so `--help`, usage errors and `config check` load neither the
-// engine nor the AWS SDK nor the server.
+// imported when a command asks for it: `--help` and usage errors load no config, `list` and `status`
+// the config and the store, and only the commands that act on AWS the engine and the AWS SDK.
 import type { CliEntry, CliIo } from '../bot/cli/main.ts';
 import { defaultIo } from '../bot/cli/io.ts';
 import { runCli as runCliFront } from '../bot/cli/main.ts';
-import type { ServiceOptions } from './open-services.ts';
+import type { CommandServiceOptions } from './open-commands.ts';
 
 export interface AppCliIo extends CliIo {
   /** Tests: the fake cloud, a test runner and a clock instead of AWS, Playwright and the wall clock. */
-  overrides?: Pick<ServiceOptions, 'aws' | 'testRunner' | 'clock'>;
+  overrides?: Pick<CommandServiceOptions, 'aws' | 'testRunner' | 'clock'>;
 }
 
 export function cliEntry(overrides: AppCliIo['overrides'] = {}): CliEntry {
@@ -17,11 +17,9 @@ export function cliEntry(overrides: AppCliIo['overrides'] = {}): CliEntry {
       const { serve } = await import('./serve.ts');
       return serve(opts);
     },
-    async open({ config, logger, env, helpPrefix }) {
-      const { openServices } = await import('./open-services.ts');
-      // false: a CLI engine drives only what this process launched.
-      const services = await openServices({ config, logger, env, background: false, helpPrefix, ...overrides });
-      return { commands: services.commands, close: () => services.close() };
+    async open({ config, logging, env, helpPrefix }) {
+      const { openCommands } = await import('./open-commands.ts');
+      return openCommands({ config, logging, env, helpPrefix, ...overrides });
     },
     async doctorProbes() {
       return (await import('./doctor-probes.ts')).doctorProbes;

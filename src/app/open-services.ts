@@ -1,25 +1,19 @@
-// Builds what every entry point needs from the typed config: store, AWS clients, engine, audit and
-// the command executor. The fronts get the executor (and their own narrow view of the store); none
-// of them builds its own.
+// The server's services, all built at start from the typed config: store, prices, what acts on AWS
+// (build-core.ts: AWS clients, engine, audit) and the command executor. The fronts get the executor
+// (and their own narrow view of the store); none of them builds its own. The CLI builds the same
+// pieces lazily (open-commands.ts).
 import type { AwsClients } from '../aws/clients.ts';
-import { createAwsClients } from '../aws/clients.ts';
-import { checkAccount } from '../aws/account.ts';
 import type { Config } from '../config/index.ts';
-import { loadPrices } from '../audit/index.ts';
-import { newRunId } from '../domain/run-id.ts';
+import { loadPrices } from '../audit/price-cache.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { CommandExecutor, type Actor } from '../commands/executor.ts';
-import { dryRunLaunch } from '../pipeline/dry-run.ts';
-import { Engine } from '../pipeline/engine.ts';
-import { handoverKeyFrom } from '../pipeline/handover-seal.ts';
-import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
+import { CommandExecutor } from '../commands/executor.ts';
+import type { Engine } from '../pipeline/engine.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { createAudit, type AuditService } from '../audit/service.ts';
-import { createProbot, githubApiUrl, githubSettings } from '../bot/github/index.ts';
-import { installationTokenFor } from './github-installation-token.ts';
+import type { AuditService } from '../audit/service.ts';
+import { buildCore } from './build-core.ts';
 
 export interface Services {
   config: Config;
@@ -48,77 +42,30 @@ export interface ServiceOptions {
   helpPrefix?: string;
 }
 
-/**
- * The GitHub API for the github-workflow runner: the GitHub App's installation token on the
- * runner's repository when the App is configured, else GITHUB_TOKEN.
- */
-function githubApi(config: Config, env: NodeJS.ProcessEnv, logger: Logger) {
-  const runner = config.tests.runner;
-  const settings = githubSettings(env);
-  const baseUrl = env.GITHUB_API_URL ?? config.github?.apiUrl ?? 'https://api.github.com';
-  if (runner.kind === 'github-workflow' && settings.enabled) {
-    const apiUrl = githubApiUrl(settings, config.github?.apiUrl);
-    const probot = createProbot(settings, { apiUrl, logger });
-    return { baseUrl: apiUrl ?? baseUrl, getToken: installationTokenFor(probot, runner.repository) };
-  }
-  const token = env.GITHUB_TOKEN;
-  if (!token) return undefined;
-  return { baseUrl, getToken: async () => token };
-}
-
 export async function openServices(opts: ServiceOptions): Promise<Services> {
   const env = opts.env ?? process.env;
   const { config, logger } = opts;
   const store = opts.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath }));
-  const aws = opts.aws ?? createAwsClients();
-  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env, logger) });
   // Bundled table, overlaid with a cached Pricing API refresh and the config's overrides.
   const prices = await loadPrices(store, config);
-  const engine = new Engine({
-    config,
-    store,
-    aws,
-    logger,
-    testRunner,
-    prices,
-    background: opts.background,
-    handoverKey: handoverKeyFrom(env),
-    ...(opts.metrics ? { metrics: opts.metrics } : {}),
-    ...(opts.clock ? { clock: opts.clock } : {}),
-  });
-  const audit = createAudit({ config, store, aws, prices, logger, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const core = await buildCore({ config, store, prices, logger, metrics: opts.metrics, env, background: opts.background, aws: opts.aws, clock: opts.clock, testRunner: opts.testRunner });
   const commands = new CommandExecutor({
-    engine,
+    engine: core.engine,
     store,
     prices,
-    audit,
+    audit: core.audit,
     ...(opts.helpPrefix ? { helpPrefix: opts.helpPrefix } : {}),
-    dryRun: async (envName: string, actor: Actor) => {
-      const environment = config.environments[envName];
-      if (!environment) throw new Error(`unknown environment ${envName}`);
-      const now = engine.now();
-      return dryRunLaunch({
-        config,
-        aws,
-        env: environment,
-        runId: newRunId(envName, now),
-        now,
-        requester: actor.requester,
-        source: actor.source,
-        checkAccount: (region: string) => checkAccount(aws.sts(region), config.aws.accountAllowlist).then(() => undefined),
-      });
-    },
+    dryRun: (envName, actor) => core.dryRun(envName, actor),
   });
   return {
     config,
     store,
-    aws,
-    engine,
+    aws: core.aws,
+    engine: core.engine,
     commands,
-    audit,
+    audit: core.audit,
     async close(graceMs?: number) {
-      await engine.stop(graceMs);
-      aws.destroy();
+      await core.close(graceMs);
       if (!opts.store) await store.close();
     },
   };

@@ -1,7 +1,8 @@
 // What runs and orphans cost over a window, in total or grouped by environment or by who launched.
 // Run costs come from the store's record of each run's assets (src/cost/run-cost.ts `runCost`,
 // the same figure a run's final report shows); orphans add what they cost within the window, unless
-// their run's record already counts them.
+// their run's record already counts them. Every orphan of the sweep is counted either way: `cost` and
+// the sweep that found them must agree on how many there are.
 
 import type { CostGroup as CostGrouping } from '../domain/cost-group.ts';
 import type { Config } from '../config/types.ts';
@@ -28,7 +29,10 @@ export interface CostLineGroup {
   key: string;
   runs: number;
   runUsd: number;
+  /** Every orphan of the last complete sweep in this group, as that sweep counted them. */
   orphans: number;
+  /** Of those, the ones whose run (in the window) already prices them: their cost is in `runUsd`, not `orphanUsd`. */
+  orphansInRunCost: number;
   orphanUsd: number;
   totalUsd: number;
 }
@@ -44,7 +48,7 @@ export interface CostReport {
   unknown: string[];
 }
 
-const emptyGroup = (key: string): CostLineGroup => ({ key, runs: 0, runUsd: 0, orphans: 0, orphanUsd: 0, totalUsd: 0 });
+const emptyGroup = (key: string): CostLineGroup => ({ key, runs: 0, runUsd: 0, orphans: 0, orphansInRunCost: 0, orphanUsd: 0, totalUsd: 0 });
 
 function runKey(run: Run, by: CostGrouping | null): string {
   if (by === 'env') return run.env ?? '(no environment)';
@@ -63,8 +67,11 @@ export interface PricedWindow {
   since: Date;
   until: Date;
   runs: { run: Run; usd: number }[];
-  /** `usd` null: its price is unknown (listed in `unknown`, left out of the sums). */
-  orphans: { entry: OrphanEntry; usd: number | null; fromMs: number }[];
+  /**
+   * Every orphan of the sweep. `usd` null: its price is unknown (listed in `unknown`, left out of the
+   * sums); `inRunCost`: its run (in the window) already prices it, so `usd` is 0 here.
+   */
+  orphans: { entry: OrphanEntry; usd: number | null; fromMs: number; inRunCost: boolean }[];
   /** Orphans reaped inside the window, with what they had cost (only when asked for). */
   reaped: { asset: ReapedAsset; env: string | null }[];
   unknown: string[];
@@ -94,11 +101,16 @@ export async function priceWindow(
   }
   const priced: PricedWindow['orphans'] = [];
   for (const o of orphans) {
-    if (countedAssets.has(`${o.kind} ${o.id}`)) continue;
     // Only what it cost inside the window.
     const ms = Math.min(o.ageMs, windowMs);
+    // Counted either way (the sweep counted it); its run's cost runs until the asset is deleted, so
+    // its money is there already and adding it again would count it twice.
+    if (countedAssets.has(`${o.kind} ${o.id}`)) {
+      priced.push({ entry: o, usd: 0, fromMs: until.getTime() - ms, inRunCost: true });
+      continue;
+    }
     if (o.dailyUsd === null) unknown.add(`orphan ${o.kind} ${o.id}: price unknown`);
-    priced.push({ entry: o, usd: o.dailyUsd === null ? null : (o.dailyUsd / 86_400_000) * ms, fromMs: until.getTime() - ms });
+    priced.push({ entry: o, usd: o.dailyUsd === null ? null : (o.dailyUsd / 86_400_000) * ms, fromMs: until.getTime() - ms, inRunCost: false });
   }
   // What was reaped had cost money too (until the sweep that reaped it): unless its run's record counts it.
   const reaped = opts.withReaped
@@ -124,9 +136,10 @@ export function groupCosts(
     g.runs++;
     g.runUsd += usd;
   }
-  for (const { entry, usd } of window.orphans) {
+  for (const { entry, usd, inRunCost } of window.orphans) {
     const g = group(orphanKey(entry));
     g.orphans++;
+    if (inRunCost) g.orphansInRunCost++;
     g.orphanUsd += usd ?? 0;
   }
   for (const { asset, env } of window.reaped) {
@@ -141,6 +154,7 @@ export function groupCosts(
     total.runs += g.runs;
     total.runUsd += g.runUsd;
     total.orphans += g.orphans;
+    total.orphansInRunCost += g.orphansInRunCost;
     total.orphanUsd += g.orphanUsd;
   }
   total.totalUsd = total.runUsd + total.orphanUsd;

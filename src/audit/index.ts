@@ -2,9 +2,10 @@
 // and a run's assets.
 
 export { sweep, createSweeper, sweepSummary, type Sweeper, type SweepDeps, type SweepOptions } from './sweep.ts';
-export { renderSweepText } from './report-text.ts';
+export { incompleteLines, renderSweepText, unsweptLine } from './report-text.ts';
 export { costReport, DEFAULT_COST_WINDOW_MS, type CostReport, type CostReportOptions, type CostLineGroup } from './cost-report.ts';
-export { refreshPrices, loadPrices, cachedInstancePrices, hourlyPriceOf, PRICES_KV_KEY, type PriceRefresh, type InstancePrices } from './prices-refresh.ts';
+export { refreshPrices, hourlyPriceOf, type PriceRefresh } from './prices-refresh.ts';
+export { loadPrices, cachedInstancePrices, PRICES_KV_KEY, type InstancePrices } from './price-cache.ts';
 export { startSweepSchedule, runIfClaimed, occurrenceOf, SWEEP_SLOT, type SweepScheduleOptions } from './schedule.ts';
 export { spendReport, type SpendReport, type DaySpend } from './spend-report.ts';
 export { orphansReport, sweepView, type OrphansReport, type SweepView } from './orphans-report.ts';
@@ -19,4 +20,5 @@ export type {
   SkippedEntry,
   DriftEntry,
   KindTotal,
+  UnsweptEntry,
 } from './types.ts';

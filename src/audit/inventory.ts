@@ -30,10 +30,10 @@ export interface RegionInventory {
   configuredAmis: string[];
   /** The fewest calls that listing this region takes. */
   minimumCalls: number;
-  /** Set when the region could not be listed: nothing in it is marked, unmarked or reaped this sweep. */
+  /** Why the region could not be listed (one line), or null: nothing in it is marked, unmarked or reaped this sweep. */
   error: string | null;
-  /** Problems that left part of the region out (a target group), the rest is complete. */
-  warnings: string[];
+  /** Kinds the region could list only in part (a target group that could not be read): the rest is complete. */
+  partial: { kind: AssetKind; reason: string }[];
 }
 
 export interface InventoryDeps {
@@ -108,7 +108,7 @@ async function configuredImages(scope: Ec2Scope, envs: { name: string; ami: stri
 }
 
 export async function inventoryRegion(deps: InventoryDeps, region: string): Promise<RegionInventory> {
-  const inv: RegionInventory = { region, assets: [], drift: [], configuredAmis: [], minimumCalls: 0, error: null, warnings: [] };
+  const inv: RegionInventory = { region, assets: [], drift: [], configuredAmis: [], minimumCalls: 0, error: null, partial: [] };
   const scope: Ec2Scope = { ec2: deps.aws.ec2(region), calls: deps.calls };
   const owned = [managedByFilter(deps.config.installation)];
   const envs = Object.values(deps.config.environments).filter((e) => e.region === region);
@@ -121,7 +121,7 @@ export async function inventoryRegion(deps: InventoryDeps, region: string): Prom
     const elbv2 = deps.aws.elbv2(region);
     const targetsOf = (g: TargetGroupRef) =>
       limit(() => registeredTargets(elbv2, deps.calls, g)).catch((err: unknown) => {
-        inv.warnings.push(`${region}: target group of ${g.env} could not be read (${describeAwsError(err)}); its targets were not checked`);
+        inv.partial.push({ kind: 'target', reason: `the target group of ${g.env} could not be read (${describeAwsError(err)})` });
         return [] as RegisteredTarget[];
       });
     const direct = SWEPT.filter((k) => k.swept.taggingType === null);
@@ -161,7 +161,8 @@ export async function inventoryRegion(deps: InventoryDeps, region: string): Prom
       Math.ceil(new Set(unknown).size / PAGE_MAX.filterValues);
   } catch (err) {
     inv.assets = [];
-    inv.error = `${region}: could not list assets (${describeAwsError(err)}); nothing there was marked or reaped`;
+    inv.partial = [];
+    inv.error = describeAwsError(err);
   }
   return inv;
 }

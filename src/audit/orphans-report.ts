@@ -40,7 +40,8 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 export function sweepView(sweep: Sweep): SweepView | null {
   const s = sweep.summary;
   if (!s || !sweep.finishedAt) return null;
-  const errors = strings(s.errors);
+  // What it could not look at (sweep.ts `incompleteLines`), then what failed.
+  const errors = [...strings(s.incompleteLines), ...strings(s.errors)];
   return {
     id: sweep.id,
     startedAt: sweep.startedAt,
@@ -53,8 +54,8 @@ export function sweepView(sweep: Sweep): SweepView | null {
     dueCount: num(s.dueCount) ?? 0,
     reaped: num(s.reaped) ?? 0,
     needsConfirmation: s.needsConfirmation === true,
-    // A sweep that says so, or one that met errors (a region it could not list, an account it could not check).
-    incomplete: typeof s.incomplete === 'boolean' ? s.incomplete : errors.length > 0,
+    // A sweep that says so (`complete`), or, in rows older than that field, one that met errors.
+    incomplete: typeof s.complete === 'boolean' ? !s.complete : typeof s.incomplete === 'boolean' ? s.incomplete : errors.length > 0,
     errors,
   };
 }

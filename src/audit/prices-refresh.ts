@@ -7,13 +7,10 @@ import pLimit from 'p-limit';
 import type { AwsClients } from '../aws/clients.ts';
 import { describeAwsError } from '../aws/errors.ts';
 import type { Config } from '../config/types.ts';
-import { createPrices, type PriceOverrides, type Prices } from '../cost/prices.ts';
 import type { Store } from '../store/index.ts';
+import { cachedInstancePrices, PRICES_KV_KEY, type InstancePrices } from './price-cache.ts';
 import { AwsCalls } from '../aws/calls.ts';
 
-export const PRICES_KV_KEY = 'prices:instances';
-
-export type InstancePrices = Record<string, Record<string, number>>;
 
 export interface PriceRefresh {
   /** Every cached price after the refresh, by region then instance type. */
@@ -53,20 +50,6 @@ export function hourlyPriceOf(item: unknown): { region: string; instanceType: st
 }
 
 const term = (Field: string, Value: string): Filter => ({ Type: 'TERM_MATCH', Field, Value });
-
-/** The prices cached by the last refresh ({} when none, or when what is stored does not look like prices). */
-export async function cachedInstancePrices(store: Store): Promise<InstancePrices> {
-  const entry = await store.kvGet(PRICES_KV_KEY);
-  const out: InstancePrices = {};
-  if (!entry || typeof entry.value !== 'object' || entry.value === null) return out;
-  for (const [region, types] of Object.entries(entry.value as Record<string, unknown>)) {
-    if (typeof types !== 'object' || types === null) continue;
-    for (const [type, usd] of Object.entries(types as Record<string, unknown>)) {
-      if (typeof usd === 'number' && Number.isFinite(usd) && usd > 0) (out[region] ??= {})[type] = usd;
-    }
-  }
-  return out;
-}
 
 /** Asks the Pricing API for each (region, instance type) the environments use and caches the answers. */
 export async function refreshPrices(aws: AwsClients, store: Store, config: Config, opts: { now?: Date; signal?: AbortSignal } = {}): Promise<PriceRefresh> {
@@ -119,16 +102,4 @@ export async function refreshPrices(aws: AwsClients, store: Store, config: Confi
   );
   if (refreshed.length > 0) await store.kvSet(PRICES_KV_KEY, instances, opts.now ?? new Date());
   return { instances, refreshed: refreshed.sort(), failed: failed.sort(), awsCalls: calls.count };
-}
-
-/** Prices as the sweeper and cost reports use them: config overrides, then the cached refresh, then the bundled table. */
-export async function loadPrices(store: Store, config: Config): Promise<Prices> {
-  const p = config.pricing;
-  const overrides: PriceOverrides = {
-    ...(p?.instances ? { instances: p.instances } : {}),
-    ...(p?.ebsGbMonth ? { ebsGbMonth: Object.fromEntries(Object.entries(p.ebsGbMonth).filter((e): e is [string, number] => e[1] !== undefined)) } : {}),
-    ...(p?.snapshotGbMonth !== undefined ? { snapshotGbMonth: p.snapshotGbMonth } : {}),
-    ...(p?.publicIpv4Hour !== undefined ? { publicIpv4Hour: p.publicIpv4Hour } : {}),
-  };
-  return createPrices(overrides, { instances: await cachedInstancePrices(store) });
 }

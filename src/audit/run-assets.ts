@@ -21,9 +21,9 @@ export interface RunAssetLine {
 
 
 /** Oldest first; costs only with `pricing`. Throws NotFoundError when the store knows no such run. */
-export async function assetsOfRun(store: Store, runId: string, pricing?: { config: Config; prices: Prices; now?: Date }): Promise<RunAssetLine[]> {
+export async function assetsOfRun(store: Pick<Store, 'getRun' | 'getAssets' | 'getStep'>, runId: string, pricing?: { config: Config; prices: Prices; now?: Date }): Promise<RunAssetLine[]> {
   const run = await store.getRun(runId);
-  if (!run) throw new NotFoundError(`No run ${runId}; \`list\` shows recent runs.`);
+  if (!run) throw new NotFoundError(`no run ${runId}; \`list\` shows the current ones`);
   const byWhat = new Map<string, number | null>();
   if (pricing) {
     const now = pricing.now ?? new Date();

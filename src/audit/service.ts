@@ -12,21 +12,28 @@ import type { Requester } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
 import { costReport, type CostReport } from './cost-report.ts';
 import { renderCostText } from './cost-text.ts';
-import { renderSweepText } from './report-text.ts';
+import { renderSweepText, sweepProblems } from './report-text.ts';
 import { startSweepSchedule } from './schedule.ts';
 import { orphansReport, type OrphansReport } from './orphans-report.ts';
 import { spendReport, type SpendReport } from './spend-report.ts';
 import { createSweeper } from './sweep.ts';
 import type { OrphanEntry, SweepReport } from './types.ts';
 
-/** The orphans of the latest sweep, so `cost` can add them without sweeping (which would tag). */
+/**
+ * The orphans of the latest COMPLETE sweep, so `cost` can add them without sweeping (which would tag).
+ * An incomplete sweep never replaces them: a partial count is not the count.
+ */
 const LAST_ORPHANS_KEY = 'sweeper:last-orphans';
+
+/** `cost`'s report: the orphans are the last complete sweep's (`orphansAsOf`), even when a later one was incomplete. */
+export type CostReportData = CostReport & { orphansAsOf: Date | null; newerIncompleteSweepAt: Date | null };
 
 /** Sweeps and cost reports on demand (the `sweep` and `cost` verbs), and the scheduled sweep. */
 export interface AuditService {
-  sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean }): Promise<{ data: SweepReport; text: string }>;
-  cost(opts: { sinceMs: number | null; by: CostGroup | null }): Promise<{ data: CostReport & { orphansAsOf: Date | null }; text: string }>;
-  /** The last sweep, the orphans it listed, and what was reaped in the last `reapedDays` days (the dashboard). */
+  /** `prefix`: how the asking front writes a command (`stagebot`, `/stage`), for the text's hints. */
+  sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean; prefix?: string }): Promise<{ data: SweepReport; text: string; problems: string[] }>;
+  cost(opts: { sinceMs: number | null; by: CostGroup | null }): Promise<{ data: CostReportData; text: string; problems: string[] }>;
+  /** The last complete sweep, the orphans it listed, and what was reaped in the last `reapedDays` days (the dashboard). */
   orphans(opts: { reapedDays: number }): Promise<OrphansReport>;
   /** The last `days` days' cost by environment, by requester and by day (the dashboard). */
   spend(opts: { days: number }): Promise<SpendReport>;
@@ -49,19 +56,21 @@ export function createAudit(deps: AuditDeps): AuditService {
   const sweeper = createSweeper({ config: deps.config, store: deps.store, aws: deps.aws, prices: deps.prices, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   const run = async (mode: 'dry-run' | 'reap', confirm = false): Promise<SweepReport> => {
     const report = await sweeper.sweep({ mode, now: clock.now(), confirm });
-    await deps.store.kvSet(LAST_ORPHANS_KEY, { at: report.startedAt, orphans: report.orphans }, clock.now());
+    if (report.complete) await deps.store.kvSet(LAST_ORPHANS_KEY, { at: report.startedAt, orphans: report.orphans }, clock.now());
     return report;
   };
   return {
-    async sweep({ mode, confirm }) {
+    async sweep({ mode, confirm, prefix }) {
       const report = await run(mode, confirm ?? false);
-      return { data: report, text: renderSweepText(report) };
+      return { data: report, text: renderSweepText(report, prefix ?? 'stagebot'), problems: sweepProblems(report, prefix ?? 'stagebot') };
     },
     async cost({ sinceMs, by }) {
       const last = await lastOrphans(deps.store);
       const report = await costReport(deps.store, deps.config, deps.prices, { sinceMs, by, now: clock.now() }, last?.orphans ?? []);
       const asOf = last?.at ?? null;
-      return { data: { ...report, orphansAsOf: asOf }, text: renderCostText(report, asOf) };
+      const latest = (await deps.store.listSweeps(1))[0];
+      const newer = latest && latest.summary?.complete === false && (asOf === null || latest.startedAt > asOf) ? latest.startedAt : null;
+      return { data: { ...report, orphansAsOf: asOf, newerIncompleteSweepAt: newer }, text: renderCostText(report, asOf, newer), problems: [] };
     },
     async orphans({ reapedDays }) {
       return orphansReport(deps.store, await lastOrphans(deps.store), { now: clock.now(), reapedWindowMs: reapedDays * 86_400_000 });
@@ -74,7 +83,7 @@ export function createAudit(deps: AuditDeps): AuditService {
   };
 }
 
-/** The orphans the latest sweep listed, as saved after it (dates revived). */
+/** The orphans the latest complete sweep listed, as saved after it (dates revived). */
 async function lastOrphans(store: Pick<Store, 'kvGet'>): Promise<{ at: Date; orphans: OrphanEntry[] } | null> {
   const saved = (await store.kvGet(LAST_ORPHANS_KEY))?.value as { at: string; orphans: OrphanEntry[] } | undefined;
   if (!saved) return null;
@@ -106,9 +115,9 @@ export function scheduleSweeps(opts: { audit: AuditService; config: Config; stor
     logger: opts.logger,
     run: async () => {
       const report = await opts.audit.scheduledSweep();
-      opts.logger.info({ orphans: report.orphans.length, reaped: report.reaped.length, dailyCostUsd: report.dailyCostUsd, awsCalls: report.awsCalls }, 'scheduled sweep done');
+      opts.logger.info({ complete: report.complete, orphans: report.orphans.length, reaped: report.reaped.length, dailyCostUsd: report.dailyCostUsd, awsCalls: report.awsCalls }, 'scheduled sweep done');
       if (opts.post) await opts.post(report).catch((err) => opts.logger.error({ err }, 'could not post the daily report'));
-      else opts.logger.info({ report: renderSweepText(report) }, 'daily report (no Slack front to post it to)');
+      else opts.logger.info({ report: renderSweepText(report, 'stagebot') }, 'daily report (no Slack front to post it to)');
       const pruned = await pruneBookkeeping(opts.store, new Date());
       opts.logger.info(pruned, 'pruned old delivery keys and cron slots');
     },

@@ -5,26 +5,33 @@
 // Marking happens in both modes, on purpose: a mark is only a tag, harmless on its own, and it is what
 // starts the grace period. So the daily dry-run report already starts the clock, and a person who reads
 // it and presses "Reap now" a day later can act on what it listed. Deleting happens only in `reap` mode.
+//
+// A region, or a kind in one, that cannot be listed makes the sweep incomplete. What was listed is still
+// reported, marked and reaped: every orphan rule judges an asset by its own tags and its run's record,
+// so a region not seen changes no verdict elsewhere. But an incomplete report never reads as clean, it
+// says first what it could not see, and it does not replace the last complete sweep's figures.
 
 import type { AwsClients } from '../aws/clients.ts';
 import { ASSET_KIND_DESCRIPTORS, descriptorOf } from '../aws/kinds/index.ts';
-import { checkAccount } from '../aws/account.ts';
+import { AccountNotAllowedError, checkAccount } from '../aws/account.ts';
 import { allRegions } from '../config/regions.ts';
 import type { Config } from '../config/types.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { AssetKind } from '../domain/asset.ts';
 import type { Store } from '../store/index.ts';
 import { AwsCalls } from '../aws/calls.ts';
 import { inventory } from './inventory.ts';
 import { applyMarks, problemLine } from './mark-phase.ts';
+import { incompleteLines, unsweptLine } from './report-text.ts';
 import { loadTargetMarks, saveTargetMarks } from './marks.ts';
 import { plan } from './plan.ts';
 import { reapDue } from './reap-phase.ts';
 import { loadRuns } from './run-lookup.ts';
 import { configuredRef, newestAmis, type RuleContext } from './rules.ts';
 import { summarizeOrphans } from './totals.ts';
-import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport } from './types.ts';
+import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport, UnsweptEntry } from './types.ts';
 
 export interface SweepDeps {
   config: Config;
@@ -70,18 +77,33 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const limit = config.sweeper.reapLimit;
   const record = await store.recordSweep({ startedAt: now, dryRun: opts.mode === 'dry-run' });
   const errors: string[] = [];
+  const unswept: UnsweptEntry[] = [];
+  let accountRefused: string | null = null;
+  let accountChecked = false;
 
-  // 1. What is there.
-  const inventories = await inventory({ aws, calls, config }, regions, deps.regionConcurrency ?? 4);
-  for (const inv of inventories) {
-    if (inv.error) errors.push(inv.error);
-    errors.push(...inv.warnings);
+  // 1. Whose assets these would be: nothing is listed before the credentials are known to belong to
+  // an allowed account (another account's assets are not ours to report, mark or reap), and a sweep
+  // that could not even ask has looked nowhere.
+  try {
+    await checkAccount(aws.sts(regions[0] ?? 'us-east-1'), config.aws.accountAllowlist);
+    accountChecked = true;
+  } catch (err) {
+    if (err instanceof AccountNotAllowedError) accountRefused = err.message;
+    for (const region of regions) unswept.push({ region, kind: null, reason: problemLine(err) });
   }
-  const listed = new Set(inventories.filter((i) => !i.error).map((i) => i.region));
+
+  // 2. What is there.
+  const inventories = accountChecked ? await inventory({ aws, calls, config }, regions, deps.regionConcurrency ?? 4) : [];
+  for (const inv of inventories) {
+    if (inv.error) unswept.push({ region: inv.region, kind: null, reason: inv.error });
+    for (const p of inv.partial) unswept.push({ region: inv.region, kind: p.kind, reason: p.reason });
+  }
+  /** Whether every asset of `kind` in `region` was listed (so one not seen there is gone). */
+  const sweptFully = (region: string, kind: AssetKind) => !unswept.some((u) => u.region === region && (u.kind === null || u.kind === kind));
   const assets = inventories.flatMap((i) => i.assets);
   let minimumCalls = inventories.reduce((n, i) => n + i.minimumCalls, 0);
 
-  // 2. What of it is an orphan.
+  // 3. What of it is an orphan.
   const runIds = assets.flatMap((a) => (descriptorOf(a.kind).rule === 'run' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
   const rules: RuleContext = {
     now,
@@ -95,6 +117,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
       ...inventories.flatMap((i) => i.configuredAmis.map((id) => configuredRef('image', id))),
     ]),
     amiMinAgeMs: config.sweeper.amiMinAge,
+    // A region not listed can only hide newer AMIs, which keeps more of the others: the safe side.
     newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
     amiKeepNewest: config.sweeper.amiKeepNewest,
   };
@@ -102,34 +125,25 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const targetMarksBefore = new Map(targetMarks);
   const planned = plan(assets, rules, deps.prices, targetMarks);
 
+  // What was not listed is not planned: marking and reaping in the regions (and kinds) that were
+  // listed stays safe, since every orphan rule judges an asset by its own tags and its run's record.
   const wantsReap = opts.mode === 'reap' && planned.due.length > 0;
   const needsConfirmation = wantsReap && planned.due.length > limit && !opts.confirm;
   const willReap = wantsReap && !needsConfirmation;
-
-  // 3. No tag change and no delete before the credentials are known to belong to an allowed account.
-  let allowed = false;
-  if (planned.toMark.length > 0 || planned.toUnmark.length > 0 || willReap) {
-    try {
-      await checkAccount(aws.sts(regions[0] ?? 'us-east-1'), config.aws.accountAllowlist);
-      allowed = true;
-    } catch (err) {
-      errors.push(`nothing was marked or reaped: ${problemLine(err)}`);
-    }
-  }
-
   // 4. Mark new orphans, take the mark back from assets that are no longer orphans.
   let marked = 0;
   let unmarked = 0;
-  if (allowed) {
+  if (accountChecked) {
     const m = await applyMarks({ aws, calls, regionConcurrency: deps.regionConcurrency ?? 4 }, planned, targetMarks, new Date(now.getTime() + config.sweeper.gracePeriod));
     ({ marked, unmarked } = m);
     minimumCalls += m.minimumCalls;
     errors.push(...m.errors);
-    // Marks kept in the store (targets') of assets that are gone (from regions listed completely) are forgotten.
+    // Marks kept in the store (targets') of assets that are gone are forgotten, but only where every
+    // target was listed: a target group that could not be read hides its targets, it does not remove them.
     const seen = new Set(assets.filter((a) => descriptorOf(a.kind).marks === 'store').map((a) => a.id));
     for (const [id] of targetMarks) {
       const region = id.split(':')[3] ?? '';
-      if (listed.has(region) && !seen.has(id)) targetMarks.delete(id);
+      if (sweptFully(region, 'target') && inventories.some((i) => i.region === region) && !seen.has(id)) targetMarks.delete(id);
     }
   }
 
@@ -137,7 +151,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const reaped: ReapedEntry[] = [];
   const skipped: SkippedEntry[] = [];
   const reapedIds = new Set<string>();
-  if (willReap && allowed) {
+  if (willReap && accountChecked) {
     const outcome = await reapDue(deps, calls, planned.due, { ...rules, runs: await loadRuns(store, planned.due.flatMap((o) => (o.entry.runId ? [o.entry.runId] : []))) }, targetMarks);
     minimumCalls += outcome.minimumCalls;
     unmarked += outcome.unmarked;
@@ -178,6 +192,9 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     mode: opts.mode,
     confirmed: opts.confirm ?? false,
     regions,
+    complete: unswept.length === 0,
+    unswept,
+    accountRefused,
     awsCalls: calls.count,
     minimumCalls,
     orphans: standing,
@@ -198,14 +215,17 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   };
   await store.finishSweep(record.id, report.finishedAt, sweepSummary(report));
   if (deps.metrics) {
-    deps.metrics.orphans.reset();
-    for (const [kind, t] of Object.entries(totals.byKind)) deps.metrics.orphans.set({ kind }, t.count);
-    deps.metrics.orphanDailyCost.set(totals.dailyUsd);
+    deps.metrics.sweepIncomplete.set(report.complete ? 0 : 1);
+    // The orphan gauges keep the last complete sweep's figures: a partial count is not the count.
+    if (report.complete) {
+      deps.metrics.orphans.reset();
+      for (const [kind, t] of Object.entries(totals.byKind)) deps.metrics.orphans.set({ kind }, t.count);
+      deps.metrics.orphanDailyCost.set(totals.dailyUsd);
+    }
   }
-  deps.logger?.info(
-    { sweepId: record.id, mode: opts.mode, orphans: standing.length, reaped: reaped.length, awsCalls: calls.count, errors: errors.length },
-    'sweep finished',
-  );
+  const summary = { sweepId: record.id, mode: opts.mode, orphans: standing.length, reaped: reaped.length, awsCalls: calls.count, errors: errors.length };
+  if (report.complete) deps.logger?.info(summary, 'sweep finished');
+  else deps.logger?.warn({ ...summary, unswept: unswept.map(unsweptLine) }, 'sweep finished INCOMPLETE: some regions or kinds could not be listed');
   return report;
 }
 
@@ -234,6 +254,11 @@ export function sweepSummary(r: SweepReport): Record<string, unknown> {
     reapedCostUsd: r.reaped.reduce((n, x) => n + x.costUsd, 0),
     skipped: r.skipped.length,
     needsConfirmation: r.needsConfirmation,
+    complete: r.complete,
+    unswept: r.unswept,
+    accountRefused: r.accountRefused,
+    // As people read them, for boards that show the last sweep without the audit's renderer.
+    incompleteLines: incompleteLines(r),
     drift: r.drift,
     errors: r.errors,
   };

@@ -67,6 +67,13 @@ export interface KindTotal {
 
 export type SweepMode = 'dry-run' | 'reap';
 
+/** What a sweep could not look at: a whole region (`kind` null) or one kind in it, and why (one line). */
+export interface UnsweptEntry {
+  region: string;
+  kind: AssetKind | null;
+  reason: string;
+}
+
 export interface SweepReport {
   sweepId: number;
   startedAt: Date;
@@ -74,6 +81,15 @@ export interface SweepReport {
   mode: SweepMode;
   confirmed: boolean;
   regions: string[];
+  /**
+   * False when a region, or a kind in one, could not be listed (`unswept` says which and why), or the
+   * account check refused: the report then covers only what was listed, and it is never a clean bill.
+   * Such a sweep does not replace the last complete one's figures (`cost`, the metrics, App Home).
+   */
+  complete: boolean;
+  unswept: UnsweptEntry[];
+  /** The credentials belong to an account not in aws.accountAllowlist: nothing was listed, marked or reaped. */
+  accountRefused: string | null;
   /** AWS requests this sweep made, retries included (STS's cached identity check not counted). */
   awsCalls: number;
   /** The fewest requests the same answers need: the pages of each listing at AWS's largest page size, plus one per mark batch and delete. */

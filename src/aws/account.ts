@@ -2,11 +2,12 @@
 // A misconfigured profile pointing at production stops here, not after it launched or reaped something.
 
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { UserError } from '../errors.ts';
+import { EXIT_CODES, UserError } from '../errors.ts';
 import { describeAwsError, isAccessDenied, isMissingCredentials } from './errors.ts';
 
 export class AccountNotAllowedError extends UserError {
   override readonly name = 'AccountNotAllowedError';
+  override readonly exitCode = EXIT_CODES.accountRefused;
   readonly accountId: string;
   constructor(accountId: string, allowlist: readonly string[]) {
     const allowed = allowlist.length > 0 ? allowlist.join(', ') : 'none';

@@ -13,7 +13,7 @@ export interface EnvView {
   run: Run | null;
 }
 
-/** The last finished sweep's count of orphans and what they cost a day. */
+/** The last complete sweep's count of orphans and what they cost a day. */
 export interface OrphanSummary {
   count: number;
   dailyUsd: number | null;
@@ -26,7 +26,10 @@ export interface Board {
   queue: Run[];
   /** Runs created in the last `recentMs`, newest first (at most 100). */
   recent: Run[];
+  /** The last complete sweep's orphans; null when no sweep has listed everything yet. */
   orphans: OrphanSummary | null;
+  /** The latest sweep, when it could not list everything: when, and what it could not see (one line each). */
+  sweepIncomplete: { at: Date; problems: string[] } | null;
   now: Date;
 }
 
@@ -57,30 +60,34 @@ export class BoardReader {
 
   async board(recentMs = DAY_MS): Promise<Board> {
     const now = this.now();
-    const [locks, active, queue, recent, orphans] = await Promise.all([
+    const [locks, active, queue, recent, sweeps] = await Promise.all([
       this.store.listLocks(),
       this.store.listRuns({ states: ['running', 'tearing_down', 'kept'] }),
       this.store.queuedRuns(),
       this.store.listRuns({ since: new Date(now.getTime() - recentMs), limit: 100 }),
-      this.lastOrphanCount(),
+      this.lastSweeps(),
     ]);
     const lockOf = new Map(locks.map((l) => [l.env, l]));
     return {
       environments: Object.values(this.config.environments).map((e) => ({ env: e.name, region: e.region, lock: lockOf.get(e.name) ?? null, run: active.find((r) => r.env === e.name) ?? null })),
       queue,
       recent: [...recent].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()),
-      orphans,
+      ...sweeps,
       now,
     };
   }
 
-  private async lastOrphanCount(): Promise<OrphanSummary | null> {
-    // The sweeper's summary of its last finished sweep (src/audit/sweep.ts sweepSummary).
-    const sweep = (await this.store.listSweeps(10)).find((s) => s.finishedAt !== null && s.summary !== null);
-    if (!sweep?.summary || !sweep.finishedAt) return null;
-    const count = sweep.summary.orphans;
-    const daily = sweep.summary.dailyCostUsd;
-    if (typeof count !== 'number') return null;
-    return { count, dailyUsd: typeof daily === 'number' ? daily : null, at: sweep.finishedAt };
+  /** From the sweeper's summaries (src/audit/sweep.ts sweepSummary): an incomplete sweep's partial count is never shown as the count. */
+  private async lastSweeps(): Promise<Pick<Board, 'orphans' | 'sweepIncomplete'>> {
+    const finished = (await this.store.listSweeps(20)).filter((s) => s.finishedAt !== null && s.summary !== null);
+    const isComplete = (s: (typeof finished)[number]) => s.summary?.complete !== false;
+    const latest = finished[0];
+    const problems = latest && !isComplete(latest) ? latest.summary?.incompleteLines : undefined;
+    const sweepIncomplete = latest?.finishedAt && !isComplete(latest) ? { at: latest.finishedAt, problems: Array.isArray(problems) ? problems.map(String) : [] } : null;
+    const sweep = finished.find(isComplete);
+    const count = sweep?.summary?.orphans;
+    const daily = sweep?.summary?.dailyCostUsd;
+    if (!sweep?.finishedAt || typeof count !== 'number') return { orphans: null, sweepIncomplete };
+    return { orphans: { count, dailyUsd: typeof daily === 'number' ? daily : null, at: sweep.finishedAt }, sweepIncomplete };
   }
 }

@@ -4,7 +4,7 @@
 // nothing below it.
 import type { Config } from '../config/index.ts';
 import { createPrices, type Prices } from '../cost/prices.ts';
-import type { Asset } from '../domain/asset.ts';
+import { assetsOfRun, type RunAssetLine } from '../audit/run-assets.ts';
 import type { EnvLock } from '../domain/lock.ts';
 import { isFinished, type Requester, type Run, type RunEvent, type RunState, type Source } from '../domain/run.ts';
 import { ConflictError, NotFoundError, PermissionError, UserError } from '../errors.ts';
@@ -14,7 +14,7 @@ import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
-import type { OrphansReport, SpendReport } from './reports.ts';
+import type { CostReportData, OrphansReport, SpendReport, SweepReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
 
 export type { Board, EnvView, OrphanSummary } from './board.ts';
@@ -36,17 +36,26 @@ export interface Actor {
 }
 
 /** A report of the audit: the data (for --output json and chat blocks) and its plain-text form. */
-export interface AuditReport {
-  data: unknown;
+export interface AuditReport<T> {
+  data: T;
   text: string;
+  /** What kept it from doing its whole job, one line each (empty when it did). */
+  problems: string[];
 }
 
 /** The audit as the executor sees it (src/audit builds the reports). */
 export interface Audit {
-  sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean }): Promise<AuditReport>;
-  cost(opts: { sinceMs: number | null; by: 'env' | 'user' | null }): Promise<AuditReport>;
+  /** `prefix`: how the asking front writes a command, for the text's hints (`stagebot sweep --reap --confirm`). */
+  sweep(opts: { mode: 'dry-run' | 'reap'; requester: Requester; confirm?: boolean; prefix?: string }): Promise<AuditReport<SweepReport>>;
+  cost(opts: { sinceMs: number | null; by: 'env' | 'user' | null }): Promise<AuditReport<CostReportData>>;
   orphans(opts: { reapedDays: number }): Promise<OrphansReport>;
   spend(opts: { days: number }): Promise<SpendReport>;
+}
+
+/** What a run's assets cost together; what could not be priced is named, not guessed. */
+export interface AssetsCost {
+  usd: number;
+  unknown: string[];
 }
 
 /** Which runs to list (the dashboard's filters); every field narrows. */
@@ -69,17 +78,26 @@ export type CommandResult =
   | { kind: 'dry-run'; env: string; report: DryRunReport }
   | { kind: 'run'; view: RunView }
   | { kind: 'environments'; environments: EnvView[]; queue: Run[] }
-  | { kind: 'assets'; runId: string; assets: Asset[] }
+  | { kind: 'assets'; runId: string; assets: RunAssetLine[]; cost: AssetsCost }
   | { kind: 'locked'; lock: EnvLock }
   | { kind: 'unlocked'; env: string; previous: EnvLock }
-  | { kind: 'sweep'; report: AuditReport }
-  | { kind: 'cost'; report: AuditReport };
+  | { kind: 'sweep'; report: AuditReport<SweepReport> }
+  | { kind: 'cost'; report: AuditReport<CostReportData> };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
-export type ExecutorStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents'>;
+export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents'>;
+
+/**
+ * What the executor asks of the engine. The composition root may hand it one that is built on first
+ * use (src/app/lazy-engine.ts), so that commands that read only the store never load the pipeline.
+ */
+export type ExecutorEngine = Pick<
+  Engine,
+  'config' | 'stepNames' | 'now' | 'launch' | 'cancel' | 'teardown' | 'extend' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
+>;
 
 export interface ExecutorDeps {
-  engine: Engine;
+  engine: ExecutorEngine;
   store: ExecutorStore;
   /** Default: the bundled table with the config's overrides (as the engine's default). */
   prices?: Prices;
@@ -108,11 +126,15 @@ export class CommandExecutor {
     this.deps = deps;
   }
 
+  private get prices(): Prices {
+    return this.deps.prices ?? createPrices(this.deps.engine.config.pricing);
+  }
+
   private get views(): RunViews {
     const { engine, store } = this.deps;
     this.#views ??= new RunViews(store, {
       config: engine.config,
-      prices: this.deps.prices ?? createPrices(engine.config.pricing),
+      prices: this.prices,
       stepNames: () => engine.stepNames,
       now: () => engine.now(),
     });
@@ -168,8 +190,14 @@ export class CommandExecutor {
         return { kind: 'run', view: await this.view(cmd.run) };
       }
       case 'assets': {
-        if (!(await store.getRun(cmd.run))) throw new NotFoundError(`no run ${cmd.run}; \`list\` shows the current ones`);
-        return { kind: 'assets', runId: cmd.run, assets: await store.getAssets(cmd.run) };
+        // Priced as the run's own report prices them (src/cost runCost), until deleted or now.
+        const assets = await assetsOfRun(store, cmd.run, { config: engine.config, prices: this.prices, now: engine.now() });
+        const cost: AssetsCost = { usd: 0, unknown: [] };
+        for (const a of assets) {
+          if (a.costUsd === null) cost.unknown.push(`${a.kind} ${a.id}`);
+          else cost.usd += a.costUsd;
+        }
+        return { kind: 'assets', runId: cmd.run, assets, cost };
       }
       case 'lock': {
         const lock: EnvLock = { env: cmd.env, holder: actor.requester, holderKind: 'person', reason: cmd.reason, sticky: true, since: engine.now() };
@@ -193,7 +221,7 @@ export class CommandExecutor {
       case 'sweep': {
         if (cmd.mode === 'reap' && !actor.admin) throw new PermissionError('only admins may run `sweep --reap`; `sweep` alone shows what would be reaped');
         // --confirm lifts the per-sweep limit; the parser only allows it with --reap, so it is admins' too.
-        return { kind: 'sweep', report: await this.audit().sweep({ mode: cmd.mode, requester: actor.requester, confirm: cmd.mode === 'reap' && cmd.confirm }) };
+        return { kind: 'sweep', report: await this.audit().sweep({ mode: cmd.mode, requester: actor.requester, confirm: cmd.mode === 'reap' && cmd.confirm, prefix: this.deps.helpPrefix ?? '' }) };
       }
       case 'cost':
         return { kind: 'cost', report: await this.audit().cost({ sinceMs: cmd.sinceMs, by: cmd.by }) };

@@ -78,6 +78,8 @@ export interface VerbSpec {
   flags: readonly FlagSpec[];
   /** Without any front's prefix; the first is the one error messages quote. */
   examples: readonly string[];
+  /** What `help <verb>` says after the flags: what the command does that its summary cannot say. */
+  notes?: readonly string[];
   pr?: PrForm;
 }
 
@@ -230,7 +232,7 @@ export const GRAMMAR: readonly VerbSpec[] = [
         value: 'none',
         group: 'mode',
         example: '--dry-run',
-        description: 'report orphans without deleting anything (the default)',
+        description: 'report orphans and delete nothing (the default); it does write marks, see below',
       },
       {
         name: 'reap',
@@ -248,6 +250,11 @@ export const GRAMMAR: readonly VerbSpec[] = [
       },
     ],
     examples: ['sweep', 'sweep --reap', 'sweep --reap --confirm'],
+    notes: [
+      'A dry run deletes nothing, and writes exactly this: the tag stagebot:reap-after on each orphan found for the first time',
+      "(its grace period starts; an ALB target carries no tags, its mark is kept in the store), that tag taken off assets that",
+      "are no longer orphans, and the sweep's record in the store. A reap writes the same, then deletes what is past its grace.",
+    ],
   },
   {
     verb: 'cost',

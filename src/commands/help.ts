@@ -2,8 +2,8 @@
 // lines, no markup: each front wraps it its own way (a Slack code block, a terminal, a PR comment).
 
 import { DURATION_HINT } from '../domain/duration.ts';
-import { RUN_ID_EXAMPLE } from '../domain/run-id.ts';
-import { GRAMMAR, PR_VERBS, flagUsage, usageLine, verbSpec, type ArgSpec, type FlagSpec, type VerbSpec } from './grammar.ts';
+import { PR_VERBS, flagUsage, usageLine, verbSpec, type ArgSpec, type FlagSpec, type VerbSpec } from './grammar.ts';
+import { join, overviewText } from './help-overview.ts';
 import type { CommandContext } from './types.ts';
 import { validateVerb } from './validate.ts';
 
@@ -14,10 +14,6 @@ export interface HelpOptions {
   prComment?: boolean;
   /** When given, the valid environments and browsers are listed next to the arguments that take them. */
   context?: CommandContext;
-}
-
-function join(prefix: string, text: string): string {
-  return [prefix, text].filter((p) => p !== '').join(' ');
 }
 
 function table(rows: readonly (readonly [string, string])[]): string[] {
@@ -48,20 +44,9 @@ function verbHelp(spec: VerbSpec, prefix: string, pr: boolean, ctx: CommandConte
   }
   for (const flag of spec.flags.filter((f) => f.requires)) lines.push(`  (--${flag.name} only with --${flag.requires})`);
   if (spec.flags.some((f) => f.value === 'duration')) lines.push(`  DURATION is ${DURATION_HINT}.`);
+  if (!form && spec.notes) lines.push('', ...spec.notes);
   const examples = form ? form.examples : spec.examples;
   lines.push('', 'Examples:', ...examples.map((e) => `  ${join(prefix, e)}`));
-  return lines.join('\n');
-}
-
-function overview(prefix: string, pr: boolean): string {
-  const specs = pr ? GRAMMAR.filter((s) => s.pr) : GRAMMAR;
-  const lines = [pr ? 'Commands in a pull-request comment (only its first line counts):' : 'Commands:'];
-  for (const spec of specs) {
-    lines.push(`  ${join(prefix, usageLine(spec, pr ? 'pr' : 'full'))}`, `      ${pr && spec.pr ? spec.pr.summary : spec.summary}`);
-  }
-  lines.push('');
-  if (!pr) lines.push(`DURATION is ${DURATION_HINT}. A run id looks like ${RUN_ID_EXAMPLE}. Quote values that contain spaces.`);
-  lines.push(`${join(prefix, 'help <command>')} shows a command's flags and examples.`);
   return lines.join('\n');
 }
 
@@ -72,6 +57,6 @@ function overview(prefix: string, pr: boolean): string {
 export function helpText(verb?: string | null, options: HelpOptions = {}): string {
   const pr = options.prComment ?? false;
   const prefix = options.prefix ?? (pr ? '/e2e' : '');
-  if (verb === undefined || verb === null) return overview(prefix, pr);
+  if (verb === undefined || verb === null) return overviewText(prefix, pr);
   return verbHelp(verbSpec(validateVerb(verb, pr ? PR_VERBS : undefined)), prefix, pr, options.context);
 }

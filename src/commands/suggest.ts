@@ -1,6 +1,13 @@
 // "Did you mean …?" for mistyped commands, environments, browsers and flags.
 
-import { distance } from 'fastest-levenshtein';
+import { createRequire } from 'node:module';
+
+// Loaded the first time a suggestion is needed (a typo), not by every command that parses.
+let levenshtein: ((a: string, b: string) => number) | null = null;
+function distance(a: string, b: string): number {
+  levenshtein ??= (createRequire(import.meta.url)('fastest-levenshtein') as { distance: (a: string, b: string) => number }).distance;
+  return levenshtein(a, b);
+}
 
 const MAX_DISTANCE = 2;
 /** Past this many equally close candidates a suggestion stops helping; the full list is shown anyway. */

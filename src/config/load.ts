@@ -3,18 +3,18 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { parseConfig } from './parse.ts';
+import type { CachedConfig, ConfigCache } from './cache.ts';
 import type { Config } from './types.ts';
-import { configWarnings } from './warnings.ts';
 
-export interface LoadedConfig {
-  config: Config;
+export interface LoadedConfig extends CachedConfig {
   /** Absolute path of the file that was read. */
   path: string;
   /** True when no stagebot.yml exists and the bundled example was loaded instead. */
   usingExample: boolean;
   /** Valid but probably wrong (warnings.ts): `path: what (what to do)` lines. */
   warnings: string[];
+  /** True when it came from the cache of an unchanged file (cache.ts) rather than from parsing it. */
+  fromCache: boolean;
 }
 
 export interface LoadOptions {
@@ -23,6 +23,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv | undefined;
   /** Where `./stagebot.yml` and relative paths are looked up; defaults to the process's. */
   cwd?: string | undefined;
+  /** The CLI's cache of validated configs (cache.ts); none: parse every time. */
+  cache?: ConfigCache | null | undefined;
 }
 
 export const DEFAULT_CONFIG_FILE = 'stagebot.yml';
@@ -49,22 +51,35 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     const path = resolve(cwd, explicit.given);
     const text = await read(path, explicit.label);
     if (text === null) throw new ConfigError(`${explicit.label}: file not found`);
-    return loaded(parseConfig(text, env, displayName(path, cwd)), path, false);
+    return parsed({ path, text, cwd, env, usingExample: false }, displayName(path, cwd), opts.cache);
   }
 
   const path = resolve(cwd, DEFAULT_CONFIG_FILE);
   const text = await read(path, path);
-  if (text !== null) return loaded(parseConfig(text, env, displayName(path, cwd)), path, false);
+  if (text !== null) return parsed({ path, text, cwd, env, usingExample: false }, displayName(path, cwd), opts.cache);
 
   const example = await read(EXAMPLE_CONFIG_PATH, EXAMPLE_CONFIG_PATH);
   if (example === null) {
     throw new ConfigError(`${path}: file not found (and the bundled stagebot.example.yml is missing too)`);
   }
-  return loaded(parseConfig(example, env, 'stagebot.example.yml'), EXAMPLE_CONFIG_PATH, true);
+  return parsed({ path: EXAMPLE_CONFIG_PATH, text: example, cwd, env, usingExample: true }, 'stagebot.example.yml', opts.cache);
 }
 
-function loaded(config: Config, path: string, usingExample: boolean): LoadedConfig {
-  return { config, path, usingExample, warnings: configWarnings(config) };
+/** The file's config: the cache's when nothing that went into it changed, else parsed (the parser loads only then). */
+async function parsed(
+  inputs: { path: string; text: string; cwd: string; env: NodeJS.ProcessEnv; usingExample: boolean },
+  sourceName: string,
+  cache: ConfigCache | null | undefined,
+): Promise<LoadedConfig> {
+  const key = cache ? (await import('./cache.ts')).configCacheKey(inputs) : '';
+  const hit = cache?.get(inputs.path, key);
+  if (hit) return { ...hit, fromCache: true };
+  const [{ parseConfig }, { configWarnings }] = await Promise.all([import('./parse.ts'), import('./warnings.ts')]);
+  const config: Config = parseConfig(inputs.text, inputs.env, sourceName);
+  const loaded: LoadedConfig = { config, path: inputs.path, usingExample: inputs.usingExample, warnings: configWarnings(config), fromCache: false };
+  // Only a valid file gets here: an invalid one is parsed (and its problems shown) every time.
+  cache?.set(inputs.path, key, loaded);
+  return loaded;
 }
 
 /** The warning to show while the bundled example is in use. */

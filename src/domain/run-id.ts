@@ -1,8 +1,6 @@
 // Run ids name a run everywhere it shows: the `asset-id` tag, chat, URLs, ClientTokens.
 // Shape: `<env>-<yyyymmdd UTC>-<6 hex>`, e.g. `stg4-20261121-a1b2c3`. Kept short and shell-inert on purpose.
 
-import { randomBytes } from 'node:crypto';
-
 /** Environment (and browser) names: lowercase letters, digits and inner hyphens, at most 32 characters. */
 export const ENV_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
@@ -30,7 +28,7 @@ export function runIdEnv(text: string): string | null {
  * A fresh run id for `env`, dated `now` in UTC. `random` returns the 6 hex characters (tests pass a fixed one).
  * Throws a plain Error on a bad env or suffix: that is a bug in the caller, not user input.
  */
-export function newRunId(env: string, now: Date, random: () => string = () => randomBytes(3).toString('hex')): string {
+export function newRunId(env: string, now: Date, random: () => string = randomSuffix): string {
   if (!ENV_NAME_PATTERN.test(env)) throw new Error(`newRunId: environment name ${JSON.stringify(env)} does not match ${ENV_NAME_PATTERN}`);
   if (Number.isNaN(now.getTime())) throw new Error('newRunId: invalid date');
   const suffix = random();
@@ -38,4 +36,9 @@ export function newRunId(env: string, now: Date, random: () => string = () => ra
   const ymd = `${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}${String(now.getUTCDate()).padStart(2, '0')}`;
   if (!/^\d{8}$/.test(ymd)) throw new Error(`newRunId: year ${now.getUTCFullYear()} does not fit a run id`);
   return `${env}-${ymd}-${suffix}`;
+}
+
+/** 6 hex characters from the platform's CSPRNG (Web Crypto: nothing to load until a run id is made). */
+function randomSuffix(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -12,6 +12,7 @@ export interface Metrics {
   awsCalls: Counter<'service' | 'operation'>;
   orphans: Gauge<'kind'>;
   orphanDailyCost: Gauge;
+  sweepIncomplete: Gauge;
   /** adopted (a crash), handed-over and resumed (a planned stop), fenced (a stale driver stopped), dropped (a queued run whose requester died). */
   runRecoveries: Counter<'event'>;
 }
@@ -29,8 +30,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     stepDuration: new Histogram({ name: 'stagebot_step_seconds', help: 'Pipeline step duration', labelNames: ['step', 'outcome'], buckets: [1, 5, 15, 60, 180, 600, 1800, 3600, 7200], registers }),
     runsActive: new Gauge({ name: 'stagebot_runs', help: 'Runs by current state', labelNames: ['state'], registers }),
     awsCalls: new Counter({ name: 'stagebot_aws_calls_total', help: 'AWS API calls', labelNames: ['service', 'operation'], registers }),
-    orphans: new Gauge({ name: 'stagebot_orphans', help: 'Orphaned assets found by the last sweep', labelNames: ['kind'], registers }),
-    orphanDailyCost: new Gauge({ name: 'stagebot_orphans_daily_cost_usd', help: 'Daily cost of the orphans left by the last sweep', registers }),
+    orphans: new Gauge({ name: 'stagebot_orphans', help: 'Orphaned assets found by the last complete sweep', labelNames: ['kind'], registers }),
+    orphanDailyCost: new Gauge({ name: 'stagebot_orphans_daily_cost_usd', help: 'Daily cost of the orphans left by the last complete sweep', registers }),
+    sweepIncomplete: new Gauge({ name: 'stagebot_sweep_incomplete', help: '1 when the last sweep could not list every region and kind (the orphan gauges keep the last complete figures)', registers }),
     runRecoveries: new Counter({
       name: 'stagebot_run_recoveries_total',
       help: 'Runs taken over or stopped by recovery: adopted after a crash, handed over on a planned stop, resumed after a handover, fenced, dropped from the queue',

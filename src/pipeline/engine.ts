@@ -17,6 +17,7 @@ import type { EngineServices } from './engine-services.ts';
 import { DriverPool, type EngineState } from './engine/drivers.ts';
 import { EventBus } from './engine/event-bus.ts';
 import { handOverRun } from './engine/handover.ts';
+import { recoveryNeeded } from './recovery-needed.ts';
 import { Recovery, type Recovered } from './engine/recovery.ts';
 import { RunApi, type LaunchRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
@@ -258,8 +259,7 @@ export class Engine {
    */
   async recoverAbandoned(except?: string): Promise<Recovered[]> {
     const { store, clock, config } = this.svc;
-    const servers = (await store.liveReplicas(clock.now(), config.runs.leaseTtl)).filter((r) => r.role === 'server');
-    if (servers.length > 0) return [];
+    if (!(await recoveryNeeded(store, config, clock.now()))) return [];
     await this.recovery.heartbeat();
     return this.recovery.recoverAbandoned(except);
   }

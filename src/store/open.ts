@@ -5,7 +5,6 @@ import { dirname } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Db } from './db.ts';
 import { migrate } from './migrations.ts';
-import { PostgresDb } from './postgres-db.ts';
 import { SqliteDb } from './sqlite-db.ts';
 import { createStore, type Store } from './store.ts';
 
@@ -49,6 +48,8 @@ export async function openDb(options: OpenStoreOptions = {}): Promise<Db> {
         'DATABASE_URL must be a postgres:// or postgresql:// URL; leave it unset to use SQLite (store.sqlitePath).',
       );
     }
+    // Only this backend loads `pg`: a SQLite installation never does.
+    const { PostgresDb } = await import('./postgres-db.ts');
     const db = new PostgresDb({
       connectionString: url,
       ...(options.maxConnections !== undefined && { maxConnections: options.maxConnections }),

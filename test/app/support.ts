@@ -24,13 +24,15 @@ export function killServers(): void {
 
 export interface StartOptions {
   cwd: string;
+  /** After `serve`, e.g. `--output json`. */
+  args?: string[];
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
 }
 
 /** Starts the server on PORT=0 (a free port) on 127.0.0.1; resolves once it logs `stagebot listening`. */
 export function startServe(opts: StartOptions): Promise<ServeChild> {
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
+  const child = spawn(process.execPath, [MAIN, 'serve', ...(opts.args ?? [])], {
     cwd: opts.cwd,
     env: childEnv(opts.cwd, { PORT: '0', HOST: '127.0.0.1', ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -49,10 +49,13 @@ test('by environment: run costs from their assets, plus what orphans cost inside
   expect(r.since.getTime()).toBe(now.getTime() - 7 * DAY);
 });
 
-test('by user, over a longer window; an orphan already counted by its run is not counted twice', async () => {
+test('by user, over a longer window; an orphan already priced by its run is counted, but its cost is not added twice', async () => {
   const counted = orphanEntry({ id: 'i-0aaaaa100000000aa', requester: 'slack:U1' });
   const r = await costReport(store, config, prices, { sinceMs: 30 * DAY, by: 'user', now }, [counted]);
-  expect(r.groups.map((g) => [g.key, g.runs, g.orphans])).toEqual([['slack:U1', 2, 0], ['slack:U2', 1, 0]]);
+  // The sweep counted it: so does `cost` (it used to drop it, and said 23 where the sweep said 24).
+  expect(r.groups.map((g) => [g.key, g.runs, g.orphans, g.orphansInRunCost])).toEqual([['slack:U1', 2, 1, 1], ['slack:U2', 1, 0, 0]]);
+  expect(r.groups[0]?.orphanUsd).toBe(0);
+  expect(r.total).toMatchObject({ orphans: 1, orphansInRunCost: 1, orphanUsd: 0 });
   expect(r.groups[0]?.runUsd).toBeCloseTo(7 * (t3('eu-west-1') + gp3('eu-west-1')), 9);
 });
 

@@ -81,7 +81,9 @@ describe('inventory', () => {
     const west = w.instance(FAILED);
     w.cloud.denyPermission('GetResources', { region: 'us-east-1' });
     const r = await w.sweep();
-    expect(r.errors).toEqual([expect.stringMatching(/^us-east-1: could not list assets \((UnauthorizedOperation|AccessDenied)/)]);
+    expect(r.unswept).toEqual([{ region: 'us-east-1', kind: null, reason: expect.stringMatching(/^(UnauthorizedOperation|AccessDenied)/) }]);
+    expect(r.complete).toBe(false);
+    expect(r.errors).toEqual([]);
     expect(r.orphans.map((o) => o.id)).toEqual([west]);
     expect(w.cloud.tagsOf(east)?.['stagebot:reap-after']).toBeUndefined();
   });

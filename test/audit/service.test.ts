@@ -36,7 +36,7 @@ test('cost adds the orphans of the latest sweep and says when that sweep ran', a
   w.instance(FAILED);
   const before = await audit().cost({ sinceMs: null, by: null });
   expect((before.data as { total: { orphans: number } }).total.orphans).toBe(0);
-  expect(before.text).toContain('no sweep has run yet');
+  expect(before.text).toContain('no complete sweep has run yet');
 
   await audit().sweep({ mode: 'dry-run', requester: 'cli:alice' });
   const callsBeforeCost = w.cloud.calls.length;
@@ -64,4 +64,20 @@ test('pruneBookkeeping forgets delivery keys after 7 days and cron slots after 3
   expect(await w.store.claimDelivery('github:recent', now)).toBe(false);
   expect(await w.store.claimCronSlot('sweep', daysAgo(31), 'replica-b', now)).toBe(true);
   expect(await w.store.claimCronSlot('sweep', daysAgo(29), 'replica-b', now)).toBe(false);
+});
+
+test('cost counts as many orphans as the sweep reported, also those whose run (in the window) already prices them', async () => {
+  // A run inside the cost window (created 5 days ago) that failed and left its instance behind: the
+  // store records the instance, so the run's cost covers it; the sweep calls it an orphan.
+  const recent = 'stg4-20261119-c3d4e5';
+  await w.run(recent, 'failed', { finishedAgoMs: 2 * DAY });
+  const leaked = w.instance(recent);
+  await w.store.recordAsset({ runId: recent, kind: 'instance', id: leaked, region: 'eu-west-1', createdAt: new Date(w.now.getTime() - 2 * DAY), deletedAt: null });
+  w.instance(FAILED);
+  const swept = (await audit().sweep({ mode: 'dry-run', requester: 'cli:alice' })).data;
+  expect(swept.orphans).toHaveLength(2);
+  const cost = await audit().cost({ sinceMs: null, by: null });
+  expect(cost.data.total.orphans).toBe(swept.orphans.length);
+  expect(cost.data.total.orphansInRunCost).toBe(1);
+  expect(cost.text).toContain('1 of the 2 orphans is priced with its run');
 });

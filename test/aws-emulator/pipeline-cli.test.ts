@@ -118,7 +118,7 @@ describeWithMoto('the pipeline through the CLI, against moto', { timeout: 120_00
     const recordedBefore = (await w.moto.recording()).length;
     const res = await w.stagebot(['launch', 'stg1', '--dry-run', '--output', 'json']);
     expect(res.code, res.stdout).toBe(0);
-    const report = jsonOf(res).report;
+    const report = jsonOf(res);
     expect(report.ok).toBe(true);
     expect(report.checks.map((c: any) => c.check)).toEqual([
       'account',
@@ -145,7 +145,7 @@ describeWithMoto('the pipeline through the CLI, against moto', { timeout: 120_00
       for (const e of calls) checkedElsewhere.add(e);
       await expectAllowedByPolicy(w, calls);
       expect(res.code).toBe(1);
-      const checks = jsonOf(res).report.checks as { check: string; ok: boolean; detail: string }[];
+      const checks = jsonOf(res).checks as { check: string; ok: boolean; detail: string }[];
       expect(checks.find((c) => c.check === `run-instances ${real[0]}`)).toMatchObject({ ok: true });
       expect(checks.find((c) => c.check === 'run-instances subnet-0123456789abcdef0')).toMatchObject({ ok: false, detail: expect.stringMatching(/InvalidSubnetID\.NotFound/) });
     } finally {
@@ -199,7 +199,7 @@ describeWithMoto('the pipeline through the CLI, against moto', { timeout: 120_00
       expect(cancel.code, cancel.stderr).toBe(0);
       const exit = await Promise.race([launch.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('launch did not end')), 60_000))]);
       expect(exit.code).toBe(1);
-      const doc = JSON.parse(launch.stdout());
+      const doc = jsonOf({ code: exit.code, stdout: launch.stdout(), stderr: '', signal: null });
       expect(doc.state).toBe('cancelled');
       expect(stepStates(doc)).toMatchObject({ 'service-update': expect.stringMatching(/cancelled|failed/), teardown: 'succeeded' });
       expect(stepStates(doc).register ?? 'not run').not.toBe('succeeded');

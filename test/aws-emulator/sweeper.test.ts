@@ -219,13 +219,17 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
     }
   });
 
-  it('credentials of an account outside the allowlist: nothing is marked or reaped, and it says why', async () => {
+  it('credentials of an account outside the allowlist: nothing is listed, marked or reaped, it says why, exit 5', async () => {
     w.writeConfig((d) => (d.aws.accountAllowlist = ['999999999999']));
     try {
-      const { report, log } = await sweep('--reap', '--confirm');
+      const { code, report, log } = await sweep('--reap', '--confirm');
+      expect(code).toBe(5);
       expect(report.reaped).toEqual([]);
-      expect(report.errors.join('\n')).toMatch(/nothing was marked or reaped: AWS account 123456789012 is not in aws.accountAllowlist/);
+      expect(report.complete).toBe(false);
+      expect(report.accountRefused).toMatch(/^AWS account 123456789012 is not in aws.accountAllowlist/);
       expect(mutations(log)).toEqual([]);
+      // Another account's assets are not ours to report: nothing was listed.
+      expect(log.filter((e) => e.request.accessKey === STAGEBOT_KEY && e.request.action !== 'GetCallerIdentity')).toEqual([]);
     } finally {
       w.writeConfig((d) => (d.aws.accountAllowlist = [ACCOUNT]));
     }

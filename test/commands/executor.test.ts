@@ -6,6 +6,7 @@ import { parseText } from '../../src/commands/index.ts';
 import { PermissionError } from '../../src/errors.ts';
 import { CommandExecutor, type Actor, type Audit, type ExecutorStore } from '../../src/commands/executor.ts';
 import type { Engine } from '../../src/pipeline/engine.ts';
+import type { SweepReport } from '../../src/commands/reports.ts';
 
 type SweepAsk = Parameters<Audit['sweep']>[0];
 
@@ -14,7 +15,7 @@ function runnerWithAudit(): { runner: CommandExecutor; asked: SweepAsk[] } {
   const audit: Audit = {
     async sweep(opts) {
       asked.push(opts);
-      return { data: { mode: opts.mode }, text: `swept (${opts.mode})` };
+      return { data: { mode: opts.mode } as SweepReport, text: `swept (${opts.mode})`, problems: [] };
     },
     async cost() {
       throw new Error('not asked in these tests');
@@ -28,7 +29,7 @@ function runnerWithAudit(): { runner: CommandExecutor; asked: SweepAsk[] } {
   };
   // `sweep` reaches neither the engine nor the store.
   const engine = {} as unknown as Engine;
-  return { runner: new CommandExecutor({ engine, store: {} as ExecutorStore, audit }), asked };
+  return { runner: new CommandExecutor({ engine, store: {} as ExecutorStore, audit, helpPrefix: '/stage' }), asked };
 }
 
 const ctx = { environments: ['stg1'], browsers: ['chrome'] };
@@ -43,8 +44,9 @@ describe('CommandRunner sweep', () => {
   ])('%s reaches the audit as %o', async (text, expected) => {
     const { runner, asked } = runnerWithAudit();
     const result = await runner.execute(parseText(text, ctx), admin);
-    expect(asked).toEqual([{ ...expected, requester: 'slack:U0ADMIN' }]);
-    expect(result).toEqual({ kind: 'sweep', report: { data: { mode: expected.mode }, text: `swept (${expected.mode})` } });
+    // The front's prefix goes along: the report says how to confirm in that front.
+    expect(asked).toEqual([{ ...expected, requester: 'slack:U0ADMIN', prefix: '/stage' }]);
+    expect(result).toEqual({ kind: 'sweep', report: { data: { mode: expected.mode }, text: `swept (${expected.mode})`, problems: [] } });
   });
 
   it('refuses a confirmed reap to someone who is not an admin, before the audit is asked', async () => {
@@ -57,6 +59,6 @@ describe('CommandRunner sweep', () => {
   it('never confirms a dry run, whatever a hand-built command says', async () => {
     const { runner, asked } = runnerWithAudit();
     await runner.execute({ verb: 'sweep', mode: 'dry-run', confirm: true }, person);
-    expect(asked).toEqual([{ mode: 'dry-run', requester: 'slack:U0BOB', confirm: false }]);
+    expect(asked).toEqual([{ mode: 'dry-run', requester: 'slack:U0BOB', confirm: false, prefix: '/stage' }]);
   });
 });

@@ -16,7 +16,7 @@ function run(id: string, over: Partial<Run> = {}): Run {
 const finished = (id: string, minutes: number) => run(id, { state: 'succeeded', startedAt: new Date(NOW.getTime() - 5 * 60 * MIN), finishedAt: new Date(NOW.getTime() - 5 * 60 * MIN + minutes * MIN) });
 
 function board(over: Partial<Board>): Board {
-  return { environments: [], queue: [], recent: [], orphans: null, now: NOW, ...over };
+  return { environments: [], queue: [], recent: [], orphans: null, sweepIncomplete: null, now: NOW, ...over };
 }
 
 describe('queue ETAs', () => {

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { ConfigError, isUserError } from '../../errors.ts';
+import { fellShort, succeeded, type Outcome } from './output.ts';
 import { slackSettings } from '../slack/settings.ts';
 import { githubSettings } from '../github/settings.ts';
 import type { CliIo } from './io.ts';
@@ -19,7 +20,7 @@ export interface DoctorProbes {
   aws(config: Config): Promise<Check>;
 }
 
-export async function runDoctor(io: CliIo, options: GlobalOptions, probes: DoctorProbes): Promise<number> {
+export async function runDoctor(io: CliIo, options: GlobalOptions, probes: DoctorProbes): Promise<Outcome> {
   const checks: Check[] = [];
   const add = (check: string, status: Check['status'], detail: string) => checks.push({ check, status, detail });
   let config: Config | null = null;
@@ -49,14 +50,14 @@ export async function runDoctor(io: CliIo, options: GlobalOptions, probes: Docto
   const github = githubSettings(io.env);
   add('github', github.enabled ? 'ok' : 'warn', github.enabled ? `front enabled (app ${github.appId})` : `front disabled: ${github.reason}`);
 
-  const failed = checks.filter((c) => c.status === 'fail' && c !== countLine).length;
-  if (options.output === 'json') io.stdout.write(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
-  else {
-    const icon = { ok: '✓', warn: '!', fail: '✗' } as const;
-    io.stdout.write(`${checks.map((c) => `${icon[c.status]} ${c.check.padEnd(22)} ${c.detail}`).join('\n')}\n`);
-    io.stdout.write(failed === 0 ? 'nothing blocks stagebot from running\n' : `${failed} problem${failed === 1 ? '' : 's'} to fix before stagebot can run\n`);
-  }
-  return failed === 0 ? 0 : 1;
+  const failed = checks.filter((c) => c.status === 'fail' && c !== countLine);
+  const icon = { ok: '✓', warn: '!', fail: '✗' } as const;
+  const text = [
+    ...checks.map((c) => `${icon[c.status]} ${c.check.padEnd(22)} ${c.detail}`),
+    failed.length === 0 ? 'nothing blocks stagebot from running' : `${failed.length} problem${failed.length === 1 ? '' : 's'} to fix before stagebot can run`,
+  ].join('\n');
+  if (failed.length === 0) return succeeded('doctor', { checks }, text);
+  return fellShort('doctor', { checks }, text, failed.map((c) => `${c.check}: ${c.detail}`));
 }
 
 type Add = (check: string, status: Check['status'], detail: string) => void;

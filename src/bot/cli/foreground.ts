@@ -5,7 +5,9 @@
 import { formatDuration } from '../../domain/duration.ts';
 import type { CommandExecutor, QueueStatus, Recovered } from '../../commands/executor.ts';
 import type { Run } from '../../domain/run.ts';
+import { EXIT_CODES } from '../../errors.ts';
 import type { CliIo } from './io.ts';
+import { fellShort, type Outcome } from './output.ts';
 import { waitingText } from './render.ts';
 
 type Commands = Pick<CommandExecutor, 'follow' | 'interrupt' | 'queueStatus' | 'recoverAbandoned' | 'drives' | 'view'>;
@@ -14,8 +16,13 @@ type Commands = Pick<CommandExecutor, 'follow' | 'interrupt' | 'queueStatus' | '
 export const STOP_SIGNALS = ['SIGINT', 'SIGHUP', 'SIGTERM'] as const;
 type StopSignal = (typeof STOP_SIGNALS)[number];
 
-/** 128 + the signal's number, as shells report a process a signal ended. */
-export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGHUP: 129, SIGTERM: 143 };
+/** 128 + the signal's number, as shells report a process a signal ended (EXIT_CODES). */
+export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: EXIT_CODES.interrupted, SIGHUP: EXIT_CODES.hangup, SIGTERM: EXIT_CODES.terminated };
+
+/** A launch that stopped waiting for its run's teardown (the bound, or the signal again). */
+export function signalledOutcome(runId: string, code: number | null): Outcome {
+  return fellShort('launch', null, '', [`run ${runId} was cancelled; its teardown goes on without this process (the next stagebot command or a server finishes it)`], code ?? EXIT_CODES.failed);
+}
 
 /** How long a signalled launch waits for its teardown before it stops waiting (a supervisor's kill follows soon). */
 export const SIGNAL_TEARDOWN_BOUND_MS = 60_000;

@@ -37,3 +37,23 @@ export function splitGlobalOptions(argv: readonly string[]): { options: GlobalOp
   }
   return { options, rest };
 }
+
+/**
+ * Whether argv asks for JSON, read before the options are parsed: a mistake in them (`--config`
+ * without a file) is still answered in the format asked for.
+ */
+export function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    if (argv[i] === '--output=json' || (argv[i] === '--output' && argv[i + 1] === 'json')) return true;
+  }
+  return false;
+}
+
+/** The command a JSON document names: the verb (`config check` for the subcommand), `help` for none. */
+export function commandName(rest: readonly string[]): string {
+  const [verb, sub] = rest;
+  if (verb === undefined || verb === '--') return 'help';
+  if (verb === 'config' && sub === 'check') return 'config check';
+  // Whatever was typed, as the first word and no longer than a verb can be.
+  return verb.replace(/[^\w.:-]/g, '').slice(0, 40) || 'help';
+}

@@ -1,5 +1,5 @@
 // `stagebot --help`: the CLI's own verbs and options, then the shared command language's help.
-import { helpText } from '../../commands/index.ts';
+import { overviewText } from '../../commands/help-overview.ts';
 
 const CLI_ONLY: Record<string, string> = {
   serve: `stagebot serve
@@ -35,7 +35,8 @@ Usage: stagebot <command> [arguments] [--config FILE] [--output text|json]
 Options (every command):
   --config FILE        configuration file (default: $STAGEBOT_CONFIG, else ./stagebot.yml,
                        else the bundled stagebot.example.yml)
-  --output text|json   json prints one JSON document on stdout; logs go to stderr
+  --output text|json   json prints one document { ok, command, result, errors } on stdout,
+                       for every command and every failure; logs go to stderr
   -h, --help           this help; \`stagebot help <command>\` for one command
   -V, --version        print the version
 
@@ -45,5 +46,9 @@ Process commands:
   doctor               check everything the bot needs and say what is missing
   iam-policy           print the IAM policy this configuration needs
 
-${helpText(undefined, { prefix: 'stagebot' })}`;
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 a sweep could not list everything, 4 a reap needs
+--confirm (more due than sweeper.reapLimit), 5 AWS account not in aws.accountAllowlist, 70 a bug;
+a foreground launch ended by 129 SIGHUP, 130 Ctrl-C or 143 SIGTERM (its run cancelled, torn down).
+
+${overviewText('stagebot')}`;
 }

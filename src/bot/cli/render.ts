@@ -1,10 +1,15 @@
-// Command results as a terminal shows them, and the document a foreground launch prints.
+// Command results as a terminal shows them and as their JSON documents carry them, with the exit
+// code each one ends with; and the document of a run (a foreground launch, status, cancel…).
 import { formatUsd } from '../../cost/estimate.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { EnvLock } from '../../domain/lock.ts';
 import { isFinished, type Run } from '../../domain/run.ts';
+import { EXIT_CODES } from '../../errors.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
+import type { SweepReport } from '../../commands/reports.ts';
+import type { Verb } from '../../commands/grammar.ts';
+import { fellShort, succeeded, type Outcome } from './output.ts';
 
 /** What `stagebot launch … --output json` prints: the whole run in one document. */
 export interface RunDocument {
@@ -24,7 +29,7 @@ export interface RunDocument {
   deadManSwitch: DeadManSwitchView | null;
 }
 
-export function runDocument(view: RunView): RunDocument {
+export function runDocument(view: CliRunView): RunDocument {
   const { run, assets } = view;
   return {
     runId: run.id,
@@ -128,9 +133,12 @@ export function renderResult(result: CliResult): string {
       const queue = result.queue.map((r, i) => `  ${i + 1}. ${r.id} by ${r.requester} (${r.env ?? `any of ${(r.options.pool ?? []).join(', ')}`})`);
       return ['environments:', ...result.environments.map(envLine), ...(queue.length ? ['queue:', ...queue] : ['queue: empty'])].join('\n');
     }
-    case 'assets':
+    case 'assets': {
       if (result.assets.length === 0) return `run ${result.runId} created no assets`;
-      return [`assets of ${result.runId}:`, ...result.assets.map((a) => `  ${a.kind.padEnd(20)} ${a.id.padEnd(24)} ${a.region.padEnd(12)} ${a.deletedAt ? `deleted ${a.deletedAt.toISOString()}` : 'live'}`)].join('\n');
+      const rows = result.assets.map((a) => `  ${a.kind.padEnd(20)} ${a.id.padEnd(24)} ${a.region.padEnd(12)} ${(a.deletedAt ? `deleted ${a.deletedAt.toISOString()}` : 'live').padEnd(32)} ${formatUsd(a.costUsd).padStart(10)}`);
+      const unknown = result.cost.unknown.length ? ` (not priced: ${result.cost.unknown.join(', ')})` : '';
+      return [`assets of ${result.runId}:`, ...rows, `  ${'total'.padEnd(91)} ${formatUsd(result.cost.usd).padStart(10)}${unknown}`].join('\n');
+    }
     case 'locked':
       return `${result.lock.env} locked by ${result.lock.holder}${result.lock.reason ? `: ${result.lock.reason}` : ''} (until \`unlock ${result.lock.env}\`)`;
     case 'unlocked':
@@ -152,4 +160,59 @@ export function tornDownLine(view: Pick<CliRunView, 'run' | 'assets'>): string {
   if (assets.length === 0) return `run ${run.id} ended ${run.state}; it had created nothing, so nothing was left to tear down`;
   if (live.length === 0) return `run ${run.id} is torn down: all ${assets.length} assets deleted (it ended ${run.state})`;
   return `run ${run.id} ended ${run.state} but is NOT fully torn down; still there: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by their tags)`;
+}
+
+/**
+ * `teardown` and `cancel` once the teardown they asked for has ended: ok when nothing of the
+ * environment is left; the run's document either way.
+ */
+export function teardownOutcome(command: string, view: CliRunView): Outcome {
+  const text = `${renderResult({ kind: 'run', view })}\n${tornDownLine(view)}`;
+  const doc = runDocument(view);
+  return view.assets.every((a) => a.deletedAt !== null) ? succeeded(command, doc, text) : fellShort(command, doc, text, [tornDownLine(view)]);
+}
+
+/** A foreground launch's outcome: ok when its run succeeded or is kept; otherwise why not. */
+export function runOutcome(command: string, doc: RunDocument): Outcome {
+  if (doc.state === 'succeeded' || doc.state === 'kept') return succeeded(command, doc, renderRunDocument(doc));
+  return fellShort(command, doc, renderRunDocument(doc), [doc.error ?? `run ${doc.runId} ${doc.state}`]);
+}
+
+/** A sweep falls short in the worst way it did: refused, incomplete, stopped at the limit, or with errors. */
+function sweepExitCode(r: SweepReport): number {
+  if (r.accountRefused) return EXIT_CODES.accountRefused;
+  if (!r.complete) return EXIT_CODES.incomplete;
+  if (r.needsConfirmation) return EXIT_CODES.needsConfirmation;
+  return EXIT_CODES.failed;
+}
+
+/** A command-language verb's result: its JSON document, its text and its exit code. */
+export function resultOutcome(verb: Verb, result: Exclude<CommandResult, { kind: 'launched' }>): Outcome {
+  const text = renderResult(result);
+  switch (result.kind) {
+    case 'sweep': {
+      const { data, problems } = result.report;
+      return problems.length === 0 ? succeeded(verb, data, text) : fellShort(verb, data, text, problems, sweepExitCode(data));
+    }
+    case 'cost':
+      return succeeded(verb, result.report.data, text);
+    case 'dry-run': {
+      const doc = { env: result.env, ...result.report };
+      const failed = result.report.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.detail}`);
+      return result.report.ok ? succeeded(verb, doc, text) : fellShort(verb, doc, text, failed);
+    }
+    case 'run':
+      // status, cancel, teardown, extend: they did their job whatever state the run is in.
+      return succeeded(verb, runDocument(result.view), text);
+    case 'help':
+      return succeeded(verb, { topic: null, text: result.text }, text);
+    case 'environments':
+      return succeeded(verb, { environments: result.environments, queue: result.queue }, text);
+    case 'assets':
+      return succeeded(verb, { runId: result.runId, assets: result.assets, cost: result.cost }, text);
+    case 'locked':
+      return succeeded(verb, { lock: result.lock }, text);
+    case 'unlocked':
+      return succeeded(verb, { env: result.env, previous: result.previous }, text);
+  }
 }

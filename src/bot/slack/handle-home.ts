@@ -10,6 +10,7 @@ export async function homeData(deps: FrontDeps, prefix: string): Promise<HomeDat
     queue: board.queue,
     recent: board.recent,
     orphans: board.orphans,
+    sweepIncomplete: board.sweepIncomplete,
     now: board.now,
     prefix,
   };

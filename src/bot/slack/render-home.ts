@@ -13,8 +13,10 @@ export interface HomeData {
   queue: Run[];
   /** Runs created in the last 24 hours, newest first. */
   recent: Run[];
-  /** null: no sweep has run yet. */
+  /** The last complete sweep's; null: no sweep has listed everything yet. */
   orphans: OrphanSummary | null;
+  /** The latest sweep, when it could not list everything. */
+  sweepIncomplete?: { at: Date; problems: string[] } | null;
   now: Date;
   prefix: string;
 }
@@ -48,10 +50,18 @@ export function renderHome(data: HomeData): HomeView {
 
   blocks.push({ type: 'divider' }, header('Orphaned assets'));
   const o = data.orphans;
+  const partial = data.sweepIncomplete;
+  if (partial) {
+    blocks.push(
+      section(
+        [`:warning: *The sweep of ${when(partial.at)} was incomplete*: ${o ? 'the figures below are from the last complete one' : 'no sweep has listed everything yet'}.`, ...partial.problems.slice(0, 5).map((p) => `• ${esc(p)}`)].join('\n'),
+      ),
+    );
+  }
   blocks.push(
     section(
       o === null
-        ? `no sweep has run yet; ${code(`${data.prefix} sweep`)} shows what would be reaped`
+        ? `no ${partial ? 'complete ' : ''}sweep has run yet; ${code(`${data.prefix} sweep`)} shows what would be reaped`
         : `${o.count === 0 ? ':sparkles: none' : `:warning: *${o.count}* orphaned asset${o.count === 1 ? '' : 's'}, costing ${usd(o.dailyUsd)} a day`} (sweep of ${when(o.at)}; ${code(`${data.prefix} sweep`)} for details)`,
     ),
   );

@@ -1,6 +1,6 @@
 // The thread answer to a "Reap now" click: what was reaped and what it had cost while orphaned, what
 // the re-check before deleting left alone and why, and what is still standing.
-import type { SweepReport } from '../../commands/reports.ts';
+import { incompleteLines, type SweepReport } from '../../commands/reports.ts';
 import { code, esc, fit, usd, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
 
@@ -35,13 +35,15 @@ export function renderReapResult(r: SweepReport, by: string, prefix: string): Sl
     const skipped = r.skipped.map((s) => `• ${s.kind} ${code(s.id)} (${esc(s.region)}) — ${esc(s.reason)}`);
     blocks.push(section([`:warning: left ${r.skipped.length} alone:`, ...capped(skipped)].join('\n')));
   }
-  const tail: string[] = [];
+  const tail: string[] = incompleteLines(r).map((l) => `:warning: ${esc(l)}`);
   if (r.needsConfirmation) tail.push(`:warning: ${r.dueCount} were due, more than the limit of ${r.limit}: nothing was reaped.`);
   if (r.errors.length > 0) tail.push(`:warning: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}: ${esc(r.errors.slice(0, 3).join('; '))}`);
   tail.push(
     r.orphans.length > 0
-      ? `still orphaned: ${r.orphans.length}, ${usd(r.dailyCostUsd)} a day (${code(`${prefix} sweep`)} lists them)`
-      : 'no orphaned assets are left',
+      ? `still orphaned: ${r.orphans.length}${r.complete ? '' : ' in what could be listed'}, ${usd(r.dailyCostUsd)} a day (${code(`${prefix} sweep`)} lists them)`
+      : r.complete
+        ? 'no orphaned assets are left'
+        : 'no orphaned assets are left in what could be listed',
   );
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: fit(tail.join('\n'), 1_900) }] });
   const text = r.reaped.length > 0 ? `Reap now: reaped ${r.reaped.length} assets (${usd(cost)})` : 'Reap now: nothing was reaped';

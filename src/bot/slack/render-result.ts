@@ -75,13 +75,19 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
       if (result.assets.length === 0) return reply('ephemeral', [`run ${code(result.runId)} created no assets`]);
       return reply('ephemeral', [
         `assets of ${code(result.runId)}:`,
-        ...result.assets.map((a) => `• ${a.kind} ${code(a.id)} in ${esc(a.region)} — ${a.deletedAt ? `deleted ${when(a.deletedAt)}` : '*live*'}`),
+        ...result.assets.map((a) => `• ${a.kind} ${code(a.id)} in ${esc(a.region)} — ${a.deletedAt ? `deleted ${when(a.deletedAt)}` : '*live*'} — ${usd(a.costUsd)}`),
+        `total ${usd(result.cost.usd)}${result.cost.unknown.length ? ` (not priced: ${esc(result.cost.unknown.join(', '))})` : ''}`,
       ]);
     case 'locked':
       return reply('in_channel', [`:lock: *${esc(result.lock.env)}* locked by ${who(result.lock.holder)}${result.lock.reason ? `: ${esc(result.lock.reason)}` : ''} (until ${code(`${prefix} unlock ${result.lock.env}`)})`]);
     case 'unlocked':
       return reply('in_channel', [`:unlock: *${esc(result.env)}* unlocked (was held by ${who(result.previous.holder)})`]);
     case 'sweep':
+      // The text names the command; in Slack the daily report's button confirms too.
+      return reply('ephemeral', [
+        codeBlock(result.report.text),
+        ...(result.report.data.needsConfirmation ? ['An admin can also press *Reap now* on the daily sweep report.'] : []),
+      ]);
     case 'cost':
       return reply('ephemeral', [codeBlock(result.report.text)]);
   }

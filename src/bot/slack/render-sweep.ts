@@ -2,7 +2,7 @@
 // orphans with why they are orphans, the sweeper's full text report below, and a "Reap now" button
 // while something is past its grace period.
 import type { types } from '@slack/bolt';
-import { renderSweepText, type SweepReport } from '../../commands/reports.ts';
+import { incompleteLines, renderSweepText, type SweepReport } from '../../commands/reports.ts';
 import { ACTIONS } from './actions-ids.ts';
 import { code, codeBlock, esc, fit, usd, when } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
@@ -56,11 +56,13 @@ export function reapNowActions(r: SweepReport): types.ActionsBlock | null {
 
 export function renderSweepReport(r: SweepReport, prefix: string): SlackMessage {
   const n = r.orphans.length;
-  const head =
-    n === 0
+  // An incomplete sweep says first what it could not see, and is never "no orphaned assets".
+  const head = !r.complete
+    ? `:warning: *Daily sweep INCOMPLETE* (${when(r.startedAt)}): ${n === 0 ? 'no orphans in what could be listed, which is not a clean bill' : `*${n} orphaned asset${n === 1 ? '' : 's'}* in what could be listed, ${usd(r.dailyCostUsd)} a day`}`
+    : n === 0
       ? `:sparkles: *Daily sweep* (${when(r.startedAt)}): no orphaned assets`
       : `:broom: *Daily sweep* (${when(r.startedAt)}): *${n} orphaned asset${n === 1 ? '' : 's'}*, ${usd(r.dailyCostUsd)} a day (${usd(r.accruedCostUsd)} so far)`;
-  const lines = [head];
+  const lines = [...incompleteLines(r).map((l) => `:warning: ${esc(l)}`), head];
   if (r.reaped.length) lines.push(`reaped ${r.reaped.length}, which had cost ${usd(r.reaped.reduce((s, x) => s + x.costUsd, 0))}`);
   if (r.needsConfirmation) {
     lines.push(
@@ -75,8 +77,9 @@ export function renderSweepReport(r: SweepReport, prefix: string): SlackMessage 
 
   const blocks: Block[] = [section(lines.join('\n'))];
   if (listed.length) blocks.push(section(listed.join('\n')));
-  blocks.push(section(codeBlock(renderSweepText(r))));
+  blocks.push(section(codeBlock(renderSweepText(r, prefix))));
   const actions = reapNowActions(r);
   if (actions) blocks.push(actions);
-  return { text: `Daily sweep: ${n} orphaned assets, ${usd(r.dailyCostUsd)} a day`, blocks };
+  const text = r.complete ? `Daily sweep: ${n} orphaned assets, ${usd(r.dailyCostUsd)} a day` : `Daily sweep INCOMPLETE: ${incompleteLines(r)[0] ?? 'some regions could not be listed'}`;
+  return { text, blocks };
 }

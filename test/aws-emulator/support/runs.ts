@@ -59,7 +59,8 @@ export function findRun(doc: unknown, runId: string): { state: string; error?: s
   }
   if (typeof doc !== 'object' || doc === null) return null;
   const o = doc as Record<string, unknown>;
-  if (o.id === runId && typeof o.state === 'string') return o as { state: string; error?: string | null };
+  // A run (`id`) or a run's document (`runId`, what `status <run>` prints).
+  if ((o.id === runId || o.runId === runId) && typeof o.state === 'string') return o as { state: string; error?: string | null };
   for (const value of Object.values(o)) {
     const found = findRun(value, runId);
     if (found) return found;

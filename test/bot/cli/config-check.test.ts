@@ -58,18 +58,23 @@ describe.concurrent('stagebot config check', () => {
     const res = await stagebot(['config', 'check', '--config', broken, '--output', 'json'], { cwd: tmp.dir });
     expect(res.code).toBe(1);
     expect(res.stderr).toBe('');
-    const doc = JSON.parse(res.stdout) as { ok: boolean; error: string; problems: string[] };
-    expect(doc.ok).toBe(false);
-    expect(doc.error).toBe(`broken.yml has ${MISTAKES.length} problems`);
-    expect(doc.problems).toHaveLength(MISTAKES.length);
-    for (const [path] of MISTAKES) expect(doc.problems.some((p) => p.startsWith(path)), path).toBe(true);
+    const doc = JSON.parse(res.stdout) as { ok: boolean; command: string; result: unknown; errors: string[] };
+    expect(doc).toMatchObject({ ok: false, command: 'config check', result: null });
+    // Every problem by path, one line each.
+    expect(doc.errors).toHaveLength(MISTAKES.length);
+    for (const [path] of MISTAKES) expect(doc.errors.some((p) => p.startsWith(path)), path).toBe(true);
   });
 
   it('a valid file with --output json: one JSON document naming the file and environments', async ({ expect }) => {
     const res = await stagebot(['--output=json', 'config', 'check', '--config', EXAMPLE], { cwd: tmp.dir });
     expect(res.code).toBe(0);
     expect(res.stderr).toBe('');
-    expect(JSON.parse(res.stdout)).toEqual({ ok: true, path: EXAMPLE, usingExample: false, environments: ['stg1', 'stg2', 'stg3', 'stg4'], warnings: [] });
+    expect(JSON.parse(res.stdout)).toEqual({
+      ok: true,
+      command: 'config check',
+      result: { path: EXAMPLE, usingExample: false, environments: ['stg1', 'stg2', 'stg3', 'stg4'], warnings: [] },
+      errors: [],
+    });
   });
 
   it('a mistyped instance type is valid but warned about, with a did-you-mean (text and JSON)', async ({ expect }) => {
@@ -85,7 +90,7 @@ describe.concurrent('stagebot config check', () => {
     expect(linesOf(text.stdout)[0]).toBe(`config        ${file}`);
     expect(json.code).toBe(0);
     expect(json.stderr).toBe('');
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, warnings: [warning] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, result: { warnings: [warning] }, errors: [] });
   });
 
   it('an instance type priced under pricing.instances is not warned about', async ({ expect }) => {
@@ -112,8 +117,8 @@ describe.concurrent('stagebot config check', () => {
       'stagebot: needs-var.yml has 1 problem: installation: environment variable STAGEBOT_TEST_INSTALLATION is not set (set it, or write ${STAGEBOT_TEST_INSTALLATION:-default})',
     ]);
     expect(json.code).toBe(1);
-    const doc = JSON.parse(json.stdout) as { problems: string[] };
-    expect(doc.problems).toEqual(['installation: environment variable STAGEBOT_TEST_INSTALLATION is not set (set it, or write ${STAGEBOT_TEST_INSTALLATION:-default})']);
+    const doc = JSON.parse(json.stdout) as { errors: string[] };
+    expect(doc.errors).toEqual(['installation: environment variable STAGEBOT_TEST_INSTALLATION is not set (set it, or write ${STAGEBOT_TEST_INSTALLATION:-default})']);
   });
 
   it('STAGEBOT_CONFIG is honoured when there is no --config', async ({ expect }) => {
@@ -143,7 +148,7 @@ describe.concurrent('stagebot config check', () => {
       expect(linesOf(text.stdout)[0]).toBe(`config        ${EXAMPLE} (the bundled example; make your own with: cp stagebot.example.yml stagebot.yml)`);
       expect(json.code).toBe(0);
       expect(linesOf(json.stderr)).toEqual([warning]);
-      expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, path: EXAMPLE, usingExample: true });
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, result: { path: EXAMPLE, usingExample: true } });
     } finally {
       dir.remove();
     }

@@ -37,14 +37,17 @@ describe('stagebot doctor --output json without AWS credentials', () => {
   it('fails fast: exit 1 with one JSON document on stdout and nothing on stderr', () => {
     expect(json.code).toBe(1);
     expect(json.stderr).toBe('');
-    const doc = JSON.parse(json.stdout) as { ok: boolean; checks: Check[] };
+    const doc = JSON.parse(json.stdout) as { ok: boolean; command: string; result: { checks: Check[] }; errors: string[] };
     expect(doc.ok).toBe(false);
-    expect(doc.checks.length).toBeGreaterThan(5);
-    for (const c of doc.checks) expect(['ok', 'warn', 'fail']).toContain(c.status);
+    expect(doc.command).toBe('doctor');
+    expect(doc.result.checks.length).toBeGreaterThan(5);
+    for (const c of doc.result.checks) expect(['ok', 'warn', 'fail']).toContain(c.status);
+    // Each failed check is one error line, by name.
+    expect(doc.errors).toEqual(doc.result.checks.filter((c) => c.status === 'fail').map((c) => `${c.check}: ${c.detail}`));
   });
 
   it('lists the config and the store as fine, the AWS credentials as failing with what to set', () => {
-    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    const { checks } = (JSON.parse(json.stdout) as { result: { checks: Check[] } }).result;
     expect(byName(checks, 'config')).toEqual({ check: 'config', status: 'ok', detail: configPath });
     expect(byName(checks, 'store')).toEqual({ check: 'store', status: 'ok', detail: `sqlite at ${join(tmp.dir, 'store', 'stagebot.db')}` });
     const aws = byName(checks, 'aws credentials');
@@ -55,17 +58,17 @@ describe('stagebot doctor --output json without AWS credentials', () => {
   });
 
   it('names the SSH key variable the non-ephemeral environments need', () => {
-    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    const { checks } = (JSON.parse(json.stdout) as { result: { checks: Check[] } }).result;
     expect(byName(checks, 'ssh key STAGEBOT_SSH_KEY')).toMatchObject({ status: 'fail', detail: expect.stringContaining('stg3, stg4') });
   });
 
   it('says who may open the dashboard (the example: this machine, read-only)', () => {
-    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    const { checks } = (JSON.parse(json.stdout) as { result: { checks: Check[] } }).result;
     expect(byName(checks, 'dashboard')).toEqual({ check: 'dashboard', status: 'ok', detail: 'read without sign-in from 127.0.0.0/8, ::1/128; sign-in off, so read-only' });
   });
 
   it('reports the Slack and GitHub fronts as disabled with the variables to set', () => {
-    const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+    const { checks } = (JSON.parse(json.stdout) as { result: { checks: Check[] } }).result;
     const slack = byName(checks, 'slack');
     expect(slack.status).toBe('warn');
     expect(slack.detail).toMatch(/^front disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET/);
@@ -107,7 +110,7 @@ describe('stagebot doctor with a broken or doubtful config', () => {
     );
     const res = await stagebot(['doctor', '--config', file, '--output', 'json'], { cwd: dir.dir });
     expect(res.code).toBe(1);
-    const { checks } = JSON.parse(res.stdout) as { checks: Check[] };
+    const { checks } = (JSON.parse(res.stdout) as { result: { checks: Check[] } }).result;
     expect(checks.filter((c) => c.check === 'config')).toEqual([
       { check: 'config', status: 'fail', detail: 'broken.yml has 2 problems' },
       { check: 'config', status: 'fail', detail: expect.stringMatching(/^installation: expected a tag-safe name/) },
@@ -121,7 +124,7 @@ describe('stagebot doctor with a broken or doubtful config', () => {
   it('warns about an instance type the price table does not know', async () => {
     const file = writeExampleConfig(dir.dir, 'typo.yml', (t) => t.replace(/(stg4:\n(?: {4}.*\n)*? {4}instanceType: )t3\.2xlarge/, '$1t3.2xlargee'));
     const res = await stagebot(['doctor', '--config', file, '--output', 'json'], { cwd: dir.dir });
-    const { checks } = JSON.parse(res.stdout) as { checks: Check[] };
+    const { checks } = (JSON.parse(res.stdout) as { result: { checks: Check[] } }).result;
     expect(checks.filter((c) => c.check === 'config' && c.status === 'warn')).toEqual([
       { check: 'config', status: 'warn', detail: expect.stringMatching(/^environments\.stg4\.instanceType: unknown instance type "t3\.2xlargee" \(did you mean t3\.2xlarge\?\)/) },
     ]);

@@ -1,35 +1,24 @@
 // `stagebot launch … --output json` (issue 3's "done when"): the whole pipeline in the foreground,
 // progress on stderr, one JSON document on stdout. AWS is the fake cloud, SSH a real loopback sshd.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { stringify } from 'yaml';
 import { runCli } from '../../../src/app/cli.ts';
-import { capture } from './support.ts';
 import { createFakeAwsClients } from '../../fakes/cloud/index.ts';
-import { createWorld, startFixtures, type Fixtures, type World } from '../../pipeline/engine/harness.ts';
+import type { World } from '../../pipeline/engine/harness.ts';
+import { cliWorld, type CliWorld } from './cli-world.ts';
+import { capture } from './support.ts';
 
-let fx: Fixtures;
+let cw: CliWorld;
 let world: World;
-let dir: string;
 let configFile: string;
 
 beforeAll(async () => {
-  fx = await startFixtures();
-  dir = mkdtempSync(join(tmpdir(), 'stagebot-cli-launch-'));
-  let data: Record<string, unknown> = {};
-  world = await createWorld(fx, { configData: (d) => void (data = d as Record<string, unknown>) });
-  configFile = join(dir, 'stagebot.yml');
-  writeFileSync(configFile, stringify({ ...data, store: { sqlitePath: join(dir, 'stagebot.db') } }));
+  cw = await cliWorld({ prefix: 'stagebot-cli-launch-' });
+  ({ world, configFile } = cw);
 });
 
 afterAll(async () => {
-  await world?.close();
-  await fx?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cw?.close();
 });
-
 
 test('launch runs the pipeline in the foreground and prints one JSON document of the run', async () => {
   const out = capture();
@@ -37,11 +26,13 @@ test('launch runs the pipeline in the foreground and prints one JSON document of
   const code = await runCli(['launch', 'stg1', '--browsers=chrome,firefox', '--config', configFile, '--output', 'json'], {
     stdout: out.stream,
     stderr: err.stream,
-    env: { ...process.env, USER: 'alice' },
+    env: { ...process.env, USER: 'alice', STAGEBOT_CONFIG_CACHE: 'off' },
     overrides: { aws: world.aws, testRunner: world.testRunner, clock: world.clock },
   });
   expect(code).toBe(0);
-  const doc = JSON.parse(out.text());
+  const envelope = JSON.parse(out.text());
+  expect(envelope).toMatchObject({ ok: true, command: 'launch', errors: [] });
+  const doc = envelope.result;
   expect(doc.state).toBe('succeeded');
   expect(doc.env).toBe('stg1');
   expect(doc.requestedBy).toBe('cli:alice');
@@ -64,7 +55,7 @@ test('launch without AWS credentials: one line saying what is missing, how to pr
   const code = await runCli(['launch', 'stg2', '--config', configFile], {
     stdout: out.stream,
     stderr: err.stream,
-    env: { ...process.env, USER: 'alice' },
+    env: { ...process.env, USER: 'alice', STAGEBOT_CONFIG_CACHE: 'off' },
     overrides: { aws: createFakeAwsClients(world.cloud, { credentials: 'none' }), testRunner: world.testRunner, clock: world.clock },
   });
   expect(code).toBe(1);
@@ -85,12 +76,12 @@ test('teardown of a kept run waits for the teardown, shows it as it goes, and en
     runCli([...argv, '--config', configFile], {
       stdout: c.out.stream,
       stderr: c.err.stream,
-      env: { ...process.env, USER: 'alice' },
+      env: { ...process.env, USER: 'alice', STAGEBOT_CONFIG_CACHE: 'off' },
       overrides: { aws: world.aws, testRunner: world.testRunner, clock: world.clock },
     });
   const launched = io();
   expect(await run(['launch', 'stg2', '--keep=1h', '--output', 'json'], launched)).toBe(0);
-  const doc = JSON.parse(launched.out.text());
+  const doc = JSON.parse(launched.out.text()).result;
   expect(doc.state).toBe('kept');
   expect(world.cloud.liveAssetsTaggedWith(doc.runId).length).toBeGreaterThan(0);
 

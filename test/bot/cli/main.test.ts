@@ -94,7 +94,7 @@ describe('usage errors', () => {
     const res = await cli(['launch', 'stg9', '--output', 'json']);
     expect(res.code).toBe(2);
     expect(res.stderr).toBe('');
-    expect(JSON.parse(res.stdout)).toEqual({ ok: false, error: 'unknown environment `stg9`; known: stg1, stg2, stg3, stg4' });
+    expect(JSON.parse(res.stdout)).toEqual({ ok: false, command: 'launch', result: null, errors: ['unknown environment `stg9`; known: stg1, stg2, stg3, stg4'] });
   });
 
   it('a --config file that does not exist is exit 1 naming the file', async () => {
@@ -179,7 +179,26 @@ describe('lock and unlock in-process, on a SQLite file in a temp directory', () 
     const again = await cli(['lock', 'stg1', '--output', 'json'], env, dir.dir);
     expect(again.code).toBe(0);
     expect(again.stderr).toBe('');
-    expect(JSON.parse(again.stdout)).toMatchObject({ kind: 'locked', lock: { env: 'stg1', holder: 'cli:tester', reason: 'load test' } });
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, command: 'lock', result: { lock: { env: 'stg1', holder: 'cli:tester', reason: 'load test' } }, errors: [] });
     expect((await cli(['unlock', 'stg1'], env, dir.dir)).stdout).toBe('stg1 unlocked (was held by cli:tester)\n');
+  });
+});
+
+describe('a command loads only the parts it needs', () => {
+  it('with a github-workflow runner and no GitHub credentials, list and cost work; only launch says what is missing', async () => {
+    const dir = tempDir();
+    try {
+      writeExampleConfig(dir.dir, 'stagebot.yml', (t) =>
+        t.replace(/ {4}kind: command\n {4}command: .*\n {4}cwd: \.\/e2e\n/, '    kind: github-workflow\n    repository: acme/e2e\n    workflow: playwright.yml\n    ref: main\n'),
+      );
+      const env = { USER: 'tester', STAGEBOT_CONFIG_CACHE: 'off' };
+      expect((await cli(['list'], env, dir.dir)).code).toBe(0);
+      expect((await cli(['cost'], env, dir.dir)).code).toBe(0);
+      const launch = await cli(['launch', 'stg1'], env, dir.dir);
+      expect(launch.code).toBe(1);
+      expect(linesOf(launch.stderr)).toContain('stagebot: tests.runner.kind github-workflow needs the GitHub App to be configured (GitHub credentials are missing)');
+    } finally {
+      dir.remove();
+    }
   });
 });

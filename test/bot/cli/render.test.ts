@@ -65,3 +65,23 @@ describe('CLI run rendering', () => {
     expect(tornDownLine({ run: run({ state: 'tearing_down' }), assets: [] })).toContain('its teardown goes on in the process driving it');
   });
 });
+
+describe('assets <run>', () => {
+  it('shows what each asset cost and the total, naming what could not be priced', () => {
+    const text = renderResult({
+      kind: 'assets',
+      runId: 'stg1-20261121-a1b2c3',
+      assets: [
+        { kind: 'instance', id: 'i-0123', region: 'eu-west-1', state: 'deleted', createdAt: NOW, deletedAt: NOW, costUsd: 0.7296 },
+        { kind: 'volume', id: 'vol-0123', region: 'eu-west-1', state: 'live', createdAt: NOW, deletedAt: null, costUsd: null },
+        { kind: 'security-group-rule', id: 'sgr-0123', region: 'eu-west-1', state: 'deleted', createdAt: NOW, deletedAt: NOW, costUsd: 0 },
+      ],
+      cost: { usd: 0.7296, unknown: ['volume vol-0123'] },
+    });
+    const lines = text.split('\n');
+    expect(lines[1]).toMatch(/^ {2}instance +i-0123 +eu-west-1 +deleted 2026-11-21T12:00:00\.000Z +\$0\.73$/);
+    expect(lines[2]).toMatch(/^ {2}volume +vol-0123 +eu-west-1 +live +unknown$/);
+    expect(lines[3]).toMatch(/ \$0\.00$/);
+    expect(lines[4]).toMatch(/^ {2}total +\$0\.73 \(not priced: volume vol-0123\)$/);
+  });
+});

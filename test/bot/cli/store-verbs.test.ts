@@ -68,8 +68,8 @@ describe('store-backed verbs', () => {
 
     expect(json.code).toBe(0);
     expect(json.stderr).toBe('');
-    const doc = JSON.parse(json.stdout) as { kind: string; environments: { env: string; lock: { holder: string; reason: string } | null }[]; queue: unknown[] };
-    expect(doc.kind).toBe('environments');
+    const { command, result: doc } = JSON.parse(json.stdout) as { command: string; result: { environments: { env: string; lock: { holder: string; reason: string } | null }[]; queue: unknown[] } };
+    expect(command).toBe('list');
     expect(doc.environments.map((e) => e.env)).toEqual(['stg1', 'stg2', 'stg3', 'stg4']);
     expect(doc.environments.find((e) => e.env === 'stg2')?.lock).toMatchObject({ holder: 'cli:tester', reason: 'db migration' });
     expect(doc.environments.filter((e) => e.lock === null)).toHaveLength(3);
@@ -101,6 +101,6 @@ describe('store-backed verbs', () => {
     }
     expect(assetsJson.code).toBe(1);
     expect(assetsJson.stderr).toBe('');
-    expect(JSON.parse(assetsJson.stdout)).toEqual({ ok: false, error: 'no run stg1-20261121-a1b2c3; `list` shows the current ones' });
+    expect(JSON.parse(assetsJson.stdout)).toEqual({ ok: false, command: 'assets', result: null, errors: ['no run stg1-20261121-a1b2c3; `list` shows the current ones'] });
   });
 });

@@ -33,6 +33,8 @@ export function childEnv(home: string, extra: Record<string, string | undefined>
     AWS_REGION: 'us-east-1',
     // Dozens of children load the same modules: V8's code cache saves a third of each start.
     NODE_COMPILE_CACHE: join(tmpdir(), 'stagebot-test-compile-cache'),
+    // The CLI's cache of validated configs goes here, not into HOME (which is the test's directory).
+    XDG_CACHE_HOME: join(tmpdir(), 'stagebot-test-xdg-cache'),
   };
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
@@ -79,7 +81,7 @@ export function linesOf(text: string): string[] {
 /** Output that would mean a crash reached the person: a stack frame or a Node error dump. */
 export const STACK_TRACE = /^\s+at .+\(|node:internal|Error: .*\n\s+at /m;
 
-/** A stream to hand runCli as stdout or stderr, and what was written to it. */
+/** A stream that keeps what is written to it, for an in-process CLI's stdout or stderr. */
 export function capture(): { stream: PassThrough; text(): string } {
   const stream = new PassThrough();
   const chunks: string[] = [];

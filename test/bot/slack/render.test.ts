@@ -8,7 +8,7 @@ import { renderReply } from '../../../src/bot/slack/render-reply.ts';
 import { renderResult } from '../../../src/bot/slack/render-result.ts';
 import { renderReapResult } from '../../../src/bot/slack/render-reap.ts';
 import { renderSweepReport } from '../../../src/bot/slack/render-sweep.ts';
-import type { OrphanEntry, SweepReport } from '../../../src/audit/index.ts';
+import { renderSweepText, type OrphanEntry, type SweepReport } from '../../../src/audit/index.ts';
 import { blockText, buttonsOf } from './support/fake-slack.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
@@ -313,6 +313,32 @@ describe('renderResult and renderHome', () => {
     expect(text).toContain('1. `stg1-20261121-ffffff` by <@U0BOB>');
     expect(text).toContain(':x: `stg4-20261121-a1b2c3`');
     expect(text).toContain('*3* orphaned assets, costing $12.50 a day');
+    expect(text).not.toContain('incomplete');
+  });
+
+  it('a reap the limit stopped names Slack\'s own ways to confirm, never the CLI\'s', () => {
+    const data = {
+      sweepId: 3, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: false, regions: ['eu-west-1'], complete: true, unswept: [], accountRefused: null,
+      awsCalls: 4, minimumCalls: 4, orphans: [], totalsByKind: {}, dailyCostUsd: 0, accruedCostUsd: 0, unpriced: [], marked: 0, unmarked: 0, dueCount: 30,
+      reaped: [], skipped: [], reapedSinceLastReport: [], drift: [], needsConfirmation: true, limit: 25, errors: [],
+    } satisfies SweepReport;
+    const answer = renderResult({ kind: 'sweep', report: { data, text: renderSweepText(data, '/stage'), problems: [] } }, '/stage');
+    expect(answer.text).toContain('Confirm with `/stage sweep --reap --confirm`.');
+    expect(answer.text).toContain('*Reap now* on the daily sweep report');
+    expect(answer.text).not.toContain('stagebot sweep');
+  });
+
+  it('says when the latest sweep was incomplete, and that the count is the last complete one', () => {
+    const text = blockText(
+      renderHome({
+        environments: [], queue: [], recent: [], now: NOW, prefix: '/stage',
+        orphans: { count: 3, dailyUsd: 12.5, at: NOW },
+        sweepIncomplete: { at: NOW, problems: ['could not sweep us-east-1: no AWS credentials found <x>'] },
+      }).blocks,
+    );
+    expect(text).toMatch(/:warning: \*The sweep of <!date[^>]*> was incomplete\*: the figures below are from the last complete one\./);
+    expect(text).toContain('• could not sweep us-east-1: no AWS credentials found &lt;x&gt;');
+    expect(text).toContain('*3* orphaned assets');
   });
 });
 
@@ -322,7 +348,7 @@ describe('renderSweepReport', () => {
     ageMs: 3 * 86_400_000, accruedUsd: 26.3, dailyUsd, reapAfter: null, marked: true, due: false,
   });
   const report = (over: Partial<SweepReport> = {}): SweepReport => ({
-    sweepId: 7, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: false, regions: ['eu-west-1'], awsCalls: 12, minimumCalls: 10,
+    sweepId: 7, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: false, regions: ['eu-west-1'], complete: true, unswept: [], accountRefused: null, awsCalls: 12, minimumCalls: 10,
     orphans: [], totalsByKind: {}, dailyCostUsd: 0, accruedCostUsd: 0, unpriced: [], marked: 0, unmarked: 0, dueCount: 0, reaped: [],
     skipped: [], reapedSinceLastReport: [], drift: [], needsConfirmation: false, limit: 50, errors: [], ...over,
   });
@@ -364,6 +390,19 @@ describe('renderSweepReport', () => {
     expect(button.confirm.text.text.length).toBeLessThanOrEqual(300);
   });
 
+  it('an incomplete sweep leads with what it could not sweep and never says "no orphaned assets"', () => {
+    const msg = renderSweepReport(
+      report({ complete: false, unswept: [{ region: 'us-east-1', kind: null, reason: 'no AWS credentials found (set AWS_PROFILE)' }] }),
+      '/stage',
+    );
+    const text = blockText(msg.blocks);
+    expect(text.split('\n')[0]).toBe(':warning: could not sweep us-east-1: no AWS credentials found (set AWS_PROFILE)');
+    expect(text).toContain('*Daily sweep INCOMPLETE*');
+    expect(text).not.toContain('no orphaned assets');
+    expect(text).not.toContain(':sparkles:');
+    expect(msg.text).toBe('Daily sweep INCOMPLETE: could not sweep us-east-1: no AWS credentials found (set AWS_PROFILE)');
+  });
+
   it('has no Reap now button when nothing is past its grace period', () => {
     expect(buttonsOf(renderSweepReport(report({ orphans: [orphan('i-1', 1)] }), '/stage').blocks)).toEqual([]);
     expect(buttonsOf(renderSweepReport(report(), '/stage').blocks)).toEqual([]);
@@ -372,7 +411,7 @@ describe('renderSweepReport', () => {
 
 describe('renderReapResult', () => {
   const base: SweepReport = {
-    sweepId: 9, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: true, regions: ['eu-west-1'], awsCalls: 12, minimumCalls: 10,
+    sweepId: 9, startedAt: NOW, finishedAt: NOW, mode: 'reap', confirmed: true, regions: ['eu-west-1'], complete: true, unswept: [], accountRefused: null, awsCalls: 12, minimumCalls: 10,
     orphans: [], totalsByKind: {}, dailyCostUsd: 0, accruedCostUsd: 0, unpriced: [], marked: 0, unmarked: 0, dueCount: 3, reaped: [],
     skipped: [], reapedSinceLastReport: [], drift: [], needsConfirmation: false, limit: 2, errors: [],
   };
