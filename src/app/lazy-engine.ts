@@ -62,8 +62,8 @@ export class LazyEngine implements ExecutorEngine {
     return this.engine().then((e) => e.launch(req));
   }
 
-  cancel(runId: string, by: string): Promise<Run> {
-    return this.engine().then((e) => e.cancel(runId, by));
+  cancel(runId: string, by: string, reason: string | null = null): Promise<Run> {
+    return this.engine().then((e) => e.cancel(runId, by, reason));
   }
 
   teardown(runId: string, by: string): Promise<Run> {

@@ -61,9 +61,9 @@ describe('a queued CLI launch', () => {
       expect(child.stderr()).not.toMatch(/unsettled top-level await|Warning/);
       const runId = RUN_ID.exec(child.stderr())![1]!;
       const status = await stagebot(['status', runId, '--output', 'json'], { cwd: tmp.dir });
-      const view = JSON.parse(status.stdout).view;
-      expect(view.run.state).toBe('cancelled');
-      expect(view.assets).toEqual([]);
+      const doc = JSON.parse(status.stdout).result;
+      expect(doc.state).toBe('cancelled');
+      expect(doc.assets).toEqual([]);
     } finally {
       child.proc.kill('SIGKILL');
     }
@@ -86,6 +86,6 @@ describe('a queued CLI launch', () => {
     const unlock = await stagebot(['unlock', 'stg1'], { cwd: tmp.dir });
     expect(unlock.code).toBe(0);
     const status = await stagebot(['status', runId, '--output', 'json'], { cwd: tmp.dir });
-    expect(JSON.parse(status.stdout).view.run).toMatchObject({ state: 'cancelled', startedAt: null });
+    expect(JSON.parse(status.stdout).result).toMatchObject({ state: 'cancelled', startedAt: null });
   }, 40_000);
 });
