@@ -154,6 +154,8 @@ describe('queue and locks', () => {
     expect(kept.state).toBe('kept');
     const second = await engine.launch(w.request({ env }));
     expect(second.position).toBe(1);
+    // The queue's order is its runs' creation time (then their random ids): a millisecond apart, as two people's launches are.
+    w.clock.advance(1);
     const third = await engine.launch(w.request({ env }));
     expect(third.position).toBe(2);
     expect((await runner.view(second.run.id)).waitingFor).toMatchObject([{ env, holder: kept.id, holderKind: 'run' }]);
