@@ -19,6 +19,11 @@ import { openStore, type Store } from '../store/index.ts';
 import { createAudit, type AuditService } from '../audit/service.ts';
 import { createProbot, githubApiUrl, githubSettings } from '../bot/github/index.ts';
 import { installationTokenFor } from './github-installation-token.ts';
+import { loadLinkKey } from '../artifacts/link-key.ts';
+import { openArtifactStorage } from '../artifacts/open.ts';
+import type { ArtifactStorage } from '../artifacts/storage.ts';
+import { ArtifactLinks } from '../commands/artifact-links.ts';
+import { ArtifactKeeper } from '../pipeline/test-runners/artifact-keeper.ts';
 
 export interface Services {
   config: Config;
@@ -28,6 +33,8 @@ export interface Services {
   /** What every front calls: the verbs, RunView, the board, the event feed. */
   commands: CommandExecutor;
   audit: AuditService;
+  /** Where test artifacts are kept. */
+  artifacts: ArtifactStorage;
   /** Stops the engine (runs in flight get `graceMs`, see Engine.stop), then closes AWS clients and the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -44,6 +51,8 @@ export interface ServiceOptions {
   store?: Store;
   clock?: Clock;
   testRunner?: TestRunner;
+  /** Tests inject a storage (default: the configured directory or bucket). */
+  artifacts?: ArtifactStorage;
   helpPrefix?: string;
 }
 
@@ -69,8 +78,13 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const env = opts.env ?? process.env;
   const { config, logger } = opts;
   const store = opts.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath }));
-  const aws = opts.aws ?? createAwsClients();
-  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env, logger) });
+  const aws = opts.aws ?? createAwsClients({ s3ForcePathStyle: config.artifacts.s3?.forcePathStyle ?? false });
+  const artifacts = opts.artifacts ?? openArtifactStorage(config, aws);
+  const keeper = new ArtifactKeeper({ storage: artifacts, maxRunBytes: config.artifacts.maxRunSize });
+  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env, logger), artifacts: keeper });
+  const linkKey = await loadLinkKey(config.artifacts.linkSecretEnv, env, store);
+  if (linkKey.from === 'store') logger.debug(`artifact links are signed with a key kept in the store (set ${config.artifacts.linkSecretEnv} to choose one)`);
+  const links = new ArtifactLinks({ key: linkKey.key, publicUrl: config.server.publicUrl, linkTtlMs: config.artifacts.linkTtl, retentionMs: config.artifacts.retention });
   // Bundled table, overlaid with a cached Pricing API refresh and the config's overrides.
   const prices = await loadPrices(store, config);
   const engine = new Engine({
@@ -90,6 +104,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     store,
     prices,
     audit,
+    artifacts: { storage: artifacts, links },
     ...(opts.helpPrefix ? { helpPrefix: opts.helpPrefix } : {}),
     dryRun: async (envName: string, actor: Actor) => {
       const environment = config.environments[envName];
@@ -114,6 +129,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     engine,
     commands,
     audit,
+    artifacts,
     async close(graceMs?: number) {
       await engine.stop(graceMs);
       aws.destroy();

@@ -16,6 +16,10 @@ import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
 import type { OrphansReport, SpendReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
+import type { ArtifactStorage } from '../artifacts/storage.ts';
+import { isSafeArtifactName } from '../artifacts/storage.ts';
+import type { ArtifactLinks } from './artifact-links.ts';
+import type { Readable } from 'node:stream';
 
 export type { Board, EnvView, OrphanSummary } from './board.ts';
 export type { RunView, StepView } from './run-view.ts';
@@ -79,6 +83,8 @@ export interface ExecutorDeps {
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun?: (env: string, actor: Actor) => Promise<DryRunReport>;
   helpPrefix?: string;
+  /** Where artifacts are kept and how their links are signed; absent: no artifacts are served. */
+  artifacts?: { storage: ArtifactStorage; links: ArtifactLinks } | undefined;
 }
 
 /** What a front adds to a command that its words do not say. */
@@ -90,6 +96,9 @@ export interface ExecuteOptions {
   /** A launch: at most one active run per key (a pull request's `/e2e`); a second gets ActiveRunExists. */
   concurrencyKey?: string;
 }
+
+/** An artifact a front may send: its content, or why not (HTTP status and one line). */
+export type ArtifactFetch = { ok: true; name: string; size: number; body: Readable } | { ok: false; status: 401 | 403 | 404 | 410; reason: string };
 
 export class CommandExecutor {
   private readonly deps: ExecutorDeps;
@@ -107,6 +116,7 @@ export class CommandExecutor {
       prices: this.deps.prices ?? createPrices(engine.config.pricing),
       stepNames: () => engine.stepNames,
       now: () => engine.now(),
+      links: this.deps.artifacts?.links,
     });
     return this.#views;
   }
@@ -128,6 +138,24 @@ export class CommandExecutor {
 
   now(): Date {
     return this.deps.engine.now();
+  }
+
+  /**
+   * The artifact a request path names (what follows `/artifacts/`): served when its link is signed and
+   * unexpired, or, for an unsigned path, when `mayReadUnsigned` (the dashboard's access rules) says so.
+   */
+  async artifact(rest: string, mayReadUnsigned: () => Promise<boolean>): Promise<ArtifactFetch> {
+    const artifacts = this.deps.artifacts;
+    if (!artifacts) return { ok: false, status: 404, reason: 'this stagebot keeps no artifacts' };
+    const checked = artifacts.links.check(rest, this.now());
+    if (checked.ok === false) return checked;
+    if (checked.ok === 'unsigned' && !(await mayReadUnsigned())) {
+      return { ok: false, status: 401, reason: 'sign in to the dashboard, or open the link from chat or the run page' };
+    }
+    if (!isSafeArtifactName(checked.runId, checked.name)) return { ok: false, status: 404, reason: 'no such artifact' };
+    const file = await artifacts.storage.open(checked.runId, checked.name);
+    if (!file) return { ok: false, status: 404, reason: `no artifact ${checked.name} for run ${checked.runId} (deleted after its retention period?)` };
+    return { ok: true, name: checked.name, size: file.size, body: file.body };
   }
 
   async execute(cmd: Command, actor: Actor, extra: ExecuteOptions = {}): Promise<CommandResult> {
