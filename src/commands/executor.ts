@@ -140,6 +140,21 @@ export class CommandExecutor {
     return this.deps.engine.now();
   }
 
+  /** A kept file's bytes (a screenshot to upload to chat), or null when it is not there or larger than `maxBytes`. */
+  async artifactFile(runId: string, name: string, maxBytes: number): Promise<Buffer | null> {
+    const storage = this.deps.artifacts?.storage;
+    if (!storage || !isSafeArtifactName(runId, name)) return null;
+    const file = await storage.open(runId, name);
+    if (!file) return null;
+    if (file.size > maxBytes) {
+      file.body.destroy();
+      return null;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of file.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
   /**
    * The artifact a request path names (what follows `/artifacts/`): served when its link is signed and
    * unexpired, or, for an unsigned path, when `mayReadUnsigned` (the dashboard's access rules) says so.

@@ -46,7 +46,7 @@ export interface RunView {
   /** The environments a pool launch may take (for a queued run without one). */
   pool: string[];
   /** Where to look further: each browser's Playwright report (the configured reportUrl, else the kept HTML report). */
-  links: { reports: { browser: string; url: string }[] };
+  links: { reports: { browser: string; url: string }[]; runPage: string | null };
   /**
    * Per browser, what was kept of its Playwright output: reports, traces, screenshots and videos, each
    * with its kind, size and a signed link; the failed tests with their own screenshot and trace links.
@@ -112,6 +112,8 @@ export class RunViews {
       waitingFor: locks.filter((l) => wanted.has(l.env) && l.holder !== run.id),
       pool,
       links: {
+        // The dashboard's page of the run, where people who are signed in find everything above.
+        runPage: this.facts.config.server.publicUrl ? `${this.facts.config.server.publicUrl}/runs/${encodeURIComponent(run.id)}` : null,
         reports: summary.browsers.flatMap((b) => {
           const url = b.reportUrl ?? keptReport(b.browser);
           return url ? [{ browser: b.browser, url }] : [];
