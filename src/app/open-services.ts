@@ -21,6 +21,7 @@ import { createProbot, githubApiUrl, githubSettings } from '../bot/github/index.
 import { installationTokenFor } from './github-installation-token.ts';
 import { loadLinkKey } from '../artifacts/link-key.ts';
 import { openArtifactStorage } from '../artifacts/open.ts';
+import { LocalArtifactDir } from '../artifacts/local-dir.ts';
 import type { ArtifactStorage } from '../artifacts/storage.ts';
 import { ArtifactLinks } from '../commands/artifact-links.ts';
 import { ArtifactKeeper } from '../pipeline/test-runners/artifact-keeper.ts';
@@ -98,7 +99,16 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  const audit = createAudit({ config, store, aws, prices, logger, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const audit = createAudit({
+    config,
+    store,
+    aws,
+    prices,
+    logger,
+    ...(artifacts instanceof LocalArtifactDir ? { localArtifacts: artifacts } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const commands = new CommandExecutor({
     engine,
     store,

@@ -96,6 +96,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     amiMinAgeMs: config.sweeper.amiMinAge,
     newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
     amiKeepNewest: config.sweeper.amiKeepNewest,
+    artifactRetentionMs: config.artifacts.retention,
   };
   const targetMarks = await loadTargetMarks(store);
   const targetMarksBefore = new Map(targetMarks);
@@ -127,7 +128,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     // Marks kept in the store (targets') of assets that are gone (from regions listed completely) are forgotten.
     const seen = new Set(assets.filter((a) => descriptorOf(a.kind).marks === 'store').map((a) => a.id));
     for (const [id] of targetMarks) {
-      const region = id.split(':')[3] ?? '';
+      const region = ASSET_KIND_DESCRIPTORS.map((d) => d.markRegion?.(id, config) ?? null).find((r) => r !== null) ?? '';
       if (listed.has(region) && !seen.has(id)) targetMarks.delete(id);
     }
   }

@@ -248,6 +248,7 @@ const pricingSchema = strictObject({
     standard: price().optional(),
   }).optional(),
   snapshotGbMonth: price().optional(),
+  s3GbMonth: price().optional(),
   publicIpv4Hour: price().optional(),
 });
 

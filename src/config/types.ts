@@ -208,6 +208,8 @@ export interface PricingOverrides {
   instances: Record<string, Record<string, number>>;
   ebsGbMonth?: Partial<Record<VolumeType, number>> | undefined;
   snapshotGbMonth?: number | undefined;
+  /** S3 Standard, USD per GB-month (test artifacts). */
+  s3GbMonth?: number | undefined;
   publicIpv4Hour?: number | undefined;
 }
 
