@@ -17,6 +17,8 @@ export interface ArtifactLinkView {
 }
 
 export interface FailureView extends FailureDetail {
+  /** The title without its leading file when `location` already names it: `Cart › applies a coupon`. */
+  name: string;
   screenshot: string | null;
   trace: string | null;
   traceViewer: string | null;
@@ -67,9 +69,17 @@ export function artifactsView(runId: string, browsers: readonly BrowserOutcome[]
         report: report?.url ?? null,
         failures: (b.failures ?? []).map((f, i) => {
           const trace = first('trace', i + 1);
-          return { ...f, screenshot: first('screenshot', i + 1)?.url ?? null, trace: trace?.url ?? null, traceViewer: trace?.viewerUrl ?? null };
+          return { ...f, name: withoutFile(f), screenshot: first('screenshot', i + 1)?.url ?? null, trace: trace?.url ?? null, traceViewer: trace?.viewerUrl ?? null };
         }),
       },
     ];
   });
+}
+
+/** `failures.spec.ts › shows the banner` at `failures.spec.ts:6` reads `shows the banner`. */
+function withoutFile(f: FailureDetail): string {
+  const file = f.location?.replace(/:\d+$/, '');
+  const [project, ...rest] = f.title.startsWith('[') ? [f.title.slice(0, f.title.indexOf(' › ') + 3), f.title.slice(f.title.indexOf(' › ') + 3)] : ['', f.title];
+  const title = rest.join('') || f.title;
+  return file && title.startsWith(`${file} › `) ? `${project}${title.slice(file.length + 3)}` : f.title;
 }

@@ -9,8 +9,8 @@ import type { GithubRunView } from './run-view.ts';
 function failureLine(f: BrowserArtifactsView['failures'][number], withError: boolean): string {
   const links = [f.traceViewer ? link('open trace', f.traceViewer) : null, f.screenshot ? link('screenshot', f.screenshot) : null].filter((l) => l !== null && l.startsWith('['));
   const where = f.location ? `${code(f.location)} ` : '';
-  const error = withError && f.error ? ` — ${escapeMarkdown(f.error.length > 200 ? `${f.error.slice(0, 199)}…` : f.error)}` : '';
-  return `- ${where}${escapeMarkdown(f.title)}${error}${links.length ? ` · ${links.join(' · ')}` : ''}`;
+  const error = withError && f.error ? ` — ${code(f.error.length > 200 ? `${f.error.slice(0, 199)}…` : f.error)}` : '';
+  return `- ${where}${escapeMarkdown(f.name)}${error}${links.length ? ` · ${links.join(' · ')}` : ''}`;
 }
 
 function reportLine(a: BrowserArtifactsView): string | null {
@@ -42,7 +42,7 @@ export function failuresSection(view: Pick<GithubRunView, 'artifacts'>, max: num
 export function failuresBrief(view: Pick<GithubRunView, 'artifacts'>, max: number): string[] {
   const all = (view.artifacts ?? []).flatMap((a) => a.failures.map((f) => ({ a, f })));
   if (all.length === 0) return [];
-  const lines = all.slice(0, max).map(({ a, f }) => failureLine({ ...f, title: (view.artifacts?.length ?? 0) > 1 ? `[${a.browser}] ${f.title}` : f.title }, false));
+  const lines = all.slice(0, max).map(({ a, f }) => failureLine({ ...f, name: (view.artifacts?.length ?? 0) > 1 ? `[${a.browser}] ${f.name}` : f.name }, false));
   if (all.length > max) lines.push(`- _… and ${all.length - max} more_`);
   return lines;
 }

@@ -20,7 +20,7 @@ function browserSection(a: BrowserArtifactsView, failed: number): string[] {
     const where = f.location ? `${code(f.location)} ` : '';
     const error = f.error ? `\n      ${esc(f.error.length > 200 ? `${f.error.slice(0, 199)}…` : f.error)}` : '';
     const links = [link(f.traceViewer, 'open trace'), link(f.screenshot, 'screenshot')].filter((l) => l !== null);
-    return `  • ${where}${esc(f.title)}${links.length ? ` · ${links.join(' · ')}` : ''}${error}`;
+    return `  • ${where}${esc(f.name)}${links.length ? ` · ${links.join(' · ')}` : ''}${error}`;
   });
   const more = Math.max(failed, a.failures.length) - Math.min(a.failures.length, MAX_FAILURES_SHOWN);
   if (more > 0) lines.push(`  … and ${more} more in the report`);
