@@ -82,6 +82,11 @@ export class ArtifactKeeper {
     return this.#opts.storage;
   }
 
+  /** The run's cap: also what a runner may download before keeping. */
+  get maxRunBytes(): number {
+    return this.#opts.maxRunBytes;
+  }
+
   /** Keeps what the cap allows of one browser's output; never throws (a storage error is a skipped entry). */
   async keep(req: KeepRequest): Promise<BrowserArtifacts> {
     const previous = this.#left.get(req.runId) ?? this.#initialBudget(req.runId);

@@ -31,6 +31,7 @@ export function createTestRunner(settings: TestsRunnerSettings, deps: CreateRunn
         workflow: runner.workflow,
         ref: runner.ref,
         pollIntervalMs: deps.pollIntervalMs,
+        artifacts: deps.artifacts,
       });
     default: {
       const kind = (runner as { kind?: unknown }).kind;
