@@ -41,6 +41,8 @@ describe('asset kind registry', () => {
     const actions = iamActionsOfKinds();
     expect(actions).toContain('ec2:TerminateInstances');
     expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:PutObjectTagging', 's3:ListBucket', 's3:DeleteObject']));
-    expect(actions.filter((a) => !allowed.has(a))).toEqual([]);
+    // The example keeps artifacts in a local directory: S3 actions are in the policy of an S3 config
+    // only (test/aws/iam-policy.test.ts).
+    expect(actions.filter((a) => !allowed.has(a) && !a.startsWith('s3:'))).toEqual([]);
   });
 });

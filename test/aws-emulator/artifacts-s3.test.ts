@@ -8,21 +8,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectTaggingCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { S3ArtifactBucket } from '../../src/artifacts/s3-bucket.ts';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.ts';
 import { HOURS_PER_MONTH } from '../../src/cost/price-table.ts';
 import { DAY, World, configData } from '../audit/support/world.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { stringify } from 'yaml';
-import { motoInstalled, startMoto, type Moto } from './support/moto.ts';
+import { startMoto, type Moto } from './support/moto.ts';
+import { describeWithMoto } from './support/suite.ts';
 
 const BUCKET = 'acme-stagebot-artifacts';
 const REGION = 'eu-west-1';
 const OLD_RUN = 'stg4-20261120-a1b2c3';
 const OTHER_RUN = 'stg4-20261120-d4e5f6';
 
-describe.skipIf(!motoInstalled())('artifacts in S3 (moto)', () => {
+describeWithMoto('artifacts in S3 (moto)', () => {
   let moto: Moto;
   let s3clients: AwsClients;
   let s3: S3Client;
