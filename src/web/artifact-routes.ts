@@ -40,6 +40,21 @@ function contentType(name: string): string {
   return /^(text\/|application\/(json|javascript))/.test(type) ? `${type}; charset=utf-8` : type;
 }
 
+/** Types a browser would run as a page or a script on this origin (the dashboard's, with its session). */
+const ACTIVE = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript)/;
+
+/**
+ * Only Playwright's own HTML report pages (its index.html and the trace viewer it embeds) may open as
+ * pages: any other active file (an HTML or SVG attachment a test wrote, also as copied into the
+ * report's data/) is sent as a download, so that nothing a test produced runs on stagebot's origin.
+ */
+function artifactHeaders(name: string): Record<string, string> {
+  const type = contentType(name);
+  const reportPage = /^[^/]+\/report\/(index\.html|trace\/.+)$/.test(name);
+  if (!ACTIVE.test(type) || reportPage) return { 'content-type': type };
+  return { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${(name.split('/').pop() ?? 'file').replace(/[^A-Za-z0-9._-]/g, '_')}"` };
+}
+
 /** Headers every artifact response carries: never sniffed, never a referrer that would carry the signed URL away. */
 const ARTIFACT_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -52,7 +67,7 @@ async function serveArtifact(deps: ArtifactRoutesDeps, req: IncomingMessage, res
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const fetched = await deps.commands.artifact(path.slice(ARTIFACT_ROUTE.length), () => deps.mayReadUnsigned?.(req, res) ?? Promise.resolve(false));
   if (!fetched.ok) return sendText(res, fetched.status, `${fetched.reason}\n`);
-  res.writeHead(200, { ...ARTIFACT_HEADERS, 'content-type': contentType(fetched.name), 'content-length': fetched.size });
+  res.writeHead(200, { ...ARTIFACT_HEADERS, ...artifactHeaders(fetched.name), 'content-length': fetched.size });
   if (req.method === 'HEAD') {
     fetched.body.destroy();
     res.end();

@@ -30,6 +30,9 @@ beforeAll(async () => {
   await writeFile(src, '{"suites":[]}');
   await storage.put(RUN, 'chrome/report.json', { path: src });
   await storage.put(RUN, 'chrome/report/index.html', { path: src });
+  // What a test could attach, and the report copies into data/: never a page on this origin.
+  await storage.put(RUN, 'chrome/failures/1/evil.html', { path: src });
+  await storage.put(RUN, 'chrome/report/data/0a1b.svg', { path: src });
   // The routes only need the executor's clock and its artifacts: no engine runs here.
   const commands = new CommandExecutor({ engine: { now: () => now } as unknown as Engine, store: {} as never, artifacts: { storage, links } });
   const routes = artifactRoutes({ commands, mayReadUnsigned: async () => unsignedAllowed });
@@ -56,6 +59,19 @@ describe('artifact routes', () => {
     const head = await get(links.path(RUN, 'chrome/report.json', expires), { method: 'HEAD' });
     expect([head.status, head.headers.get('content-length')]).toEqual([200, '13']);
     expect((await get(links.path(RUN, 'chrome/report.json', expires), { method: 'POST' })).status).toBe(405);
+  });
+
+  it('opens the HTML report as a page, but sends any other HTML or SVG a test produced as a download', async () => {
+    const report = await get(links.path(RUN, 'chrome/report/index.html', expires, { folder: true }));
+    expect([report.status, report.headers.get('content-type'), report.headers.get('content-disposition')]).toEqual([200, 'text/html; charset=utf-8', null]);
+    for (const name of ['chrome/failures/1/evil.html', 'chrome/report/data/0a1b.svg']) {
+      const res = await get(links.path(RUN, name, expires));
+      expect([res.status, res.headers.get('content-type'), res.headers.get('content-disposition')], name).toEqual([
+        200,
+        'application/octet-stream',
+        `attachment; filename="${name.split('/').pop()}"`,
+      ]);
+    }
   });
 
   it('says why a link does not open: altered, expired, deleted, or unsigned without access', async () => {

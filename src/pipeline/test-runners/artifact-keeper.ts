@@ -23,6 +23,8 @@ const REPORT_JSON_ALWAYS_BYTES = 5 * 1024 * 1024;
 const SMALL_ATTACHMENT_BYTES = 1024 * 1024;
 /** Failed tests whose files are considered; past that the report lists them, the files stay behind. */
 const MAX_FAILURES_KEPT = 20;
+/** Runs whose budgets are remembered; the oldest is forgotten past this (its tests are long over). */
+const MAX_RUNS_REMEMBERED = 500;
 /** HTML report files walked at most (a report of a huge suite is skipped as a whole past it). */
 const MAX_REPORT_FILES = 5_000;
 
@@ -92,7 +94,10 @@ export class ArtifactKeeper {
     const previous = this.#left.get(req.runId) ?? this.#initialBudget(req.runId);
     let release!: (left: number) => void;
     const next = new Promise<number>((resolve) => (release = resolve));
+    this.#left.delete(req.runId);
     this.#left.set(req.runId, next);
+    // A Map iterates in insertion order: the first key is the run kept longest ago.
+    if (this.#left.size > MAX_RUNS_REMEMBERED) this.#left.delete(this.#left.keys().next().value!);
     let left = await previous.catch(() => this.#opts.maxRunBytes);
     try {
       const result = await this.#keep(req, left);
@@ -101,11 +106,6 @@ export class ArtifactKeeper {
     } finally {
       release(Math.max(0, left));
     }
-  }
-
-  /** Forgets a run's budget (its tests are over). */
-  forget(runId: string): void {
-    this.#left.delete(runId);
   }
 
   async #initialBudget(runId: string): Promise<number> {
