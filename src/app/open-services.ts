@@ -23,7 +23,7 @@ import { loadLinkKey } from '../artifacts/link-key.ts';
 import { openArtifactStorage } from '../artifacts/open.ts';
 import { LocalArtifactDir } from '../artifacts/local-dir.ts';
 import type { ArtifactStorage } from '../artifacts/storage.ts';
-import { ArtifactLinks } from '../commands/artifact-links.ts';
+import { ArtifactLinks, publicBaseUrl } from '../commands/artifact-links.ts';
 import { ArtifactKeeper } from '../pipeline/test-runners/artifact-keeper.ts';
 
 export interface Services {
@@ -85,7 +85,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: githubApi(config, env, logger), artifacts: keeper });
   const linkKey = await loadLinkKey(config.artifacts.linkSecretEnv, env, store);
   if (linkKey.from === 'store') logger.debug(`artifact links are signed with a key kept in the store (set ${config.artifacts.linkSecretEnv} to choose one)`);
-  const links = new ArtifactLinks({ key: linkKey.key, publicUrl: config.server.publicUrl, linkTtlMs: config.artifacts.linkTtl, retentionMs: config.artifacts.retention });
+  const links = new ArtifactLinks({ key: linkKey.key, publicUrl: publicBaseUrl(config) ?? undefined, linkTtlMs: config.artifacts.linkTtl, retentionMs: config.artifacts.retention });
   // Bundled table, overlaid with a cached Pricing API refresh and the config's overrides.
   const prices = await loadPrices(store, config);
   const engine = new Engine({

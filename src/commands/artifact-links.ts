@@ -6,6 +6,7 @@
 // signed, same-origin URL: no CORS, no login wall.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config/index.ts';
 
 const DAY_MS = 86_400_000;
 /** A key shorter than this is refused (HMAC-SHA256 wants at least its output size). */
@@ -22,6 +23,11 @@ export interface ArtifactLinksOptions {
   publicUrl?: string | undefined;
   linkTtlMs: number;
   retentionMs: number;
+}
+
+/** Where people reach stagebot (`dashboard.publicUrl`) without a trailing slash, or null when not configured. */
+export function publicBaseUrl(config: Pick<Config, 'dashboard'>): string | null {
+  return config.dashboard.publicUrl ? config.dashboard.publicUrl.replace(/\/+$/, '') : null;
 }
 
 export type LinkCheck = { ok: true; runId: string; name: string } | { ok: false; status: 403 | 404 | 410; reason: string };

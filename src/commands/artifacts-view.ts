@@ -10,7 +10,7 @@ export interface ArtifactLinkView {
   name: string;
   size: number;
   failure?: number | undefined;
-  /** Signed link: absolute with `server.publicUrl`, else a path on this server. */
+  /** Signed link: absolute with `dashboard.publicUrl`, else a path on this server. */
   url: string;
   /** Traces: the trace viewer opening it. */
   viewerUrl: string | null;

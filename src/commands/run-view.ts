@@ -11,7 +11,7 @@ import type { BrowserOutcome, RunCost, StepTiming } from '../pipeline/events.ts'
 import { summarize, type DeadManSwitchView } from '../pipeline/run-summary.ts';
 import type { StepName, StepOutputsByName } from '../pipeline/step-outputs.ts';
 import type { Store } from '../store/index.ts';
-import type { ArtifactLinks } from './artifact-links.ts';
+import { publicBaseUrl, type ArtifactLinks } from './artifact-links.ts';
 import { artifactsView, type BrowserArtifactsView } from './artifacts-view.ts';
 
 /** One step as it stands, with its outputs typed by its name. */
@@ -113,7 +113,7 @@ export class RunViews {
       pool,
       links: {
         // The dashboard's page of the run, where people who are signed in find everything above.
-        runPage: this.facts.config.server.publicUrl ? `${this.facts.config.server.publicUrl}/runs/${encodeURIComponent(run.id)}` : null,
+        runPage: publicBaseUrl(this.facts.config) ? `${publicBaseUrl(this.facts.config)}/runs/${encodeURIComponent(run.id)}` : null,
         reports: summary.browsers.flatMap((b) => {
           const url = b.reportUrl ?? keptReport(b.browser);
           return url ? [{ browser: b.browser, url }] : [];

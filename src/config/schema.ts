@@ -183,10 +183,6 @@ const artifactsSchema = strictObject({
   linkSecretEnv: envVarName('STAGEBOT_LINK_SECRET').default(a.linkSecretEnv),
 }).superRefine(checkArtifacts, ALWAYS);
 
-const serverSchema = strictObject({
-  publicUrl: httpUrl('https://stagebot.acme.example').optional(),
-});
-
 const slackUsers = () => list(slackUserId(), 'Slack user ids like U0PLATFORM1').default([]);
 const slackUserGroups = () => list(slackUserGroupId(), 'Slack user group ids like S0PLATFORM').default([]);
 const slackChannels = () => list(slackChannelId(), 'Slack channel ids like C0123STAGING').default([]);
@@ -268,7 +264,6 @@ const fileSchema = strictObject({
   pricing: pricingSchema.optional(),
   dashboard: dashboardSchema.prefault({}),
   artifacts: artifactsSchema.prefault({}),
-  server: serverSchema.prefault({}),
 })
   .superRefine(checkRootReferences, ALWAYS)
   .superRefine(checkAuthFailFast, ALWAYS);
@@ -292,9 +287,7 @@ function complete(file: ParsedFile): Config {
       ]),
     ),
   };
-  // A trailing slash would double in every link built on it.
-  const server = file.server.publicUrl ? { publicUrl: file.server.publicUrl.replace(/\/+$/, '') } : {};
-  return { ...file, environments, browsers, pool, defaultBrowsers, github, server };
+  return { ...file, environments, browsers, pool, defaultBrowsers, github };
 }
 
 function isAnchorHolder(key: string): boolean {

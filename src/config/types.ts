@@ -29,7 +29,6 @@ export interface Config {
   pricing?: PricingOverrides | undefined;
   dashboard: DashboardConfig;
   artifacts: ArtifactsConfig;
-  server: ServerConfig;
 }
 
 export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];
@@ -48,11 +47,6 @@ export interface ArtifactsConfig {
   linkTtl: number;
   /** Environment variable holding the key that signs links; unset: a key kept in the store. */
   linkSecretEnv: string;
-}
-
-export interface ServerConfig {
-  /** The address people reach stagebot at (links in chat, the check run's details); no trailing slash. */
-  publicUrl?: string | undefined;
 }
 
 export interface AwsConfig {

@@ -85,7 +85,7 @@ describe.skipIf(!existsSync(CHROMIUM))('artifacts one click from chat (real Play
     data.browsers.chrome.testUser = { username: 'qa+chrome@acme.example', passwordEnv: PASSWORD_ENV };
     data.tests.retries = 1;
     data.artifacts = { dir, maxRunSize: '50MB' };
-    data.server = { publicUrl: `http://127.0.0.1:${port}` };
+    data.dashboard = { publicUrl: `http://127.0.0.1:${port}` };
   };
 
   it('links the failing test\'s trace and screenshot from the Slack thread and the PR, and the trace opens in the viewer', { timeout: 240_000 }, async () => {

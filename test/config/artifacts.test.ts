@@ -1,4 +1,4 @@
-// The artifacts and server sections: defaults, sizes with units, S3 settings, and the rules that span fields.
+// The artifacts section: defaults, sizes with units, S3 settings, and the rules that span fields.
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.ts';
 import { minimalConfig, problemsOf, toYaml } from './helpers.ts';
@@ -6,8 +6,8 @@ import { minimalConfig, problemsOf, toYaml } from './helpers.ts';
 const MB = 1024 * 1024;
 const DAY = 86_400_000;
 
-function withArtifacts(artifacts: unknown, server?: unknown) {
-  return toYaml({ ...minimalConfig(), artifacts, ...(server === undefined ? {} : { server }) });
+function withArtifacts(artifacts: unknown) {
+  return toYaml({ ...minimalConfig(), artifacts });
 }
 
 describe('artifacts config', () => {
@@ -21,20 +21,15 @@ describe('artifacts config', () => {
       linkTtl: 7 * DAY,
       linkSecretEnv: 'STAGEBOT_LINK_SECRET',
     });
-    expect(config.server).toEqual({});
   });
 
-  it('reads sizes with units, S3 settings and a public URL without its trailing slash', () => {
+  it('reads sizes with units and S3 settings', () => {
     const config = parseConfig(
-      withArtifacts(
-        { storage: 's3', s3: { bucket: 'acme-artifacts', region: 'eu-west-1' }, maxRunSize: '1.5GB', retention: '30d', linkTtl: '2d' },
-        { publicUrl: 'https://stagebot.acme.example/' },
-      ),
+      withArtifacts({ storage: 's3', s3: { bucket: 'acme-artifacts', region: 'eu-west-1' }, maxRunSize: '1.5GB', retention: '30d', linkTtl: '2d' }),
       {},
     );
     expect(config.artifacts.maxRunSize).toBe(1.5 * 1024 * MB);
     expect(config.artifacts.s3).toEqual({ bucket: 'acme-artifacts', region: 'eu-west-1', prefix: 'stagebot/', forcePathStyle: false });
-    expect(config.server.publicUrl).toBe('https://stagebot.acme.example');
   });
 
   it('says what is wrong, one line each', () => {
@@ -47,6 +42,5 @@ describe('artifacts config', () => {
       'artifacts.linkTtl: 7d is longer than retention (2d): links would outlive the artifacts',
     ]);
     expect(problemsOf(withArtifacts({ storage: 'gcs' }))[0]).toMatch(/^artifacts\.storage: unknown artifact storage "gcs"/);
-    expect(problemsOf(withArtifacts({}, { publicUrl: 'stagebot.acme.example' }))[0]).toMatch(/^server\.publicUrl: expected an http\(s\) URL/);
   });
 });

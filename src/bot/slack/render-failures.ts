@@ -8,7 +8,7 @@ import { code, esc, fit, when } from './mrkdwn.ts';
 
 const MAX_FAILURES_SHOWN = 8;
 
-/** A link only when it can be opened from Slack: an absolute http(s) URL (`server.publicUrl` set). */
+/** A link only when it can be opened from Slack: an absolute http(s) URL (`dashboard.publicUrl` set). */
 function link(url: string | null, label: string): string | null {
   return url && /^https?:\/\//.test(url) ? `<${esc(url).replaceAll('|', '%7C')}|${label}>` : null;
 }
@@ -38,7 +38,7 @@ export function renderFailures(view: Pick<RunView, 'artifacts' | 'browsers'>): s
   const sections = failing.flatMap((a) => browserSection(a, view.browsers.find((b) => b.browser === a.browser)?.failed ?? a.failures.length));
   const expires = failing.map((a) => a.linksExpire.getTime()).reduce((x, y) => Math.min(x, y));
   const linked = failing.some((a) => link(a.report, '') !== null);
-  const footer = linked ? `_Links open without sign-in until ${when(new Date(expires))}._` : '_Set `server.publicUrl` for links to the traces and reports._';
+  const footer = linked ? `_Links open without sign-in until ${when(new Date(expires))}._` : '_Set `dashboard.publicUrl` for links to the traces and reports._';
   return fit([`*Failing tests*`, ...sections, footer].join('\n'));
 }
 

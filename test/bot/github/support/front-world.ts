@@ -32,7 +32,7 @@ export interface FrontWorldOptions extends WorldOptions {
   repoPool?: string[];
   allowForks?: boolean;
   logger?: Logger;
-  /** The server's port (default: any free one), for a config whose server.publicUrl must name it. */
+  /** The server's port (default: any free one), for a config whose dashboard.publicUrl must name it. */
   port?: number;
 }
 

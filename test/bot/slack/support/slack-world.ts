@@ -23,7 +23,7 @@ export interface SlackWorldOptions extends WorldOptions {
   logger?: Logger;
   /** Socket Mode: the front connects to the URL the fake's apps.connections.open hands out. */
   socketUrl?: string;
-  /** The server's port (default: any free one), for a config whose server.publicUrl must name it. */
+  /** The server's port (default: any free one), for a config whose dashboard.publicUrl must name it. */
   port?: number;
 }
 
