@@ -153,7 +153,7 @@ function browserArtifacts(a: BrowserArtifactsView): Html {
     ${skipped.length ? html`<h4>Not kept</h4><ul>${skipped}</ul>` : ''}`;
 }
 
-function artifactsSection(view: RunView): Html {
+export function artifactsSection(view: Pick<RunView, 'artifacts'>): Html {
   return html`<section aria-labelledby="artifacts-h"><h2 id="artifacts-h">Artifacts</h2>
     ${view.artifacts.length === 0 ? empty('No artifacts were kept for this run.') : view.artifacts.map(browserArtifacts)}</section>`;
 }
