@@ -6,7 +6,7 @@
 //   fronts                   src/bot/*, src/web
 //   commands                 src/commands
 //   core                     src/pipeline, src/audit
-//   adapters                 src/aws, src/ssh, src/store, src/config
+//   adapters                 src/aws, src/ssh, src/store, src/config, src/artifacts
 //   base                     src/domain, src/cost, src/observability, src/errors.ts, src/version.ts
 //
 // An import may go down any number of layers, never up; a front reaches the core and the adapters
@@ -16,8 +16,8 @@ const APP = '^src/(app/|main\\.ts$)';
 const FRONTS = '^src/(bot|web)/';
 const COMMANDS = '^src/commands/';
 const CORE = '^src/(pipeline|audit)/';
-const ADAPTERS = '^src/(aws|ssh|store|config)/';
-const IO_ADAPTERS = '^src/(aws|ssh|store)/';
+const ADAPTERS = '^src/(aws|ssh|store|config|artifacts)/';
+const IO_ADAPTERS = '^src/(aws|ssh|store|artifacts)/';
 const BASE = '^src/(domain/|cost/|observability/|errors\\.ts$|version\\.ts$)';
 
 /** The layers above each one, which it must not import. */

@@ -20,6 +20,10 @@ import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import type { Store } from '../store/index.ts';
 import { githubSettings } from '../bot/github/settings.ts';
+import { LocalArtifactDir } from '../artifacts/local-dir.ts';
+import { openArtifactStorage } from '../artifacts/open.ts';
+import type { ArtifactStorage } from '../artifacts/storage.ts';
+import { ArtifactKeeper } from '../pipeline/test-runners/artifact-keeper.ts';
 
 export interface CoreOptions {
   config: Config;
@@ -34,12 +38,16 @@ export interface CoreOptions {
   aws?: AwsClients | undefined;
   clock?: Clock | undefined;
   testRunner?: TestRunner | undefined;
+  /** Tests inject a storage (default: the configured directory or bucket). */
+  artifacts?: ArtifactStorage | undefined;
 }
 
 export interface Core {
   aws: AwsClients;
   engine: Engine;
   audit: AuditService;
+  /** Where test artifacts are kept. */
+  artifacts: ArtifactStorage;
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun(env: string, actor: Actor): Promise<DryRunReport>;
   /** Stops the engine (runs in flight get `graceMs`, see Engine.stop), then closes the AWS clients. */
@@ -66,10 +74,21 @@ async function githubApi(config: Config, env: NodeJS.ProcessEnv, logger: Logger)
   return { baseUrl, getToken: async () => token };
 }
 
-/** The engine, with the configured test runner (which may need the GitHub App). */
-export async function buildEngine(opts: CoreOptions & { aws: AwsClients }): Promise<Engine> {
+/** The AWS clients the config asks for (S3 path-style addressing for the artifact bucket when set). */
+export function awsClientsFor(config: Config): AwsClients {
+  return createAwsClients({ s3ForcePathStyle: config.artifacts.s3?.forcePathStyle ?? false });
+}
+
+/** The configured artifact storage: the local directory, or the bucket (through `aws`). */
+export function artifactStorage(config: Config, aws: AwsClients, injected?: ArtifactStorage): ArtifactStorage {
+  return injected ?? openArtifactStorage(config, aws);
+}
+
+/** The engine, with the configured test runner (which may need the GitHub App) keeping its artifacts in `artifacts`. */
+export async function buildEngine(opts: CoreOptions & { aws: AwsClients; artifacts: ArtifactStorage }): Promise<Engine> {
   const { config, store, aws, prices, logger, metrics, clock } = opts;
-  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: await githubApi(config, opts.env, logger) });
+  const keeper = new ArtifactKeeper({ storage: opts.artifacts, maxRunBytes: config.artifacts.maxRunSize });
+  const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: await githubApi(config, opts.env, logger), artifacts: keeper });
   return new Engine({
     config,
     store,
@@ -86,9 +105,19 @@ export async function buildEngine(opts: CoreOptions & { aws: AwsClients }): Prom
 }
 
 /** The audit: sweeps, reaps and cost reports. It needs no engine and no test runner. */
-export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'logger' | 'metrics' | 'clock'> & { aws: AwsClients }): AuditService {
-  const { config, store, aws, prices, logger, metrics, clock } = opts;
-  return createAudit({ config, store, aws, prices, logger, ...(metrics ? { metrics } : {}), ...(clock ? { clock } : {}) });
+export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'logger' | 'metrics' | 'clock'> & { aws: AwsClients; artifacts: ArtifactStorage }): AuditService {
+  const { config, store, aws, prices, logger, metrics, clock, artifacts } = opts;
+  return createAudit({
+    config,
+    store,
+    aws,
+    prices,
+    logger,
+    // A bucket's objects are an asset kind the sweeper lists; a local directory is pruned by the reap.
+    ...(artifacts instanceof LocalArtifactDir ? { localArtifacts: artifacts } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(clock ? { clock } : {}),
+  });
 }
 
 /** `launch --dry-run`: DryRun calls for what a launch would do; creates nothing. */
@@ -114,12 +143,14 @@ export { createAwsClients };
 
 /** Everything at once (the server). */
 export async function buildCore(opts: CoreOptions): Promise<Core> {
-  const aws = opts.aws ?? createAwsClients();
-  const engine = await buildEngine({ ...opts, aws });
+  const aws = opts.aws ?? awsClientsFor(opts.config);
+  const artifacts = artifactStorage(opts.config, aws, opts.artifacts);
+  const engine = await buildEngine({ ...opts, aws, artifacts });
   return {
     aws,
     engine,
-    audit: buildAudit({ ...opts, aws }),
+    audit: buildAudit({ ...opts, aws, artifacts }),
+    artifacts,
     dryRun: dryRunner(opts.config, aws, () => engine.now()),
     async close(graceMs) {
       await engine.stop(graceMs);

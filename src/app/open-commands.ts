@@ -12,8 +12,9 @@ import { DEFAULT_STEP_NAMES } from '../pipeline/step-order.ts';
 import { openStore } from '../store/open.ts';
 import type { CoreOptions } from './build-core.ts';
 import { LazyEngine } from './lazy-engine.ts';
+import { artifactLinks } from './artifact-links.ts';
 
-export interface CommandServiceOptions extends Pick<CoreOptions, 'aws' | 'clock' | 'testRunner'> {
+export interface CommandServiceOptions extends Pick<CoreOptions, 'aws' | 'clock' | 'testRunner' | 'artifacts'> {
   config: Config;
   logging: CliLogging;
   env: NodeJS.ProcessEnv;
@@ -41,12 +42,13 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
     // engine or test runner; the engine (launch, cancel…) no audit.
     const parts = once(() => import('./build-core.ts'));
     const logger = once(() => makeLogger(opts.logging));
-    const aws = once(async () => opts.aws ?? (await parts.get()).createAwsClients());
-    const audit = once(async () => (await parts.get()).buildAudit({ config, store, prices, clock, logger: await logger.get(), aws: await aws.get() }));
+    const aws = once(async () => opts.aws ?? (await parts.get()).awsClientsFor(config));
+    const artifacts = once(async () => (await parts.get()).artifactStorage(config, await aws.get(), opts.artifacts));
+    const audit = once(async () => (await parts.get()).buildAudit({ config, store, prices, clock, logger: await logger.get(), aws: await aws.get(), artifacts: await artifacts.get() }));
     const engine = new LazyEngine(
       async () =>
         (await parts.get()).buildEngine({
-          config, store, prices, env, clock, testRunner: opts.testRunner, logger: await logger.get(), aws: await aws.get(),
+          config, store, prices, env, clock, testRunner: opts.testRunner, logger: await logger.get(), aws: await aws.get(), artifacts: await artifacts.get(),
           // A CLI engine drives only what this process launched.
           background: false,
         }),
@@ -59,7 +61,9 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
       spend: async (o) => (await audit.get()).spend(o),
     };
     const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now())(envName, actor);
-    const commands = new CommandExecutor({ engine, store, prices, audit: auditPort, helpPrefix: opts.helpPrefix, dryRun });
+    // The CLI serves no files: RunView only needs links to them.
+    const links = await artifactLinks(config, env, store, await logger.get());
+    const commands = new CommandExecutor({ engine, store, prices, audit: auditPort, helpPrefix: opts.helpPrefix, dryRun, artifacts: { links } });
     return {
       commands,
       async close() {

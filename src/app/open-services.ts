@@ -13,6 +13,8 @@ import type { Engine } from '../pipeline/engine.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { AuditService } from '../audit/service.ts';
+import type { ArtifactStorage } from '../artifacts/storage.ts';
+import { artifactLinks } from './artifact-links.ts';
 import { buildCore } from './build-core.ts';
 
 export interface Services {
@@ -23,6 +25,8 @@ export interface Services {
   /** What every front calls: the verbs, RunView, the board, the event feed. */
   commands: CommandExecutor;
   audit: AuditService;
+  /** Where test artifacts are kept. */
+  artifacts: ArtifactStorage;
   /** Stops the engine (runs in flight get `graceMs`, see Engine.stop), then closes AWS clients and the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -39,6 +43,8 @@ export interface ServiceOptions {
   store?: Store;
   clock?: Clock;
   testRunner?: TestRunner;
+  /** Tests inject a storage (default: the configured directory or bucket). */
+  artifacts?: ArtifactStorage;
   helpPrefix?: string;
 }
 
@@ -48,12 +54,14 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const store = opts.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, sqlitePath: config.store.sqlitePath }));
   // Bundled table, overlaid with a cached Pricing API refresh and the config's overrides.
   const prices = await loadPrices(store, config);
-  const core = await buildCore({ config, store, prices, logger, metrics: opts.metrics, env, background: opts.background, aws: opts.aws, clock: opts.clock, testRunner: opts.testRunner });
+  const core = await buildCore({ config, store, prices, logger, metrics: opts.metrics, env, background: opts.background, aws: opts.aws, clock: opts.clock, testRunner: opts.testRunner, artifacts: opts.artifacts });
+  const links = await artifactLinks(config, env, store, logger);
   const commands = new CommandExecutor({
     engine: core.engine,
     store,
     prices,
     audit: core.audit,
+    artifacts: { storage: core.artifacts, links },
     ...(opts.helpPrefix ? { helpPrefix: opts.helpPrefix } : {}),
     dryRun: (envName, actor) => core.dryRun(envName, actor),
   });
@@ -64,6 +72,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     engine: core.engine,
     commands,
     audit: core.audit,
+    artifacts: core.artifacts,
     async close(graceMs?: number) {
       await core.close(graceMs);
       if (!opts.store) await store.close();

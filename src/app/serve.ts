@@ -5,6 +5,8 @@ import { ConfigError, UserError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createHttpServer, listen, type RunningServer } from '../web/server.ts';
+import { artifactRoutes } from '../web/artifact-routes.ts';
+import { isRefusal } from '../web/access/index.ts';
 import { openServices } from './open-services.ts';
 import { mountFronts } from './fronts.ts';
 import { mountDashboard } from './dashboard.ts';
@@ -58,7 +60,9 @@ export async function serve(opts: ServeOptions): Promise<number> {
     else logger.info({ front: f.name }, `${f.name} front disabled: ${f.reason}`);
   }
   const dashboard = mountDashboard({ commands: services.commands, links, env, logger });
-  const server = createHttpServer({ logger, metrics, fronts, pages: dashboard, ready: () => services.store.ping() });
+  // Signed links open for anyone who has them; unsigned ones for whoever the dashboard's access rules let read.
+  const prefixes = artifactRoutes({ commands: services.commands, mayReadUnsigned: async (req, res) => !isRefusal(await dashboard.access.requireViewer(req, res)) });
+  const server = createHttpServer({ logger, metrics, fronts, prefixes, pages: dashboard, ready: () => services.store.ping() });
   // Listen before the engine starts: a taken port must not adopt runs only to drop them again.
   let running: RunningServer;
   try {

@@ -16,7 +16,7 @@ import { imageSnapshots } from '../aws/kinds/image.ts';
 import { ASSET_KIND_DESCRIPTORS, type AssetKindDescriptor } from '../aws/kinds/index.ts';
 import { instancesById } from '../aws/kinds/instance.ts';
 import { registeredTargets, targetAsset, type RegisteredTarget, type TargetGroupRef } from '../aws/kinds/target.ts';
-import type { SweptKind } from '../aws/kinds/types.ts';
+import type { ListScope, SweptKind } from '../aws/kinds/types.ts';
 import { TAG, managedByFilter, sanitizeTagValue, taggingFilter } from '../aws/tags.ts';
 import type { Config } from '../config/types.ts';
 import type { AssetKind } from '../domain/asset.ts';
@@ -109,7 +109,7 @@ async function configuredImages(scope: Ec2Scope, envs: { name: string; ami: stri
 
 export async function inventoryRegion(deps: InventoryDeps, region: string): Promise<RegionInventory> {
   const inv: RegionInventory = { region, assets: [], drift: [], configuredAmis: [], minimumCalls: 0, error: null, partial: [] };
-  const scope: Ec2Scope = { ec2: deps.aws.ec2(region), calls: deps.calls };
+  const scope: ListScope = { ec2: deps.aws.ec2(region), calls: deps.calls, region, aws: deps.aws, config: deps.config };
   const owned = [managedByFilter(deps.config.installation)];
   const envs = Object.values(deps.config.environments).filter((e) => e.region === region);
   const groups: TargetGroupRef[] = [];

@@ -30,6 +30,7 @@ export async function loadPrices(store: Store, config: Config): Promise<Prices> 
     ...(p?.instances ? { instances: p.instances } : {}),
     ...(p?.ebsGbMonth ? { ebsGbMonth: Object.fromEntries(Object.entries(p.ebsGbMonth).filter((e): e is [string, number] => e[1] !== undefined)) } : {}),
     ...(p?.snapshotGbMonth !== undefined ? { snapshotGbMonth: p.snapshotGbMonth } : {}),
+    ...(p?.s3GbMonth !== undefined ? { s3GbMonth: p.s3GbMonth } : {}),
     ...(p?.publicIpv4Hour !== undefined ? { publicIpv4Hour: p.publicIpv4Hour } : {}),
   };
   return createPrices(overrides, { instances: await cachedInstancePrices(store) });

@@ -1,5 +1,6 @@
 // The sweep report as plain text, for the CLI and the log. Slack and the web render the same data their own way.
 
+import bytes from 'bytes';
 import { formatUsd } from '../cost/estimate.ts';
 import { span } from './rules.ts';
 import type { OrphanEntry, SweepReport, UnsweptEntry } from './types.ts';
@@ -93,6 +94,9 @@ export function renderSweepText(r: SweepReport, prefix: string): string {
   if (r.reapedSinceLastReport.length > 0) {
     const cost = r.reapedSinceLastReport.reduce((n, x) => n + x.costUsd, 0);
     lines.push(`Reaped since the last report: ${r.reapedSinceLastReport.length} (${formatUsd(cost)}).`);
+  }
+  if (r.prunedArtifacts && r.prunedArtifacts.runs > 0) {
+    lines.push(`Test artifacts past retention deleted: ${r.prunedArtifacts.runs} run${r.prunedArtifacts.runs === 1 ? '' : 's'} (${bytes.format(r.prunedArtifacts.bytes)}).`);
   }
   for (const d of r.drift) lines.push(`Drift: ${d.env}: ${d.problem}`);
   for (const u of r.unpriced) lines.push(`Unpriced: ${u}`);

@@ -25,6 +25,8 @@ export interface RuleContext {
   /** AMIs kept for being among the newest `amiKeepNewest` of their environment. */
   newestAmis: ReadonlySet<string>;
   amiKeepNewest: number;
+  /** How long test artifacts are kept (`artifacts.retention`). */
+  artifactRetentionMs: number;
 }
 
 /** True when the asset carries this installation's managed-by tag. */
@@ -115,6 +117,14 @@ function amiVerdict(a: FoundAsset, ctx: RuleContext): Verdict {
   };
 }
 
+/** Test artifacts: kept for the retention period after their newest file, whatever their run did. */
+function retentionVerdict(a: FoundAsset, ctx: RuleContext): Verdict {
+  const kept = a.createdAt?.getTime() ?? ctx.now.getTime();
+  const until = kept + ctx.artifactRetentionMs;
+  if (until > ctx.now.getTime()) return { orphan: false, why: `kept until ${new Date(until).toISOString()} (retention ${span(ctx.artifactRetentionMs)})` };
+  return { orphan: true, reason: `kept ${ago(ctx.now.getTime() - kept)}, retention is ${span(ctx.artifactRetentionMs)}; ${descriptorOf(a.kind).leftBehind(a)}`, since: new Date(until) };
+}
+
 export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
   const kind = descriptorOf(a.kind);
   if (kind.rule === 'target') {
@@ -129,6 +139,7 @@ export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
     return { orphan: false, why: `${kind.singular} configured for an environment` };
   }
   if (kind.rule === 'image') return amiVerdict(a, ctx);
+  if (kind.rule === 'retention') return retentionVerdict(a, ctx);
   const run = runVerdict(a.tags[TAG.assetId] || null, a.tags, ctx);
   if (!run.orphan) return run;
   // An asset is not an orphan before it existed: its age starts at the later of the two.

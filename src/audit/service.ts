@@ -49,6 +49,8 @@ export interface AuditDeps {
   logger: Logger;
   metrics?: Metrics;
   clock?: Clock;
+  /** The local artifact directory, pruned past `artifacts.retention` by reap sweeps (S3 artifacts are an asset kind). */
+  localArtifacts?: { prune(before: Date): Promise<{ runs: string[]; bytes: number }> } | undefined;
 }
 
 export function createAudit(deps: AuditDeps): AuditService {
@@ -56,6 +58,15 @@ export function createAudit(deps: AuditDeps): AuditService {
   const sweeper = createSweeper({ config: deps.config, store: deps.store, aws: deps.aws, prices: deps.prices, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   const run = async (mode: 'dry-run' | 'reap', confirm = false): Promise<SweepReport> => {
     const report = await sweeper.sweep({ mode, now: clock.now(), confirm });
+    if (mode === 'reap' && deps.localArtifacts) {
+      try {
+        const pruned = await deps.localArtifacts.prune(new Date(clock.now().getTime() - deps.config.artifacts.retention));
+        report.prunedArtifacts = { runs: pruned.runs.length, bytes: pruned.bytes };
+        if (pruned.runs.length > 0) deps.logger.info({ runs: pruned.runs, bytes: pruned.bytes }, 'deleted test artifacts past their retention');
+      } catch (err) {
+        report.errors.push(`test artifacts past retention could not be deleted: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
     if (report.complete) await deps.store.kvSet(LAST_ORPHANS_KEY, { at: report.startedAt, orphans: report.orphans }, clock.now());
     return report;
   };

@@ -120,6 +120,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     // A region not listed can only hide newer AMIs, which keeps more of the others: the safe side.
     newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
     amiKeepNewest: config.sweeper.amiKeepNewest,
+    artifactRetentionMs: config.artifacts.retention,
   };
   const targetMarks = await loadTargetMarks(store);
   const targetMarksBefore = new Map(targetMarks);
@@ -142,8 +143,11 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     // target was listed: a target group that could not be read hides its targets, it does not remove them.
     const seen = new Set(assets.filter((a) => descriptorOf(a.kind).marks === 'store').map((a) => a.id));
     for (const [id] of targetMarks) {
-      const region = id.split(':')[3] ?? '';
-      if (sweptFully(region, 'target') && inventories.some((i) => i.region === region) && !seen.has(id)) targetMarks.delete(id);
+      const owner = ASSET_KIND_DESCRIPTORS.flatMap((d) => {
+        const region = d.markRegion?.(id, config) ?? null;
+        return region === null ? [] : [{ kind: d.kind, region }];
+      })[0];
+      if (owner && sweptFully(owner.region, owner.kind) && inventories.some((i) => i.region === owner.region) && !seen.has(id)) targetMarks.delete(id);
     }
   }
 

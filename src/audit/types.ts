@@ -113,4 +113,6 @@ export interface SweepReport {
   needsConfirmation: boolean;
   limit: number;
   errors: string[];
+  /** Test artifacts in the local directory deleted past their retention (reap sweeps; S3 ones are orphans above). */
+  prunedArtifacts?: { runs: number; bytes: number } | undefined;
 }

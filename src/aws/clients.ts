@@ -8,13 +8,14 @@ import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client, type ElasticLoadBalancingV2ClientConfig } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PricingClient, type PricingClientConfig } from '@aws-sdk/client-pricing';
 import { ResourceGroupsTaggingAPIClient, type ResourceGroupsTaggingAPIClientConfig } from '@aws-sdk/client-resource-groups-tagging-api';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { ConfigError } from '../errors.ts';
 
-export const AWS_SERVICES = ['ec2', 'elbv2', 'tagging', 'sts', 'pricing'] as const;
+export const AWS_SERVICES = ['ec2', 'elbv2', 'tagging', 'sts', 'pricing', 's3'] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 
-export type AnyAwsClient = EC2Client | ElasticLoadBalancingV2Client | ResourceGroupsTaggingAPIClient | STSClient | PricingClient;
+export type AnyAwsClient = EC2Client | ElasticLoadBalancingV2Client | ResourceGroupsTaggingAPIClient | STSClient | PricingClient | S3Client;
 
 export interface AwsClients {
   ec2(region: string): EC2Client;
@@ -23,6 +24,8 @@ export interface AwsClients {
   sts(region: string): STSClient;
   /** The Pricing API lives in a few regions only; prices are the same whichever one answers. */
   pricing(): PricingClient;
+  /** The artifact bucket's region. */
+  s3(region: string): S3Client;
   /** Closes every client built so far (their sockets); the next call builds fresh ones. */
   destroy(): void;
 }
@@ -36,6 +39,11 @@ export interface AwsClientOptions {
   retryStrategy?: EC2ClientConfig['retryStrategy'];
   /** Region the Pricing client talks to (us-east-1, eu-central-1 or ap-south-1). Default us-east-1. */
   pricingRegion?: string;
+  /**
+   * S3 requests name the bucket in the path instead of the host name: for S3-compatible stores
+   * without virtual-host buckets (`artifacts.s3.forcePathStyle`).
+   */
+  s3ForcePathStyle?: boolean;
   /** Called once for every client built, e.g. to add middleware (the fake cloud mounts itself this way). */
   onClient?: (client: AnyAwsClient, info: { service: AwsService; region: string }) => void;
 }
@@ -75,6 +83,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
     tagging: (region) => get('tagging', region, (c) => new ResourceGroupsTaggingAPIClient(c as ResourceGroupsTaggingAPIClientConfig)),
     sts: (region) => get('sts', region, (c) => new STSClient(c as STSClientConfig)),
     pricing: () => get('pricing', opts.pricingRegion ?? 'us-east-1', (c) => new PricingClient(c as PricingClientConfig)),
+    s3: (region) => get('s3', region, (c) => new S3Client({ ...(c as S3ClientConfig), ...(opts.s3ForcePathStyle ? { forcePathStyle: true } : {}) })),
     destroy() {
       for (const client of cache.values()) client.destroy();
       cache.clear();

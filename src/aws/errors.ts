@@ -17,6 +17,9 @@ const NOT_FOUND = new Set([
   // Deregistering a target that is no longer there (its instance is gone): the work is done.
   'InvalidTarget',
   'InvalidTargetException',
+  // S3: an object or bucket that is not there.
+  'NoSuchKey',
+  'NotFound',
 ]);
 
 // The SDK's own list of throttling codes (service-error-classification), plus what it checks besides names.

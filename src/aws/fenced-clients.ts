@@ -54,6 +54,7 @@ export function fencedAwsClients(aws: AwsClients, check: (operation: string) => 
     tagging: (region) => fenced(aws.tagging(region)),
     sts: (region) => fenced(aws.sts(region)),
     pricing: () => fenced(aws.pricing()),
+    s3: (region) => fenced(aws.s3(region)),
     destroy: () => undefined,
   };
 }

@@ -36,12 +36,16 @@ interface KindPermissions {
   marked: boolean;
 }
 
+/** S3 actions name objects and buckets, not EC2 resources: they get statements of their own (artifactStatements). */
+const notS3 = (actions: readonly string[]) => actions.filter((a) => !a.startsWith('s3:'));
+
 function permissionsOf(d: AssetKindDescriptor): KindPermissions {
+  const remove = notS3(d.iam.remove);
   return {
     resource: d.ec2ResourceType,
-    read: d.iam.read,
-    create: d.iam.create,
-    remove: d.iam.remove.length > 0 ? { actions: d.iam.remove, scope: REMOVE_SCOPE[d.kind] ?? 'ours' } : null,
+    read: notS3(d.iam.read),
+    create: notS3(d.iam.create),
+    remove: remove.length > 0 ? { actions: remove, scope: REMOVE_SCOPE[d.kind] ?? 'ours' } : null,
     marked: (d.marks === 'tag' && d.swept !== undefined) || d.retagOnKeep,
   };
 }
@@ -164,9 +168,30 @@ export function iamPolicy(config: Config): IamPolicy {
     Resource: arnsOf(KINDS.filter((k) => k.marked)),
     Condition: { ...ours, 'ForAllValues:StringEquals': { 'aws:TagKeys': BOOKKEEPING_TAGS } },
   });
+  statements.push(...artifactStatements(config));
   // A configured AMI is never an orphan, even when a bake of ours tagged it.
   statements.push({ Sid: 'NeverDeregisterAConfiguredImage', Effect: 'Deny', Action: 'ec2:DeregisterImage', Resource: envImages });
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * Test artifacts in S3 (`artifacts.storage: s3`): listing only under the installation's prefix, objects
+ * only there, written only tagged with the installation (s3:RequestObjectTag: tagged at creation), and
+ * read, re-checked and deleted only there. The actions are the `artifact` kind's.
+ */
+function artifactStatements(config: Config): PolicyStatement[] {
+  const s3 = config.artifacts.storage === 's3' ? config.artifacts.s3 : undefined;
+  if (!s3) return [];
+  const kind = ASSET_KIND_DESCRIPTORS.find((d) => d.kind === 'artifact')!;
+  const prefix = `${s3.prefix}${config.installation}/`;
+  const objects = `arn:aws:s3:::${s3.bucket}/${prefix}*`;
+  const all = unique([...kind.iam.read, ...kind.iam.create, ...kind.iam.remove]);
+  const writes = kind.iam.create;
+  return [
+    { Sid: 'ListOnlyOurArtifacts', Effect: 'Allow', Action: all.filter((a) => a === 's3:ListBucket'), Resource: `arn:aws:s3:::${s3.bucket}`, Condition: { StringLike: { 's3:prefix': `${prefix}*` } } },
+    { Sid: 'WriteArtifactsOnlyWithOurTags', Effect: 'Allow', Action: [...writes], Resource: objects, Condition: { StringEquals: { [`s3:RequestObjectTag/${TAG.managedBy}`]: sanitizeTagValue(config.installation) } } },
+    { Sid: 'ReadAndRemoveOnlyOurArtifacts', Effect: 'Allow', Action: all.filter((a) => a !== 's3:ListBucket' && !writes.includes(a)), Resource: objects },
+  ];
 }
 
 /** The key pairs a launch of this environment may use: its fixed one, or the one each run creates. */

@@ -16,6 +16,10 @@ import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
 import type { CostReportData, OrphansReport, SpendReport, SweepReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
+import type { ArtifactStorage } from '../artifacts/storage.ts';
+import { isSafeArtifactName } from '../artifacts/storage.ts';
+import type { ArtifactLinks } from './artifact-links.ts';
+import type { Readable } from 'node:stream';
 
 export type { Board, EnvView, OrphanSummary } from './board.ts';
 export type { RunView, StepView } from './run-view.ts';
@@ -105,6 +109,11 @@ export interface ExecutorDeps {
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun?: (env: string, actor: Actor) => Promise<DryRunReport>;
   helpPrefix?: string;
+  /**
+   * How artifact links are signed, and where the files are kept (a process that serves no files,
+   * the CLI, passes no storage); absent: no artifacts are listed or served.
+   */
+  artifacts?: { storage?: ArtifactStorage | undefined; links: ArtifactLinks } | undefined;
 }
 
 /** What a front adds to a command that its words do not say. */
@@ -116,6 +125,9 @@ export interface ExecuteOptions {
   /** A launch: at most one active run per key (a pull request's `/e2e`); a second gets ActiveRunExists. */
   concurrencyKey?: string;
 }
+
+/** An artifact a front may send: its content, or why not (HTTP status and one line). */
+export type ArtifactFetch = { ok: true; name: string; size: number; body: Readable } | { ok: false; status: 401 | 403 | 404 | 410; reason: string };
 
 export class CommandExecutor {
   private readonly deps: ExecutorDeps;
@@ -137,6 +149,7 @@ export class CommandExecutor {
       prices: this.prices,
       stepNames: () => engine.stepNames,
       now: () => engine.now(),
+      links: this.deps.artifacts?.links,
     });
     return this.#views;
   }
@@ -158,6 +171,39 @@ export class CommandExecutor {
 
   now(): Date {
     return this.deps.engine.now();
+  }
+
+  /** A kept file's bytes (a screenshot to upload to chat), or null when it is not there or larger than `maxBytes`. */
+  async artifactFile(runId: string, name: string, maxBytes: number): Promise<Buffer | null> {
+    const storage = this.deps.artifacts?.storage;
+    if (!storage || !isSafeArtifactName(runId, name)) return null;
+    const file = await storage.open(runId, name);
+    if (!file) return null;
+    if (file.size > maxBytes) {
+      file.body.destroy();
+      return null;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of file.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * The artifact a request path names (what follows `/artifacts/`): served when its link is signed and
+   * unexpired, or, for an unsigned path, when `mayReadUnsigned` (the dashboard's access rules) says so.
+   */
+  async artifact(rest: string, mayReadUnsigned: () => Promise<boolean>): Promise<ArtifactFetch> {
+    const artifacts = this.deps.artifacts;
+    if (!artifacts?.storage) return { ok: false, status: 404, reason: 'this stagebot keeps no artifacts' };
+    const checked = artifacts.links.check(rest, this.now());
+    if (checked.ok === false) return checked;
+    if (checked.ok === 'unsigned' && !(await mayReadUnsigned())) {
+      return { ok: false, status: 401, reason: 'sign in to the dashboard, or open the link from chat or the run page' };
+    }
+    if (!isSafeArtifactName(checked.runId, checked.name)) return { ok: false, status: 404, reason: 'no such artifact' };
+    const file = await artifacts.storage.open(checked.runId, checked.name);
+    if (!file) return { ok: false, status: 404, reason: `no artifact ${checked.name} for run ${checked.runId} (deleted after its retention period?)` };
+    return { ok: true, name: checked.name, size: file.size, body: file.body };
   }
 
   async execute(cmd: Command, actor: Actor, extra: ExecuteOptions = {}): Promise<CommandResult> {

@@ -11,6 +11,8 @@ import type { BrowserOutcome, RunCost, StepTiming } from '../pipeline/events.ts'
 import { summarize, type DeadManSwitchView } from '../pipeline/run-summary.ts';
 import type { StepName, StepOutputsByName } from '../pipeline/step-outputs.ts';
 import type { Store } from '../store/index.ts';
+import { publicBaseUrl, type ArtifactLinks } from './artifact-links.ts';
+import { artifactsView, type BrowserArtifactsView } from './artifacts-view.ts';
 
 /** One step as it stands, with its outputs typed by its name. */
 export type StepView = {
@@ -43,8 +45,13 @@ export interface RunView {
   waitingFor: EnvLock[];
   /** The environments a pool launch may take (for a queued run without one). */
   pool: string[];
-  /** Where to look further: each browser's Playwright report. */
-  links: { reports: { browser: string; url: string }[] };
+  /** Where to look further: each browser's Playwright report (the configured reportUrl, else the kept HTML report). */
+  links: { reports: { browser: string; url: string }[]; runPage: string | null };
+  /**
+   * Per browser, what was kept of its Playwright output: reports, traces, screenshots and videos, each
+   * with its kind, size and a signed link; the failed tests with their own screenshot and trace links.
+   */
+  artifacts: BrowserArtifactsView[];
   now: Date;
 }
 
@@ -56,6 +63,8 @@ export interface RunViewFacts {
   /** The pipeline's step names in order. */
   stepNames(): readonly string[];
   now(): Date;
+  /** Signs artifact links; absent: artifacts are listed without links. */
+  links?: ArtifactLinks | undefined;
 }
 
 export class RunViews {
@@ -86,6 +95,8 @@ export class RunViews {
     const index = queued.findIndex((r) => r.id === run.id);
     const pool = run.options.pool ?? this.facts.config.pool;
     const wanted = new Set(run.env ? [run.env] : pool);
+    const artifacts = this.facts.links ? artifactsView(run.id, summary.browsers, this.facts.links, this.facts.config.artifacts.retention, now) : [];
+    const keptReport = (browser: string) => artifacts.find((a) => a.browser === browser && a.items.some((i) => i.kind === 'report-html'))?.report ?? null;
     return {
       run,
       steps: inOrder.map((s) => ({ name: s.name, state: s.state, startedAt: s.startedAt, finishedAt: s.finishedAt, outputs: s.outputs, error: s.error }) as StepView),
@@ -100,7 +111,15 @@ export class RunViews {
       queuePosition: index >= 0 ? index + 1 : null,
       waitingFor: locks.filter((l) => wanted.has(l.env) && l.holder !== run.id),
       pool,
-      links: { reports: summary.browsers.flatMap((b) => (b.reportUrl ? [{ browser: b.browser, url: b.reportUrl }] : [])) },
+      links: {
+        // The dashboard's page of the run, where people who are signed in find everything above.
+        runPage: publicBaseUrl(this.facts.config) ? `${publicBaseUrl(this.facts.config)}/runs/${encodeURIComponent(run.id)}` : null,
+        reports: summary.browsers.flatMap((b) => {
+          const url = b.reportUrl ?? keptReport(b.browser);
+          return url ? [{ browser: b.browser, url }] : [];
+        }),
+      },
+      artifacts,
       now,
     };
   }

@@ -145,3 +145,15 @@ export function checkDashboardAccess(dashboard: unknown, ctx: Ctx): void {
     }
   }
 }
+
+/** S3 storage needs its bucket; a link that outlives the artifact it points at is a broken link. */
+export function checkArtifacts(artifacts: unknown, ctx: Ctx): void {
+  if (!isRecord(artifacts)) return;
+  if (artifacts.storage === 's3' && !isRecord(artifacts.s3)) {
+    ctx.addIssue({ code: 'custom', path: ['s3'], message: 'storage s3 needs s3.bucket and s3.region (like { bucket: acme-stagebot-artifacts, region: eu-west-1 })', input: artifacts.s3 });
+  }
+  const { retention, linkTtl } = artifacts;
+  if (typeof retention === 'number' && typeof linkTtl === 'number' && linkTtl > retention) {
+    ctx.addIssue({ code: 'custom', path: ['linkTtl'], message: `${formatDuration(linkTtl)} is longer than retention (${formatDuration(retention)}): links would outlive the artifacts`, input: linkTtl });
+  }
+}

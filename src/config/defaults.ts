@@ -20,6 +20,10 @@ export const ON_ADOPT = ['teardown', 'resume'] as const;
 /** How people sign in to the dashboard: nobody, with GitHub, or through a trusted reverse proxy. */
 export const DASHBOARD_AUTH = ['none', 'github', 'proxy'] as const;
 
+export const ARTIFACT_STORAGES = ['local', 's3'] as const;
+
+const MB = 1024 * 1024;
+
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -61,6 +65,18 @@ export const DEFAULTS = {
   workers: 3,
   retries: 2,
   maxWait: 90 * MINUTE,
+  artifacts: {
+    storage: 'local',
+    dir: './data/artifacts',
+    s3Prefix: 'stagebot/',
+    /** Enough for a few traces and videos of a large suite; the JSON report and the first failure come first. */
+    maxRunSize: '500MB',
+    /** Below this a cap would not hold one trace. */
+    minRunSize: MB,
+    retention: 14 * DAY,
+    linkTtl: 7 * DAY,
+    linkSecretEnv: 'STAGEBOT_LINK_SECRET',
+  },
   dashboard: {
     auth: 'none',
     proxy: { userHeader: 'X-Forwarded-User', emailHeader: 'X-Forwarded-Email' },

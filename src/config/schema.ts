@@ -6,11 +6,12 @@ import {
   checkNotEmpty,
   checkRecipeAction,
   checkAuthFailFast,
+  checkArtifacts,
   checkDashboardAccess,
   checkRootReferences,
   checkTargetGroupRegion,
 } from './checks.ts';
-import { DASHBOARD_AUTH, DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
+import { ARTIFACT_STORAGES, DASHBOARD_AUTH, DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
 import { accountId, amiId, instanceType, keyPair, region, securityGroupId, subnetId, targetGroupArn } from './aws-fields.ts';
 import { ALWAYS, bool, int, list, matching, namedMap, oneOf, price, strictObject, text } from './fields.ts';
 import {
@@ -24,6 +25,7 @@ import {
 } from './name-fields.ts';
 import { cidr, httpUrl, ipNetwork, reportUrlTemplate, sshHost } from './network-fields.ts';
 import { cronSchedule, duration, durationAtMost, durationBetween, timeZone } from './time-fields.ts';
+import { size } from './size-fields.ts';
 import type { Config, RecipeItem } from './types.ts';
 
 const envName = () => simpleName('stg1');
@@ -169,6 +171,22 @@ const sweeperSchema = strictObject({
   amiKeepNewest: int(0, 1_000).default(s.amiKeepNewest),
 });
 
+const a = DEFAULTS.artifacts;
+const artifactsSchema = strictObject({
+  storage: oneOf(ARTIFACT_STORAGES, 'artifact storage').default(a.storage),
+  dir: text('a directory like ./data/artifacts').default(a.dir),
+  s3: strictObject({
+    bucket: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name like acme-stagebot-artifacts'),
+    region: region(),
+    prefix: matching(/^(?:[A-Za-z0-9!_.*'()-]+\/)*$/, 'a key prefix ending in / like stagebot/ (or empty)').default(a.s3Prefix),
+    forcePathStyle: bool().default(false),
+  }).optional(),
+  maxRunSize: size(a.minRunSize).prefault(a.maxRunSize),
+  retention: duration().default(a.retention),
+  linkTtl: duration().default(a.linkTtl),
+  linkSecretEnv: envVarName('STAGEBOT_LINK_SECRET').default(a.linkSecretEnv),
+}).superRefine(checkArtifacts, ALWAYS);
+
 const slackUsers = () => list(slackUserId(), 'Slack user ids like U0PLATFORM1').default([]);
 const slackUserGroups = () => list(slackUserGroupId(), 'Slack user group ids like S0PLATFORM').default([]);
 const slackChannels = () => list(slackChannelId(), 'Slack channel ids like C0123STAGING').default([]);
@@ -230,6 +248,7 @@ const pricingSchema = strictObject({
     standard: price().optional(),
   }).optional(),
   snapshotGbMonth: price().optional(),
+  s3GbMonth: price().optional(),
   publicIpv4Hour: price().optional(),
 });
 
@@ -248,6 +267,7 @@ const fileSchema = strictObject({
   github: githubSchema.optional(),
   pricing: pricingSchema.optional(),
   dashboard: dashboardSchema.prefault({}),
+  artifacts: artifactsSchema.prefault({}),
 })
   .superRefine(checkRootReferences, ALWAYS)
   .superRefine(checkAuthFailFast, ALWAYS);

@@ -2,7 +2,7 @@
 // All durations are milliseconds (the file says `90m`; Config says 5400000). Optional sections are
 // undefined when the file leaves them out; everything else has its default filled in.
 
-import type { DASHBOARD_AUTH, ON_ADOPT, STEP_NAMES, VOLUME_TYPES } from './defaults.ts';
+import type { ARTIFACT_STORAGES, DASHBOARD_AUTH, ON_ADOPT, STEP_NAMES, VOLUME_TYPES } from './defaults.ts';
 
 export type StepName = (typeof STEP_NAMES)[number];
 export type VolumeType = (typeof VOLUME_TYPES)[number];
@@ -28,6 +28,25 @@ export interface Config {
   github?: GithubConfig | undefined;
   pricing?: PricingOverrides | undefined;
   dashboard: DashboardConfig;
+  artifacts: ArtifactsConfig;
+}
+
+export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];
+
+/** What stagebot keeps of each browser's Playwright output, where, for how long, and how it is linked. */
+export interface ArtifactsConfig {
+  /** `local`: under `dir`; `s3`: in `s3.bucket` (then `s3` is set). */
+  storage: ArtifactStorageKind;
+  dir: string;
+  s3?: { bucket: string; region: string; prefix: string; forcePathStyle: boolean } | undefined;
+  /** Bytes one run may keep, all browsers together; the most useful files go first. */
+  maxRunSize: number;
+  /** ms after which a run's artifacts are deleted (the daily sweep). */
+  retention: number;
+  /** ms a signed link stays valid (never past retention). */
+  linkTtl: number;
+  /** Environment variable holding the key that signs links; unset: a key kept in the store. */
+  linkSecretEnv: string;
 }
 
 export interface AwsConfig {
@@ -183,6 +202,8 @@ export interface PricingOverrides {
   instances: Record<string, Record<string, number>>;
   ebsGbMonth?: Partial<Record<VolumeType, number>> | undefined;
   snapshotGbMonth?: number | undefined;
+  /** S3 Standard, USD per GB-month (test artifacts). */
+  s3GbMonth?: number | undefined;
   publicIpv4Hour?: number | undefined;
 }
 

@@ -7,6 +7,8 @@ export type Priced =
   | { kind: 'instance'; region: string; instanceType: string; publicIpv4: boolean }
   | { kind: 'volume'; region: string; volumeType: string; sizeGb: number }
   | { kind: 'snapshot'; region: string; sizeGb: number }
+  /** Objects in S3 Standard (test artifacts); sizeGb may be fractional. */
+  | { kind: 's3'; region: string; sizeGb: number }
   | { kind: 'free' };
 
 export interface CostLine {
@@ -32,6 +34,11 @@ export function hourlyCost(prices: Prices, item: Priced): CostLine {
       const rate = prices.snapshotGbMonth(item.region);
       if (rate === null) return { hourly: null, unknown: `no snapshot price in ${item.region}` };
       // Snapshots bill only changed blocks; the full size is the upper bound we can know without billing data.
+      return { hourly: (item.sizeGb * rate) / HOURS_PER_MONTH, unknown: null };
+    }
+    case 's3': {
+      const rate = prices.s3GbMonth(item.region);
+      if (rate === null) return { hourly: null, unknown: `no S3 price in ${item.region}` };
       return { hourly: (item.sizeGb * rate) / HOURS_PER_MONTH, unknown: null };
     }
     case 'free':

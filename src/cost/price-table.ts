@@ -55,6 +55,11 @@ export const SNAPSHOT_GB_MONTH: Record<string, number> = {
   'us-east-1': 0.05, 'us-east-2': 0.05, 'us-west-2': 0.05, 'eu-west-1': 0.05, 'eu-central-1': 0.054,
 };
 
+/** USD per GB-month of S3 Standard storage (the first 50 TB tier), where test artifacts are kept. */
+export const S3_STANDARD_GB_MONTH: Record<string, number> = {
+  'us-east-1': 0.023, 'us-east-2': 0.023, 'us-west-2': 0.023, 'eu-west-1': 0.023, 'eu-central-1': 0.0245,
+};
+
 /** USD per hour of a public IPv4 address (charged since 2024-02, in use or idle). */
 export const PUBLIC_IPV4_HOURLY = 0.005;
 

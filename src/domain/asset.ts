@@ -1,6 +1,6 @@
 // What a run creates in AWS, and what the sweeper looks for (design.md sections 3-4).
 
-export const ASSET_KINDS = ['instance', 'volume', 'network-interface', 'image', 'snapshot', 'security-group-rule', 'key-pair', 'target'] as const;
+export const ASSET_KINDS = ['instance', 'volume', 'network-interface', 'image', 'snapshot', 'security-group-rule', 'key-pair', 'target', 'artifact'] as const;
 export type AssetKind = (typeof ASSET_KINDS)[number];
 
 export interface Asset {

@@ -25,6 +25,12 @@ export function kvQueries(db: Db) {
       );
     },
 
+    /** Saves the value only when the key has none yet; true when this call saved it (atomic across replicas). */
+    async kvSetIfAbsent(key: string, value: unknown, at: Date = new Date()): Promise<boolean> {
+      const changed = await db.run('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', [key, toJson(value), toMs(at)]);
+      return changed === 1;
+    },
+
     async kvDelete(key: string): Promise<boolean> {
       return (await db.run('DELETE FROM kv WHERE key = ?', [key])) === 1;
     },

@@ -8,6 +8,13 @@ export type Front =
   | { name: string; path: string; enabled: true; handler: Handler }
   | { name: string; path: string; enabled: false; reason: string };
 
+/** A route for every path under `prefix` (which ends in `/`). */
+export interface PrefixRoute {
+  prefix: string;
+  name: string;
+  handler: Handler;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { sendJson, sendText, type Front, type Handler } from './routes.ts';
+import { sendJson, sendText, type Front, type Handler, type PrefixRoute } from './routes.ts';
 
 export interface ServerDeps {
   logger: Logger;
@@ -14,6 +14,8 @@ export interface ServerDeps {
   fronts: Front[];
   /** Answers every path that no route above has (the web dashboard, at `/`). */
   pages?: { name: string; handler: Handler };
+  /** Routes for whole path prefixes (artifacts, the trace viewer), tried when no exact route matches. */
+  prefixes?: PrefixRoute[];
 }
 
 export interface RunningServer {
@@ -57,7 +59,7 @@ export function createHttpServer(deps: ServerDeps): Server {
 
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = routes.get(path) ?? deps.pages;
+    const route = routes.get(path) ?? deps.prefixes?.find((p) => path.startsWith(p.prefix)) ?? deps.pages;
     const name = route?.name ?? 'unknown';
     const endTimer = metrics.httpDuration.startTimer({ route: name });
     res.on('finish', () => {

@@ -87,6 +87,12 @@ const FORBIDDEN: AuthCheck[] = [
   call('listing instances in a region not in the config', 'ec2:DescribeInstances', '*', {}, 'ap-south-1'),
 ];
 
+function withS3Artifacts() {
+  const config = structuredClone(example);
+  config.artifacts = { ...config.artifacts, storage: 's3', s3: { bucket: 'acme-stagebot-artifacts', region: 'eu-west-1', prefix: 'stagebot/', forcePathStyle: false } };
+  return config;
+}
+
 async function decisions(policy: IamPolicy, checks: AuthCheck[]): Promise<Record<string, Decision>> {
   const out: Record<string, Decision> = {};
   for (const c of checks) out[c.what] = await decide(policy, c);
@@ -131,11 +137,37 @@ describe('iamPolicy(config)', () => {
     expect(text.replace(/arn:aws:elasticloadbalancing:[^"]+/g, '')).not.toContain(ACCOUNT);
   });
 
-  it("allows every action of every asset kind's descriptor", () => {
-    const actions = new Set(iamPolicy(example).Statement.flatMap((s) => (s.Effect === 'Allow' ? [s.Action].flat() : [])));
+  it("allows every action of every asset kind's descriptor (artifacts in S3)", () => {
+    const actions = new Set(iamPolicy(withS3Artifacts()).Statement.flatMap((s) => (s.Effect === 'Allow' ? [s.Action].flat() : [])));
     for (const d of ASSET_KIND_DESCRIPTORS) {
       for (const action of [...d.iam.read, ...d.iam.create, ...d.iam.remove]) expect(actions.has(action), `${d.kind}: ${action}`).toBe(true);
     }
+  });
+
+  it('lets artifacts be written only tagged as ours and only under our prefix, and read, listed and deleted only there', async () => {
+    const policy = iamPolicy(withS3Artifacts());
+    const objects = 'arn:aws:s3:::acme-stagebot-artifacts/stagebot/acme-staging';
+    const key = `${objects}/stg1-20261121-a1b2c3/chrome/failures/1/trace.zip`;
+    const tagged = { 's3:RequestObjectTag/stagebot:managed-by': 'acme-staging', 's3:RequestObjectTag/asset-id': 'stg1-20261121-a1b2c3' };
+    const allowed = [
+      call('the keeper writes a tagged object', 's3:PutObject', key, tagged, 'eu-west-1'),
+      call('its tags go in the same request', 's3:PutObjectTagging', key, tagged, 'eu-west-1'),
+      call('the sweeper lists our prefix', 's3:ListBucket', 'arn:aws:s3:::acme-stagebot-artifacts', { 's3:prefix': 'stagebot/acme-staging/' }, 'eu-west-1'),
+      call('the sweeper reads the tags of a run', 's3:GetObjectTagging', key, {}, 'eu-west-1'),
+      call('a signed link reads the object', 's3:GetObject', key, {}, 'eu-west-1'),
+      call('the sweeper reaps it', 's3:DeleteObject', key, {}, 'eu-west-1'),
+    ];
+    expect(await decisions(policy, allowed)).toEqual(Object.fromEntries(allowed.map((c) => [c.what, 'Allowed'])));
+    const forbidden = [
+      call('writing an untagged object', 's3:PutObject', key, {}, 'eu-west-1'),
+      call("writing with another installation's tag", 's3:PutObject', key, { 's3:RequestObjectTag/stagebot:managed-by': 'other-staging' }, 'eu-west-1'),
+      call("deleting another installation's artifacts", 's3:DeleteObject', 'arn:aws:s3:::acme-stagebot-artifacts/stagebot/other-staging/x/report.json', {}, 'eu-west-1'),
+      call('listing the whole bucket', 's3:ListBucket', 'arn:aws:s3:::acme-stagebot-artifacts', { 's3:prefix': '' }, 'eu-west-1'),
+      call('reading another bucket', 's3:GetObject', 'arn:aws:s3:::prod-data/secrets.json', {}, 'eu-west-1'),
+    ];
+    expect(Object.entries(await decisions(policy, forbidden)).filter(([, d]) => d === 'Allowed')).toEqual([]);
+    // With artifacts in a local directory, no S3 permission at all.
+    expect(JSON.stringify(iamPolicy(example))).not.toContain('s3:');
   });
 
   it('scans an extra region for reading only what it lists', async () => {

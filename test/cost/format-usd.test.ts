@@ -32,7 +32,8 @@ function view(usd: number): RunView {
     queuePosition: null,
     waitingFor: [],
     pool: ['stg1'],
-    links: { reports: [] },
+    links: { reports: [], runPage: null },
+    artifacts: [],
     now: T1,
   };
 }

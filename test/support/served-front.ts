@@ -7,6 +7,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import type { Front } from '../../src/web/routes.ts';
 import { createHttpServer, listen, type RunningServer } from '../../src/web/server.ts';
 import type { World } from '../pipeline/engine/harness.ts';
+import { artifactRoutes } from '../../src/web/artifact-routes.ts';
 
 export interface ServedFront<F> {
   services: Services;
@@ -18,7 +19,7 @@ export interface ServedFront<F> {
 
 export async function serveFront<F extends Front & { stop(): Promise<void> }>(
   world: World,
-  opts: { logger: Logger; helpPrefix?: string },
+  opts: { logger: Logger; helpPrefix?: string; port?: number | undefined },
   makeFront: (services: Services) => Promise<F>,
 ): Promise<ServedFront<F>> {
   const { logger } = opts;
@@ -35,8 +36,15 @@ export async function serveFront<F extends Front & { stop(): Promise<void> }>(
   });
   const front = await makeFront(services);
   const server = await listen(
-    createHttpServer({ logger, metrics: createMetrics({ defaultMetrics: false }), fronts: [front], ready: () => services.store.ping() }),
-    0,
+    createHttpServer({
+      logger,
+      metrics: createMetrics({ defaultMetrics: false }),
+      fronts: [front],
+      // As `stagebot serve` mounts them: artifacts by signed link, and the trace viewer.
+      prefixes: artifactRoutes({ commands: services.commands }),
+      ready: () => services.store.ping(),
+    }),
+    opts.port ?? 0,
     '127.0.0.1',
   );
   await services.engine.start();

@@ -2,6 +2,7 @@
 // sweeper's listings visit them. A new kind is its own file plus its line here (and its name in
 // src/domain/asset.ts's ASSET_KINDS: the record below will not type-check without both).
 import type { AssetKind } from '../../domain/asset.ts';
+import { artifact } from './artifact.ts';
 import { image } from './image.ts';
 import { instance } from './instance.ts';
 import { keyPair } from './key-pair.ts';
@@ -21,6 +22,7 @@ const REGISTRY: { readonly [K in AssetKind]: AssetKindDescriptor<K> } = {
   'security-group-rule': sgRule,
   'key-pair': keyPair,
   target,
+  artifact,
 };
 
 /** Every kind, in registry order. */

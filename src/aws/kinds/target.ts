@@ -138,6 +138,8 @@ export const target: AssetKindDescriptor<'target'> = {
   ec2ResourceType: null,
   createdBy: null,
   marks: 'store',
+  // Its id starts with its target group's ARN: arn:aws:elasticloadbalancing:<region>:...
+  markRegion: (id) => (id.startsWith('arn:') ? (id.split(':')[3] ?? null) : null),
   retagOnKeep: false,
   rule: 'target',
   iam: {

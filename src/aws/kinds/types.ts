@@ -45,6 +45,10 @@ export interface AssetExtra {
   protectedVolumes?: string[];
   /** Key pair: its name (what the configuration refers to it by). */
   keyName?: string;
+  /** Artifact set: its bucket and the object keys it is made of, and their size. */
+  bucket?: string;
+  keys?: string[];
+  sizeBytes?: number;
 }
 
 /** What the inventory of one region has listed so far, for kinds that fold another's items into theirs. */
@@ -56,6 +60,13 @@ export interface InventoryContext {
   configuredSnapshots: ReadonlySet<string>;
 }
 
+/** Where a kind is listed: one region's EC2 scope, and what a kind outside EC2 needs (its client, the config). */
+export interface ListScope extends Ec2Scope {
+  region: string;
+  aws: AwsClients;
+  config: Config;
+}
+
 /** How the sweeper's inventory lists a kind by our managed-by tag. */
 export interface SweptKind<Raw = unknown> {
   /**
@@ -63,7 +74,7 @@ export interface SweptKind<Raw = unknown> {
    * ours (round two). null: listed with Describe* every time (round one).
    */
   taggingType: string | null;
-  list(scope: Ec2Scope, owned: Filter[]): Promise<Listing<Raw>>;
+  list(scope: ListScope, owned: Filter[]): Promise<Listing<Raw>>;
   /** The fewest calls a listing that returned `n` items takes. */
   minimumCalls(n: number): number;
   /** The assets among its listed items (an attached volume is its instance's, not its own). */
@@ -92,9 +103,12 @@ export interface AssetKindDescriptor<K extends AssetKind = AssetKind> {
   retagOnKeep: boolean;
   /**
    * Which orphan rule judges it (src/audit/rules.ts): its run's state (`run`), the AMI rules
-   * (`image`), or whether the instance it points at is gone (`target`).
+   * (`image`), whether the instance it points at is gone (`target`), or its age against the
+   * configured retention (`retention`: test artifacts outlive their run on purpose).
    */
-  rule: 'run' | 'image' | 'target';
+  rule: 'run' | 'image' | 'target' | 'retention';
+  /** For a kind whose marks live in the store: the region of a marked id, when the id is of this kind. */
+  markRegion?(id: string, config: Config): string | null;
   /** The configuration names some of its kind (an environment's AMI or key pair): those are never orphans. */
   configured?: {
     /** The references the configuration makes, in the form `of` gives. */

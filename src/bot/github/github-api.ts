@@ -33,6 +33,8 @@ export interface CheckRunFields {
   name: string;
   output: CheckRunOutput;
   state: CheckRunStatus;
+  /** The check run's "Details" link: the run's page on the dashboard, when stagebot knows its public URL. */
+  detailsUrl?: string | null;
 }
 
 /** Write, maintain or admin on the repository; an API error (or anything unexpected) means no. */
@@ -79,13 +81,21 @@ export async function createCheckRun(
     name: fields.name,
     external_id: externalId,
     output: fields.output,
+    ...(fields.detailsUrl ? { details_url: fields.detailsUrl } : {}),
     ...statusFields(fields.state, now),
   });
   return { id: data.id, url: data.html_url ?? null };
 }
 
 export async function updateCheckRun(gh: GithubClient, repo: RepoRef, checkRunId: number, fields: CheckRunFields, now: Date): Promise<void> {
-  await gh.rest.checks.update({ ...repo, check_run_id: checkRunId, name: fields.name, output: fields.output, ...statusFields(fields.state, now) });
+  await gh.rest.checks.update({
+    ...repo,
+    check_run_id: checkRunId,
+    name: fields.name,
+    output: fields.output,
+    ...(fields.detailsUrl ? { details_url: fields.detailsUrl } : {}),
+    ...statusFields(fields.state, now),
+  });
 }
 
 export async function createComment(gh: GithubClient, repo: RepoRef, issueNumber: number, body: string): Promise<{ id: number; url: string | null }> {

@@ -22,6 +22,7 @@ import {
   waitingText,
 } from './render-parts.ts';
 import { person } from './render-replies.ts';
+import { failuresSection } from './render-failures.ts';
 import type { GithubRunView } from './run-view.ts';
 
 /** Failing test titles shown per browser; the report has the rest. */
@@ -76,8 +77,11 @@ function testsSection(view: GithubRunView): string[] {
     reportLink(b),
   ]);
   const out = ['### Tests', table(['Browser', 'Result', 'Passed', 'Failed', 'Flaky', 'Time', 'Report'], rows)];
+  // With kept artifacts, each failure comes with its location, error and links; without, the titles.
+  const detailed = new Set((view.artifacts ?? []).filter((a) => a.failures.length > 0).map((a) => a.browser));
+  out.push(...failuresSection(view, MAX_FAILING));
   for (const b of view.browsers) {
-    if (b.failingTests.length > 0) {
+    if (b.failingTests.length > 0 && !detailed.has(b.browser)) {
       out.push(`**Failing on ${escapeMarkdown(b.browser)}** (${counts(b)})`, boundedList(b.failingTests.map((t) => code(t)), MAX_FAILING).join('\n'));
     }
     if (b.detail && b.outcome !== 'passed') out.push(`${escapeMarkdown(b.browser)}: ${escapeMarkdown(b.detail)}`);
@@ -136,5 +140,5 @@ function summary(view: GithubRunView): string {
 }
 
 export function renderCheckRun(view: GithubRunView): CheckRunFields {
-  return { name: checkRunName(view), state: checkRunStatus(view), output: { title: title(view), summary: summary(view) } };
+  return { name: checkRunName(view), state: checkRunStatus(view), output: { title: title(view), summary: summary(view) }, detailsUrl: view.links?.runPage ?? null };
 }

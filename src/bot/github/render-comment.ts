@@ -3,7 +3,11 @@
 import { escapeMarkdown, fitToLimit, link } from './markdown.ts';
 import { BROWSER_ICON, cancelledBy, costLine, counts, currentStep, duration, envLabel, headline, reportLink, runDuration, stepInline, switchLine, testsPassed, waitingText } from './render-parts.ts';
 import { person } from './render-replies.ts';
+import { failuresBrief } from './render-failures.ts';
 import type { GithubRunView } from './run-view.ts';
+
+/** The comment stays short: the check run lists every failure. */
+const MAX_FAILURES_IN_COMMENT = 5;
 
 /** Marks stagebot's own comments, so that a human can tell and a later tool can find them. */
 export function commentMarker(runId: string): string {
@@ -52,12 +56,15 @@ export function renderComment(view: GithubRunView): string {
       lines.push(`- ${BROWSER_ICON[b.outcome]} ${escapeMarkdown(b.browser)}: ${counts(b)} (${duration(b.durationMs)})${report ? ` · ${report}` : ''}`);
     }
   }
+  const failures = failuresBrief(view, MAX_FAILURES_IN_COMMENT);
+  if (failures.length > 0) lines.push('', '**Failing tests**', ...failures);
   const finished = run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled' || run.state === 'kept';
   if (finished && run.state !== 'cancelled') {
     const total = runDuration(view);
     lines.push('', `⏱️ ${total === null ? '—' : duration(total)} · 💲 ${costLine(view.cost)}`);
   }
   const footer = [view.checkRunUrl ? link('Details in the check run', view.checkRunUrl) : 'Details in the check run'];
+  if (view.links?.runPage) footer.push(link('run page', view.links.runPage));
   if (!finished || run.state === 'kept') footer.push('`/e2e cancel` stops it');
   lines.push('', footer.join(' · '));
   return fitToLimit(lines.join('\n'));

@@ -6,7 +6,8 @@ import type { Run } from '../../domain/run.ts';
 import type { GithubCommands } from './ports.ts';
 
 /** The parts of a RunView the GitHub renderings read, and the check run's link. */
-export type GithubRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'deadManSwitch' | 'stepErrors' | 'cancelled' | 'queuePosition' | 'waitingFor' | 'pool' | 'now'> & {
+export type GithubRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'deadManSwitch' | 'stepErrors' | 'cancelled' | 'queuePosition' | 'waitingFor' | 'pool' | 'now'> &
+  Partial<Pick<RunView, 'artifacts' | 'links'>> & {
   checkRunUrl: string | null;
 };
 

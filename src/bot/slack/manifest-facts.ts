@@ -5,6 +5,7 @@ export const BOT_SCOPES = {
   commands: 'the /stage slash command',
   'chat:write': 'chat.postMessage and chat.update: the run threads, the daily sweep report',
   'chat:write.public': 'posting a run thread in a public channel the bot was not invited to',
+  'files:write': "files.getUploadURLExternal and files.completeUploadExternal: the first failed test's screenshot in its run thread",
   'usergroups:read': 'usergroups.users.list: user groups in slack.admins and slack.allow',
 } as const;
 

@@ -5,7 +5,7 @@
 import type { CommandExecutor } from '../../commands/executor.ts';
 
 /** What the Slack front uses of src/commands. */
-export type SlackCommands = Pick<CommandExecutor, 'config' | 'now' | 'execute' | 'view' | 'board' | 'getRun' | 'keep' | 'onEvent' | 'follow'>;
+export type SlackCommands = Pick<CommandExecutor, 'config' | 'now' | 'execute' | 'view' | 'board' | 'getRun' | 'keep' | 'onEvent' | 'follow' | 'artifactFile'>;
 
 export interface SlackMemory {
   kvGet(key: string): Promise<{ value: unknown } | null>;

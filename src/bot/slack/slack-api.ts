@@ -23,6 +23,8 @@ export interface SlackApi {
   userGroupMembers(groupId: string): Promise<string[]>;
   /** A link that opens the message in Slack (chat.getPermalink); null when Slack gave none. */
   permalink(at: MessageRef): Promise<string | null>;
+  /** Uploads a file into a thread (files.getUploadURLExternal, the upload, files.completeUploadExternal). */
+  uploadFile(o: { channel: string; threadTs: string; filename: string; title: string; data: Buffer; altText?: string }): Promise<void>;
   /** Who the bot is (auth.test); null when Slack did not say. */
   whoAmI(): Promise<{ userId: string | null; botId: string | null; teamId: string | null }>;
 }
@@ -82,6 +84,16 @@ export function createSlackApi(opts: WebClientOptions): SlackApi {
     async permalink(at) {
       const res = await client.chat.getPermalink({ channel: at.channel, message_ts: at.ts });
       return res.permalink ?? null;
+    },
+    async uploadFile(o) {
+      await client.files.uploadV2({
+        channel_id: o.channel,
+        thread_ts: o.threadTs,
+        file: o.data,
+        filename: o.filename,
+        title: o.title,
+        ...(o.altText ? { alt_text: o.altText } : {}),
+      });
     },
     async whoAmI() {
       const res = await client.auth.test();

@@ -11,13 +11,15 @@ import { PacedFlusher, type FlushOutcome } from './paced-flusher.ts';
 import type { SlackCommands, SlackMemory } from './ports.ts';
 import { retryAfterMs } from './rate-limit.ts';
 import { renderParent } from './render-parent.ts';
+import { firstScreenshot, renderFailures } from './render-failures.ts';
+import type { RunView } from '../../commands/executor.ts';
 import { renderReply, replyKey } from './render-reply.ts';
 import type { SlackApi, SlackMessage } from './slack-api.ts';
 import { loadThread, saveThread, type ThreadRecord } from './thread-record.ts';
 import { Turns } from './turns.ts';
 
 export interface ThreadsOptions {
-  commands: Pick<SlackCommands, 'onEvent' | 'view' | 'getRun' | 'now'>;
+  commands: Pick<SlackCommands, 'onEvent' | 'view' | 'getRun' | 'now' | 'artifactFile'>;
   memory: Pick<SlackMemory, 'kvGet' | 'kvSet'>;
   slack: SlackApi;
   logger: Logger;
@@ -57,6 +59,11 @@ interface Tracked {
 }
 
 const MAX_PENDING_REPLIES = 100;
+/** Thread-record keys of the failing-tests reply and its screenshot: each goes out once, from whichever replica. */
+const FAILURES_KEY = 'artifacts:failures';
+const SCREENSHOT_KEY = 'artifacts:screenshot';
+/** A larger screenshot is linked, not uploaded. */
+const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const MAX_TRACKED = 1_000;
 
 export class RunThreads {
@@ -234,7 +241,7 @@ export class RunThreads {
     const run = await this.opts.commands.getRun(runId);
     if (!run) return;
     t.lastState = run.state;
-    const { message, stepRunning } = await this.renderRun(run, t, where);
+    const { message, stepRunning, view } = await this.renderRun(run, t, where);
     try {
       await this.opts.slack.updateMessage({ channel: where.channel, ts: where.ts }, message);
     } catch (err) {
@@ -243,6 +250,8 @@ export class RunThreads {
       throw err;
     }
     if (isFinished(run.state) || run.state === 'kept') {
+      const posted = await this.postFailures(runId, view, where);
+      if (posted) return posted;
       // Nothing more happens to it here; a later event or click tracks it afresh.
       queueMicrotask(() => {
         const now = this.runs.get(runId);
@@ -257,7 +266,40 @@ export class RunThreads {
     return stepRunning ? { againInMs: this.opts.refreshMs } : undefined;
   }
 
-  private async renderRun(run: Run, t: Tracked | undefined, thread: Partial<ThreadRecord>): Promise<{ message: SlackMessage; stepRunning: boolean }> {
+  /** The failing tests and the first failure's screenshot, once per run; a 429 comes back as when to try again. */
+  private async postFailures(runId: string, view: RunView, where: ThreadRecord): Promise<FlushOutcome | undefined> {
+    if (!where.replied.includes(FAILURES_KEY)) {
+      const text = renderFailures(view);
+      if (text === null) return undefined;
+      try {
+        await this.opts.slack.postMessage(where.channel, { text }, where.ts);
+      } catch (err) {
+        const wait = retryAfterMs(err);
+        if (wait !== null) return { retryAfterMs: wait };
+        this.opts.logger.warn({ err, runId }, 'could not post the failing tests in the run thread');
+      }
+      where.replied.push(FAILURES_KEY);
+      await saveThread(this.opts.memory, runId, where, this.opts.commands.now());
+    }
+    const shot = firstScreenshot(view);
+    if (shot && !where.replied.includes(SCREENSHOT_KEY)) {
+      try {
+        const data = await this.opts.commands.artifactFile(runId, shot.name, MAX_UPLOAD_BYTES);
+        const filename = shot.name.split('/').pop() ?? 'screenshot.png';
+        if (data) await this.opts.slack.uploadFile({ channel: where.channel, threadTs: where.ts, filename, title: shot.title, data, altText: `screenshot of ${shot.title}` });
+      } catch (err) {
+        const wait = retryAfterMs(err);
+        if (wait !== null) return { retryAfterMs: wait };
+        // A workspace that did not grant files:write still gets the link in the reply above.
+        this.opts.logger.warn({ err, runId }, 'could not upload the first failure\'s screenshot to the run thread');
+      }
+      where.replied.push(SCREENSHOT_KEY);
+      await saveThread(this.opts.memory, runId, where, this.opts.commands.now());
+    }
+    return undefined;
+  }
+
+  private async renderRun(run: Run, t: Tracked | undefined, thread: Partial<ThreadRecord>): Promise<{ message: SlackMessage; stepRunning: boolean; view: RunView }> {
     const view = await this.opts.commands.view(run);
     const ended = isFinished(run.state) || run.state === 'kept';
     const live = t ? [...t.browsers.values()] : [];
@@ -277,6 +319,6 @@ export class RunThreads {
       now: view.now,
       prefix: this.opts.prefix,
     });
-    return { message, stepRunning: run.state === 'running' && view.timings.some((x) => x.state === 'running') };
+    return { message, stepRunning: run.state === 'running' && view.timings.some((x) => x.state === 'running'), view };
   }
 }

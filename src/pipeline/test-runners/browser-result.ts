@@ -1,5 +1,6 @@
 // Building BrowserResults the same way in every runner.
 
+import type { BrowserArtifacts } from '../../domain/artifact.ts';
 import type { BrowserOutcomeKind, BrowserResult } from './types.ts';
 import type { PlaywrightSummary } from './playwright-report.ts';
 
@@ -19,6 +20,7 @@ export interface ResultParts {
   detail: string | null;
   /** Counts and failing titles, when a report was read. */
   summary?: PlaywrightSummary | null | undefined;
+  artifacts?: BrowserArtifacts | null | undefined;
 }
 
 export function browserResult(browser: string, parts: ResultParts): BrowserResult {
@@ -31,6 +33,9 @@ export function browserResult(browser: string, parts: ResultParts): BrowserResul
     flaky: s?.flaky ?? 0,
     skipped: s?.skipped ?? 0,
     failingTests: capFailingTests(s?.failingTests ?? []),
+    // Only when there is something to say: results without them read as they always did.
+    ...(s?.failures.length ? { failures: s.failures.slice(0, MAX_FAILING_TESTS).map((f) => ({ title: f.title, location: f.location, error: f.error })) } : {}),
+    ...(parts.artifacts ? { artifacts: parts.artifacts } : {}),
     durationMs: Math.max(0, Math.round(parts.durationMs)),
     reportUrl: parts.reportUrl,
     detail: parts.detail,

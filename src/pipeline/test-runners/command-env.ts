@@ -21,12 +21,19 @@ const INHERITED_PREFIXES = ['LC_'];
 export const JOB_ENV_NAMES: readonly string[] = [
   'BASE_URL', 'BROWSER', 'PLAYWRIGHT_PROJECT', 'TEST_USER', 'TEST_PASSWORD', 'WORKERS', 'RETRIES',
   'RUN_ID', 'STAGEBOT_REF', 'REPORT_FILE', 'PLAYWRIGHT_JSON_OUTPUT_FILE', 'PLAYWRIGHT_JSON_OUTPUT_NAME',
+  'TEST_OUTPUT_DIR', 'PLAYWRIGHT_HTML_OUTPUT_DIR', 'PLAYWRIGHT_HTML_REPORT', 'PLAYWRIGHT_HTML_OPEN',
 ];
+
+/** The job's own folders besides REPORT_FILE: where its screenshots, traces and videos go, and its HTML report. */
+export interface OutputDirs {
+  testOutputDir: string;
+  htmlReportDir: string;
+}
 
 export function commandEnv(
   job: BrowserJob,
   reportFile: string,
-  opts: { base: NodeJS.ProcessEnv; passEnv?: readonly string[] | undefined },
+  opts: { base: NodeJS.ProcessEnv; passEnv?: readonly string[] | undefined; dirs?: OutputDirs | undefined },
 ): Record<string, string> {
   const env: Record<string, string> = {};
   const passed = new Set([...INHERITED_ENV_NAMES, ...(opts.passEnv ?? [])]);
@@ -49,6 +56,16 @@ export function commandEnv(
     PLAYWRIGHT_JSON_OUTPUT_FILE: reportFile,
     PLAYWRIGHT_JSON_OUTPUT_NAME: reportFile,
   });
+  if (opts.dirs) {
+    Object.assign(env, {
+      // For `--output="$TEST_OUTPUT_DIR"` (or outputDir in the suite's config): only files there are kept.
+      TEST_OUTPUT_DIR: opts.dirs.testOutputDir,
+      // The html reporter's folder (_OUTPUT_DIR since 1.49, _REPORT before), never opened in a browser here.
+      PLAYWRIGHT_HTML_OUTPUT_DIR: opts.dirs.htmlReportDir,
+      PLAYWRIGHT_HTML_REPORT: opts.dirs.htmlReportDir,
+      PLAYWRIGHT_HTML_OPEN: 'never',
+    });
+  }
   if (job.testPassword !== undefined) env.TEST_PASSWORD = job.testPassword;
   if (job.ref !== null) env.STAGEBOT_REF = job.ref;
   return env;

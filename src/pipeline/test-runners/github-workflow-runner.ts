@@ -16,10 +16,19 @@
 // The `ref` input is the ref stagebot deployed; the workflow's own version comes from the
 // runner config's `ref`.
 //
-// Test counts are not read back (they would need the run's artifacts): a finished run reports
-// its conclusion and links to the run's page.
+// A finished run reports its conclusion and links to the run's page. When the workflow uploads its
+// Playwright output as artifacts (actions/upload-artifact: the JSON report as `report.json`, the
+// HTML report, `test-results/`), stagebot downloads them, reads the counts and failed tests from the
+// report, and keeps the reports, screenshots and traces like the command runner does.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BrowserArtifacts } from '../../domain/artifact.ts';
+import type { ArtifactKeeper } from './artifact-keeper.ts';
+import { readPlaywrightReport, type PlaywrightSummary } from './playwright-report.ts';
+import { fetchWorkflowArtifacts, filesBelow, findReports, relocateAttachments } from './workflow-artifacts.ts';
 import { z } from 'zod';
 import { formatDuration } from '../../domain/duration.ts';
 import { ConfigError } from '../../errors.ts';
@@ -41,6 +50,8 @@ export interface GithubWorkflowRunnerOptions extends GithubApiOptions {
   findTimeoutMs?: number | undefined;
   /** Hard bound on status polls; by default as many as maxWait allows, plus a few. */
   maxPolls?: number | undefined;
+  /** Keeps what the workflow run uploaded (reports, screenshots, traces); absent: nothing is fetched. */
+  artifacts?: ArtifactKeeper | undefined;
 }
 
 const DEFAULT_POLL_MS = 15_000;
@@ -119,7 +130,9 @@ export class GithubWorkflowRunner implements TestRunner {
       run = runId !== null ? await this.#getRun(runId, signal) : await this.#findRun(job, since, signal);
       say(`workflow run ${run.html_url}`);
       run = await this.#waitForCompletion(run, signal, job, say);
-      return finish(completedParts(run));
+      const parts = completedParts(run);
+      if (!this.#opts.artifacts || parts.outcome === 'cancelled') return finish(parts);
+      return finish({ ...parts, ...(await this.#keepArtifacts(this.#opts.artifacts, job, run, signal, say)) });
     } catch (err) {
       // GitHub answered the dispatch with an error: nothing was started.
       if (!dispatched && !signal.aborted) return finish({ outcome: 'error', detail: dispatchProblem(err, this.#opts) });
@@ -132,6 +145,46 @@ export class GithubWorkflowRunner implements TestRunner {
       return finish({ outcome: 'error', detail: `${problem}; ${cancelNote}` });
     } finally {
       deadline.dispose();
+    }
+  }
+
+  /** The run's uploaded Playwright output, read and kept; a problem is said and costs only the artifacts. */
+  async #keepArtifacts(
+    keeper: ArtifactKeeper,
+    job: BrowserJob,
+    run: WorkflowRun,
+    signal: AbortSignal,
+    say: (line: string) => void,
+  ): Promise<{ summary: PlaywrightSummary | null; artifacts: BrowserArtifacts | null }> {
+    const dir = await mkdtemp(join(tmpdir(), 'stagebot-workflow-artifacts-'));
+    try {
+      const fetched = await fetchWorkflowArtifacts(this.#octokit, { owner: this.#owner, repo: this.#repo, runId: run.id }, dir, keeper.maxRunBytes, signal);
+      for (const problem of fetched.problems) say(`workflow artifact not kept: ${problem}`);
+      const files = await filesBelow(dir);
+      const reports = findReports(files);
+      let summary: PlaywrightSummary | null = null;
+      if (reports.json) {
+        try {
+          summary = await readPlaywrightReport(join(dir, reports.json));
+        } catch (err) {
+          say(`the workflow's report.json could not be read: ${errorLine(err)}`);
+        }
+      }
+      if (summary) summary = relocateAttachments(summary, dir, files);
+      const artifacts = await keeper.keep({
+        runId: job.runId,
+        browser: job.browser,
+        outputDir: dir,
+        reportFile: join(dir, reports.json ?? 'no-report.json'),
+        htmlDir: join(dir, reports.htmlDir ?? 'no-html-report'),
+        summary,
+      });
+      return { summary, artifacts };
+    } catch (err) {
+      say(`the workflow run's artifacts could not be fetched: ${errorLine(err)}`);
+      return { summary: null, artifacts: null };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }
 

@@ -10,8 +10,10 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../../domain/duration.ts';
+import type { BrowserArtifacts } from '../../domain/artifact.ts';
+import type { ArtifactKeeper } from './artifact-keeper.ts';
 import { browserResult, errorLine, type ResultParts } from './browser-result.ts';
-import { commandEnv, unpassableEnvNames } from './command-env.ts';
+import { commandEnv, unpassableEnvNames, type OutputDirs } from './command-env.ts';
 import { startJobDeadline } from './job-deadline.ts';
 import { TestOutput } from './test-output.ts';
 import { readPlaywrightReport, type PlaywrightSummary } from './playwright-report.ts';
@@ -29,6 +31,8 @@ export interface LocalRunnerOptions {
   killGraceMs?: number | undefined;
   /** The bot's environment, from which the allowed variables are inherited. Default process.env. */
   env?: NodeJS.ProcessEnv | undefined;
+  /** Keeps the reports, screenshots, traces and videos before the job's folder is deleted; absent: nothing is kept. */
+  artifacts?: ArtifactKeeper | undefined;
 }
 
 /** Lines of output kept for a result's detail. */
@@ -51,8 +55,8 @@ export class LocalRunner implements TestRunner {
     this.#opts = opts;
   }
 
-  static fromConfig(config: LocalRunnerConfig, reportUrl?: string): LocalRunner {
-    return new LocalRunner({ command: config.command, cwd: config.cwd, passEnv: config.passEnv, reportUrl });
+  static fromConfig(config: LocalRunnerConfig, reportUrl?: string, artifacts?: ArtifactKeeper): LocalRunner {
+    return new LocalRunner({ command: config.command, cwd: config.cwd, passEnv: config.passEnv, reportUrl, artifacts });
   }
 
   async run(job: BrowserJob, opts: RunOptions): Promise<BrowserResult> {
@@ -60,8 +64,9 @@ export class LocalRunner implements TestRunner {
     const reportUrl = expandReportUrl(this.#opts.reportUrl, job.runId, job.browser);
     const tail = new TestOutput({ secrets: [job.testPassword] });
     // A detail may quote the report's errors (a global setup that could not log in), not only the output.
+    let artifacts: BrowserArtifacts | null = null;
     const finish = (parts: Omit<ResultParts, 'durationMs' | 'reportUrl'>) =>
-      browserResult(job.browser, { ...parts, detail: parts.detail === null ? null : tail.redact(parts.detail), durationMs: performance.now() - started, reportUrl });
+      browserResult(job.browser, { ...parts, artifacts, detail: parts.detail === null ? null : tail.redact(parts.detail), durationMs: performance.now() - started, reportUrl });
 
     if (opts.signal.aborted) return finish({ outcome: 'cancelled', detail: 'cancelled before the tests started' });
     const cwd = resolve(this.#opts.cwd ?? '.');
@@ -78,7 +83,8 @@ export class LocalRunner implements TestRunner {
     const deadline = startJobDeadline(opts.signal, job.maxWaitMs);
     try {
       const reportFile = join(reportDir, 'report.json');
-      const exec = await this.#execute(job, reportFile, cwd, deadline.signal, tail, opts.onOutput);
+      const dirs: OutputDirs = { testOutputDir: join(reportDir, 'test-results'), htmlReportDir: join(reportDir, 'html-report') };
+      const exec = await this.#execute(job, reportFile, dirs, cwd, deadline.signal, tail, opts.onOutput);
       if (exec.spawnError) {
         return finish({ outcome: 'error', detail: `cannot start the test command: ${errorLine(exec.spawnError)}` });
       }
@@ -89,6 +95,11 @@ export class LocalRunner implements TestRunner {
         summary = await readPlaywrightReport(reportFile);
       } catch (err) {
         reportProblem = errorLine(err);
+      }
+
+      // Kept before the folder goes, also for a run that timed out (its partial output may say why); not after a cancel.
+      if (this.#opts.artifacts && !(exec.stopped && !deadline.timedOut)) {
+        artifacts = await this.#opts.artifacts.keep({ runId: job.runId, browser: job.browser, outputDir: reportDir, reportFile, htmlDir: dirs.htmlReportDir, summary });
       }
 
       if (exec.stopped && deadline.timedOut) {
@@ -119,13 +130,14 @@ export class LocalRunner implements TestRunner {
   async #execute(
     job: BrowserJob,
     reportFile: string,
+    dirs: OutputDirs,
     cwd: string,
     signal: AbortSignal,
     tail: TestOutput,
     onOutput: ((line: string) => void) | undefined,
   ): Promise<Execution> {
     const graceMs = this.#opts.killGraceMs ?? 10_000;
-    const env = commandEnv(job, reportFile, { base: this.#opts.env ?? process.env, passEnv: this.#opts.passEnv });
+    const env = commandEnv(job, reportFile, { base: this.#opts.env ?? process.env, passEnv: this.#opts.passEnv, dirs });
     const unpassable = unpassableEnvNames(env);
     if (unpassable.length > 0) {
       // Node's own error would quote the value, and the value may be a password.

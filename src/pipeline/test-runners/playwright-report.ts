@@ -24,10 +24,31 @@ export interface PlaywrightSummary {
   skipped: number;
   /** Title paths of the failed tests (`file › describe › title`), in report order, uncapped. */
   failingTests: string[];
+  /** Each failed test with where and why it failed and what it left behind, in report order, uncapped. */
+  failures: FailedTest[];
   /** First line of each error outside any test (a file that does not compile, global setup...). */
   errors: string[];
   /** Wall time of the whole Playwright run. */
   durationMs: number;
+}
+
+/** A file a test attached (screenshot, trace, video...), as the report names it. */
+export interface ReportAttachment {
+  name: string;
+  contentType: string;
+  /** Absolute path of the file Playwright wrote. */
+  path: string;
+}
+
+export interface FailedTest {
+  /** `file › describe › title`, as in failingTests. */
+  title: string;
+  /** `tests/login.spec.ts:12`: the failing line when the report says it, else the test's own line. */
+  location: string | null;
+  /** First line of the last attempt's first error. */
+  error: string | null;
+  /** What the last failed attempt attached (only files on disk; inline bodies are left out). */
+  attachments: ReportAttachment[];
 }
 
 // `outcome()` of a TestCase, as the reporter writes it into `tests[].status`.
@@ -35,15 +56,28 @@ const TEST_OUTCOMES = ['expected', 'unexpected', 'flaky', 'skipped'] as const;
 
 const count = z.number().int().nonnegative();
 
+const locationSchema = z.object({ file: z.string(), line: z.number() });
+
+// Fields newer than the oldest Playwright we read are optional; a malformed one is ignored, not fatal.
+const resultSchema = z.object({
+  retry: count,
+  status: z.string().optional().catch(undefined),
+  errors: z.array(z.object({ message: z.string().optional(), location: locationSchema.optional().catch(undefined) })).optional().catch(undefined),
+  errorLocation: locationSchema.optional().catch(undefined),
+  attachments: z.array(z.object({ name: z.string(), contentType: z.string(), path: z.string().optional() })).optional().catch(undefined),
+});
+
 const testSchema = z.object({
   projectName: z.string(),
   status: z.enum(TEST_OUTCOMES),
-  results: z.array(z.object({ retry: count })),
+  results: z.array(resultSchema),
 });
 
 const specSchema = z.object({
   title: z.string(),
   ok: z.boolean(),
+  file: z.string().optional(),
+  line: z.number().optional(),
   tests: z.array(testSchema),
 });
 
@@ -110,15 +144,16 @@ function summarize(report: z.infer<typeof reportSchema>): PlaywrightSummary {
     flaky: 0,
     skipped: 0,
     failingTests: [],
+    failures: [],
     errors: report.errors.map((e) => firstLine(e.message ?? e.value ?? 'unknown error')),
     durationMs: report.stats.duration,
   };
   const projects = new Set<string>();
-  forEachTest(report.suites, [], (_path, test) => projects.add(test.projectName));
+  forEachTest(report.suites, [], (_path, _spec, test) => projects.add(test.projectName));
   // One report may hold several projects; only then does a title need the project to be unique.
   const withProject = projects.size > 1;
 
-  forEachTest(report.suites, [], (path, test) => {
+  forEachTest(report.suites, [], (path, spec, test) => {
     switch (test.status) {
       case 'expected':
         summary.passed++;
@@ -131,8 +166,10 @@ function summarize(report: z.infer<typeof reportSchema>): PlaywrightSummary {
         break;
       case 'unexpected': {
         summary.failed++;
-        const title = path.join(TITLE_SEPARATOR);
-        summary.failingTests.push(withProject ? `[${test.projectName}]${TITLE_SEPARATOR}${title}` : title);
+        const joined = path.join(TITLE_SEPARATOR);
+        const title = withProject ? `[${test.projectName}]${TITLE_SEPARATOR}${joined}` : joined;
+        summary.failingTests.push(title);
+        summary.failures.push(failedTest(title, spec, test));
         break;
       }
     }
@@ -141,11 +178,29 @@ function summarize(report: z.infer<typeof reportSchema>): PlaywrightSummary {
 }
 
 type ReportTest = z.infer<typeof testSchema>;
+type ReportSpec = z.infer<typeof specSchema>;
 
-function forEachTest(suites: ReportSuite[], parents: string[], visit: (path: string[], test: ReportTest) => void): void {
+function failedTest(title: string, spec: ReportSpec, test: ReportTest): FailedTest {
+  // The last attempt that failed says most (earlier ones may have failed differently).
+  const failed = test.results.filter((r) => r.status !== 'passed' && r.status !== 'skipped');
+  const last = failed.at(-1) ?? test.results.at(-1);
+  const firstError = last?.errors?.[0];
+  const at = last?.errorLocation ?? firstError?.location;
+  // The report's error locations are absolute; the spec's file is relative to the test dir, which reads better.
+  const file = spec.file && at && (at.file === spec.file || at.file.endsWith(`/${spec.file}`)) ? spec.file : null;
+  const location = file && at ? `${file}:${at.line}` : spec.file ? `${spec.file}${spec.line ? `:${spec.line}` : ''}` : null;
+  return {
+    title,
+    location,
+    error: firstError?.message ? firstLine(firstError.message) || null : null,
+    attachments: (last?.attachments ?? []).flatMap((a) => (a.path ? [{ name: a.name, contentType: a.contentType, path: a.path }] : [])),
+  };
+}
+
+function forEachTest(suites: ReportSuite[], parents: string[], visit: (path: string[], spec: ReportSpec, test: ReportTest) => void): void {
   for (const suite of suites) {
     const path = suite.title === '' ? parents : [...parents, suite.title];
-    for (const spec of suite.specs) for (const test of spec.tests) visit([...path, spec.title], test);
+    for (const spec of suite.specs) for (const test of spec.tests) visit([...path, spec.title], spec, test);
     forEachTest(suite.suites ?? [], path, visit);
   }
 }

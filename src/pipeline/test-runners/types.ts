@@ -1,3 +1,5 @@
+import type { BrowserArtifacts, FailureDetail } from '../../domain/artifact.ts';
+
 // The contract between the pipeline's `tests` step and the runners that execute the Playwright
 // suite for one browser. Config-shaped inputs are declared here (not imported from src/config)
 // so that this folder stays independent of the config loader; they are structurally compatible
@@ -37,6 +39,10 @@ export interface BrowserResult {
    * were more, a last entry says `…and N more`.
    */
   failingTests: string[];
+  /** The same failed tests with where and why, at most MAX_FAILING_TESTS (absent in results stored before they existed). */
+  failures?: FailureDetail[] | undefined;
+  /** What was kept of the run's output (reports, screenshots, traces, videos); null or absent: nothing. */
+  artifacts?: BrowserArtifacts | null | undefined;
   durationMs: number;
   /** The report (command: the configured `reportUrl` template; github-workflow: the run's page). */
   reportUrl: string | null;

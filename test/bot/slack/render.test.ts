@@ -179,7 +179,7 @@ describe('renderParent', () => {
     const status = renderResult(
       {
         kind: 'run',
-        view: { run: cancelled, steps: [], timings: timings({ tests: 'cancelled' }), startedAt: new Map(), stepErrors: [], cancelled: { by: 'slack:U0BOB', reason: null }, browsers: [], cost: { usd: 0, lines: [], unknown: [] }, deadManSwitch: null, assets: [], queuePosition: null, waitingFor: [], pool: [], links: { reports: [] }, now: NOW },
+        view: { run: cancelled, steps: [], timings: timings({ tests: 'cancelled' }), startedAt: new Map(), stepErrors: [], cancelled: { by: 'slack:U0BOB', reason: null }, browsers: [], cost: { usd: 0, lines: [], unknown: [] }, deadManSwitch: null, assets: [], queuePosition: null, waitingFor: [], pool: [], links: { reports: [], runPage: null }, artifacts: [], now: NOW },
       },
       '/stage',
     );

@@ -46,4 +46,6 @@ export const HANDLERS: Record<AwsService, Record<string, Handler>> = {
   tagging: { GetResources: getResources },
   sts: { GetCallerIdentity: getCallerIdentity },
   pricing: {},
+  // Artifacts in S3 are tested against moto (test/artifacts); the fake cloud has no buckets.
+  s3: {},
 };

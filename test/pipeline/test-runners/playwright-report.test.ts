@@ -21,6 +21,7 @@ describe('parsePlaywrightReport', () => {
       flaky: 0,
       skipped: 0,
       failingTests: [],
+      failures: [],
       errors: [],
       durationMs: 6120.418,
     });
@@ -60,6 +61,21 @@ describe('parsePlaywrightReport', () => {
       flaky: 1,
       skipped: 1,
       failingTests: ['failures.spec.ts › shows the maintenance banner'],
+      failures: [
+        {
+          title: 'failures.spec.ts › shows the maintenance banner',
+          // The failing line (6), not the test's (3); the file as the test dir names it.
+          location: 'failures.spec.ts:6',
+          error: 'Error: expect(locator).toBeVisible() failed',
+          attachments: [
+            {
+              name: 'error-context',
+              contentType: 'text/markdown',
+              path: '/srv/e2e/.reports/chrome/test-results/failures-shows-the-maintenance-banner-chromium-retry1/error-context.md',
+            },
+          ],
+        },
+      ],
       errors: [],
       durationMs: 8958.966,
     });

@@ -1,6 +1,7 @@
 // A run's page: what it is and where it stands, where it was asked for and reported, its steps with
 // their timings (live), the per-browser results with the failing tests, its assets with their cost,
 // its artifacts, and its timeline.
+import type { BrowserArtifactsView } from '../../../commands/artifacts-view.ts';
 import type { RunView } from '../../../commands/executor.ts';
 import type { RunEvent } from '../../../domain/run.ts';
 import { durationOr, formatUsd, relative, stateBadge, when } from '../format.ts';
@@ -57,20 +58,6 @@ export function describeEvent(e: RunEvent): string {
     default:
       return e.type;
   }
-}
-
-/** The run's artifacts, once RunView carries them (the artifacts half of issue 15 adds the field). */
-function artifactsOf(view: RunView): { label: string; url: string; detail: string }[] | null {
-  const list = (view as unknown as { artifacts?: unknown }).artifacts;
-  if (!Array.isArray(list)) return null;
-  return list.flatMap((a) => {
-    const x = (a ?? {}) as Record<string, unknown>;
-    const url = str(x.url);
-    if (!safeHref(url)) return [];
-    const label = [str(x.browser), str(x.kind) || str(x.name)].filter(Boolean).join(' ') || url;
-    const bytes = num(x.sizeBytes) ?? num(x.bytes);
-    return [{ label, url, detail: [str(x.name), bytes !== null ? `${Math.ceil(bytes / 1024)} KB` : ''].filter(Boolean).join(', ') }];
-  });
 }
 
 function header(ctx: PageContext, view: RunView, links: ChatLink[]): Html {
@@ -139,11 +126,36 @@ function assetsTable(view: RunView): Html {
   );
 }
 
-function artifactsSection(view: RunView): Html {
-  const artifacts = artifactsOf(view);
-  if (artifacts === null) return html``;
+const KIND_LABEL: Record<BrowserArtifactsView['items'][number]['kind'], string> = {
+  'report-json': 'JSON report',
+  'report-html': 'HTML report',
+  screenshot: 'screenshot',
+  trace: 'trace',
+  video: 'video',
+  attachment: 'attachment',
+};
+
+const kb = (bytes: number) => `${Math.max(1, Math.ceil(bytes / 1024)).toLocaleString('en')} KB`;
+
+/** One browser's kept files (kind, size, signed link; a trace also opens in the trace viewer), its failures and what the cap left out. */
+function browserArtifacts(a: BrowserArtifactsView): Html {
+  const items = a.items.map(
+    (i) => html`<li>${link(i.url, `${KIND_LABEL[i.kind]}${i.failure ? ` (failure ${i.failure})` : ''}`)} <span class="muted">${kb(i.size)}</span>${i.viewerUrl ? html` · ${link(i.viewerUrl, 'open in the trace viewer')}` : ''}</li>`,
+  );
+  const failures = a.failures.map(
+    (f) => html`<li>${f.location ? html`<code>${f.location}</code> ` : ''}${f.name}${f.error ? html`<br><span class="muted">${f.error}</span>` : ''}${f.traceViewer ? html` · ${link(f.traceViewer, 'open trace')}` : ''}${f.screenshot ? html` · ${link(f.screenshot, 'screenshot')}` : ''}</li>`,
+  );
+  const skipped = a.skipped.map((k) => html`<li>${KIND_LABEL[k.kind]} <code>${k.name}</code> <span class="muted">${kb(k.size)}: ${k.reason}</span></li>`);
+  return html`<h3>${a.browser}</h3>
+    <p class="muted">kept ${when(a.keptAt)} (${a.storage === 's3' ? 'S3' : 'local directory'}); ${a.gone ? html`deleted ${when(a.deleteAfter)} (retention)` : html`deleted after ${when(a.deleteAfter)}; links open without sign-in until ${when(a.linksExpire)}`}</p>
+    ${items.length ? html`<ul>${items}</ul>` : ''}
+    ${failures.length ? html`<h4>Failed tests</h4><ul>${failures}</ul>` : ''}
+    ${skipped.length ? html`<h4>Not kept</h4><ul>${skipped}</ul>` : ''}`;
+}
+
+export function artifactsSection(view: Pick<RunView, 'artifacts'>): Html {
   return html`<section aria-labelledby="artifacts-h"><h2 id="artifacts-h">Artifacts</h2>
-    ${artifacts.length === 0 ? empty('No artifacts were kept for this run.') : html`<ul>${artifacts.map((a) => html`<li>${link(a.url, a.label)}${a.detail ? html` <span class="muted">${a.detail}</span>` : ''}</li>`)}</ul>`}</section>`;
+    ${view.artifacts.length === 0 ? empty('No artifacts were kept for this run.') : view.artifacts.map(browserArtifacts)}</section>`;
 }
 
 function timelineList(timeline: RunEvent[]): Html {

@@ -22,6 +22,8 @@ export interface FakeCheckRun {
   status: string;
   conclusion: string | null;
   output: { title: string; summary: string };
+  /** The "Details" link, when one was sent. */
+  details_url: string | null;
   /** Every state the check run was in, create first. */
   history: { name: string; status: string; conclusion: string | null; output: { title: string; summary: string } }[];
 }
@@ -180,6 +182,7 @@ export class FakeGithub {
           status: b.status ?? 'queued',
           conclusion: b.conclusion ?? null,
           output: b.output ?? { title: '', summary: '' },
+          details_url: b.details_url ?? null,
           history: [],
         };
         run.history.push({ name: run.name, status: run.status, conclusion: run.conclusion, output: run.output });
@@ -199,6 +202,7 @@ export class FakeGithub {
         if (b.status) run.status = b.status;
         if (b.conclusion) run.conclusion = b.conclusion;
         if (b.output) run.output = b.output;
+        if (b.details_url) run.details_url = b.details_url;
         run.history.push({ name: run.name, status: run.status, conclusion: run.conclusion, output: run.output });
         return { status: 200, body: { ...this.#checkRunBody(run), html_url: `https://github.com/${owner}/${repo}/runs/${run.id}` } };
       },

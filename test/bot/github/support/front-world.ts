@@ -32,6 +32,8 @@ export interface FrontWorldOptions extends WorldOptions {
   repoPool?: string[];
   allowForks?: boolean;
   logger?: Logger;
+  /** The server's port (default: any free one), for a config whose dashboard.publicUrl must name it. */
+  port?: number;
 }
 
 export interface FrontWorld {
@@ -67,7 +69,7 @@ export async function startFrontWorld(fx: Fixtures, opts: FrontWorldOptions = {}
   });
   const github = await new FakeGithub({ appId: APP_ID, publicKey }).start();
   const logger = opts.logger ?? silentLogger();
-  const served = await serveFront(world, { logger }, (services) =>
+  const served = await serveFront(world, { logger, port: opts.port }, (services) =>
     createGithubFront({
       commands: services.commands,
       memory: services.store,

@@ -31,6 +31,16 @@ export interface FakeMessage {
   updates: { text: string; blocks: unknown[]; at: number }[];
 }
 
+/** A file that went through files.getUploadURLExternal, the upload and files.completeUploadExternal. */
+export interface FakeUpload {
+  id: string;
+  filename: string;
+  /** What the client posted to the upload URL (a multipart body holding the file's bytes). */
+  body: Buffer;
+  /** Set by files.completeUploadExternal. */
+  completed: { title: string | null; channel: string | null; threadTs: string | null } | null;
+}
+
 export interface FakeSlack {
   /** Base URL for `slackApiUrl` / SLACK_API_URL (ends with /api/). */
   apiUrl: string;
@@ -39,6 +49,7 @@ export interface FakeSlack {
   calls: ApiCall[];
   responses: ResponseUrlPost[];
   messages: FakeMessage[];
+  uploads: FakeUpload[];
   /** User group id -> member user ids, for usergroups.users.list. */
   groups: Record<string, string[]>;
   /** The next `times` calls of `method` get 429 with `Retry-After: retryAfterSec`. */
@@ -59,10 +70,10 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function parseArgs(type: string | undefined, raw: string): Record<string, unknown> {
@@ -79,6 +90,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: ApiCall[] = [];
   const responses: ResponseUrlPost[] = [];
   const messages: FakeMessage[] = [];
+  const uploads: FakeUpload[] = [];
   const limits = new Map<string, { times: number; retryAfterSec: number }>();
   const closedChannels = new Set<string>();
   const groups: Record<string, string[]> = {};
@@ -109,6 +121,22 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         m.updates.push({ text: String(args.text ?? ''), blocks: Array.isArray(args.blocks) ? args.blocks : [], at: performance.now() });
         return { ok: true, channel: m.channel, ts: m.ts };
       }
+      case 'files.getUploadURLExternal': {
+        if (!args.filename || !args.length) return { ok: false, error: 'invalid_arguments' };
+        seq += 1;
+        const id = `F0UPLOAD${seq}`;
+        uploads.push({ id, filename: String(args.filename), body: Buffer.alloc(0), completed: null });
+        return { ok: true, upload_url: `${base}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (Array.isArray(args.files) ? args.files : []) as { id?: string; title?: string }[];
+        const found = files.map((f) => uploads.find((u) => u.id === f.id));
+        if (files.length === 0 || found.some((u) => !u || u.body.length === 0)) return { ok: false, error: 'file_not_found' };
+        files.forEach((f, i) => {
+          found[i]!.completed = { title: f.title ?? null, channel: typeof args.channel_id === 'string' ? args.channel_id : null, threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : null };
+        });
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+      }
       case 'views.publish':
         return { ok: true, view: { id: 'V1', ...(args.view as object) } };
       case 'apps.connections.open':
@@ -123,7 +151,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   };
 
   const server: Server = createServer(async (req, res) => {
-    const raw = await readBody(req);
+    const bytes = await readBytes(req);
+    const raw = bytes.toString('utf8');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -132,6 +161,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     if (path.startsWith('/response/')) {
       responses.push({ id: path.slice('/response/'.length), body: parseArgs('application/json', raw), at: performance.now() });
       return send(200, { ok: true });
+    }
+    if (path.startsWith('/upload/')) {
+      // Slack's upload URL answers 200 with a plain-text body.
+      const upload = uploads.find((u) => u.id === path.slice('/upload/'.length));
+      if (!upload) return send(404, { ok: false, error: 'not_found' });
+      upload.body = bytes;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end(`OK - ${bytes.length}`);
     }
     if (!path.startsWith('/api/')) return send(404, { ok: false, error: 'not_found' });
     const method = path.slice('/api/'.length);
@@ -159,6 +196,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     calls,
     responses,
     messages,
+    uploads,
     groups,
     closedChannels,
     socketUrl: null,

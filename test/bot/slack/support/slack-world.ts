@@ -23,6 +23,8 @@ export interface SlackWorldOptions extends WorldOptions {
   logger?: Logger;
   /** Socket Mode: the front connects to the URL the fake's apps.connections.open hands out. */
   socketUrl?: string;
+  /** The server's port (default: any free one), for a config whose dashboard.publicUrl must name it. */
+  port?: number;
 }
 
 export interface SlackWorld {
@@ -58,7 +60,7 @@ export async function startSlackWorld(fx: Fixtures, opts: SlackWorldOptions = {}
   const slack = await startFakeSlack();
   slack.socketUrl = opts.socketUrl ?? null;
   const logger = opts.logger ?? silentLogger();
-  const served = await serveFront(world, { logger, helpPrefix: '/stage' }, (services) =>
+  const served = await serveFront(world, { logger, helpPrefix: '/stage', port: opts.port }, (services) =>
     createSlackFront({
       commands: services.commands,
       memory: services.store,

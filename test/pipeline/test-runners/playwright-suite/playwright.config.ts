@@ -12,14 +12,16 @@ const reportFile = process.env.REPORT_FILE;
 export default defineConfig({
   testDir: '.',
   testMatch: '*.spec.ts',
-  // Beside stagebot's per-browser report, which it deletes afterwards: nothing lands in the repo.
-  outputDir: reportFile ? join(dirname(reportFile), 'test-results') : join(tmpdir(), 'stagebot-playwright-suite-results'),
+  // stagebot's per-browser folder (TEST_OUTPUT_DIR, beside REPORT_FILE), which it deletes afterwards:
+  // nothing lands in the repo, and only files there are kept as artifacts.
+  outputDir: process.env.TEST_OUTPUT_DIR ?? (reportFile ? join(dirname(reportFile), 'test-results') : join(tmpdir(), 'stagebot-playwright-suite-results')),
   // Generous for a loaded 2-core machine; the failing test fails on its own short timeout.
   timeout: 20_000,
   expect: { timeout: 5_000 },
   // No outputFile: stagebot says where the report goes (PLAYWRIGHT_JSON_OUTPUT_FILE).
   reporter: [['json']],
-  use: { baseURL: process.env.BASE_URL },
+  // What a failure leaves behind for stagebot to keep and link from chat.
+  use: { baseURL: process.env.BASE_URL, screenshot: 'only-on-failure', trace: 'retain-on-failure', video: 'off' },
   projects: [
     {
       name: 'chromium',

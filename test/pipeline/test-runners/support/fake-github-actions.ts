@@ -29,6 +29,8 @@ export interface FakeGithubOptions {
   /** Runs already in the list (other runs, other browsers). */
   otherRuns?: { display_title: string; status?: string; conclusion?: string | null }[];
   pathPrefix?: string;
+  /** What every run uploaded (actions/upload-artifact): listed, and downloaded through a redirect to a blob URL. */
+  artifacts?: { name: string; zip: Buffer; expired?: boolean }[];
 }
 
 export interface RecordedRequest {
@@ -107,10 +109,29 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
     requests.push({ method: req.method ?? '', path, query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization, body });
+    let m: RegExpMatchArray | null;
+
+    // Where GitHub redirects an artifact download: blob storage, a signed URL, no token needed.
+    if (req.method === 'GET' && (m = path.match(/^\/blob\/(\d+)$/))) {
+      const artifact = opts.artifacts?.[Number(m[1])];
+      if (!artifact) return send(res, 404, { message: 'Not Found' });
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': artifact.zip.length }).end(artifact.zip);
+      return;
+    }
 
     if (!/^token ghs_\w+$/.test(req.headers.authorization ?? '')) return send(res, 401, { message: 'Bad credentials' });
 
-    let m: RegExpMatchArray | null;
+    if (req.method === 'GET' && (m = path.match(/^\/repos\/acme\/e2e\/actions\/runs\/(\d+)\/artifacts$/))) {
+      const artifacts = (opts.artifacts ?? []).map((a, i) => ({ id: 900 + i, name: a.name, size_in_bytes: a.zip.length, expired: a.expired ?? false }));
+      return send(res, 200, { total_count: artifacts.length, artifacts });
+    }
+    if (req.method === 'GET' && (m = path.match(/^\/repos\/acme\/e2e\/actions\/artifacts\/(\d+)\/zip$/))) {
+      const index = Number(m[1]) - 900;
+      if (!opts.artifacts?.[index]) return send(res, 404, { message: 'Not Found' });
+      res.writeHead(302, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}/blob/${index}` }).end();
+      return;
+    }
+
     if (req.method === 'POST' && (m = path.match(/^\/repos\/acme\/e2e\/actions\/workflows\/([^/]+)\/dispatches$/))) {
       if (m[1] !== 'playwright.yml') return send(res, 404, { message: 'Not Found' });
       if (opts.dispatchError) return send(res, opts.dispatchError.status, { message: opts.dispatchError.message });
