@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
 import { connectSsh, type ConnectOptions } from '../../src/ssh/connect.ts';
 import { HostKeyMismatchError, SshConnectError, SshError } from '../../src/ssh/errors.ts';
 import { fingerprintOfPublicKeyLine } from '../../src/ssh/fingerprint.ts';
 import type { SshSession } from '../../src/ssh/session.ts';
 import { freePort, startSshd, type TestSshd } from '../support/sshd.ts';
 import { startSilentServer, type Listening } from '../support/tcp.ts';
+import { generateKey } from '../fakes/cloud/keys.ts';
 
 let sshd: TestSshd;
 const sessions: SshSession[] = [];
@@ -47,8 +47,8 @@ describe('connectSsh', () => {
   });
 
   it('refuses a host whose key differs from the pin, naming both fingerprints', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
-    const otherFingerprint = fingerprintOfPublicKeyLine(other.public);
+    const other = generateKey('ed25519');
+    const otherFingerprint = fingerprintOfPublicKeyLine(other.publicKey);
     expect(otherFingerprint).not.toBe(sshd.hostKeyFingerprint);
     const error = await connect({ pinnedHostKey: otherFingerprint }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostKeyMismatchError);
@@ -59,7 +59,7 @@ describe('connectSsh', () => {
   });
 
   it('reports a refused key as an authentication failure', async () => {
-    const stranger = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const stranger = generateKey('ed25519').privateKey;
     const error = await connect({ privateKey: stranger }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SshConnectError);
     expect((error as Error).message).toBe(`SSH to 127.0.0.1:${sshd.port} failed: authentication refused`);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
 import { HostKeyMismatchError, SshAuthRefusedError, SshUnreachableError } from '../../src/ssh/errors.ts';
 import type { SshSession } from '../../src/ssh/session.ts';
 import { waitForSsh, type SshAttempt, type WaitForSshOptions } from '../../src/ssh/wait-ssh.ts';
 import { freePort, startSshd, type TestSshd } from '../support/sshd.ts';
 import { startForwarder, type Listening } from '../support/tcp.ts';
+import { generateKey } from '../fakes/cloud/keys.ts';
 
 let sshd: TestSshd;
 const sessions: SshSession[] = [];
@@ -67,7 +67,7 @@ describe('waitForSsh', () => {
   });
 
   it('keeps retrying while the key is refused (cloud-init has not written it yet), within the bound', async () => {
-    const notYet = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const notYet = generateKey('ed25519').privateKey;
     const error = await waitForSsh(options({ privateKey: notYet, attempts: 2, intervalMs: 10 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SshUnreachableError);
     expect((error as Error).message).toMatch(/did not answer after 2 attempts over .*: authentication refused$/);
@@ -97,7 +97,7 @@ describe('waitForSsh', () => {
     }
 
     it('gives up once the key has been refused for the window, naming the refusal', async () => {
-      const wrongKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+      const wrongKey = generateKey('ed25519').privateKey;
       const time = fakeTime();
       const seen: SshAttempt[] = [];
       const error = await waitForSsh(options({ privateKey: wrongKey, attempts: 100, intervalMs: 5_000, authFailFastMs: 15_000, ...time, onAttempt: (a) => seen.push(a) })).catch((e: unknown) => e);
@@ -111,7 +111,7 @@ describe('waitForSsh', () => {
 
     it('keeps waiting while refusals stop within the window (cloud-init wrote the key)', async () => {
       const time = fakeTime();
-      const opts = options({ privateKey: ssh2.utils.generateKeyPairSync('ed25519').private, attempts: 10, intervalMs: 5_000, authFailFastMs: 15_000, ...time });
+      const opts = options({ privateKey: generateKey('ed25519').privateKey, attempts: 10, intervalMs: 5_000, authFailFastMs: 15_000, ...time });
       // The key is accepted from the third attempt on: the host was only late.
       opts.onAttempt = (a) => {
         if (a.attempt === 2) opts.privateKey = sshd.privateKey;
@@ -125,7 +125,7 @@ describe('waitForSsh', () => {
     it('counts the window from the first refusal of an unbroken run, not from the first attempt', async () => {
       const port = await freePort();
       const time = fakeTime();
-      const opts = options({ port, privateKey: ssh2.utils.generateKeyPairSync('ed25519').private, attempts: 100, intervalMs: 5_000, authFailFastMs: 15_000, ...time });
+      const opts = options({ port, privateKey: generateKey('ed25519').privateKey, attempts: 100, intervalMs: 5_000, authFailFastMs: 15_000, ...time });
       const forwarders: Promise<Listening>[] = [];
       // Connection refused for the first 3 attempts (0-10 s), then sshd is up and refuses the key.
       opts.onAttempt = (a) => {

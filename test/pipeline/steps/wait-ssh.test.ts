@@ -4,11 +4,11 @@ import { StepFailed } from '../../../src/pipeline/run-errors.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs, type WaitSshOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { resolveSshHost } from '../../../src/pipeline/steps/helpers/ssh-access.ts';
 import { waitSshStep } from '../../../src/pipeline/steps/wait-ssh.ts';
-import ssh2 from 'ssh2';
 import { freePort, startSshd, type TestSshd } from '../../support/sshd.ts';
 import { startForwarder, type Listening } from '../../support/tcp.ts';
 import type { TestRun } from '../support/run-context.ts';
 import { hostTestRun, logLines, loopbackLaunch, type HostRunOptions } from '../support/ssh-run-context.ts';
+import { generateKey } from '../../fakes/cloud/keys.ts';
 
 let sshd: TestSshd;
 const runs: TestRun[] = [];
@@ -121,7 +121,7 @@ describe('wait-ssh', () => {
 });
 
 describe('wait-ssh with a key the host refuses', () => {
-  const wrongKey = () => ({ ...sshd, privateKey: ssh2.utils.generateKeyPairSync('ed25519').private });
+  const wrongKey = () => ({ ...sshd, privateKey: generateKey('ed25519').privateKey });
 
   it('fails early with the refusal and what to check, long before the step timeout', async () => {
     // The example's 10 min wait-ssh timeout; a 1 min refusal window.
