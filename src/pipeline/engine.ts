@@ -2,68 +2,28 @@
 // towards an end — including runs whose process died (recovery) and kept runs whose time is up.
 // A thin facade over its parts in ./engine/: the run API, the queue and lock scheduler, recovery
 // and leases, and the event bus.
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import type { AwsClients } from '../aws/clients.ts';
-import { checkAccount } from '../aws/account.ts';
 import type { Config } from '../config/index.ts';
-import { systemClock, type Clock } from '../domain/clock.ts';
 import type { Run } from '../domain/run.ts';
-import { createPrices, type Prices } from '../cost/prices.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import type { Store } from '../store/index.ts';
 import type { EngineServices } from './engine-services.ts';
 import { DriverPool, type EngineState } from './engine/drivers.ts';
 import { EventBus } from './engine/event-bus.ts';
-import { handOverRun } from './engine/handover.ts';
 import { recoveryNeeded } from './recovery-needed.ts';
 import { Recovery, type Recovered } from './engine/recovery.ts';
 import { RunApi, type LaunchRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
+import { engineServices, type EngineOptions } from './engine/services.ts';
+import { handOver, letGo } from './engine/shutdown.ts';
 import type { EventListener } from './events.ts';
-import { stepNames, type Pipeline } from './pipeline.ts';
-import { moveSwitch } from './move-switch.ts';
-import { retagRunExpiry } from './retag.ts';
+import { stepNames } from './pipeline.ts';
 import { summarizeRun, type RunSummary } from './run-summary.ts';
-import { defaultPipeline } from './steps/index.ts';
-import type { TestRunner } from './test-runners/types.ts';
 
 export type { LaunchRequest } from './engine/run-api.ts';
 export type { Recovered } from './engine/recovery.ts';
+export type { EngineOptions } from './engine/services.ts';
 
 /** How often an engine heartbeats for a lease TTL: at most a third of it, so two late beats still keep it. */
 export function heartbeatEveryMs(leaseTtlMs: number): number {
   return Math.max(100, Math.min(15_000, Math.floor(leaseTtlMs / 3)));
-}
-
-/** Bound on moving a dead man's switch from a chat command (connect, re-arm): a dead host must not hang the reply. */
-const MOVE_SWITCH_TIMEOUT_MS = 90_000;
-
-export interface EngineOptions {
-  config: Config;
-  store: Store;
-  aws: AwsClients;
-  logger: Logger;
-  testRunner: TestRunner;
-  metrics?: Metrics;
-  clock?: Clock;
-  prices?: Prices;
-  pipeline?: Pipeline;
-  ownerId?: string;
-  /** Tests throw RunAbandoned here to simulate a crash at a step boundary. */
-  beforeStep?: (runId: string, step: string) => void | Promise<void>;
-  /** Replaces the STS account check (tests of other things). */
-  checkAccount?: (region: string) => Promise<void>;
-  /**
-   * false for a short-lived engine (the CLI): it drives only the runs it launched, and never adopts
-   * or starts other runs that would die with it.
-   */
-  background?: boolean;
-  /** How often the background loop looks for work (ms). */
-  tickMs?: number;
-  /** The operator's STAGEBOT_HANDOVER_KEY (checked by handoverKeyFrom): seals ephemeral keys across a handover. */
-  handoverKey?: string | null;
 }
 
 export class Engine {
@@ -78,44 +38,17 @@ export class Engine {
   private ticking: Promise<void> | null = null;
 
   constructor(opts: EngineOptions) {
-    const clock = opts.clock ?? systemClock;
     this.state = {
       stopping: false,
       background: opts.background ?? true,
       tickMs: opts.tickMs ?? heartbeatEveryMs(opts.config.runs.leaseTtl),
     };
-    const bus = new EventBus({ store: opts.store, clock, logger: opts.logger });
-    const svc: EngineServices = {
-      config: opts.config,
-      store: opts.store,
-      aws: opts.aws,
-      clock,
-      logger: opts.logger,
-      metrics: opts.metrics,
-      prices: opts.prices ?? createPrices(opts.config.pricing),
-      ownerId: opts.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-      role: (opts.background ?? true) ? 'server' : 'cli',
-      handoverKey: opts.handoverKey ?? null,
-      pipeline: opts.pipeline ?? defaultPipeline(),
-      testRunner: opts.testRunner,
-      stepRunnerDeps: {
-        timeoutMs: (step) => (opts.config.runs.stepTimeouts as Record<string, number>)[step] ?? opts.config.runs.timeout,
-        beforeStep: opts.beforeStep,
-        onFinished: (step, outcome, ms) => opts.metrics?.stepDuration.observe({ step, outcome }, ms / 1000),
-      },
-      // STS is asked once per client (aws/account.ts caches the identity).
-      checkAccount: async (region) => {
-        if (opts.checkAccount) return opts.checkAccount(region);
-        await checkAccount(opts.aws.sts(region), opts.config.aws.accountAllowlist);
-      },
-      moveExpiry: async (run, until, signal, aws) => {
-        await moveSwitch(svc, run, until, svc.secretsOf(run.id), signal ?? AbortSignal.timeout(MOVE_SWITCH_TIMEOUT_MS));
-        await retagRunExpiry({ store: svc.store, aws: aws ?? svc.aws }, run, until);
-      },
+    const svc = engineServices(opts, {
       secretsOf: (runId) => this.pool.secretsOf(runId),
-      emit: (runId, body) => bus.emit(runId, body),
-      emitLog: (runId, step, line) => bus.emitLog(runId, step, line),
-    };
+      emit: (runId, body) => this.bus.emit(runId, body),
+      emitLog: (runId, step, line) => this.bus.emitLog(runId, step, line),
+    });
+    const bus = new EventBus({ store: opts.store, clock: svc.clock, logger: opts.logger });
     this.svc = svc;
     this.bus = bus;
     this.pool = new DriverPool(svc, this.state, {
@@ -185,43 +118,13 @@ export class Engine {
     for (const runId of this.pool.waitingFor()) {
       await this.api.cancel(runId, 'stagebot', 'cancelled: its requester stopped waiting; nothing was launched').catch(() => undefined);
     }
-    if (this.state.background) await this.handOver(graceMs);
-    else await this.letGo(graceMs);
+    if (this.state.background) await handOver(this.svc, this.pool, graceMs);
+    else await letGo(this.svc, this.pool, graceMs);
     await Promise.allSettled(this.pool.inFlight());
     if (this.timer) clearInterval(this.timer);
     this.pool.stopHeartbeat();
     await store.removeReplica(ownerId).catch((err) => logger.warn({ err }, 'could not remove this replica from the store'));
     await this.flush();
-  }
-
-  private async handOver(graceMs: number): Promise<void> {
-    // abandon() before stop() is a crash (tests): nothing of it is handed over.
-    const handing = [...this.pool.entries()].filter(([, driver]) => !driver.tearingDown && !driver.wasAbandoned).map(([runId, driver]) => ({ runId, driver, drive: this.pool.driveOf(runId) }));
-    for (const h of handing) h.driver.handOver();
-    if (handing.length > 0) {
-      const grace = new Promise((r) => setTimeout(r, graceMs).unref());
-      await Promise.race([Promise.allSettled(handing.map((h) => h.drive)), grace]);
-      for (const h of handing) h.driver.forceHandOver();
-      await Promise.allSettled(handing.map((h) => h.drive));
-    }
-    for (const h of handing) {
-      if (h.driver.fencedBy) continue;
-      await handOverRun(this.svc, h.runId, h.driver.leaseEpoch).catch((err) => this.svc.logger.error({ err, runId: h.runId }, 'handover failed; the run is adopted when its lease lapses'));
-    }
-  }
-
-  private async letGo(graceMs: number): Promise<void> {
-    const inFlight = this.pool.inFlight();
-    if (inFlight.length > 0) {
-      const grace = new Promise((r) => setTimeout(r, graceMs).unref());
-      await Promise.race([Promise.allSettled(inFlight), grace]);
-    }
-    for (const [runId, driver] of this.pool.entries()) {
-      // A teardown under way finishes here, with its lease, rather than being handed over half done.
-      if (driver.tearingDown) continue;
-      driver.abandon();
-      await this.svc.store.releaseLease(runId, this.svc.ownerId).catch(() => undefined);
-    }
   }
 
   /** Simulates a crash: every run stops where it is, nothing is torn down or released. */
