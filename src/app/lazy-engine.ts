@@ -74,6 +74,10 @@ export class LazyEngine implements ExecutorEngine {
     return this.engine().then((e) => e.extend(runId, byMs, by));
   }
 
+  retest(runId: string, opts: { browsers: string[] | null; grep: string | null }, by: string): Promise<Run> {
+    return this.engine().then((e) => e.retest(runId, opts, by));
+  }
+
   keep(runId: string, ms: number, by: string): Promise<Run> {
     return this.engine().then((e) => e.keep(runId, ms, by));
   }

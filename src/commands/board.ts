@@ -5,6 +5,8 @@ import type { Config } from '../config/index.ts';
 import type { EnvLock } from '../domain/lock.ts';
 import type { Run } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
+import { forecastQueue } from '../pipeline/queue-forecast.ts';
+import { DEFAULT_STEP_NAMES } from '../pipeline/step-order.ts';
 
 export interface EnvView {
   env: string;
@@ -24,6 +26,8 @@ export interface OrphanSummary {
 export interface Board {
   environments: EnvView[];
   queue: Run[];
+  /** When each queued run should start, by the environments' step history (src/pipeline/queue-forecast.ts); null: no telling. */
+  queueStarts: ReadonlyMap<string, Date | null>;
   /** Runs created in the last `recentMs`, newest first (at most 100). */
   recent: Run[];
   /** The last complete sweep's orphans; null when no sweep has listed everything yet. */
@@ -33,7 +37,7 @@ export interface Board {
   now: Date;
 }
 
-export type BoardStore = Pick<Store, 'listLocks' | 'listRuns' | 'queuedRuns' | 'listSweeps'>;
+export type BoardStore = Pick<Store, 'listLocks' | 'listRuns' | 'queuedRuns' | 'listSweeps' | 'stepHistory' | 'getSteps'>;
 
 const DAY_MS = 86_400_000;
 
@@ -60,17 +64,20 @@ export class BoardReader {
 
   async board(recentMs = DAY_MS): Promise<Board> {
     const now = this.now();
-    const [locks, active, queue, recent, sweeps] = await Promise.all([
+    const [locks, active, forecast, recent, sweeps] = await Promise.all([
       this.store.listLocks(),
       this.store.listRuns({ states: ['running', 'tearing_down', 'kept'] }),
-      this.store.queuedRuns(),
+      forecastQueue(this.store, this.config, DEFAULT_STEP_NAMES, now),
       this.store.listRuns({ since: new Date(now.getTime() - recentMs), limit: 100 }),
       this.lastSweeps(),
     ]);
+    const queue = forecast.queue;
+    const queueStarts = new Map([...forecast.etas].map(([id, ms]) => [id, ms === null ? null : new Date(now.getTime() + ms)] as const));
     const lockOf = new Map(locks.map((l) => [l.env, l]));
     return {
       environments: Object.values(this.config.environments).map((e) => ({ env: e.name, region: e.region, lock: lockOf.get(e.name) ?? null, run: active.find((r) => r.env === e.name) ?? null })),
       queue,
+      queueStarts,
       recent: [...recent].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()),
       ...sweeps,
       now,

@@ -89,7 +89,7 @@ export type CommandResult =
   | { kind: 'cost'; report: AuditReport<CostReportData> };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
-export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents'>;
+export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents' | 'stepHistory'>;
 
 /**
  * What the executor asks of the engine. The composition root may hand it one that is built on first
@@ -97,7 +97,7 @@ export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'get
  */
 export type ExecutorEngine = Pick<
   Engine,
-  'config' | 'stepNames' | 'now' | 'launch' | 'cancel' | 'teardown' | 'extend' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
+  'config' | 'stepNames' | 'now' | 'launch' | 'cancel' | 'teardown' | 'extend' | 'retest' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
 >;
 
 export interface ExecutorDeps {
@@ -233,6 +233,13 @@ export class CommandExecutor {
       case 'extend': {
         await this.mayTouch(cmd.run, actor, 'extend');
         await engine.extend(cmd.run, cmd.byMs, actor.requester);
+        return { kind: 'run', view: await this.view(cmd.run) };
+      }
+      case 'retest': {
+        if (!cmd.run) throw new UserError('retest needs a run id, e.g. `retest stg4-20261121-a1b2c3`');
+        // A finished run is refused by the engine with what to do instead ("its environment is gone").
+        await this.mayTouch(cmd.run, actor, 'retest', { finished: true });
+        await engine.retest(cmd.run, { browsers: cmd.browsers, grep: cmd.grep }, actor.requester);
         return { kind: 'run', view: await this.view(cmd.run) };
       }
       case 'assets': {
@@ -383,10 +390,10 @@ export class CommandExecutor {
   }
 
   /** Anyone may act on their own runs; someone else's only an admin. */
-  private async mayTouch(runId: string, actor: Actor, what: string): Promise<void> {
+  private async mayTouch(runId: string, actor: Actor, what: string, allow: { finished?: boolean } = {}): Promise<void> {
     const run = await this.deps.store.getRun(runId);
     if (!run) throw new NotFoundError(`no run ${runId}; \`list\` shows the current ones`);
-    if (isFinished(run.state)) throw new ConflictError(`run ${runId} already ${run.state}`);
+    if (isFinished(run.state) && !allow.finished) throw new ConflictError(`run ${runId} already ${run.state}`);
     if (run.requester !== actor.requester && !actor.admin) {
       throw new PermissionError(`run ${runId} was started by ${run.requester}; only admins may ${what} someone else's run`);
     }

@@ -11,6 +11,7 @@ export const VERBS = [
   'cancel',
   'teardown',
   'extend',
+  'retest',
   'assets',
   'sweep',
   'cost',
@@ -48,8 +49,8 @@ export interface FlagSpec {
   description: string;
 }
 
-/** env: a configured environment; run: a run id; run-or-env: either; verb: a command name. */
-export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb';
+/** env: a configured environment; run: a run id; run-or-env: either; verb: a command name; browser: a configured browser. */
+export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb' | 'browser';
 
 export interface ArgSpec {
   /** How the argument is shown in usage lines. */
@@ -214,6 +215,37 @@ export const GRAMMAR: readonly VerbSpec[] = [
       },
     ],
     examples: [`extend ${RUN_ID_EXAMPLE} --by=2h`],
+  },
+  {
+    verb: 'retest',
+    summary: "Run a kept run's tests again on its environment, without relaunching.",
+    args: [RUN_ARG],
+    flags: [
+      {
+        name: 'browsers',
+        value: 'browsers',
+        placeholder: 'a,b',
+        example: '--browsers=firefox',
+        description: "browsers to test again, comma-separated (default: the run's own)",
+      },
+      {
+        name: 'grep',
+        value: 'text',
+        placeholder: 'PATTERN',
+        example: '--grep="checkout flow"',
+        description: 'only the tests whose title matches (Playwright --grep; at most 200 characters)',
+      },
+    ],
+    examples: [`retest ${RUN_ID_EXAMPLE} --browsers=firefox --grep="checkout flow"`, `retest ${RUN_ID_EXAMPLE}`],
+    notes: [
+      'The run must be kept (launched with --keep) and its environment still up; the same test users and reports as its',
+      "first tests. Its time to expire moves out by the tests' bound (tests.maxWait). A gone environment is refused.",
+    ],
+    pr: {
+      args: [{ name: 'browser', kind: 'browser', required: false, noun: 'a browser', description: 'the browser to test again; without it, every browser of the run' }],
+      summary: "Run the tests of this pull request's kept run again, without relaunching.",
+      examples: ['retest', 'retest firefox'],
+    },
   },
   {
     verb: 'assets',

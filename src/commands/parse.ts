@@ -16,6 +16,7 @@ import {
   validateChoice,
   validateDuration,
   validateEnv,
+  validateGrep,
   validateReason,
   validateRef,
   validateRunId,
@@ -26,7 +27,7 @@ import {
 type Mode = 'full' | 'pr';
 
 const HELP_FLAGS = new Set(['--help', '-h']);
-const PR_USAGE = '`/e2e [env] [flags]`, `/e2e cancel` or `/e2e help`';
+const PR_USAGE = '`/e2e [env] [flags]`, `/e2e cancel`, `/e2e retest [browser]` or `/e2e help`';
 
 /** A verb's words sorted into arguments and flags, syntax checked, values not yet validated. */
 interface Scanned {
@@ -50,6 +51,7 @@ function unknownFlag(spec: VerbSpec, typed: string): CommandError {
 }
 
 function exampleArg(arg: ArgSpec, ctx: CommandContext): string {
+  if (arg.kind === 'browser') return ctx.browsers[0] ?? 'chrome';
   return arg.kind === 'run' ? RUN_ID_EXAMPLE : (ctx.environments[0] ?? 'stg1');
 }
 
@@ -166,6 +168,21 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
       return { verb: 'teardown', run: validateRunId(arg('run') ?? '') };
     case 'extend':
       return { verb: 'extend', run: validateRunId(arg('run') ?? ''), byMs: validateDuration('by', value('by') ?? '', keepMax) };
+    case 'retest': {
+      const run = arg('run');
+      const browser = arg('browser');
+      const browsers = value('browsers');
+      const grep = value('grep');
+      if (browser !== undefined && browsers !== undefined) throw new CommandError('name the browser once: `retest firefox` or `retest --browsers=firefox`');
+      const chosen = browser ?? browsers;
+      return {
+        verb: 'retest',
+        // In a PR comment `retest` names no run: it means the pull request's own.
+        run: mode === 'pr' || run === undefined ? null : validateRunId(run),
+        browsers: chosen === undefined ? null : validateBrowsers(chosen, ctx),
+        grep: grep === undefined ? null : validateGrep(grep),
+      };
+    }
     case 'assets':
       return { verb: 'assets', run: validateRunId(arg('run') ?? '') };
     case 'sweep':

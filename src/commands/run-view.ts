@@ -11,6 +11,9 @@ import type { BrowserOutcome, RunCost, StepTiming } from '../pipeline/events.ts'
 import { summarize, type DeadManSwitchView } from '../pipeline/run-summary.ts';
 import type { StepName, StepOutputsByName } from '../pipeline/step-outputs.ts';
 import type { Store } from '../store/index.ts';
+import { estimateLaunchCost, type CostEstimate } from '../cost/launch-estimate.ts';
+import { forecastQueue } from '../pipeline/queue-forecast.ts';
+import { againstUsual, loadStepHistory, typicalRunMs } from '../pipeline/step-history.ts';
 import { publicBaseUrl, type ArtifactLinks } from './artifact-links.ts';
 import { artifactsView, type BrowserArtifactsView } from './artifacts-view.ts';
 
@@ -38,6 +41,14 @@ export interface RunView {
   assets: Asset[];
   /** 1-based place in the queue while queued. */
   queuePosition: number | null;
+  /** While queued: ms from the view's `now` until it should start, by step history (null: no telling). */
+  queueEtaMs?: number | null;
+  /**
+   * What the run was expected to cost when asked for: its environment's hourly rate times a usual run
+   * (step history of the environment, this run left out) plus its keep. Null while a pool launch has no
+   * environment and its pool names none.
+   */
+  estimate?: CostEstimate | null;
   /**
    * While queued: who holds the environment(s) it waits for — a person's lock (holder, reason, since)
    * or another run — so every front can say why it waits, not only that it does.
@@ -55,7 +66,7 @@ export interface RunView {
   now: Date;
 }
 
-export type RunViewStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks'>;
+export type RunViewStore = Pick<Store, 'getRun' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'stepHistory'>;
 
 export interface RunViewFacts {
   config: Config;
@@ -94,13 +105,19 @@ export class RunViews {
     const inOrder = [...steps].sort((a, b) => (order.get(a.name) ?? 99) - (order.get(b.name) ?? 99));
     const index = queued.findIndex((r) => r.id === run.id);
     const pool = run.options.pool ?? this.facts.config.pool;
+    const envName = run.env ?? pool.find((e) => this.facts.config.environments[e]) ?? null;
+    const envConfig = envName ? this.facts.config.environments[envName] : undefined;
+    const history = envName ? await loadStepHistory(this.store, envName, run.id) : null;
+    const estimate = envConfig && history ? estimateLaunchCost(this.facts.prices, envConfig, typicalRunMs(history, names), run.options.keepMs ?? 0) : null;
+    const queueEtaMs = queuedNow ? ((await forecastQueue(this.store, this.facts.config, names, now)).etas.get(run.id) ?? null) : null;
+    const timings = history ? summary.timings.map((t) => (history.p50.has(t.step) ? { ...t, ...againstUsual(history, t.step, t.durationMs) } : t)) : summary.timings;
     const wanted = new Set(run.env ? [run.env] : pool);
     const artifacts = this.facts.links ? artifactsView(run.id, summary.browsers, this.facts.links, this.facts.config.artifacts.retention, now) : [];
     const keptReport = (browser: string) => artifacts.find((a) => a.browser === browser && a.items.some((i) => i.kind === 'report-html'))?.report ?? null;
     return {
       run,
       steps: inOrder.map((s) => ({ name: s.name, state: s.state, startedAt: s.startedAt, finishedAt: s.finishedAt, outputs: s.outputs, error: s.error }) as StepView),
-      timings: summary.timings,
+      timings,
       startedAt: new Map(steps.flatMap((s) => (s.startedAt ? [[s.name, s.startedAt] as const] : []))),
       stepErrors: inOrder.filter((s) => s.state === 'failed' && s.error).map((s) => ({ step: s.name, error: s.error ?? '' })),
       cancelled: run.state === 'cancelled' && run.cancelRequestedBy ? { by: run.cancelRequestedBy, reason: run.cancelReason } : null,
@@ -109,6 +126,8 @@ export class RunViews {
       deadManSwitch: summary.deadManSwitch,
       assets,
       queuePosition: index >= 0 ? index + 1 : null,
+      queueEtaMs,
+      estimate,
       waitingFor: locks.filter((l) => wanted.has(l.env) && l.holder !== run.id),
       pool,
       links: {

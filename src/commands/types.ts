@@ -54,6 +54,16 @@ export interface ExtendCommand {
   byMs: number;
 }
 
+export interface RetestCommand {
+  verb: 'retest';
+  /** null only from a PR comment (`/e2e retest`): the pull request's kept run. */
+  run: string | null;
+  /** null: the run's own browsers. */
+  browsers: string[] | null;
+  /** Only the tests whose title matches; user text, never put into a shell (the test command gets it as TEST_GREP). */
+  grep: string | null;
+}
+
 export interface AssetsCommand {
   verb: 'assets';
   run: string;
@@ -100,6 +110,7 @@ export type Command =
   | CancelCommand
   | TeardownCommand
   | ExtendCommand
+  | RetestCommand
   | AssetsCommand
   | SweepCommand
   | CostCommand

@@ -151,6 +151,18 @@ export function validateReason(value: string): string {
   return text;
 }
 
+export const MAX_GREP_LENGTH = 200;
+
+/** A retest's `--grep`: one line of plain text; passed on as data (an environment variable), never as shell words. */
+export function validateGrep(value: string): string {
+  const text = value.trim();
+  const length = Array.from(text).length;
+  if (length === 0) throw new CommandError('`--grep` is empty; give part of a test title, e.g. `--grep="checkout flow"`');
+  if (length > MAX_GREP_LENGTH) throw new CommandError(`\`--grep\` is ${length} characters long; keep it to ${MAX_GREP_LENGTH}`);
+  if (/\p{C}/u.test(text)) throw new CommandError('`--grep` contains a tab or control character; write it as plain text on one line');
+  return text;
+}
+
 export function validateChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   const choice = choices.find((c) => c === value);
   if (choice !== undefined) return choice;

@@ -185,6 +185,11 @@ export class Engine {
     return this.scheduler.unlock(env, holder);
   }
 
+  /** A kept run's tests again, on its environment (RunApi.retest). */
+  retest(runId: string, opts: { browsers: string[] | null; grep: string | null }, by: string): Promise<Run> {
+    return this.api.retest(runId, opts, by);
+  }
+
   extend(runId: string, byMs: number, by: string): Promise<Run> {
     return this.api.extend(runId, byMs, by);
   }

@@ -13,6 +13,10 @@ export interface StepTiming {
   step: string;
   state: StepState;
   durationMs: number | null;
+  /** The step's recent p50 in its environment (step history), where a read model added it. */
+  usualMs?: number | null;
+  /** It took more than twice its usual (step-history.ts SLOW_FACTOR). */
+  slow?: boolean;
 }
 
 /** One browser's tests, as the test runner reported them (src/pipeline/test-runners/types.ts). */
@@ -40,6 +44,8 @@ export type RunEventBody =
   | { type: 'asset.deleted'; kind: AssetKind; id: string; region: string }
   | { type: 'tests.browser'; result: BrowserOutcome }
   | { type: 'run.kept'; until: string }
+  /** A kept run's tests run again (`retest`); its expiry moved to `until`. */
+  | { type: 'run.retest'; by: string; browsers: string[]; grep: string | null; until: string }
   | { type: 'run.cancel-requested'; by: string; reason: string | null }
   | { type: 'teardown.done'; deleted: number; failed: string[] }
   | { type: 'run.finished'; state: RunState; error: string | null; timings: StepTiming[]; cost: RunCost; browsers: BrowserOutcome[] };

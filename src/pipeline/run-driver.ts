@@ -16,6 +16,8 @@ import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import { runStep } from './step-runner.ts';
 import { AccountCheckFailed, RunAbandoned, RunCancelled, RunFenced, RunHandedOver, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
 import { summarizeRun } from './run-summary.ts';
+import { retestStep } from './steps/tests.ts';
+import { formatDuration } from '../domain/duration.ts';
 
 export type DriveMode =
   /** A run that just left the queue. */
@@ -26,7 +28,12 @@ export type DriveMode =
    * Only tear down: a run adopted after its owner stopped (`interrupted`: it ends failed), or a kept
    * run whose time is up or that someone tore down (it ends as its tests did).
    */
-  | { kind: 'teardown'; reason: string; interrupted: boolean; cancelledBy?: string; cancelReason?: string };
+  | { kind: 'teardown'; reason: string; interrupted: boolean; cancelledBy?: string; cancelReason?: string }
+  /**
+   * A kept run's tests again (`retest`), on its environment as it stands: these browsers, maybe only the
+   * tests `grep` matches, stopped after `withinMs`. The run stays kept; a cancel meanwhile tears it down.
+   */
+  | { kind: 'retest'; browsers: string[]; grep: string | null; withinMs: number };
 
 /** The teardown of a run that created nothing: recorded as skipped, like any step with nothing to do. */
 function nothingToTearDown(name: 'teardown'): PipelineStep<'teardown'> {
@@ -148,6 +155,7 @@ export class RunDriver {
     const env = this.run.env ? svc.config.environments[this.run.env] : undefined;
     if (!env) throw new Error(`run ${this.runId} has no known environment (${this.run.env})`);
     for (const step of await svc.store.getSteps(this.runId)) this.outputs.set(step.name, step.outputs);
+    if (mode.kind === 'retest') return this.retest(mode);
 
     const runTimer = setTimeout(() => this.abort.abort(new RunTimedOut(svc.config.runs.timeout)), this.remainingRunTime());
     runTimer.unref();
@@ -187,6 +195,32 @@ export class RunDriver {
     const interrupted =
       mode.kind !== 'teardown' ? null : mode.cancelledBy ? new RunCancelled(mode.cancelledBy, mode.cancelReason ?? null) : mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
     return this.tearDownAndFinish(failure ?? interrupted, testsFailed);
+  }
+
+  private async retest(mode: Extract<DriveMode, { kind: 'retest' }>): Promise<Run> {
+    const { svc } = this;
+    const timer = setTimeout(() => this.abort.abort(new Error(`the retest took longer than ${formatDuration(mode.withinMs)}`)), mode.withinMs);
+    timer.unref();
+    let failure: unknown = null;
+    try {
+      const result = await runStep(retestStep({ browsers: mode.browsers, grep: mode.grep }), this.context(this.abort.signal), svc.stepRunnerDeps);
+      this.outputs.set('tests', result.outputs);
+    } catch (err) {
+      failure = err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.fencedBy) throw this.fencedBy;
+    if (this.handingOver || failure instanceof RunHandedOver) throw new RunHandedOver(`run ${this.runId} handed over`);
+    if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
+    // Cancelled or torn down while it retested: the environment goes, as for any kept run.
+    if (failure instanceof RunCancelled) return this.tearDownAndFinish(failure, this.outputOf('tests')?.allPassed === false);
+    const error = failure !== null ? `retest: ${errorLine(failure)}` : this.outputOf('tests')?.allPassed === false ? this.testsError() : null;
+    await this.fence('the end of the retest');
+    this.run = await svc.store.updateRun(this.runId, { error });
+    this.emit({ type: 'run.kept', until: (this.run.expiresAt ?? svc.clock.now()).toISOString() });
+    await svc.store.releaseLease(this.runId, svc.ownerId);
+    return this.run;
   }
 
   private remainingRunTime(): number {

@@ -42,6 +42,23 @@ export function journalQueries(db: Db) {
     },
 
     /**
+     * How long each step took in the environment's `runs` most recently finished runs (succeeded steps
+     * only: a failed or cancelled step's time says nothing of the usual), newest run first. The ETA and
+     * the timing table's "usual" come from this (src/pipeline/step-history.ts).
+     */
+    async stepHistory(env: string, runs = 20): Promise<{ runId: string; name: string; durationMs: number }[]> {
+      const rows = await db.query<{ run_id: string; name: string; started_at: number | string; finished_at: number | string }>(
+        `SELECT s.run_id, s.name, s.started_at, s.finished_at
+           FROM steps s
+           JOIN (SELECT id, finished_at AS run_finished FROM runs WHERE env = ? AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?) r ON r.id = s.run_id
+          WHERE s.state = 'succeeded' AND s.started_at IS NOT NULL AND s.finished_at IS NOT NULL
+          ORDER BY r.run_finished DESC, s.seq`,
+        [env, runs],
+      );
+      return rows.map((r) => ({ runId: r.run_id, name: r.name, durationMs: Math.max(0, Number(r.finished_at) - Number(r.started_at)) }));
+    },
+
+    /**
      * Appends to the run's timeline with the next sequence number (1, 2, 3... per run). The counter
      * lives on the run row, so concurrent appends queue on that row rather than collide.
      * Throws NotFoundError for an unknown run.

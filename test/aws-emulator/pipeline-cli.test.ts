@@ -3,7 +3,8 @@
 // loopback, the tests step runs a real local process. After every run: nothing of it is left in moto,
 // and every asset it created carried its tags from the moment it existed (moto's own recording).
 import { DescribeInstancesCommand, DescribeTagsCommand } from '@aws-sdk/client-ec2';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TAG } from '../../src/aws/tags.ts';
 import { processesMatching } from '../support/processes.ts';
@@ -110,6 +111,52 @@ describeWithMoto('the pipeline through the CLI, against moto', { timeout: 120_00
       await expectNothingLeft(w, runId);
     } finally {
       // Whatever failed above, the environment is not left kept for the tests after this one.
+      await w.stagebot(['teardown', runId]);
+    }
+  });
+
+  it('retest (issue 14): the tests again on a kept environment, its own process, with the grep as one argument; refused once the environment is gone', async () => {
+    w.flags.failTests('stg4', ['firefox']);
+    const kept = await w.stagebot(['launch', 'stg4', '--browsers=chrome,firefox', '--keep=30m', '--output', 'json']);
+    const doc = jsonOf(kept);
+    expect(doc.state, kept.stderr).toBe('kept');
+    expect(doc.error).toMatch(/firefox/);
+    // The acknowledgement said what it would cost (the document repeats it).
+    expect(doc.estimate).toMatchObject({ keepMs: 30 * 60_000 });
+    expect(doc.estimate.text).toMatch(/^≈ \$\d+\.\d\d\/h; with keep=30m ≈ \$\d+\.\d\d/);
+    expect(kept.stderr).toContain(`stagebot: run ${doc.runId}: expected cost ≈ $`);
+    const runId: string = doc.runId;
+    const canary = join(w.dir, 'pwned');
+    const grep = `checkout "flow"; touch ${canary}; $(touch ${canary})`;
+    try {
+      const [instanceId] = launchedInstances(w.proxy.log, runId);
+      const ec2 = w.ec2(w.envs.stg4.region);
+      const expiry = async () =>
+        (await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [instanceId!] }, { Name: 'key', Values: [TAG.expiresAt] }] }))).Tags?.[0]?.Value;
+      const before = await expiry();
+      const firstArgs = JSON.parse(readFileSync(join(w.dir, 'flags', `${runId}.firefox.args.json`), 'utf8'));
+      expect(firstArgs).toEqual({ argv: [], testUser: 'qa-firefox@acme.example', grep: null });
+
+      w.flags.clear('stg4');
+      const retest = await w.stagebot(['retest', runId, '--browsers=firefox', '--grep', grep, '--output', 'json']);
+      expect(retest.code, retest.stderr).toBe(0);
+      const after = jsonOf(retest);
+      expect(after).toMatchObject({ runId, state: 'kept', error: null });
+      expect(after.browsers.map((b: any) => `${b.browser}:${b.outcome}`).sort()).toEqual(['chrome:passed', 'firefox:passed']);
+      // Same user, the pattern one argument and TEST_GREP, byte for byte; nothing ran in a shell.
+      expect(JSON.parse(readFileSync(join(w.dir, 'flags', `${runId}.firefox.args.json`), 'utf8'))).toEqual({ argv: ['--grep', grep], testUser: 'qa-firefox@acme.example', grep });
+      expect(existsSync(canary)).toBe(false);
+      // Its expiry (the tag the sweeper reads) moved out by tests.maxWait (2m), and no second instance was launched.
+      expect(Date.parse((await expiry())!) - Date.parse(before!)).toBeGreaterThanOrEqual(2 * 60_000 - 1_000);
+      expect(launchedInstances(w.proxy.log, runId)).toHaveLength(1);
+
+      expect((await w.stagebot(['teardown', runId])).code).toBe(0);
+      await expectNothingLeft(w, runId);
+      const gone = await w.stagebot(['retest', runId, '--output', 'json']);
+      expect(gone.code).toBe(1);
+      expect(JSON.parse(gone.stdout).errors).toEqual([expect.stringMatching(new RegExp(`^run ${runId} is (succeeded|cancelled|failed): its environment is gone; \`launch stg4 --keep\` starts a new one$`))]);
+    } finally {
+      w.flags.clear('stg4');
       await w.stagebot(['teardown', runId]);
     }
   });

@@ -30,6 +30,33 @@ describeStore('steps and events', (ctx) => {
     expect(await ctx.store.getStep(run.id, 'teardown')).toBeNull();
   });
 
+  test('step history: the succeeded steps of the environment\'s most recently finished runs, newest run first', async () => {
+    const at = (min: number) => new Date(Date.UTC(2026, 10, 21, 10, min));
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await ctx.store.createRun(newRun({ env: 'stg3' }));
+      await ctx.store.upsertStep(step(run.id, 'launch', { state: 'succeeded', startedAt: at(i * 10), finishedAt: at(i * 10 + 1 + i) }));
+      await ctx.store.upsertStep(step(run.id, 'tests', { state: i === 1 ? 'failed' : 'succeeded', startedAt: at(i * 10 + 3), finishedAt: at(i * 10 + 5) }));
+      await ctx.store.updateRun(run.id, { finishedAt: at(i * 10 + 9) });
+      runs.push(run);
+    }
+    // Not finished, or another environment: not history.
+    const going = await ctx.store.createRun(newRun({ env: 'stg3' }));
+    await ctx.store.upsertStep(step(going.id, 'launch', { state: 'succeeded', startedAt: at(50), finishedAt: at(59) }));
+    const other = await ctx.store.createRun(newRun({ env: 'stg2' }));
+    await ctx.store.upsertStep(step(other.id, 'launch', { state: 'succeeded', startedAt: at(0), finishedAt: at(30) }));
+    await ctx.store.updateRun(other.id, { finishedAt: at(31) });
+
+    expect(await ctx.store.stepHistory('stg3')).toEqual([
+      { runId: runs[2]!.id, name: 'launch', durationMs: 3 * 60_000 },
+      { runId: runs[2]!.id, name: 'tests', durationMs: 2 * 60_000 },
+      { runId: runs[1]!.id, name: 'launch', durationMs: 2 * 60_000 },
+      { runId: runs[0]!.id, name: 'launch', durationMs: 60_000 },
+      { runId: runs[0]!.id, name: 'tests', durationMs: 2 * 60_000 },
+    ]);
+    expect((await ctx.store.stepHistory('stg3', 1)).map((r) => r.runId)).toEqual([runs[2]!.id, runs[2]!.id]);
+  });
+
   test('steps of different runs do not mix', async () => {
     const a = await ctx.store.createRun(newRun());
     const b = await ctx.store.createRun(newRun());

@@ -9,6 +9,7 @@ import { EXIT_CODES } from '../../errors.ts';
 import type { CliIo } from './io.ts';
 import { fellShort, type Outcome } from './output.ts';
 import { waitingText } from './render.ts';
+import { aboutDuration } from '../../commands/estimate-text.ts';
 
 type Commands = Pick<CommandExecutor, 'follow' | 'interrupt' | 'queueStatus' | 'recoverAbandoned' | 'drives' | 'view'>;
 
@@ -53,11 +54,11 @@ function signalName(sig: StopSignal): string {
 }
 
 /**
- * `run … is queued (position 2; stg1 is in use by run …; starts in about 4m by recent runs)`: its place,
+ * `run … is queued (position 2; stg1 is in use by run …; starts in ~12 min)`: its place,
  * what it waits for (`why`, the environments' locks), and an estimate when there is one to make.
  */
 export function queueLine(runId: string, q: QueueStatus, why: string | null): string {
-  const when = q.heldBy ? (why ? 'starts when it is unlocked' : `starts when ${q.heldBy} unlocks it`) : q.etaMs === null ? 'no recent runs to estimate from' : `starts in about ${formatDuration(q.etaMs)} by recent runs`;
+  const when = q.heldBy ? (why ? 'starts when it is unlocked' : `starts when ${q.heldBy} unlocks it`) : q.etaMs === null ? 'no recent runs to estimate from' : q.etaMs < 30_000 ? 'starts any moment' : `starts in ${aboutDuration(q.etaMs)}`;
   return `stagebot: run ${runId} is queued (position ${q.position}${why ? `; ${why}` : ''}; ${when}); waiting — Ctrl-C leaves the queue`;
 }
 

@@ -22,7 +22,7 @@ export interface CliServices {
 }
 
 /** The verbs that read or change runs: before them, a CLI finishes what dead processes left (foreground.ts). */
-const RECOVERING_VERBS = new Set(['launch', 'teardown', 'cancel', 'status', 'list', 'sweep']);
+const RECOVERING_VERBS = new Set(['launch', 'teardown', 'cancel', 'retest', 'status', 'list', 'sweep']);
 
 /** Where the services log: pino on stderr at `level`, or nowhere (a JSON document must stay alone on stdout). */
 export type CliLogging = { destination: NodeJS.WritableStream; level: string } | 'silent';
@@ -143,13 +143,13 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
     if (RECOVERING_VERBS.has(command.verb) && !(command.verb === 'launch' && command.dryRun)) {
       const { finishAbandoned } = await import('./foreground.ts');
       // `teardown RUN` and `cancel RUN` act on their own run themselves (below), whatever else was left.
-      const except = command.verb === 'teardown' || command.verb === 'cancel' ? (command.run ?? undefined) : undefined;
+      const except = command.verb === 'teardown' || command.verb === 'cancel' || command.verb === 'retest' ? (command.run ?? undefined) : undefined;
       await finishAbandoned(services.commands, io, except);
     }
     // Progress listens before the launch: its first steps start before execute() returns.
     let detach: (() => void) | null = null;
     if (command.verb === 'launch' && !command.dryRun) detach = (await import('./progress.ts')).attachProgress(services.commands, null, io.stderr);
-    else if (command.verb === 'teardown' || command.verb === 'cancel') detach = (await import('./progress.ts')).attachProgress(services.commands, command.run, io.stderr, { lines: true });
+    else if (command.verb === 'teardown' || command.verb === 'cancel' || command.verb === 'retest') detach = (await import('./progress.ts')).attachProgress(services.commands, command.run, io.stderr, { lines: true });
     try {
       const result = await services.commands.execute(command, actor);
       if (result.kind === 'launched') {
@@ -158,6 +158,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
         return outcome;
       }
       if ((command.verb === 'teardown' || command.verb === 'cancel') && result.kind === 'run') return await followTeardown(services, command.verb, result.view.run.id, io);
+      if (command.verb === 'retest' && result.kind === 'run') return await followRetest(services, result.view.run.id, io);
       const { resultOutcome } = await import('./render.ts');
       return resultOutcome(command.verb, result);
     } finally {
@@ -177,6 +178,10 @@ async function followLaunch(services: CliServices, runId: string, queued: boolea
   const { runOutcome, runDocument } = await import('./render.ts');
   const { followInForeground, signalledOutcome } = await import('./foreground.ts');
   const status = queued ? await services.commands.queueStatus(runId) : null;
+  // The acknowledgement says what it will cost before anything is spent (the document repeats it as `estimate`).
+  const { estimateText } = await import('../../commands/estimate-text.ts');
+  const estimate = (await services.commands.view(runId).catch(() => null))?.estimate;
+  if (estimate) io.stderr.write(`stagebot: run ${runId}: expected cost ${estimateText(estimate)}\n`);
   const outcome = await followInForeground(services.commands, runId, status, io, { requester });
   if (!outcome.run) return { ...signalledOutcome(runId, outcome.code), abandoned: true };
   const done = runOutcome('launch', runDocument(await services.commands.view(outcome.run)));
@@ -196,6 +201,21 @@ async function followTeardown(services: CliServices, verb: 'teardown' | 'cancel'
   const keepAlive = setInterval(() => undefined, 60_000);
   try {
     return teardownOutcome(verb, await services.commands.view(await services.commands.follow(runId)));
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+/** `retest` waits for the tests it asked for (progress on stderr), then prints the run: ok when they passed and the environment is still kept. */
+async function followRetest(services: CliServices, runId: string, io: CliIo): Promise<Outcome> {
+  const { runDocument, renderRunDocument } = await import('./render.ts');
+  const { succeeded, fellShort } = await import('./output.ts');
+  io.stderr.write(`run ${runId}: retesting on its kept environment; waiting for the tests\n`);
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    const doc = runDocument(await services.commands.view(await services.commands.follow(runId)));
+    if (doc.state === 'kept' && doc.error === null) return succeeded('retest', doc, renderRunDocument(doc));
+    return fellShort('retest', doc, renderRunDocument(doc), [doc.error ?? `run ${runId} ${doc.state}`]);
   } finally {
     clearInterval(keepAlive);
   }

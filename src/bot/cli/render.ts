@@ -10,6 +10,8 @@ import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts
 import type { SweepReport } from '../../commands/reports.ts';
 import type { Verb } from '../../commands/grammar.ts';
 import { fellShort, succeeded, type Outcome } from './output.ts';
+import { actualCostText, estimateText, usualText } from '../../commands/estimate-text.ts';
+import type { CostEstimate } from '../../cost/launch-estimate.ts';
 
 /** What `stagebot launch … --output json` prints: the whole run in one document. */
 export interface RunDocument {
@@ -25,6 +27,8 @@ export interface RunDocument {
   browsers: BrowserOutcome[];
   assets: { kind: string; id: string; region: string; createdAt: string; deletedAt: string | null }[];
   cost: RunCost;
+  /** What it was expected to cost when asked for (hourly rate x a usual run plus its keep), with the words every front uses. */
+  estimate?: (CostEstimate & { text: string }) | null;
   /** While the run is up: when its host powers itself off unless stagebot moves it. */
   deadManSwitch: DeadManSwitchView | null;
 }
@@ -44,6 +48,7 @@ export function runDocument(view: CliRunView): RunDocument {
     browsers: view.browsers,
     assets: assets.map((a) => ({ kind: a.kind, id: a.id, region: a.region, createdAt: a.createdAt.toISOString(), deletedAt: a.deletedAt?.toISOString() ?? null })),
     cost: view.cost,
+    estimate: view.estimate ? { ...view.estimate, text: estimateText(view.estimate) } : null,
     deadManSwitch: view.deadManSwitch,
   };
 }
@@ -54,7 +59,10 @@ export function switchLine(view: DeadManSwitchView | null): string | null {
 }
 
 export function timingTable(timings: StepTiming[]): string {
-  const rows = timings.map((t) => `  ${t.step.padEnd(15)} ${t.state.padEnd(10)} ${t.durationMs === null ? '' : formatDuration(t.durationMs).padStart(8)}`);
+  const rows = timings.map((t) => {
+    const note = usualText(t);
+    return `  ${t.step.padEnd(15)} ${t.state.padEnd(10)} ${t.durationMs === null ? '' : formatDuration(t.durationMs).padStart(8)}${note ? `  ${t.slow ? '⚠ ' : ''}${note}` : ''}`.trimEnd();
+  });
   const total = timings.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
   return [`  ${'step'.padEnd(15)} ${'state'.padEnd(10)} ${'time'.padStart(8)}`, ...rows, `  ${'(sum)'.padEnd(26)} ${formatDuration(total).padStart(8)}`].join('\n');
 }
@@ -74,7 +82,7 @@ export function renderRunDocument(doc: RunDocument): string {
   if (!ran && doc.assets.length === 0 && !doc.keptUntil) return headline;
   const lines = [headline, '', timingTable(doc.steps)];
   if (doc.browsers.length) lines.push('', 'tests:', ...doc.browsers.map(browserLine));
-  lines.push('', `cost: ${formatUsd(doc.cost.usd)}${doc.cost.unknown.length ? ` (not priced: ${doc.cost.unknown.join('; ')})` : ''}`);
+  lines.push('', `cost: ${actualCostText(doc.cost, doc.estimate)}${doc.cost.unknown.length ? ` (not priced: ${doc.cost.unknown.join('; ')})` : ''}`);
   if (doc.keptUntil) {
     lines.push(`kept until ${doc.keptUntil}: ${live.length} assets up (\`stagebot teardown ${doc.runId}\` to end it now)`);
     const armed = switchLine(doc.deadManSwitch);
@@ -105,7 +113,7 @@ export function waitingText(waitingFor: readonly EnvLock[]): string | null {
 }
 
 /** What the CLI shows of a run's RunView (status, cancel, extend...). */
-export type CliRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'assets' | 'deadManSwitch'>;
+export type CliRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'assets' | 'deadManSwitch' | 'estimate'>;
 
 /** A command's result as the CLI renders it: a run needs only its CliRunView. */
 export type CliResult = Exclude<CommandResult, { kind: 'run' }> | { kind: 'run'; view: CliRunView };
@@ -126,7 +134,7 @@ export function renderResult(result: CliResult): string {
         `requested by ${v.run.requester} via ${v.run.source}; browsers ${v.run.options.browsers.join(', ')}${v.run.state === 'kept' && v.run.expiresAt ? `; kept until ${v.run.expiresAt.toISOString()}` : ''}`,
         timingTable(v.timings),
         ...(v.browsers.length ? ['tests:', ...v.browsers.map(browserLine)] : []),
-        `assets: ${v.assets.length} created, ${live} live; cost so far ${formatUsd(v.cost.usd)}`,
+        `assets: ${v.assets.length} created, ${live} live; cost ${isFinished(v.run.state) ? actualCostText(v.cost, v.estimate) : `so far ${formatUsd(v.cost.usd)}${v.estimate ? ` (expected ${estimateText(v.estimate)})` : ''}`}`,
         ...[switchLine(v.deadManSwitch)].filter((l) => l !== null)].join('\n');
     }
     case 'environments': {

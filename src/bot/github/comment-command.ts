@@ -2,7 +2,7 @@
 // command, on an allowed repository, delivered for the first time); the API calls and the launch
 // run after it has been answered.
 import type { Context } from 'probot';
-import type { Command, CommandContext, LaunchCommand } from '../../commands/index.ts';
+import type { Command, CommandContext, LaunchCommand, RetestCommand } from '../../commands/index.ts';
 import { helpText, parsePrComment } from '../../commands/index.ts';
 import type { Config } from '../../config/index.ts';
 import { sanitizeRequester } from '../../domain/requester.ts';
@@ -107,6 +107,8 @@ export async function runComment(job: CommentJob, gh: GithubClient, deps: Github
         return await cancelPrRuns(job, deps, answer);
       case 'launch':
         return await launch(job, cmd, gh, deps, answer, () => reaction);
+      case 'retest':
+        return await retestPrRun(job, cmd, deps, answer);
       default:
         return await answer(errorReply(job.login, `\`${cmd.verb}\` is not available in pull-request comments; see \`/e2e help\``), 'confused');
     }
@@ -142,6 +144,24 @@ async function cancelPrRuns(job: CommentJob, deps: GithubAppDeps, answer: Answer
     }
   }
   // The runs' own comments show the cancellation; the command only gets its reaction.
+  return answer(null, '+1');
+}
+
+/** `/e2e retest [browser]`: the tests of this pull request's kept run again; its check run and comment show the results. */
+async function retestPrRun(job: CommentJob, cmd: RetestCommand, deps: GithubAppDeps, answer: Answer): Promise<void> {
+  const runs = await activePrRuns(deps, job.repo.owner, job.repo.repo, job.pr);
+  const kept = runs.filter((r) => r.state === 'kept').at(-1);
+  if (!kept) {
+    const going = runs.at(-1);
+    const why = going
+      ? `this pull request's run \`${going.id}\` is ${going.state === 'tearing_down' ? 'tearing down' : going.state}; \`/e2e retest\` needs a kept environment (\`/e2e --keep\` launches one)`
+      : 'this pull request has no kept environment to retest: it is gone; `/e2e --keep` launches one';
+    return answer(refusalReply(job.login, why), 'confused');
+  }
+  // Write access to the repository (checked above) covers every run of its pull requests.
+  await deps.commands.execute({ ...cmd, run: kept.id }, actorOf(job, true));
+  const link = await getRunLink(deps.memory, kept.id);
+  if (link) deps.progress.track(link);
   return answer(null, '+1');
 }
 

@@ -24,6 +24,7 @@ import {
 import { person } from './render-replies.ts';
 import { failuresSection } from './render-failures.ts';
 import type { GithubRunView } from './run-view.ts';
+import { estimateText, queueText, usualText } from '../../commands/estimate-text.ts';
 
 /** Failing test titles shown per browser; the report has the rest. */
 const MAX_FAILING = 25;
@@ -59,9 +60,15 @@ function title(view: GithubRunView): string {
 }
 
 function stepsTable(view: GithubRunView): string {
+  const history = view.timings.some((t) => t.usualMs !== undefined && t.usualMs !== null);
   return table(
-    ['Step', 'State', 'Time'],
-    view.timings.map((t) => [code(t.step, { inTable: true }), `${STEP_ICON[t.state]} ${t.state}`, duration(t.durationMs)]),
+    history ? ['Step', 'State', 'Time', 'Usual'] : ['Step', 'State', 'Time'],
+    view.timings.map((t) => {
+      const row = [code(t.step, { inTable: true }), `${STEP_ICON[t.state]} ${t.state}`, duration(t.durationMs)];
+      if (!history) return row;
+      // A step over twice its recent p50 is flagged: that is where a slow run lost its time.
+      return [...row, t.usualMs === undefined || t.usualMs === null ? '' : `${t.slow ? '⚠️ ' : ''}${escapeMarkdown(usualText(t))}`];
+    }),
   );
 }
 
@@ -104,7 +111,8 @@ function cancelSection(view: GithubRunView): string[] {
 }
 
 function costSection(view: GithubRunView): string[] {
-  const out = ['### Cost', `**${costLine(view.cost)}** in total`];
+  const expected = view.estimate && view.estimate.expectedUsd !== null ? ` (expected ≈ ${formatUsd(view.estimate.expectedUsd)})` : '';
+  const out = ['### Cost', `**${costLine(view.cost)}** in total${expected}`];
   if (view.cost.lines.length > 0) {
     const rows = view.cost.lines.slice(0, MAX_COST_LINES).map((l) => [escapeMarkdown(l.what), l.hours.toFixed(2), formatUsd(l.usd)]);
     out.push(table(['What', 'Hours', 'USD'], rows));
@@ -121,7 +129,9 @@ function summary(view: GithubRunView): string {
     const why = waitingText(view);
     const place = view.queuePosition ? `: position ${view.queuePosition} in the queue` : '';
     parts.push(`Waiting for a free environment (${escapeMarkdown(envLabel(view))})${place}.${why ? ` ${why}.` : ''}`);
+    if (view.queuePosition && view.queueEtaMs !== undefined && view.waitingFor.every((l) => l.holderKind !== 'person')) parts.push(escapeMarkdown(queueText(view.queuePosition, view.queueEtaMs)));
   }
+  if (view.estimate && (run.state === 'queued' || run.state === 'running')) parts.push(`Expected cost: ${escapeMarkdown(estimateText(view.estimate))}.`);
   if (run.cancelRequestedBy && status.status !== 'completed') {
     parts.push(`Cancel requested by ${person(run.cancelRequestedBy)}${run.cancelReason ? ` (${escapeMarkdown(run.cancelReason)})` : ''}; teardown follows.`);
   }

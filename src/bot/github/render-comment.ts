@@ -5,6 +5,8 @@ import { BROWSER_ICON, cancelledBy, costLine, counts, currentStep, duration, env
 import { person } from './render-replies.ts';
 import { failuresBrief } from './render-failures.ts';
 import type { GithubRunView } from './run-view.ts';
+import { estimateText, queueText } from '../../commands/estimate-text.ts';
+import { formatUsd } from '../../cost/estimate.ts';
 
 /** The comment stays short: the check run lists every failure. */
 const MAX_FAILURES_IN_COMMENT = 5;
@@ -48,6 +50,9 @@ export function renderComment(view: GithubRunView): string {
   const lines = [commentMarker(run.id), `**stagebot e2e** · ${headline(view)}`, '', status(view)];
   const armed = switchLine(view);
   if (armed) lines.push(armed);
+  const finishedOrKept = run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled' || run.state === 'kept';
+  if (run.state === 'queued' && view.queuePosition && view.queueEtaMs !== undefined && view.waitingFor.every((l) => l.holderKind !== 'person')) lines.push(escapeMarkdown(queueText(view.queuePosition, view.queueEtaMs)));
+  if (view.estimate && !finishedOrKept) lines.push(`💲 expected cost ${escapeMarkdown(estimateText(view.estimate))}`);
   if (run.state !== 'queued') lines.push('', view.timings.map(stepInline).join(' · '));
   if (view.browsers.length > 0) {
     lines.push('');
@@ -61,7 +66,8 @@ export function renderComment(view: GithubRunView): string {
   const finished = run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled' || run.state === 'kept';
   if (finished && run.state !== 'cancelled') {
     const total = runDuration(view);
-    lines.push('', `⏱️ ${total === null ? '—' : duration(total)} · 💲 ${costLine(view.cost)}`);
+    const expected = view.estimate && view.estimate.expectedUsd !== null ? ` (expected ≈ ${formatUsd(view.estimate.expectedUsd)})` : '';
+    lines.push('', `⏱️ ${total === null ? '—' : duration(total)} · 💲 ${costLine(view.cost)}${expected}`);
   }
   const footer = [view.checkRunUrl ? link('Details in the check run', view.checkRunUrl) : 'Details in the check run'];
   if (view.links?.runPage) footer.push(link('run page', view.links.runPage));

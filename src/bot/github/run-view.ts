@@ -7,7 +7,7 @@ import type { GithubCommands } from './ports.ts';
 
 /** The parts of a RunView the GitHub renderings read, and the check run's link. */
 export type GithubRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'deadManSwitch' | 'stepErrors' | 'cancelled' | 'queuePosition' | 'waitingFor' | 'pool' | 'now'> &
-  Partial<Pick<RunView, 'artifacts' | 'links'>> & {
+  Partial<Pick<RunView, 'artifacts' | 'links' | 'estimate' | 'queueEtaMs'>> & {
   checkRunUrl: string | null;
 };
 

@@ -108,6 +108,11 @@ async function carryOut(deps: FrontDeps, cmd: Exclude<Command, { verb: 'help' }>
     await postParent(deps, result.run, body.channel_id, (text) => respond({ response_type: 'ephemeral', text }).then(() => undefined), prefix);
     return;
   }
+  if (cmd.verb === 'retest' && result.kind === 'run') {
+    threads.refresh(result.view.run.id);
+    await answer(respond, renderRunChange('retest', result.view, actor.requester));
+    return;
+  }
   if ((cmd.verb === 'cancel' || cmd.verb === 'teardown' || cmd.verb === 'extend') && result.kind === 'run') {
     threads.refresh(result.view.run.id);
     await answer(respond, renderRunChange(cmd.verb, result.view, actor.requester));

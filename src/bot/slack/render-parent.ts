@@ -6,6 +6,8 @@ import type { EnvLock } from '../../domain/lock.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { isFinished, type Run, type RunState } from '../../domain/run.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
+import { estimateText, queueText, usualText } from '../../commands/estimate-text.ts';
+import type { CostEstimate } from '../../cost/launch-estimate.ts';
 import { ACTIONS } from './actions-ids.ts';
 import { lockText } from './render-lock.ts';
 import { code, esc, fit, usd, when, who } from './mrkdwn.ts';
@@ -28,6 +30,10 @@ export interface ParentView {
   /** A cancelled run: who and why (RunView.cancelled). */
   cancelled: { by: string; reason: string | null } | null;
   queuePosition: number | null;
+  /** While queued: ms until it should start (RunView.queueEtaMs; null: no telling). */
+  queueEtaMs?: number | null | undefined;
+  /** What the run was expected to cost when asked for (RunView.estimate). */
+  estimate?: CostEstimate | null | undefined;
   /** While queued: who holds the environment(s) it waits for (RunView.waitingFor). */
   waitingFor: EnvLock[];
   thread: Pick<ThreadRecord, 'rerunOf' | 'rerunAs' | 'keptBy'>;
@@ -95,7 +101,10 @@ export function browserLine(b: BrowserOutcome): string {
 
 function timingTable(timings: StepTiming[]): string {
   const width = Math.max(4, ...timings.map((t) => t.step.length));
-  const rows = timings.map((t) => `${t.step.padEnd(width)}  ${t.state.padEnd(9)}  ${t.durationMs === null ? '' : formatDuration(t.durationMs).padStart(7)}`);
+  const rows = timings.map((t) => {
+    const note = usualText(t);
+    return `${t.step.padEnd(width)}  ${t.state.padEnd(9)}  ${t.durationMs === null ? '' : formatDuration(t.durationMs).padStart(7)}${note ? `  ${t.slow ? '⚠ ' : ''}${esc(note)}` : ''}`.trimEnd();
+  });
   const total = timings.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
   return ['```', `${'step'.padEnd(width)}  ${'state'.padEnd(9)}  ${'time'.padStart(7)}`, ...rows, `${'(sum)'.padEnd(width + 11)}  ${formatDuration(total).padStart(7)}`, '```'].join('\n');
 }
@@ -113,10 +122,10 @@ function teardownLine(view: ParentView): string {
   return `:warning: NOT torn down: ${live.map((a) => `${a.kind} ${code(a.id)}`).join(', ')} (the sweeper will find them by their tags)`;
 }
 
-function costLine(cost: RunCost | null): string {
+function costLine(cost: RunCost | null, estimate: CostEstimate | null | undefined): string {
   if (!cost) return '';
   const unknown = cost.unknown.length ? ` (not priced: ${esc(cost.unknown.join('; '))})` : '';
-  return `:moneybag: cost of the run: ${usd(cost.usd)}${unknown}`;
+  return `:moneybag: cost of the run: ${usd(cost.usd)}${estimate && estimate.expectedUsd !== null ? ` (expected ≈ ${usd(estimate.expectedUsd)})` : ''}${unknown}`;
 }
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Record<string, unknown> {
@@ -178,6 +187,10 @@ export function renderParent(view: ParentView): SlackMessage {
     notes.push(`the environment stays up ${formatDuration(run.options.keepMs)} after the tests${thread.keptBy ? ` (asked by ${who(thread.keptBy)})` : ''}`);
   }
   if (thread.rerunAs) notes.push(`rerun started: ${code(thread.rerunAs)}`);
+  if (view.estimate && !isFinished(run.state) && run.state !== 'kept') notes.push(`:moneybag: expected cost ${esc(estimateText(view.estimate))}`);
+  if (run.state === 'queued' && view.queuePosition !== null && view.queueEtaMs !== undefined && view.waitingFor.every((l) => l.holderKind !== 'person')) {
+    notes.push(esc(queueText(view.queuePosition, view.queueEtaMs)));
+  }
   if (run.state === 'queued') {
     const env = run.env ? esc(run.env) : 'an environment of its pool';
     notes.push(
@@ -202,7 +215,7 @@ export function renderParent(view: ParentView): SlackMessage {
     if (run.state === 'cancelled') blocks.push(section(cancelLine(view.cancelled, run.error)));
     else if (run.error) blocks.push(section(`:warning: ${esc(run.error)}`));
     if (view.timings.some((t) => t.durationMs !== null)) blocks.push(section(timingTable(view.timings)));
-    blocks.push(section([costLine(view.cost), teardownLine(view)].filter((l) => l !== '').join('\n')));
+    blocks.push(section([costLine(view.cost, view.estimate), teardownLine(view)].filter((l) => l !== '').join('\n')));
   }
   const actions = buttons(view);
   if (actions) blocks.push(actions);

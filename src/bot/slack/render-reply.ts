@@ -107,6 +107,8 @@ export function renderReply(event: EngineEvent): string | null {
       return `:no_entry_sign: cancel requested by ${who(event.by)}${event.reason ? ` (${esc(event.reason)})` : ''}; tearing down`;
     case 'run.kept':
       return `:pushpin: the environment is kept until ${when(new Date(event.until))}`;
+    case 'run.retest':
+      return fit(`:repeat: retest asked by ${who(event.by)}: ${esc(event.browsers.join(', '))}${event.grep !== null ? ` (only tests matching ${code(event.grep)})` : ''}; the environment is kept until ${when(new Date(event.until))}`);
     default:
       return null;
   }

@@ -94,8 +94,11 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
 }
 
 /** The in-channel line for a verb that changed a run (cancel, teardown, extend). */
-export function renderRunChange(verb: 'cancel' | 'teardown' | 'extend', view: RunView, by: string): Reply {
+export function renderRunChange(verb: 'cancel' | 'teardown' | 'extend' | 'retest', view: RunView, by: string): Reply {
   const { run } = view;
+  if (verb === 'retest') {
+    return reply('in_channel', [`:repeat: run ${code(run.id)} on ${esc(run.env ?? '?')}: retesting on its kept environment, kept until ${run.expiresAt ? when(run.expiresAt) : '?'} (retest by ${who(by)}); the results follow in its thread`]);
+  }
   const what =
     verb === 'extend'
       ? `kept until ${run.expiresAt ? when(run.expiresAt) : '?'}`

@@ -314,6 +314,8 @@ export class RunThreads {
       deadManSwitch: view.deadManSwitch,
       cancelled: view.cancelled,
       queuePosition: view.queuePosition,
+      queueEtaMs: view.queueEtaMs,
+      estimate: view.estimate,
       waitingFor: view.waitingFor,
       thread: { rerunOf: thread.rerunOf, rerunAs: thread.rerunAs, keptBy: thread.keptBy },
       now: view.now,

@@ -161,6 +161,45 @@ export class RunApi {
   }
 
   /**
+   * Runs a kept run's tests again on its environment (`retest`): `browsers` (default: the run's own) with
+   * their users and reporting, maybe only the tests `grep` matches. Its time to expire moves out by the
+   * tests' bound (tests.maxWait) first, so neither the sweeper nor its expiry nor its host's switch ends
+   * it mid-test. Refused, changing nothing, when the environment is gone or busy.
+   */
+  async retest(runId: string, opts: { browsers: string[] | null; grep: string | null }, by: string): Promise<Run> {
+    const { store, config, clock, ownerId } = this.svc;
+    const run = await this.getRun(runId);
+    const relaunch = run.env ? `\`launch ${run.env} --keep\`` : '`launch --keep`';
+    if (isFinished(run.state)) throw new ConflictError(`run ${runId} is ${run.state}: its environment is gone; ${relaunch} starts a new one`);
+    if (run.state !== 'kept') throw new ConflictError(`run ${runId} is ${run.state === 'tearing_down' ? 'tearing down' : run.state}; retest needs a kept environment (launch with --keep)`);
+    if (run.cancelRequestedBy) throw new ConflictError(`run ${runId} is being torn down (asked by ${run.cancelRequestedBy}); ${relaunch} starts a new one`);
+    const instance = (await store.getAssets(runId)).find((a) => a.kind === 'instance');
+    if (!instance || instance.deletedAt !== null) throw new ConflictError(`run ${runId} has no instance up any more: its environment is gone; ${relaunch} starts a new one`);
+    const browsers = opts.browsers ?? run.options.browsers;
+    const unknown = browsers.filter((b) => !config.browsers[b]);
+    if (unknown.length > 0) throw new UserError(`unknown browser ${unknown.join(', ')}; valid: ${Object.keys(config.browsers).join(', ')}`);
+    // The lease is the retest's own claim: one at a time, and no expiry teardown while it holds it.
+    if (this.pool.has(runId) || !(await store.acquireLease(runId, ownerId, clock.now(), config.runs.leaseTtl))) {
+      throw new ConflictError(`run ${runId} is busy (a retest or its teardown is going); try again when it is done`);
+    }
+    try {
+      const now = clock.now();
+      const withinMs = config.tests.maxWait;
+      const until = new Date(Math.max(run.expiresAt?.getTime() ?? 0, now.getTime()) + withinMs);
+      await this.svc.moveExpiry(run, until);
+      await store.updateRun(runId, { expiresAt: until });
+      this.svc.emit(runId, { type: 'run.retest', by, browsers, grep: opts.grep, until: until.toISOString() });
+      this.svc.logger.info({ runId, by, browsers, grep: opts.grep, until }, 'kept run retested');
+      const current = (await store.getRun(runId))!;
+      this.pool.start(current, { kind: 'retest', browsers, grep: opts.grep, withinMs });
+      return current;
+    } catch (err) {
+      await store.releaseLease(runId, ownerId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
    * Keeps a run's environment up for `ms` after its tests instead of tearing it down (a chat
    * button); a kept run gets `ms` more. Too late once its teardown has started.
    */

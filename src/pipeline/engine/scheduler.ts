@@ -5,7 +5,8 @@
 // freed by another process is seen at the next tick.
 import { isFinished, type Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
-import { estimateQueueWait } from '../queue-eta.ts';
+import { stepNames } from '../pipeline.ts';
+import { forecastQueue } from '../queue-forecast.ts';
 import type { DriverPool, EngineState } from './drivers.ts';
 
 export class Scheduler {
@@ -103,29 +104,17 @@ export class Scheduler {
     return pool.find((env) => !held.has(env)) ?? null;
   }
 
-  /** A queued run's place and estimated wait (queue-eta.ts), and who holds its environment when a person does. */
+  /** A queued run's place and estimated wait (queue-forecast.ts, from the environments' step history), and who holds its environment when a person does. */
   async queueStatus(run: Run): Promise<{ position: number; etaMs: number | null; heldBy: string | null }> {
     const { store, config, clock } = this.svc;
     const wants = (r: Run) => (r.env ? [r.env] : (r.options.pool ?? config.pool));
     const mine = new Set(wants(run));
     const queued = await store.queuedRuns();
     const position = queued.findIndex((r) => r.id === run.id) + 1;
-    const ahead = queued.slice(0, Math.max(0, position - 1)).filter((r) => wants(r).some((e) => mine.has(e))).length;
     const locks = (await store.listLocks()).filter((l) => mine.has(l.env));
     const person = locks.length === mine.size ? locks.find((l) => l.holderKind === 'person') : undefined;
-    const recent = await store.listRuns({ states: ['succeeded', 'failed'], limit: 40 });
-    const durations = recent
-      .filter((r) => r.env !== null && mine.has(r.env) && r.startedAt && r.finishedAt)
-      .slice(0, 20)
-      .map((r) => r.finishedAt!.getTime() - r.startedAt!.getTime());
-    const holder = locks.find((l) => l.holderKind === 'run');
-    const elapsed = holder ? (await store.getRun(holder.holder))?.startedAt : undefined;
-    const etaMs = estimateQueueWait({
-      position: ahead + 1,
-      recentDurationsMs: durations,
-      currentElapsedMs: elapsed ? clock.now().getTime() - elapsed.getTime() : null,
-      heldByPerson: person !== undefined,
-    });
+    const forecast = await forecastQueue(store, config, stepNames(this.svc.pipeline), clock.now());
+    const etaMs = person ? null : (forecast.etas.get(run.id) ?? null);
     return { position, etaMs, heldBy: person ? `${person.holder}${person.reason ? ` (${person.reason})` : ''}` : null };
   }
 

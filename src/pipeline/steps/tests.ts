@@ -32,10 +32,16 @@ export function browserJob(ctx: RunContext, browser: string): BrowserJob {
   };
 }
 
-async function run(ctx: RunContext): Promise<StepResult<TestsOutputs>> {
-  const browsers = ctx.run.options.browsers;
+/** What a retest runs again: these browsers (the run's users and reporting), maybe only the tests `grep` matches. */
+export interface RetestSelection {
+  browsers: readonly string[];
+  grep: string | null;
+}
+
+async function run(ctx: RunContext, retest?: RetestSelection): Promise<StepResult<TestsOutputs>> {
+  const browsers = retest?.browsers ?? ctx.run.options.browsers;
   if (browsers.length === 0) return { outputs: { results: [], allPassed: true, summary: 'no browsers requested' }, skipped: 'no browsers requested' };
-  const jobs = browsers.map((browser) => browserJob(ctx, browser));
+  const jobs = browsers.map((browser) => ({ ...browserJob(ctx, browser), ...(retest?.grep ? { grep: retest.grep } : {}) }));
 
   const results: BrowserOutcome[] = await runBrowsers(ctx.testRunner, jobs, {
     signal: ctx.signal,
@@ -52,8 +58,16 @@ async function run(ctx: RunContext): Promise<StepResult<TestsOutputs>> {
     const tail = results.map((r) => `[${r.browser}] ${r.detail ?? 'error'}`).join('\n');
     throw new CommandFailed(`no browser could run its tests: ${results.map((r) => `${r.browser} (${browserProblem(r)})`).join(', ')}`, tail);
   }
-  const outputs: TestsOutputs = { results, allPassed: results.every((r) => r.outcome === 'passed'), summary: summarizeBrowsers(results) };
+  // A retest of some browsers keeps the others' last results: the run shows one result per browser.
+  const previous = retest ? (ctx.outputOf('tests')?.results ?? []).filter((r) => !browsers.includes(r.browser)) : [];
+  const all = [...previous, ...results];
+  const outputs: TestsOutputs = { results: all, allPassed: all.every((r) => r.outcome === 'passed'), summary: summarizeBrowsers(all) };
   return { outputs };
 }
 
-export const testsStep: PipelineStep<'tests'> = { name: 'tests', safeToRepeat: true, run };
+export const testsStep: PipelineStep<'tests'> = { name: 'tests', safeToRepeat: true, run: (ctx) => run(ctx) };
+
+/** The tests step again, on a kept environment (`retest`): recorded as the run's tests step. */
+export function retestStep(selection: RetestSelection): PipelineStep<'tests'> {
+  return { name: 'tests', safeToRepeat: true, run: (ctx) => run(ctx, selection) };
+}

@@ -21,7 +21,7 @@ const INHERITED_PREFIXES = ['LC_'];
 export const JOB_ENV_NAMES: readonly string[] = [
   'BASE_URL', 'BROWSER', 'PLAYWRIGHT_PROJECT', 'TEST_USER', 'TEST_PASSWORD', 'WORKERS', 'RETRIES',
   'RUN_ID', 'STAGEBOT_REF', 'REPORT_FILE', 'PLAYWRIGHT_JSON_OUTPUT_FILE', 'PLAYWRIGHT_JSON_OUTPUT_NAME',
-  'TEST_OUTPUT_DIR', 'PLAYWRIGHT_HTML_OUTPUT_DIR', 'PLAYWRIGHT_HTML_REPORT', 'PLAYWRIGHT_HTML_OPEN',
+  'TEST_OUTPUT_DIR', 'PLAYWRIGHT_HTML_OUTPUT_DIR', 'PLAYWRIGHT_HTML_REPORT', 'PLAYWRIGHT_HTML_OPEN', 'TEST_GREP',
 ];
 
 /** The job's own folders besides REPORT_FILE: where its screenshots, traces and videos go, and its HTML report. */
@@ -68,6 +68,8 @@ export function commandEnv(
   }
   if (job.testPassword !== undefined) env.TEST_PASSWORD = job.testPassword;
   if (job.ref !== null) env.STAGEBOT_REF = job.ref;
+  // A retest's --grep: the configured command passes it on quoted (`${TEST_GREP:+--grep "$TEST_GREP"}`).
+  if (job.grep) env.TEST_GREP = job.grep;
   return env;
 }
 

@@ -7,6 +7,7 @@
 //   on:
 //     workflow_dispatch:
 //       inputs: { base_url: {}, browser: {}, project: {}, test_user: {}, workers: {}, retries: {}, run_id: {}, ref: {} }
+//       (and `grep: {}` for `retest --grep`: sent only then)
 //   run-name: ${{ inputs.run_id }} ${{ inputs.browser }}
 //
 // `run-name` is how stagebot finds the run it started where GitHub's dispatch API does not
@@ -204,6 +205,8 @@ export class GithubWorkflowRunner implements TestRunner {
         retries: String(job.retries),
         run_id: job.runId,
         ref: job.ref ?? '',
+        // Only for a retest with --grep: a workflow that declares no `grep` input still takes every other dispatch.
+        ...(job.grep ? { grep: job.grep } : {}),
       },
       request: { signal },
     };

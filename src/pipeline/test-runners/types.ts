@@ -22,6 +22,11 @@ export interface BrowserJob {
   maxWaitMs: number;
   /** The git ref the run deployed (from chat), or null. */
   ref: string | null;
+  /**
+   * A retest's `--grep`: only the tests whose title matches. User text: it reaches a test command only
+   * as the TEST_GREP environment variable, a workflow only as its `grep` input. Absent: every test.
+   */
+  grep?: string | null;
 }
 
 export type BrowserOutcomeKind = 'passed' | 'failed' | 'timed-out' | 'cancelled' | 'error';

@@ -238,11 +238,12 @@ function configData(w: { dir: string; envs: Record<EnvName, EmuEnv>; sshd: TestS
     },
     environments,
     pool: Object.keys(w.envs),
-    browsers: { chrome: { project: 'chromium' }, firefox: { project: 'firefox' } },
+    browsers: { chrome: { project: 'chromium' }, firefox: { project: 'firefox', testUser: { username: 'qa-firefox@acme.example', passwordEnv: 'STAGEBOT_EMU_TEST_PASSWORD_FIREFOX' } } },
     defaultBrowsers: ['chrome'],
     tests: {
       prepare: { command: 'echo preparing the e2e bundle', timeout: '1m' },
-      runner: { kind: 'command', command: `"${process.execPath}" "${join(import.meta.dirname, 'fake-playwright.mjs')}" "${join(w.dir, 'flags')}"`, cwd: w.dir },
+      // As the example config passes a retest's --grep on: quoted, only when set (`$${` is the file's literal `${`).
+      runner: { kind: 'command', command: `"${process.execPath}" "${join(import.meta.dirname, 'fake-playwright.mjs')}" "${join(w.dir, 'flags')}" $\${TEST_GREP:+--grep "$TEST_GREP"}`, cwd: w.dir },
       workers: 2,
       retries: 0,
       maxWait: '2m',

@@ -64,6 +64,28 @@ function view(r: Run, over: Partial<GithubRunView> = {}): GithubRunView {
   };
 }
 
+describe('issue 14: ETA, expected cost, usual step times', () => {
+  const estimate = { hourlyUsd: 0.36, runMs: 3 * 60_000, keepMs: 8 * 3_600_000, expectedUsd: 2.9, unknown: [] };
+  it('queued: place and ETA, and the expected cost, in the check run and the comment', () => {
+    const v = view(run('queued'), { queuePosition: 2, queueEtaMs: 12 * 60_000, estimate, timings: timings(0, null) });
+    // Markdown-escaped (`\~`, `\.`): GitHub shows them as typed.
+    expect(renderCheckRun(v).output.summary).toContain('position 2 · starts in \\~12 min');
+    expect(renderCheckRun(v).output.summary).toContain('Expected cost: ≈ $0\\.36/h; with keep=8h ≈ $2\\.90.');
+    expect(renderComment(v)).toContain('position 2 · starts in \\~12 min');
+    expect(renderComment(v)).toContain('💲 expected cost ≈ $0\\.36/h; with keep=8h ≈ $2\\.90');
+  });
+  it('finished: the actual cost beside the expected, and each step against its usual', () => {
+    const t: StepTiming[] = timings(STEPS.length).map((x) => ({ ...x, usualMs: 1_000, slow: false }));
+    t[3] = { ...t[3]!, durationMs: 30_000, usualMs: 10_000, slow: true };
+    const v = view(run('succeeded'), { estimate, timings: t });
+    const summary = renderCheckRun(v).output.summary;
+    expect(summary).toContain('| Step | State | Time | Usual |');
+    expect(summary).toContain('| `wait-ssh` | ✅ succeeded | 30s | ⚠️ usual 10s · 3\\.0× slower than usual |');
+    expect(summary).toContain('**$0.12** in total (expected ≈ $2.90)');
+    expect(renderComment(v)).toContain('💲 $0.12 (expected ≈ $2.90)');
+  });
+});
+
 describe('renderCheckRun', () => {
   it('queued: status queued, the position, named after the pool until an environment is taken', () => {
     const out = renderCheckRun(view(run('queued', { env: null }), { queuePosition: 2, timings: timings(0, null) }));

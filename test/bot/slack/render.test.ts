@@ -121,6 +121,19 @@ describe('renderParent', () => {
     expect(buttonsOf(msg.blocks).map((b) => b.actionId)).toEqual(['stagebot.cancel']);
   });
 
+  it('issue 14: a queued run says when it starts and what it will cost; the end shows the actual beside it and flags a slow step', () => {
+    const estimate = { hourlyUsd: 0.36, runMs: 3 * 60_000, keepMs: 8 * 3_600_000, expectedUsd: 2.9, unknown: [] };
+    const queued = blockText(renderParent(view({ run: run({ state: 'queued', startedAt: null }), queuePosition: 2, queueEtaMs: 12 * 60_000, estimate })).blocks);
+    expect(queued).toContain('position 2 · starts in ~12 min');
+    expect(queued).toContain(':moneybag: expected cost ≈ $0.36/h; with keep=8h ≈ $2.90');
+    const slow = timings(done, 61_000).map((t) => (t.step === 'service-update' ? { ...t, durationMs: 25 * 60_000, usualMs: 10 * 60_000, slow: true } : { ...t, usualMs: 61_000, slow: false }));
+    const ended = blockText(renderParent(view({ run: run({ state: 'succeeded', finishedAt: NOW }), timings: slow, cost: { usd: 3.1, lines: [], unknown: [] }, estimate })).blocks);
+    expect(ended).toContain('cost of the run: $3.10 (expected ≈ $2.90)');
+    expect(ended).toMatch(/service-update +succeeded +25m +⚠ usual 10m · 2\.5× slower than usual/);
+    expect(ended).toMatch(/launch +succeeded +1m1s +usual 1m1s\n/);
+    expect(ended).not.toContain('expected cost ≈');
+  });
+
   it('offers Keep 2h once a browser has failed while the run still goes, and notes a keep already asked', () => {
     const failing = view({ browsers: [browser('firefox', { outcome: 'failed', failed: 2 })], timings: timings({ tests: 'running' }) });
     expect(buttonsOf(renderParent(failing).blocks).map((b) => b.text)).toEqual(['Cancel', 'Keep 2h']);

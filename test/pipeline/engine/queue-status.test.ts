@@ -1,4 +1,5 @@
-// Where a queued run stands (issue 9.1): its place and an estimate from the environment's recent runs.
+// Where a queued run stands (issue 9.1): its place and an estimate from the environment's recent runs
+// (issue 14: step by step, from the p50 of each step, so a run half-way through counts what it has left).
 import { expect, it } from 'vitest';
 import { createWorld, fakeTestRunner, launchAndWait, useWorlds, waitForEnd, waitForState } from './harness.ts';
 
@@ -9,7 +10,11 @@ it('a run queued behind a running one gets its place and an estimate from the re
   const quick = w.engine();
   const first = await launchAndWait(quick, w.request());
   expect(first.state).toBe('succeeded');
-  const p50 = first.finishedAt!.getTime() - first.startedAt!.getTime();
+  const took = async (runId: string, step: string) => {
+    const s = (await w.store.getStep(runId, step))!;
+    return s.finishedAt!.getTime() - s.startedAt!.getTime();
+  };
+  const [testsP50, teardownP50] = [await took(first.id, 'tests'), await took(first.id, 'teardown')];
 
   const slow = w.engine({ testRunner: fakeTestRunner({ ms: 30_000 }) });
   const { run: running } = await slow.launch(w.request());
@@ -18,9 +23,15 @@ it('a run queued behind a running one gets its place and an estimate from the re
   for (let i = 0; i < 1_000 && (await w.store.getStep(running.id, 'tests'))?.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));
   const { run: queued, position } = await slow.launch(w.request());
   expect(position).toBe(1);
+  const before = w.clock.now().getTime();
   const status = await slow.queueStatus(queued.id);
-  const elapsed = w.clock.now().getTime() - (await w.store.getRun(running.id))!.startedAt!.getTime();
-  expect(status).toEqual({ position: 1, etaMs: Math.max(0, p50 - elapsed), heldBy: null });
+  // The running one is in its tests: what is left of them (by the first run's), then its teardown. The
+  // clock may tick while the status is read: the estimate lies between the two readings' figures.
+  const testsStarted = (await w.store.getStep(running.id, 'tests'))!.startedAt!.getTime();
+  const etaAt = (now: number) => Math.max(0, testsP50 - (now - testsStarted)) + teardownP50;
+  expect(status).toMatchObject({ position: 1, heldBy: null });
+  expect(status!.etaMs).toBeLessThanOrEqual(etaAt(before));
+  expect(status!.etaMs).toBeGreaterThanOrEqual(etaAt(w.clock.now().getTime()));
   await slow.cancel(queued.id, 'slack:U1');
   expect(await slow.queueStatus(queued.id)).toBeNull();
   await slow.cancel(running.id, 'slack:U1');

@@ -122,6 +122,28 @@ describe('LocalRunner', () => {
     expect(result.reportUrl).toBe('https://reports.acme.example/stg4-20261121-a1b2c3/chrome/');
   });
 
+  it('a retest\'s --grep reaches the command only as TEST_GREP, quoted by the command, never as shell words', async () => {
+    const canary = join(work, 'pwned-grep');
+    const grep = `checkout"; touch ${canary}; echo "$(touch ${canary})\`touch ${canary}\``;
+    const dump = await mkdtemp(join(work, 'dump-'));
+    // What the example config's command does: ${TEST_GREP:+--grep "$TEST_GREP"}.
+    const command = `node ${q(FAKE)} --dump ${q(dump)} --fixture ${q(fixture('all-passed.json'))} -- \${TEST_GREP:+--grep "$TEST_GREP"}`;
+    const runner = new LocalRunner({ command, cwd: work, env: { PATH: process.env.PATH, TEST_GREP: 'inherited, never passed' } });
+    const result = await runner.run(job({ grep }), { signal: never() });
+    expect(result.outcome).toBe('passed');
+    const seen = JSON.parse(await readFile(join(dump, 'chrome.json'), 'utf8'));
+    expect(seen.env.TEST_GREP).toBe(grep);
+    expect(seen.positionals).toEqual(['--grep', grep]);
+    expect(existsSync(canary)).toBe(false);
+    // Without a grep there is none, whatever the bot's own environment holds.
+    const dump2 = await mkdtemp(join(work, 'dump-'));
+    const runner2 = new LocalRunner({ command: command.replace(q(dump), q(dump2)), cwd: work, env: { PATH: process.env.PATH, TEST_GREP: 'inherited' } });
+    await runner2.run(job({}), { signal: never() });
+    const seen2 = JSON.parse(await readFile(join(dump2, 'chrome.json'), 'utf8'));
+    expect(seen2.env).not.toHaveProperty('TEST_GREP');
+    expect(seen2.positionals).toEqual([]);
+  });
+
   it('gives each browser its own report file and omits what the job does not have', async () => {
     const dump = await mkdtemp(join(work, 'dump-'));
     const runner = new LocalRunner({ command: `node ${q(FAKE)} --dump ${q(dump)} --fixture ${q(fixture('all-passed.json'))}`, cwd: work });

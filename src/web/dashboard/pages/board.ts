@@ -2,7 +2,6 @@
 // queue with estimated starts, the last day's runs, and what the last sweep found.
 import type { Board, EnvView, RunView } from '../../../commands/executor.ts';
 import type { Config } from '../../../config/index.ts';
-import { queueEtas, typicalRunMs } from '../eta.ts';
 import { formatUsd, plural, relative, stateBadge, when } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { actionForm, empty, tableWrap, type Page, type PageContext } from '../layout.ts';
@@ -40,13 +39,12 @@ function envCard(ctx: PageContext, e: EnvView, view: RunView | undefined): Html 
 
 function queueTable(ctx: PageContext, board: Board): Html {
   if (board.queue.length === 0) return empty('Nobody is waiting: a launch starts at once on a free environment.');
-  const etas = queueEtas(board, typicalRunMs(board));
   return tableWrap(
     'Queue',
     html`<table><caption>Queue (${board.queue.length})</caption>
     <thead><tr><th scope="col">#</th><th scope="col">Run</th><th scope="col">Environment</th><th scope="col">Asked by</th><th scope="col">Waiting since</th><th scope="col">Starts about</th></tr></thead>
     <tbody>${board.queue.map((r, i) => {
-      const eta = etas.get(r.id) ?? null;
+      const eta = board.queueStarts.get(r.id) ?? null;
       return html`<tr><td class="num">${i + 1}</td><td>${runLink(r.id)}</td><td>${r.env ?? html`any of ${(r.options.pool ?? []).join(', ') || 'the pool'}`}</td><td>${r.requester}</td><td>${when(r.createdAt)}</td><td>${eta ? html`${when(eta)} <span class="muted">(${relative(eta, ctx.now)})</span>` : html`<span class="muted">unknown</span>`}</td></tr>`;
     })}</tbody></table>`,
   );

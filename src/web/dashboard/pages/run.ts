@@ -3,6 +3,7 @@
 // its artifacts, and its timeline.
 import type { BrowserArtifactsView } from '../../../commands/artifacts-view.ts';
 import type { RunView } from '../../../commands/executor.ts';
+import { estimateText, usualText } from '../../../commands/estimate-text.ts';
 import type { RunEvent } from '../../../domain/run.ts';
 import { durationOr, formatUsd, relative, stateBadge, when } from '../format.ts';
 import { html, link, safeHref, type Html } from '../html.ts';
@@ -49,6 +50,8 @@ export function describeEvent(e: RunEvent): string {
     }
     case 'run.kept':
       return `kept until ${str(d.until)}`;
+    case 'run.retest':
+      return `retest asked by ${str(d.by)}${d.grep ? ` (tests matching ${str(d.grep)})` : ''}; kept until ${str(d.until)}`;
     case 'run.cancel-requested':
       return `cancel asked by ${str(d.by)}`;
     case 'teardown.done':
@@ -77,7 +80,7 @@ function header(ctx: PageContext, view: RunView, links: ChatLink[]): Html {
       <dt>Finished</dt><dd>${when(run.finishedAt)}${run.startedAt && run.finishedAt ? html` <span class="muted">(${durationOr(run.finishedAt.getTime() - run.startedAt.getTime())})</span>` : ''}</dd>
       ${run.expiresAt && run.state === 'kept' ? html`<dt>Kept until</dt><dd>${when(run.expiresAt)} (${relative(run.expiresAt, ctx.now)})</dd>` : ''}
       ${view.deadManSwitch ? html`<dt>Dead man's switch</dt><dd>host powers off at ${when(view.deadManSwitch.firesAt)}</dd>` : ''}
-      <dt>Cost</dt><dd>${formatUsd(view.cost.usd)}${view.cost.unknown.length ? html` <span class="muted">(not priced: ${view.cost.unknown.join('; ')})</span>` : ''}</dd>
+      <dt>Cost</dt><dd>${formatUsd(view.cost.usd)}${view.estimate ? html` <span class="muted">(expected ${estimateText(view.estimate)})</span>` : ''}${view.cost.unknown.length ? html` <span class="muted">(not priced: ${view.cost.unknown.join('; ')})</span>` : ''}</dd>
       ${links.map((l) => html`<dt>${l.label}</dt><dd>${link(l.url, l.url.replace(/^https?:\/\//, ''))}</dd>`)}
     </dl>
     ${run.error ? html`<p class="notice error" role="status">${run.error}</p>` : ''}
@@ -90,10 +93,10 @@ function stepsTable(view: RunView): Html {
   return tableWrap(
     'Steps',
     html`<table><caption>Steps and timings</caption>
-    <thead><tr><th scope="col">Step</th><th scope="col">State</th><th scope="col">Started</th><th scope="col" class="num">Took</th><th scope="col">Error</th></tr></thead>
+    <thead><tr><th scope="col">Step</th><th scope="col">State</th><th scope="col">Started</th><th scope="col" class="num">Took</th><th scope="col">Usual</th><th scope="col">Error</th></tr></thead>
     <tbody>${view.timings.map((t) => {
       const s = byName.get(t.step as never);
-      return html`<tr data-run-step="${view.run.id} ${t.step}" data-state="${t.state}"><th scope="row">${t.step}</th><td>${stateBadge(t.state)}</td><td>${when(s?.startedAt ?? null)}</td><td class="num">${durationOr(t.durationMs)}</td><td>${s?.error ?? ''}</td></tr>`;
+      return html`<tr data-run-step="${view.run.id} ${t.step}" data-state="${t.state}"><th scope="row">${t.step}</th><td>${stateBadge(t.state)}</td><td>${when(s?.startedAt ?? null)}</td><td class="num">${durationOr(t.durationMs)}</td><td${t.slow ? html` class="slow"` : ''}>${t.slow ? '⚠ ' : ''}${usualText(t) || html`<span class="muted">no history</span>`}</td><td>${s?.error ?? ''}</td></tr>`;
     })}</tbody></table>`,
   );
 }
