@@ -60,3 +60,13 @@ describe('warmPool and serviceUpdate.warm', () => {
     expect(inPoolHours(undefined, fridayEarly, 'UTC')).toBe(true);
   });
 });
+
+describe('warmPool before the pool is built', () => {
+  it('is warned about, not silently ignored', async () => {
+    const { configWarnings } = await import('../../src/config/index.ts');
+    expect(configWarnings(parseConfig(withPool({ size: 2, baseRef: 'main' })))).toEqual([
+      'environments.stg1.warmPool: accepted but not acted on yet: this build prepares no pool members, so launches take the cold path (standing cost: none)',
+    ]);
+    expect(configWarnings(parseConfig(toYaml(minimalConfig())))).toEqual([]);
+  });
+});
