@@ -23,6 +23,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { EXAMPLE_CONFIG_PATH, parseConfig } from '../src/config/index.ts';
+import { formatUsd } from '../src/cost/estimate.ts';
+import { poolStandingCost } from '../src/cost/pool-cost.ts';
+import { createPrices } from '../src/cost/prices.ts';
 import type { Clock } from '../src/domain/clock.ts';
 import { formatDuration } from '../src/domain/duration.ts';
 import { silentLogger } from '../src/observability/logger.ts';
@@ -126,13 +131,29 @@ async function commandToFirstTest(model: Record<string, number>): Promise<number
   }
 }
 
+// The pool's standing cost is arithmetic over prices, so it is real before the pool is: stg1 of the
+// example config (t3.2xlarge, 200 GB gp3, us-east-1) with two members, at the bundled prices.
+function standingCostRows(): [string, string][] {
+  const example = parseConfig(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8'), {}, 'stagebot.example.yml');
+  const stg1 = example.environments['stg1'];
+  if (!stg1) throw new Error('the example config has no stg1');
+  const prices = createPrices();
+  const workHours = [{ from: 7, to: 19, days: [1, 2, 3, 4, 5] }];
+  const stopped = poolStandingCost(prices, { ...stg1, warmPool: { size: 2, mode: 'stopped' } });
+  const running = poolStandingCost(prices, { ...stg1, warmPool: { size: 2, mode: 'running', hours: workHours } });
+  return [
+    ['pool standing cost per day, stg1, 2 stopped', `${formatUsd(stopped.perDayUsd)} (EBS only, 24/7)`],
+    ['pool standing cost per day, stg1, 2 running', `${formatUsd(running.perDayUsd)} (hours 7-19 Mon-Fri, averaged over the week)`],
+  ];
+}
+
 const cold = await commandToFirstTest(COLD_MODEL_MS);
 const rows: [string, string][] = [
   ['cold: command to first test (simulated)', `${formatDuration(cold)} (${(cold / 1000).toFixed(0)} s)`],
   ['warm: command to first test (simulated)', 'not available: the warm pool (issue 14 part 3) is not built'],
   ['warm/cold ratio (target <= 0.15)', 'not available: no warm path'],
   ['time to refill one pool member', 'not available: no warm pool'],
-  ['pool standing cost per day (example config)', 'not available: the example config has no warmPool (not built)'],
+  ...standingCostRows(),
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);

@@ -157,3 +157,18 @@ export function checkArtifacts(artifacts: unknown, ctx: Ctx): void {
     ctx.addIssue({ code: 'custom', path: ['linkTtl'], message: `${formatDuration(linkTtl)} is longer than retention (${formatDuration(retention)}): links would outlive the artifacts`, input: linkTtl });
   }
 }
+
+/** A pool member is prepared at baseRef; a launch of another ref needs the warm recipe to move it there. */
+export function checkWarmRecipe(env: unknown, ctx: Ctx): void {
+  if (!isRecord(env) || !isRecord(env.warmPool)) return;
+  const update = env.serviceUpdate;
+  // Anything else is a broken serviceUpdate, which says so itself.
+  const noWarm = Array.isArray(update) || (isRecord(update) && Array.isArray(update.full) && update.warm === undefined);
+  if (!noWarm) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['serviceUpdate'],
+    message: 'warmPool needs a warm recipe: write serviceUpdate as a map with full (the recipe of today) and warm (what a claimed member runs)',
+    input: update,
+  });
+}

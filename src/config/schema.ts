@@ -10,7 +10,10 @@ import {
   checkDashboardAccess,
   checkRootReferences,
   checkTargetGroupRegion,
+  checkWarmRecipe,
 } from './checks.ts';
+import { warmPoolSchema } from './pool-fields.ts';
+import { unknownKeyMessage, type UnknownKeyParams } from './problems.ts';
 import { ARTIFACT_STORAGES, DASHBOARD_AUTH, DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
 import { accountId, amiId, instanceType, keyPair, region, securityGroupId, subnetId, targetGroupArn } from './aws-fields.ts';
 import { ALWAYS, bool, int, list, matching, namedMap, oneOf, price, strictObject, text } from './fields.ts';
@@ -91,6 +94,25 @@ const recipeItemSchema = strictObject({
     return z.NEVER;
   });
 
+const recipeSchema = () => list(recipeItemSchema, 'recipe items');
+
+// A plain list is the full recipe (as before pools); the map form adds the warm one a claimed pool
+// member runs. Dispatched on the shape rather than a union, so an item's problem keeps its own path.
+const recipeMapSchema = strictObject({ full: recipeSchema().default([]), warm: recipeSchema().optional() });
+type ServiceUpdateInput = RecipeItem[] | { full: RecipeItem[]; warm?: RecipeItem[] | undefined };
+const serviceUpdateSchema = z.unknown().transform((value, ctx): ServiceUpdateInput => {
+  const result = (Array.isArray(value) ? recipeSchema() : recipeMapSchema).safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    // Re-added issues lose their params: word an unknown key here, as problems.ts would.
+    const params = (issue as { params?: Partial<UnknownKeyParams> }).params;
+    const key = issue.path.at(-1);
+    const message = params?.unknownKey && key !== undefined ? unknownKeyMessage(String(key), params.known ?? []) : issue.message;
+    ctx.addIssue({ ...issue, message } as Parameters<typeof ctx.addIssue>[0]);
+  }
+  return z.NEVER;
+});
+
 const sshSchema = strictObject({
   user: matching(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a login name like ubuntu'),
   privateKeyEnv: envVarName('STAGEBOT_SSH_KEY'),
@@ -114,12 +136,20 @@ const environmentSchema = strictObject({
   keyPair: keyPair().default(DEFAULTS.keyPair),
   ssh: sshSchema,
   url: httpUrl('https://stg1.staging.example.com'),
-  serviceUpdate: list(recipeItemSchema, 'recipe items').default([]),
+  serviceUpdate: serviceUpdateSchema.default([]),
+  warmPool: warmPoolSchema.optional(),
   deadManSwitch: strictObject({
     enabled: bool().default(DEFAULTS.deadManSwitch.enabled),
     margin: durationAtMost(DEFAULTS.deadManSwitchMarginMax, "the switch is the backstop for a bot that is down; a day late is a day's cost").default(DEFAULTS.deadManSwitch.margin),
   }).prefault({}),
-}).superRefine(checkTargetGroupRegion, ALWAYS);
+})
+  .superRefine(checkTargetGroupRegion, ALWAYS)
+  .superRefine(checkWarmRecipe, ALWAYS)
+  .transform(({ serviceUpdate, ...env }) => ({
+    ...env,
+    serviceUpdate: Array.isArray(serviceUpdate) ? serviceUpdate : serviceUpdate.full,
+    ...(Array.isArray(serviceUpdate) || !serviceUpdate.warm ? {} : { warmUpdate: serviceUpdate.warm }),
+  }));
 
 const browserSchema = strictObject({
   project: text('a Playwright project like chromium').optional(),

@@ -86,8 +86,32 @@ export interface EnvironmentConfig {
   keyPair: string;
   ssh: SshConfig;
   url: string;
+  /** The full recipe (cold launches, and preparing pool members). */
   serviceUpdate: RecipeItem[];
+  /** `serviceUpdate.warm`: what a launch that claimed a prepared pool member runs instead. */
+  warmUpdate?: RecipeItem[];
   deadManSwitch: DeadManSwitchConfig;
+  warmPool?: WarmPoolConfig;
+}
+
+/** Prepared instances kept per environment so a launch can skip the boot and the full service update. */
+export interface WarmPoolConfig {
+  size: number;
+  /** `stopped`: EBS cost only, a start on claim; `running`: instance hours, no start. */
+  mode: 'stopped' | 'running';
+  /** ms; an older member is evicted. */
+  maxAge: number;
+  /** The ref members are prepared at with the full recipe. */
+  baseRef: string;
+  /** When the pool is kept full (the sweeper's time zone); absent: always. */
+  hours?: PoolHoursWindow[];
+}
+
+/** Hours [from, to) on the days of week listed (0 = Sunday). */
+export interface PoolHoursWindow {
+  from: number;
+  to: number;
+  days: number[];
 }
 
 /**

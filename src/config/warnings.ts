@@ -7,7 +7,22 @@ import type { Config } from './types.ts';
 
 /** `path: what (what to do)` lines, like the problems of an invalid file. */
 export function configWarnings(config: Config): string[] {
-  return unknownInstanceTypes(config);
+  return [...unknownInstanceTypes(config), ...inactivePools(config)];
+}
+
+/**
+ * The pool's settings and its store are in, the job that fills it and the claim on launch are not
+ * yet: saying so beats a pool that silently never fills.
+ */
+function inactivePools(config: Config): string[] {
+  return Object.values(config.environments)
+    .filter((env) => env.warmPool)
+    .map((env) =>
+      formatProblem({
+        path: ['environments', env.name, 'warmPool'],
+        message: 'accepted but not acted on yet: this build prepares no pool members, so launches take the cold path (standing cost: none)',
+      }),
+    );
 }
 
 /**

@@ -149,6 +149,30 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // Ids from 30 leave 6-29 to the migrations of other work in flight (run kinds, images).
+    id: 30,
+    name: 'pool_members: the warm pool, claimed atomically by launches',
+    statements: [
+      `CREATE TABLE pool_members (
+        id TEXT PRIMARY KEY,
+        env TEXT NOT NULL,
+        region TEXT NOT NULL,
+        instance_id TEXT,
+        ami TEXT NOT NULL,
+        base_ref TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        built_at BIGINT,
+        claimed_by TEXT,
+        claimed_at BIGINT,
+        evict_reason TEXT
+      )`,
+      `CREATE INDEX pool_members_env_state ON pool_members (env, state)`,
+      // A run claims at most one member.
+      `CREATE UNIQUE INDEX pool_members_claimed_by ON pool_members (claimed_by) WHERE claimed_by IS NOT NULL`,
+    ],
+  },
 ];
 
 const AUTO_ID: Record<Dialect, string> = {

@@ -16,7 +16,7 @@ export type BackendName = 'sqlite' | 'postgres';
 const PG_URL = process.env['TEST_DATABASE_URL'];
 
 // Children first, for the foreign keys.
-const TABLES = ['reaped', 'sweeps', 'events', 'steps', 'assets', 'runs', 'locks', 'deliveries', 'cron_slots', 'kv'];
+const TABLES = ['reaped', 'sweeps', 'events', 'steps', 'assets', 'runs', 'locks', 'deliveries', 'cron_slots', 'kv', 'pool_members'];
 
 interface Backend {
   name: BackendName;
