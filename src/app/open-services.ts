@@ -61,6 +61,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     store,
     prices,
     audit: core.audit,
+    images: { report: (image) => core.images.report(image) },
     artifacts: { storage: core.artifacts, links },
     ...(opts.helpPrefix ? { helpPrefix: opts.helpPrefix } : {}),
     dryRun: (envName, actor) => core.dryRun(envName, actor),

@@ -14,7 +14,7 @@ import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
-import type { CostReportData, OrphansReport, SpendReport, SweepReport } from './reports.ts';
+import type { CostReportData, ImagesReport, OrphansReport, SpendReport, SweepReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
 import type { ArtifactStorage } from '../artifacts/storage.ts';
 import { isSafeArtifactName } from '../artifacts/storage.ts';
@@ -56,6 +56,11 @@ export interface Audit {
   spend(opts: { days: number }): Promise<SpendReport>;
 }
 
+/** The image lifecycle as the executor sees it (src/images builds it). */
+export interface Images {
+  report(image: string | null): Promise<AuditReport<ImagesReport>>;
+}
+
 /** What a run's assets cost together; what could not be priced is named, not guessed. */
 export interface AssetsCost {
   usd: number;
@@ -86,7 +91,8 @@ export type CommandResult =
   | { kind: 'locked'; lock: EnvLock }
   | { kind: 'unlocked'; env: string; previous: EnvLock }
   | { kind: 'sweep'; report: AuditReport<SweepReport> }
-  | { kind: 'cost'; report: AuditReport<CostReportData> };
+  | { kind: 'cost'; report: AuditReport<CostReportData> }
+  | { kind: 'images'; report: AuditReport<ImagesReport> };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
 export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents'>;
@@ -106,6 +112,7 @@ export interface ExecutorDeps {
   /** Default: the bundled table with the config's overrides (as the engine's default). */
   prices?: Prices;
   audit?: Audit;
+  images?: Images;
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun?: (env: string, actor: Actor) => Promise<DryRunReport>;
   helpPrefix?: string;
@@ -271,6 +278,8 @@ export class CommandExecutor {
       }
       case 'cost':
         return { kind: 'cost', report: await this.audit().cost({ sinceMs: cmd.sinceMs, by: cmd.by }) };
+      case 'images':
+        return { kind: 'images', report: await this.images().report(cmd.image) };
     }
   }
 
@@ -369,7 +378,16 @@ export class CommandExecutor {
       return { kind: 'dry-run', env, report: await this.deps.dryRun(env, actor) };
     }
     const keepMs = cmd.keepMs === 'default' ? config.runs.keepDefault : cmd.keepMs;
+    const ami = cmd.ami ?? null;
+    if (ami !== null) {
+      if (!cmd.env) throw new UserError('--ami needs an environment: name one, e.g. `launch stg1 --ami=candidate`');
+      const configured = config.environments[cmd.env]?.ami ?? '';
+      if (ami === 'candidate' && !configured.startsWith('image:')) {
+        throw new UserError(`--ami=candidate needs ${cmd.env}'s ami to name an image (image:NAME@CHANNEL); it is ${configured}. Give an AMI id instead: --ami=ami-…`);
+      }
+    }
     const { run, position } = await engine.launch({
+      ...(ami !== null ? { ami } : {}),
       env: cmd.env,
       ...(pool ? { pool } : {}),
       browsers: cmd.browsers ?? config.defaultBrowsers,
@@ -390,6 +408,11 @@ export class CommandExecutor {
     if (run.requester !== actor.requester && !actor.admin) {
       throw new PermissionError(`run ${runId} was started by ${run.requester}; only admins may ${what} someone else's run`);
     }
+  }
+
+  private images(): Images {
+    if (!this.deps.images) throw new UserError('images are not available in this process');
+    return this.deps.images;
   }
 
   private audit(): Audit {

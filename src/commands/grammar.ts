@@ -16,6 +16,7 @@ export const VERBS = [
   'cost',
   'lock',
   'unlock',
+  'images',
   'help',
 ] as const;
 export type Verb = (typeof VERBS)[number];
@@ -48,8 +49,8 @@ export interface FlagSpec {
   description: string;
 }
 
-/** env: a configured environment; run: a run id; run-or-env: either; verb: a command name. */
-export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb';
+/** env: a configured environment; run: a run id; run-or-env: either; verb: a command name; image: a configured image. */
+export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb' | 'image';
 
 export interface ArgSpec {
   /** How the argument is shown in usage lines. */
@@ -137,6 +138,13 @@ const LAUNCH_FLAGS: readonly FlagSpec[] = [
     value: 'none',
     example: '--dry-run',
     description: 'check and plan the launch without creating anything',
+  },
+  {
+    name: 'ami',
+    value: 'text',
+    placeholder: 'candidate|AMI',
+    example: '--ami=candidate',
+    description: "launch from this AMI id, or from the candidate of the environment's image, instead of its configured AMI",
   },
 ];
 
@@ -300,6 +308,13 @@ export const GRAMMAR: readonly VerbSpec[] = [
     args: [ENV_ARG],
     flags: [],
     examples: ['unlock stg3'],
+  },
+  {
+    verb: 'images',
+    summary: 'Show the image manifest per region and channel, with age, size, monthly snapshot cost, users and drift.',
+    args: [{ name: 'image', kind: 'image', required: false, noun: 'an image', description: 'a configured image; without it, every image' }],
+    flags: [],
+    examples: ['images mentor-app', 'images'],
   },
   {
     verb: 'help',

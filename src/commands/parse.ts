@@ -15,7 +15,9 @@ import {
   validateBrowsers,
   validateChoice,
   validateDuration,
+  validateAmi,
   validateEnv,
+  validateImage,
   validateReason,
   validateRef,
   validateRunId,
@@ -50,6 +52,7 @@ function unknownFlag(spec: VerbSpec, typed: string): CommandError {
 }
 
 function exampleArg(arg: ArgSpec, ctx: CommandContext): string {
+  if (arg.kind === 'image') return ctx.images?.[0] ?? 'mentor-app';
   return arg.kind === 'run' ? RUN_ID_EXAMPLE : (ctx.environments[0] ?? 'stg1');
 }
 
@@ -149,6 +152,7 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
               : validateDuration('keep', keep, { ...keepMax, zeroHint: 'leave --keep out to tear down right after the tests' }),
         ref: ref === undefined ? null : validateRef(ref),
         dryRun: flags.has('dry-run'),
+        ...(value('ami') === undefined ? {} : { ami: validateAmi(value('ami')!) }),
       };
     }
     case 'status': {
@@ -185,6 +189,10 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
     }
     case 'unlock':
       return { verb: 'unlock', env: validateEnv(arg('env') ?? '', ctx) };
+    case 'images': {
+      const image = arg('image');
+      return { verb: 'images', image: image === undefined ? null : validateImage(image, ctx) };
+    }
     case 'help': {
       const topic = arg('command');
       return { verb: 'help', topic: topic === undefined ? null : validateVerb(topic, mode === 'pr' ? PR_VERBS : undefined) };

@@ -11,6 +11,8 @@ export interface CommandContext {
   browsers: readonly string[];
   /** Longest `--keep` / `extend --by` accepted, in milliseconds (runs.keepMax). */
   keepMaxMs?: number;
+  /** Configured image names (`images`, `bake`, `promote`); absent: none. */
+  images?: readonly string[];
 }
 
 export interface LaunchCommand {
@@ -24,6 +26,8 @@ export interface LaunchCommand {
   /** null: the environment's usual ref. */
   ref: string | null;
   dryRun: boolean;
+  /** null: the environment's AMI; `candidate` or an AMI id (`--ami`). */
+  ami?: string | null;
 }
 
 /** At most one of `run` and `env` is set; neither means "everything running". */
@@ -87,6 +91,12 @@ export interface UnlockCommand {
   env: string;
 }
 
+export interface ImagesCommand {
+  verb: 'images';
+  /** null: every image. */
+  image: string | null;
+}
+
 export interface HelpCommand {
   verb: 'help';
   /** null: the list of all commands. */
@@ -105,6 +115,7 @@ export type Command =
   | CostCommand
   | LockCommand
   | UnlockCommand
+  | ImagesCommand
   | HelpCommand;
 
 export type CommandOf<V extends Verb> = Extract<Command, { verb: V }>;

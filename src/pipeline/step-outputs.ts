@@ -26,6 +26,8 @@ export interface LaunchOutputs extends Record<string, unknown> {
   keyPairId: string | null;
   /** The instance already existed (tagged with this run) and was adopted, not launched. */
   adopted: boolean;
+  /** The AMI it was launched from (the environment's, its image's in the manifest, or --ami). */
+  ami?: string;
 }
 
 export interface OpenSshOutputs extends Record<string, unknown> {

@@ -7,3 +7,4 @@ export { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 export type { Db, Dialect, SqlValue } from './db.ts';
 export type { NewRun, RunPatch, RunFilter, Sweep, ReapedAsset, KvEntry } from './types.ts';
 export type { Replica, ReplicaRole } from './replicas.ts';
+export type { ManifestVersion } from './manifests.ts';

@@ -8,6 +8,7 @@ import { journalQueries, type JournalQueries } from './journal.ts';
 import { kvQueries, type KvQueries } from './kv.ts';
 import { leaseQueries, type LeaseQueries } from './leases.ts';
 import { lockQueries, type LockQueries } from './locks.ts';
+import { manifestQueries, type ManifestQueries } from './manifests.ts';
 import { replicaQueries, type ReplicaQueries } from './replicas.ts';
 import { runQueries, type RunQueries } from './runs.ts';
 
@@ -27,7 +28,8 @@ export type Store = StoreBasics &
   ClaimQueries &
   AuditQueries &
   KvQueries &
-  ReplicaQueries;
+  ReplicaQueries &
+  ManifestQueries;
 
 /** A Store over an open, migrated Db (see openStore for the usual way in). */
 export function createStore(db: Db): Store {
@@ -46,5 +48,6 @@ export function createStore(db: Db): Store {
     ...auditQueries(db),
     ...kvQueries(db),
     ...replicaQueries(db),
+    ...manifestQueries(db),
   };
 }

@@ -45,7 +45,7 @@ describe('help text from the grammar', () => {
   it('renders usage lines as the issue writes them', () => {
     const usage = Object.fromEntries(GRAMMAR.map((s) => [s.verb, usageLine(s)]));
     expect(usage).toMatchObject({
-      launch: 'launch [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run]',
+      launch: 'launch [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run] [--ami=candidate|AMI]',
       status: 'status [run|env]',
       cancel: 'cancel <run>',
       extend: 'extend <run> --by=DURATION',

@@ -9,7 +9,7 @@ const MIN = 60_000;
 
 function run(id: string, over: Partial<Run> = {}): Run {
   return {
-    id, env: 'stg1', state: 'queued', requester: 'slack:U1', source: 'slack', options: { browsers: ['chrome'] }, createdAt: NOW, startedAt: null, finishedAt: null,
+    kind: 'launch', id, env: 'stg1', state: 'queued', requester: 'slack:U1', source: 'slack', options: { browsers: ['chrome'] }, createdAt: NOW, startedAt: null, finishedAt: null,
     expiresAt: null, leaseOwner: null, leaseHeartbeatAt: null, error: null, cancelRequestedBy: null, cancelReason: null, concurrencyKey: null, leaseEpoch: 0, handoverFrom: null, ...over,
   };
 }

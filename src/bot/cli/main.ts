@@ -120,7 +120,7 @@ function warnIfExample(io: CliIo, usingExample: boolean): void {
 }
 
 function commandContext(config: Config): CommandContext {
-  return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax };
+  return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax, images: Object.keys(config.images) };
 }
 
 async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, entry: CliEntry): Promise<Outcome> {

@@ -145,6 +145,7 @@ export function renderResult(result: CliResult): string {
       return `${result.env} unlocked (was held by ${result.previous.holder})`;
     case 'sweep':
     case 'cost':
+    case 'images':
       return result.report.text;
   }
 }
@@ -196,6 +197,10 @@ export function resultOutcome(verb: Verb, result: Exclude<CommandResult, { kind:
     }
     case 'cost':
       return succeeded(verb, result.report.data, text);
+    case 'images': {
+      const { data, problems } = result.report;
+      return problems.length === 0 ? succeeded(verb, data, text) : fellShort(verb, data, text, problems);
+    }
     case 'dry-run': {
       const doc = { env: result.env, ...result.report };
       const failed = result.report.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.detail}`);

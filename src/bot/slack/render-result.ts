@@ -89,6 +89,7 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
         ...(result.report.data.needsConfirmation ? ['An admin can also press *Reap now* on the daily sweep report.'] : []),
       ]);
     case 'cost':
+    case 'images':
       return reply('ephemeral', [codeBlock(result.report.text)]);
   }
 }

@@ -23,6 +23,8 @@ export interface LaunchRequest {
   source: Source;
   /** At most one active run per key (a pull request's `/e2e`); a second launch gets ActiveRunExists. */
   concurrencyKey?: string | null;
+  /** `--ami`: an AMI id, or `candidate`. */
+  ami?: string;
 }
 
 export class RunApi {
@@ -68,6 +70,7 @@ export class RunApi {
         ...(req.keepMs !== null ? { keepMs: req.keepMs } : {}),
         ...(req.ref !== null ? { ref: req.ref } : {}),
         ...(req.env === null ? { pool } : {}),
+        ...(req.ami !== undefined ? { ami: req.ami } : {}),
       },
       concurrencyKey: req.concurrencyKey ?? null,
     });
