@@ -63,6 +63,7 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
     const images = once(async () => (await parts.get()).buildImages({ config, store, prices, clock, aws: await aws.get() }));
     const imagesPort: Images = {
       report: async (image) => (await images.get()).report(image),
+      dryRunBake: async (image, actor) => (await images.get()).dryRunBake(image, actor),
     };
     const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now())(envName, actor);
     // The CLI serves no files: RunView only needs links to them.

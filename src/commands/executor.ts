@@ -59,6 +59,8 @@ export interface Audit {
 /** The image lifecycle as the executor sees it (src/images builds it). */
 export interface Images {
   report(image: string | null): Promise<AuditReport<ImagesReport>>;
+  /** `bake --dry-run`: EC2 DryRun calls for what the bake would do; creates nothing. */
+  dryRunBake(image: string, actor: Actor): Promise<DryRunReport>;
 }
 
 /** What a run's assets cost together; what could not be priced is named, not guessed. */
@@ -84,7 +86,7 @@ export type DryRunReport = { ok: boolean; checks: { check: string; ok: boolean; 
 export type CommandResult =
   | { kind: 'help'; text: string }
   | { kind: 'launched'; run: Run; position: number | null }
-  | { kind: 'dry-run'; env: string; report: DryRunReport }
+  | { kind: 'dry-run'; env: string; report: DryRunReport; verb?: 'launch' | 'bake' }
   | { kind: 'run'; view: RunView }
   | { kind: 'environments'; environments: EnvView[]; queue: Run[] }
   | { kind: 'assets'; runId: string; assets: RunAssetLine[]; cost: AssetsCost }
@@ -103,7 +105,7 @@ export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'get
  */
 export type ExecutorEngine = Pick<
   Engine,
-  'config' | 'stepNames' | 'now' | 'launch' | 'cancel' | 'teardown' | 'extend' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
+  'config' | 'stepNames' | 'now' | 'launch' | 'bake' | 'cancel' | 'teardown' | 'extend' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
 >;
 
 export interface ExecutorDeps {
@@ -280,6 +282,11 @@ export class CommandExecutor {
         return { kind: 'cost', report: await this.audit().cost({ sinceMs: cmd.sinceMs, by: cmd.by }) };
       case 'images':
         return { kind: 'images', report: await this.images().report(cmd.image) };
+      case 'bake': {
+        if (cmd.dryRun) return { kind: 'dry-run', env: `image:${cmd.image}`, verb: 'bake', report: await this.images().dryRunBake(cmd.image, actor) };
+        const { run, position } = await engine.bake({ image: cmd.image, ref: cmd.ref, requester: actor.requester, source: actor.source });
+        return { kind: 'launched', run, position };
+      }
     }
   }
 

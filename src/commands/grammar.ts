@@ -17,6 +17,7 @@ export const VERBS = [
   'lock',
   'unlock',
   'images',
+  'bake',
   'help',
 ] as const;
 export type Verb = (typeof VERBS)[number];
@@ -315,6 +316,31 @@ export const GRAMMAR: readonly VerbSpec[] = [
     args: [{ name: 'image', kind: 'image', required: false, noun: 'an image', description: 'a configured image; without it, every image' }],
     flags: [],
     examples: ['images mentor-app', 'images'],
+  },
+  {
+    verb: 'bake',
+    summary: "Bake an image: a builder from its base, its recipe over SSH, an AMI made of it as the image's candidate.",
+    args: [{ name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to bake' }],
+    flags: [
+      {
+        name: 'ref',
+        value: 'ref',
+        placeholder: 'REF',
+        example: '--ref=release/2.4',
+        description: 'the branch, tag or commit SHA the recipe installs (STAGEBOT_REF on the builder)',
+      },
+      {
+        name: 'dry-run',
+        value: 'none',
+        example: '--dry-run',
+        description: 'check with EC2 DryRun calls that the bake would be allowed, creating nothing',
+      },
+    ],
+    examples: ['bake mentor-app --ref=release/2.4', 'bake mentor-app --dry-run'],
+    notes: [
+      'Everything the bake creates is tagged with its run id from the moment it exists; the builder, its key pair and its SSH rule',
+      'are always torn down, and an image that did not become available is deregistered with its snapshots.',
+    ],
   },
   {
     verb: 'help',

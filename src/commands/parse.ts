@@ -193,6 +193,10 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
       const image = arg('image');
       return { verb: 'images', image: image === undefined ? null : validateImage(image, ctx) };
     }
+    case 'bake': {
+      const ref = value('ref');
+      return { verb: 'bake', image: validateImage(arg('image') ?? '', ctx), ref: ref === undefined ? null : validateRef(ref), dryRun: flags.has('dry-run') };
+    }
     case 'help': {
       const topic = arg('command');
       return { verb: 'help', topic: topic === undefined ? null : validateVerb(topic, mode === 'pr' ? PR_VERBS : undefined) };

@@ -97,6 +97,14 @@ export interface ImagesCommand {
   image: string | null;
 }
 
+export interface BakeCommand {
+  verb: 'bake';
+  image: string;
+  /** null: whatever the recipe installs by default. */
+  ref: string | null;
+  dryRun: boolean;
+}
+
 export interface HelpCommand {
   verb: 'help';
   /** null: the list of all commands. */
@@ -116,6 +124,7 @@ export type Command =
   | LockCommand
   | UnlockCommand
   | ImagesCommand
+  | BakeCommand
   | HelpCommand;
 
 export type CommandOf<V extends Verb> = Extract<Command, { verb: V }>;

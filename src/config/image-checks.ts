@@ -10,11 +10,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function checkImageBase(base: unknown, ctx: Ctx): void {
   if (!isRecord(base)) return;
-  const given = (['ami', 'ssmParameter', 'name'] as const).filter((k) => base[k] !== undefined);
+  const given = (['ami', 'name'] as const).filter((k) => base[k] !== undefined);
   if (given.length !== 1) {
     ctx.addIssue({
       code: 'custom',
-      message: given.length === 0 ? 'needs one of ami, ssmParameter or name (where the builder starts from)' : `gives ${given.join(' and ')}; give exactly one of ami, ssmParameter or name`,
+      message: given.length === 0 ? 'needs ami or name (where the builder starts from)' : `gives ${given.join(' and ')}; give one of ami or name`,
       input: base,
     });
   }

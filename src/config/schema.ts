@@ -257,7 +257,6 @@ const im = DEFAULTS.images;
 const imageSchema = strictObject({
   base: strictObject({
     ami: amiId().optional(),
-    ssmParameter: matching(/^\/[\w.\/-]{1,1010}$/, 'an SSM parameter like /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id').optional(),
     name: matching(/^[\w ().\/*?-]{1,128}$/, 'an AMI name filter like ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*').optional(),
     owners: list(matching(/^(?:\d{12}|amazon|self|aws-marketplace)$/, 'an owner like "099720109477" or amazon'), 'AMI owners').optional(),
   }).superRefine(checkImageBase, ALWAYS),

@@ -34,11 +34,9 @@ export interface Config {
   imageManifest: ImageManifestConfig;
 }
 
-/** Where a base AMI comes from: exactly one of `ami`, `ssmParameter` and `name` (with `owners`). */
+/** Where a base AMI comes from: `ami`, or `name` (a filter) with `owners`. */
 export interface ImageBase {
   ami?: string | undefined;
-  /** An SSM public parameter holding an AMI id (Canonical's and Amazon's stock images). */
-  ssmParameter?: string | undefined;
   /** An AMI name filter; the newest match of `owners` is taken. */
   name?: string | undefined;
   owners?: string[] | undefined;

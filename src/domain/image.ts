@@ -75,3 +75,6 @@ export function manifestAmis(m: Manifest): { image: string; region: string; chan
   }
   return out;
 }
+
+/** A bake's steps in order (its timing table and the CLI's live step list). */
+export const BAKE_STEP_NAMES: readonly string[] = ['launch', 'open-ssh', 'wait-ssh', 'bake-recipe', 'create-image', 'teardown'];

@@ -147,7 +147,8 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
     );
   }
 
-  checks.push(
+  // A bake's builder is behind no load balancer.
+  if (env.targetGroupArn) checks.push(
     await describeCheck('target-group', 'elasticloadbalancing:DescribeTargetGroups', async () => {
       const out = await aws.elbv2(env.region).send(new DescribeTargetGroupsCommand({ TargetGroupArns: [env.targetGroupArn] }));
       const group = out.TargetGroups?.[0];

@@ -19,7 +19,7 @@ import { EventBus } from './engine/event-bus.ts';
 import { handOverRun } from './engine/handover.ts';
 import { recoveryNeeded } from './recovery-needed.ts';
 import { Recovery, type Recovered } from './engine/recovery.ts';
-import { RunApi, type LaunchRequest } from './engine/run-api.ts';
+import { RunApi, type BakeRequest, type LaunchRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
 import type { EventListener } from './events.ts';
 import { stepNames, type Pipeline } from './pipeline.ts';
@@ -29,7 +29,7 @@ import { summarizeRun, type RunSummary } from './run-summary.ts';
 import { defaultPipeline } from './steps/index.ts';
 import type { TestRunner } from './test-runners/types.ts';
 
-export type { LaunchRequest } from './engine/run-api.ts';
+export type { BakeRequest, LaunchRequest } from './engine/run-api.ts';
 export type { Recovered } from './engine/recovery.ts';
 
 /** How often an engine heartbeats for a lease TTL: at most a third of it, so two late beats still keep it. */
@@ -235,6 +235,11 @@ export class Engine {
   /** Queues a launch and starts it when its environment is free. Returns the run and its queue position. */
   launch(req: LaunchRequest): Promise<{ run: Run; position: number | null }> {
     return this.api.launch(req);
+  }
+
+  /** Queues a bake of an image (a run of kind `bake`). */
+  bake(req: BakeRequest): Promise<{ run: Run; position: number | null }> {
+    return this.api.bake(req);
   }
 
   /** Resolves with the run once it has finished or is kept. */

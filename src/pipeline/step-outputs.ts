@@ -91,6 +91,18 @@ export interface StepOutputsByName {
   register: RegisterOutputs;
   tests: TestsOutputs;
   teardown: TeardownOutputs;
+  'bake-recipe': ServiceUpdateOutputs;
+  'create-image': CreateImageOutputs;
+}
+
+/** A bake's image, available, and the candidate of its image in the manifest. */
+export interface CreateImageOutputs extends Record<string, unknown> {
+  imageId: string;
+  name: string;
+  region: string;
+  architecture: string;
+  created: string;
+  snapshotIds: string[];
 }
 
 export type StepName = keyof StepOutputsByName;

@@ -23,6 +23,7 @@ import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRe
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../step-outputs.ts';
 import { isRunResource, runTagFilters, type RunIdentity } from '../../aws/run-ownership.ts';
 import { manifestBackend } from '../../images/manifest.ts';
+import { resolveBaseAmi } from '../../images/base.ts';
 import { needsManifest, resolveAmi, type ResolvedAmi } from '../../images/resolve.ts';
 
 /** Pause between DescribeInstances polls while the instance boots. */
@@ -63,6 +64,16 @@ async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
 
 /** The AMI this run starts from: the environment's, an image of the manifest, or the launch's --ami. */
 async function launchAmi(ctx: RunContext): Promise<ResolvedAmi> {
+  // A bake's builder starts from its image's base (an id, or the newest match of a name filter).
+  const baking = ctx.run.kind === 'bake' && ctx.run.options.image ? ctx.config.images[ctx.run.options.image] : undefined;
+  if (baking) {
+    try {
+      return await resolveBaseAmi(ctx.aws.ec2(ctx.env.region), baking, ctx.signal);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw stepError(`DescribeImages (the base of ${baking.name})`, err);
+    }
+  }
   const override = ctx.run.options.ami;
   const manifest = needsManifest(ctx.env, override) ? await manifestBackend(ctx.config, null).read() : null;
   return resolveAmi(ctx.env, manifest, override);
