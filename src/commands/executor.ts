@@ -14,7 +14,7 @@ import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
-import type { CostReportData, ImagesReport, OrphansReport, SpendReport, SweepReport } from './reports.ts';
+import type { CostReportData, ImagesReport, OrphansReport, PromoteReport, SpendReport, SweepReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
 import type { ArtifactStorage } from '../artifacts/storage.ts';
 import { isSafeArtifactName } from '../artifacts/storage.ts';
@@ -61,6 +61,7 @@ export interface Images {
   report(image: string | null): Promise<AuditReport<ImagesReport>>;
   /** `bake --dry-run`: EC2 DryRun calls for what the bake would do; creates nothing. */
   dryRunBake(image: string, actor: Actor): Promise<DryRunReport>;
+  promote(cmd: { image: string; source: string; to: 'latest' | 'stable' }, actor: Actor): Promise<AuditReport<PromoteReport>>;
 }
 
 /** What a run's assets cost together; what could not be priced is named, not guessed. */
@@ -94,7 +95,8 @@ export type CommandResult =
   | { kind: 'unlocked'; env: string; previous: EnvLock }
   | { kind: 'sweep'; report: AuditReport<SweepReport> }
   | { kind: 'cost'; report: AuditReport<CostReportData> }
-  | { kind: 'images'; report: AuditReport<ImagesReport> };
+  | { kind: 'images'; report: AuditReport<ImagesReport> }
+  | { kind: 'promoted'; report: AuditReport<PromoteReport> };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
 export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents'>;
@@ -287,6 +289,9 @@ export class CommandExecutor {
         const { run, position } = await engine.bake({ image: cmd.image, ref: cmd.ref, requester: actor.requester, source: actor.source });
         return { kind: 'launched', run, position };
       }
+      case 'promote':
+        if (!actor.admin) throw new PermissionError(`only admins may promote an image; \`images ${cmd.image}\` shows what it has`);
+        return { kind: 'promoted', report: await this.images().promote(cmd, actor) };
     }
   }
 

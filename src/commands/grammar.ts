@@ -3,6 +3,7 @@
 
 import { COST_GROUPS } from '../domain/cost-group.ts';
 import { RUN_ID_EXAMPLE } from '../domain/run-id.ts';
+import { PROMOTE_CHANNELS } from '../domain/image.ts';
 
 export const VERBS = [
   'launch',
@@ -18,6 +19,7 @@ export const VERBS = [
   'unlock',
   'images',
   'bake',
+  'promote',
   'help',
 ] as const;
 export type Verb = (typeof VERBS)[number];
@@ -51,7 +53,7 @@ export interface FlagSpec {
 }
 
 /** env: a configured environment; run: a run id; run-or-env: either; verb: a command name; image: a configured image. */
-export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb' | 'image';
+export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb' | 'image' | 'ami';
 
 export interface ArgSpec {
   /** How the argument is shown in usage lines. */
@@ -340,6 +342,30 @@ export const GRAMMAR: readonly VerbSpec[] = [
     notes: [
       'Everything the bake creates is tagged with its run id from the moment it exists; the builder, its key pair and its SSH rule',
       'are always torn down, and an image that did not become available is deregistered with its snapshots.',
+    ],
+  },
+  {
+    verb: 'promote',
+    summary: 'Promote an image (its candidate, or an AMI of the manifest) to latest or stable in every region it needs; admins only.',
+    args: [
+      { name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to promote' },
+      { name: 'ami|candidate', kind: 'ami', required: false, noun: 'an AMI id or candidate', description: "the AMI to promote: an id the manifest has, or candidate (the default)" },
+    ],
+    flags: [
+      {
+        name: 'to',
+        value: 'choice',
+        placeholder: 'latest|stable',
+        choices: PROMOTE_CHANNELS,
+        required: true,
+        example: '--to=stable',
+        description: 'the channel it becomes',
+      },
+    ],
+    examples: ['promote mentor-app --to=latest', 'promote mentor-app ami-0a1b2c3d4e5f60718 --to=stable'],
+    notes: [
+      'Copies it (CopyImage, tagged) to every region of the image, shares it with images.<image>.shareWith, writes the manifest,',
+      'and deprecates the images it replaced after images.<image>.deprecateAfter. A failed promotion removes its copies.',
     ],
   },
   {

@@ -5,6 +5,7 @@
 import { RUN_ID_EXAMPLE } from '../domain/run-id.ts';
 import { CommandError } from '../errors.ts';
 import { echo } from './echo.ts';
+import { PROMOTE_CHANNELS } from '../domain/image.ts';
 import { COST_GROUPS, PR_VERBS, isVerb, usageLine, verbSpec, type ArgSpec, type FlagSpec, type Verb, type VerbSpec } from './grammar.ts';
 import { checkHygiene, MAX_INPUT_LENGTH } from './hygiene.ts';
 import { closest, didYouMean, orList } from './suggest.ts';
@@ -53,6 +54,7 @@ function unknownFlag(spec: VerbSpec, typed: string): CommandError {
 
 function exampleArg(arg: ArgSpec, ctx: CommandContext): string {
   if (arg.kind === 'image') return ctx.images?.[0] ?? 'mentor-app';
+  if (arg.kind === 'ami') return 'candidate';
   return arg.kind === 'run' ? RUN_ID_EXAMPLE : (ctx.environments[0] ?? 'stg1');
 }
 
@@ -196,6 +198,15 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
     case 'bake': {
       const ref = value('ref');
       return { verb: 'bake', image: validateImage(arg('image') ?? '', ctx), ref: ref === undefined ? null : validateRef(ref), dryRun: flags.has('dry-run') };
+    }
+    case 'promote': {
+      const source = arg('ami|candidate');
+      return {
+        verb: 'promote',
+        image: validateImage(arg('image') ?? '', ctx),
+        source: source === undefined ? 'candidate' : validateAmi(source),
+        to: validateChoice('to', value('to') ?? '', PROMOTE_CHANNELS),
+      };
     }
     case 'help': {
       const topic = arg('command');

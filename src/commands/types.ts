@@ -105,6 +105,14 @@ export interface BakeCommand {
   dryRun: boolean;
 }
 
+export interface PromoteCommand {
+  verb: 'promote';
+  image: string;
+  /** `candidate` or an AMI id. */
+  source: string;
+  to: 'latest' | 'stable';
+}
+
 export interface HelpCommand {
   verb: 'help';
   /** null: the list of all commands. */
@@ -125,6 +133,7 @@ export type Command =
   | UnlockCommand
   | ImagesCommand
   | BakeCommand
+  | PromoteCommand
   | HelpCommand;
 
 export type CommandOf<V extends Verb> = Extract<Command, { verb: V }>;

@@ -2,7 +2,7 @@
 // image's base, its recipe over SSH on the suite's real sshd, CreateImage with tagged snapshots, the
 // builder torn down) makes the image's candidate in the manifest; `images` shows it; a bake whose
 // recipe fails leaves nothing behind. Every asset carried the bake's tags at creation (moto's recording).
-import { DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
+import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ function imageConfig(world: { dir: string; envs: EmuWorld['envs']; sshd: EmuWorl
       { name: 'check the build', run: `test ! -e ${flag}`, timeout: '30s' },
     ],
     keepCandidates: 2,
+    shareWith: ['210987654321'],
   };
 }
 
@@ -91,6 +92,49 @@ describeWithMoto('the image lifecycle through the CLI, against moto', { timeout:
     const report = jsonOf(images);
     expect(report.rows).toEqual([expect.objectContaining({ image: 'mentor-app', region: EAST, channel: 'candidate', ami: candidate.ami, state: 'available', usedBy: [] })]);
     expect(report.rows[0].sizeGb).toBeGreaterThan(0);
+  });
+
+  it('promote the candidate to latest, then a second bake to latest: copied to every region, tagged, shared, the manifest updated, the old one deprecated', async () => {
+    const manifestPath = join(w.dir, 'images', 'manifest.json');
+    const first = JSON.parse(readFileSync(manifestPath, 'utf8')).images['mentor-app'][EAST].candidate;
+    const recordedBefore = (await w.moto.recording()).length;
+    const res = await w.stagebot(['promote', 'mentor-app', '--to=latest', '--output', 'json']);
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    const doc = jsonOf(res);
+    expect(doc.regions.map((r: any) => [r.region, r.how])).toEqual([[EAST, 'copied'], [WEST, 'copied']]);
+    expect(res.stderr).toMatch(/eu-west-1: CopyImage/);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const region of [EAST, WEST]) {
+      const latest = manifest.images['mentor-app'][region].latest;
+      expect(latest).toMatchObject({ bakeRun: first.bakeRun, ami: doc.regions.find((r: any) => r.region === region).ami });
+      const img = (await w.ec2(region).send(new DescribeImagesCommand({ ImageIds: [latest.ami] }))).Images![0]!;
+      expect(img.Name).toBe(`mentor-app-${first.bakeRun}`);
+      expect(Object.fromEntries((img.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ 'stagebot:image-channel': 'latest', [TAG.managedBy]: 'emu-staging' });
+      const perms = await w.ec2(region).send(new DescribeImageAttributeCommand({ ImageId: latest.ami, Attribute: 'launchPermission' }));
+      expect(perms.LaunchPermissions?.map((p) => p.UserId)).toEqual(['210987654321']);
+    }
+    const copies = (await w.moto.recording()).slice(recordedBefore).filter((r) => r.action === 'CopyImage');
+    expect(copies).toHaveLength(2);
+    expect(untaggedCreations(copies)).toEqual([]);
+
+    // images: both regions' latest, used by stg3 (which launches image:mentor-app@latest in eu-west-1), no drift.
+    w.writeConfig((data) => (data.environments.stg3.ami = 'image:mentor-app@latest'));
+    const images = jsonOf(await w.stagebot(['images', '--output', 'json']));
+    expect(images.rows.filter((r: any) => r.channel === 'latest').map((r: any) => [r.region, r.state, r.usedBy])).toEqual([[EAST, 'available', []], [WEST, 'available', ['stg3']]]);
+    expect(images.drift).toEqual([]);
+
+    // A second bake promoted to latest: the first latest is deprecated after images.mentor-app.deprecateAfter.
+    const second = jsonOf(await w.stagebot(['bake', 'mentor-app', '--output', 'json']));
+    expect(second.state).toBe('succeeded');
+    const again = await w.stagebot(['promote', 'mentor-app', '--to=latest', '--output', 'json']);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    const replaced = jsonOf(again).regions.map((r: any) => r.replaced);
+    expect(replaced).toEqual([manifest.images['mentor-app'][EAST].latest.ami, manifest.images['mentor-app'][WEST].latest.ami]);
+    const old = (await w.ec2(WEST).send(new DescribeImagesCommand({ ImageIds: [replaced[1]] }))).Images![0]!;
+    const due = Date.parse(old.DeprecationTime!);
+    expect(due - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect(due - Date.now()).toBeLessThan(31 * 86_400_000);
+    w.writeConfig((data) => (data.environments.stg3.ami = w.envs.stg3.ami));
   });
 
   it('a bake whose recipe fails: failed at bake-recipe, nothing left — no builder, key pair, SSH rule or image', async () => {

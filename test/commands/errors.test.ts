@@ -17,7 +17,7 @@ function error(text: string | string[]): string {
   throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
 }
 
-const COMMANDS = 'launch, status, list, cancel, teardown, extend, assets, sweep, cost, lock, unlock, images, bake, help';
+const COMMANDS = 'launch, status, list, cancel, teardown, extend, assets, sweep, cost, lock, unlock, images, bake, promote, help';
 const ENVS = 'stg1, stg2, stg3, stg4';
 const BROWSERS = 'chrome, firefox, safari, edge';
 const REF_HINT = 'use a branch, tag or commit SHA made of letters, digits and . _ - /';

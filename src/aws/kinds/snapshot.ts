@@ -27,7 +27,7 @@ export const snapshot: AssetKindDescriptor<'snapshot'> = {
   marks: 'tag',
   retagOnKeep: false,
   rule: 'run',
-  iam: { read: ['ec2:DescribeSnapshots', 'ec2:DescribeImages'], create: ['ec2:CreateImage'], remove: ['ec2:DeleteSnapshot'] },
+  iam: { read: ['ec2:DescribeSnapshots', 'ec2:DescribeImages'], create: ['ec2:CreateImage', 'ec2:CopyImage'], remove: ['ec2:DeleteSnapshot'] },
   leftBehind: () => 'snapshot used by no AMI',
   swept: {
     taggingType: 'ec2:snapshot',

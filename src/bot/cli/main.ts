@@ -30,7 +30,7 @@ export type CliLogging = { destination: NodeJS.WritableStream; level: string } |
 /** What the entry point (src/app/cli.ts) provides; each loads its modules when it is called. */
 export interface CliEntry {
   serve(opts: { configPath: string | undefined; env: NodeJS.ProcessEnv; cwd?: string }): Promise<number>;
-  open(opts: { config: Config; logging: CliLogging; env: NodeJS.ProcessEnv; helpPrefix: string }): Promise<CliServices>;
+  open(opts: { config: Config; logging: CliLogging; env: NodeJS.ProcessEnv; helpPrefix: string; progress?: (line: string) => void }): Promise<CliServices>;
   doctorProbes(): Promise<DoctorProbes>;
   /** The IAM policy (a JSON document) the configuration needs. */
   iamPolicy(config: Config): Promise<string>;
@@ -135,7 +135,8 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
   if (command.verb === 'help') return help(command.topic, await verbHelp(command.topic ?? undefined));
   const logging: CliLogging = options.output === 'json' && !io.env.LOG_LEVEL ? 'silent' : { destination: io.stderr, level: io.env.LOG_LEVEL ?? 'warn' };
   warnIfExample(io, loaded.usingExample);
-  const services = await entry.open({ config: loaded.config, logging, env: io.env, helpPrefix: 'stagebot' });
+  // A promotion's progress per region goes to stderr, as a launch's steps do.
+  const services = await entry.open({ config: loaded.config, logging, env: io.env, helpPrefix: 'stagebot', progress: (line) => io.stderr.write(`${line}\n`) });
   let exitNow: number | null = null;
   try {
     const { sanitizeRequester } = await import('../../domain/requester.ts');

@@ -146,6 +146,7 @@ export function renderResult(result: CliResult): string {
     case 'sweep':
     case 'cost':
     case 'images':
+    case 'promoted':
       return result.report.text;
   }
 }
@@ -196,6 +197,8 @@ export function resultOutcome(verb: Verb, result: Exclude<CommandResult, { kind:
       return problems.length === 0 ? succeeded(verb, data, text) : fellShort(verb, data, text, problems, sweepExitCode(data));
     }
     case 'cost':
+      return succeeded(verb, result.report.data, text);
+    case 'promoted':
       return succeeded(verb, result.report.data, text);
     case 'images': {
       const { data, problems } = result.report;
