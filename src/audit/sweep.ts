@@ -130,7 +130,10 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     ]),
     amiMinAgeMs: config.sweeper.amiMinAge,
     // A region not listed can only hide newer AMIs, which keeps more of the others: the safe side.
-    newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
+    // An image's candidates: its own keepCandidates; everything else: sweeper.amiKeepNewest.
+    newestAmis: newestAmis(assets, config.installation, (env, channel) =>
+      channel === 'candidate' && env.startsWith('image:') ? (config.images[env.slice('image:'.length)]?.keepCandidates ?? config.sweeper.amiKeepNewest) : config.sweeper.amiKeepNewest,
+    ),
     amiKeepNewest: config.sweeper.amiKeepNewest,
     artifactRetentionMs: config.artifacts.retention,
   };

@@ -3,12 +3,13 @@
 // builder torn down) makes the image's candidate in the manifest; `images` shows it; a bake whose
 // recipe fails leaves nothing behind. Every asset carried the bake's tags at creation (moto's recording).
 import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TAG } from '../../src/aws/tags.ts';
 import { creationsOf, untaggedCreations } from './support/leftovers.ts';
-import { expectNothingLeft, jsonOf, stepStates } from './support/runs.ts';
+import { expectNothingLeft, findRun, jsonOf, stepStates, waitFor } from './support/runs.ts';
+import { processesMatching } from '../support/processes.ts';
 import { describeWithMoto } from './support/suite.ts';
 import { EAST, STAGEBOT_KEY, WEST, buildWorld, type EmuWorld } from './support/world.ts';
 
@@ -26,6 +27,8 @@ function imageConfig(world: { dir: string; envs: EmuWorld['envs']; sshd: EmuWorl
     recipe: [
       { name: 'install the release', run: 'echo "installing $STAGEBOT_REF for $STAGEBOT_RUN_ID"', timeout: '30s' },
       { name: 'check the build', run: `test ! -e ${flag}`, timeout: '30s' },
+      // Bounded: at most a minute, whatever the test does.
+      { name: 'wait while blocked', run: `for i in $(seq 1 600); do [ -e ${join(world.dir, 'flags', 'bake.block')} ] || exit 0; sleep 0.1; done; exit 1`, timeout: '2m' },
     ],
     keepCandidates: 2,
     shareWith: ['210987654321'],
@@ -141,6 +144,7 @@ describeWithMoto('the image lifecycle through the CLI, against moto', { timeout:
     writeFileSync(join(w.dir, 'flags', 'bake.fail'), '');
     const before = JSON.parse(readFileSync(join(w.dir, 'images', 'manifest.json'), 'utf8'));
     const res = await w.stagebot(['bake', 'mentor-app', '--output', 'json']);
+    rmSync(join(w.dir, 'flags', 'bake.fail'), { force: true });
     expect(res.code).toBe(1);
     const doc = jsonOf(res);
     expect(doc.state).toBe('failed');
@@ -153,6 +157,32 @@ describeWithMoto('the image lifecycle through the CLI, against moto', { timeout:
     expect(snaps.Snapshots ?? []).toEqual([]);
     // The manifest is as it was.
     expect(JSON.parse(readFileSync(join(w.dir, 'images', 'manifest.json'), 'utf8'))).toEqual(before);
+  });
+
+  it('a bake killed with SIGKILL mid-recipe: the next command adopts it and tears it down, nothing left', async () => {
+    const block = join(w.dir, 'flags', 'bake.block');
+    writeFileSync(block, '');
+    const bake = w.spawnStagebot(['bake', 'mentor-app']);
+    try {
+      const runId = await waitFor('the bake run id in the progress', () => /\b(bake-mentor-app-\d{8}-[0-9a-f]{6})\b/.exec(bake.stderr())?.[1]);
+      await waitFor('the bake recipe waiting on the host', () => processesMatching(`\\[ -e ${block.replace(/[.[\]]/g, '\\$&')} \\]`).length > 0);
+      bake.child.kill('SIGKILL');
+      await bake.exited;
+      rmSync(block, { force: true });
+      // Past the lease (runs.leaseTtl 4s): `status` finds the dead process's run and tears it down here.
+      await new Promise((r) => setTimeout(r, 5_000));
+      const status = await w.stagebot(['status', runId, '--output', 'json']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stderr).toMatch(new RegExp(runId));
+      const after = jsonOf(await w.stagebot(['status', runId, '--output', 'json']));
+      expect(findRun(after, runId)?.state).toBe('failed');
+      await expectNothingLeft(w, runId);
+      const ours = await w.ec2(EAST).send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${TAG.assetId}`, Values: [runId] }] }));
+      expect(ours.Images ?? []).toEqual([]);
+    } finally {
+      bake.child.kill('SIGKILL');
+      rmSync(block, { force: true });
+    }
   });
 
   it('bake --dry-run creates nothing and checks the builder with DryRun calls', async () => {
