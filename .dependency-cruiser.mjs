@@ -5,7 +5,7 @@
 //   app (composition root)   src/app, src/main.ts
 //   fronts                   src/bot/*, src/web
 //   commands                 src/commands
-//   core                     src/pipeline, src/audit
+//   core                     src/pipeline, src/audit, src/images
 //   adapters                 src/aws, src/ssh, src/store, src/config, src/artifacts
 //   base                     src/domain, src/cost, src/observability, src/errors.ts, src/version.ts
 //
@@ -15,7 +15,7 @@
 const APP = '^src/(app/|main\\.ts$)';
 const FRONTS = '^src/(bot|web)/';
 const COMMANDS = '^src/commands/';
-const CORE = '^src/(pipeline|audit)/';
+const CORE = '^src/(pipeline|audit|images)/';
 const ADAPTERS = '^src/(aws|ssh|store|config|artifacts)/';
 const IO_ADAPTERS = '^src/(aws|ssh|store|artifacts)/';
 const BASE = '^src/(domain/|cost/|observability/|errors\\.ts$|version\\.ts$)';

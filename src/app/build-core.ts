@@ -24,6 +24,8 @@ import { LocalArtifactDir } from '../artifacts/local-dir.ts';
 import { openArtifactStorage } from '../artifacts/open.ts';
 import type { ArtifactStorage } from '../artifacts/storage.ts';
 import { ArtifactKeeper } from '../pipeline/test-runners/artifact-keeper.ts';
+import { createImagesService, type ImagesService } from '../images/service.ts';
+import { systemClock } from '../domain/clock.ts';
 
 export interface CoreOptions {
   config: Config;
@@ -46,6 +48,8 @@ export interface Core {
   aws: AwsClients;
   engine: Engine;
   audit: AuditService;
+  /** The image manifest, bakes and promotions. */
+  images: ImagesService;
   /** Where test artifacts are kept. */
   artifacts: ArtifactStorage;
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
@@ -120,6 +124,11 @@ export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices'
   });
 }
 
+/** The image lifecycle: the manifest (and its history in the store), bakes and promotions. */
+export function buildImages(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'clock'> & { aws: AwsClients; onProgress?: (line: string) => void }): ImagesService {
+  return createImagesService({ config: opts.config, store: opts.store, aws: opts.aws, prices: opts.prices, clock: opts.clock ?? systemClock, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+}
+
 /** `launch --dry-run`: DryRun calls for what a launch would do; creates nothing. */
 export function dryRunner(config: Config, aws: AwsClients, now: () => Date): Core['dryRun'] {
   return async (envName, actor) => {
@@ -150,6 +159,7 @@ export async function buildCore(opts: CoreOptions): Promise<Core> {
     aws,
     engine,
     audit: buildAudit({ ...opts, aws, artifacts }),
+    images: buildImages({ ...opts, aws }),
     artifacts,
     dryRun: dryRunner(opts.config, aws, () => engine.now()),
     async close(graceMs) {

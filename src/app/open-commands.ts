@@ -1,7 +1,7 @@
 // The CLI's services: the store and the prices at once; what acts on AWS (the engine, the audit,
 // `launch --dry-run`, the AWS clients) each the first time a command needs it. `list`, `status`, `lock`, `unlock` and
 // `assets` on SQLite load neither the AWS SDK nor SSH nor `pg` (test/app/cli-modules.test.ts checks).
-import type { Actor, Audit } from '../commands/executor.ts';
+import type { Actor, Audit, Images } from '../commands/executor.ts';
 import { CommandExecutor } from '../commands/executor.ts';
 import type { CliLogging, CliServices } from '../bot/cli/main.ts';
 import { loadPrices } from '../audit/price-cache.ts';
@@ -19,6 +19,8 @@ export interface CommandServiceOptions extends Pick<CoreOptions, 'aws' | 'clock'
   logging: CliLogging;
   env: NodeJS.ProcessEnv;
   helpPrefix: string;
+  /** Where a promotion's progress lines go (the CLI: stderr). */
+  progress?: (line: string) => void;
 }
 
 async function makeLogger(logging: CliLogging): Promise<Logger> {
@@ -60,10 +62,16 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
       orphans: async (o) => (await audit.get()).orphans(o),
       spend: async (o) => (await audit.get()).spend(o),
     };
+    const images = once(async () => (await parts.get()).buildImages({ config, store, prices, clock, aws: await aws.get(), ...(opts.progress ? { onProgress: opts.progress } : {}) }));
+    const imagesPort: Images = {
+      report: async (image) => (await images.get()).report(image),
+      dryRunBake: async (image, actor) => (await images.get()).dryRunBake(image, actor),
+      promote: async (cmd, actor) => (await images.get()).promote(cmd, actor),
+    };
     const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now())(envName, actor);
     // The CLI serves no files: RunView only needs links to them.
     const links = await artifactLinks(config, env, store, await logger.get());
-    const commands = new CommandExecutor({ engine, store, prices, audit: auditPort, helpPrefix: opts.helpPrefix, dryRun, artifacts: { links } });
+    const commands = new CommandExecutor({ engine, store, prices, audit: auditPort, images: imagesPort, helpPrefix: opts.helpPrefix, dryRun, artifacts: { links } });
     return {
       commands,
       async close() {

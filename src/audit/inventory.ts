@@ -130,7 +130,8 @@ export async function inventoryRegion(deps: InventoryDeps, region: string): Prom
     const [tagged, directListings, configured, targets] = await Promise.all([
       taggedCall,
       Promise.all(directCalls),
-      limit(() => configuredImages(scope, envs)),
+      // An image of the manifest (`image:NAME@CHANNEL`) is checked by the image drift (src/images/drift.ts).
+      limit(() => configuredImages(scope, envs.filter((e) => e.ami.startsWith('ami-')))),
       // Targets carry no tags: they come from the configured target groups.
       Promise.all(groups.map(targetsOf)).then((all) => all.flat()),
     ]);

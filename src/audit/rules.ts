@@ -147,18 +147,30 @@ export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
   return { orphan: true, reason: `${run.reason}; ${kind.leftBehind(a)}`, since };
 }
 
-/** The AMIs kept for being among the newest `keep` of their environment (`stagebot:env`; untagged ones form one group). */
-export function newestAmis(images: readonly FoundAsset[], installation: string, keep: number): Set<string> {
-  const byEnv = new Map<string, FoundAsset[]>();
+/**
+ * The AMIs kept for being among the newest `keep` of their environment (`stagebot:env`; untagged ones
+ * form one group). A bake's images group by image and channel (`stagebot:image-channel`), so that
+ * `keep` may give an image's candidates their own number (images.<image>.keepCandidates).
+ */
+export function newestAmis(images: readonly FoundAsset[], installation: string, keep: number | ((env: string, channel: string | null) => number)): Set<string> {
+  const groups = new Map<string, { env: string; channel: string | null; list: FoundAsset[] }>();
   for (const img of images) {
     if (descriptorOf(img.kind).rule !== 'image' || !isOurs(img.tags, installation)) continue;
     const env = img.tags[TAG.env] ?? '';
-    byEnv.set(env, [...(byEnv.get(env) ?? []), img]);
+    const channel = img.tags[IMAGE_CHANNEL_TAG] ?? null;
+    const key = `${env}|${channel ?? ''}`;
+    const group = groups.get(key) ?? { env, channel, list: [] };
+    group.list.push(img);
+    groups.set(key, group);
   }
   const out = new Set<string>();
-  for (const list of byEnv.values()) {
+  for (const { env, channel, list } of groups.values()) {
     list.sort((x, y) => (y.createdAt?.getTime() ?? 0) - (x.createdAt?.getTime() ?? 0) || x.id.localeCompare(y.id));
-    for (const img of list.slice(0, Math.max(0, keep))) out.add(img.id);
+    const n = typeof keep === 'number' ? keep : keep(env, channel);
+    for (const img of list.slice(0, Math.max(0, n))) out.add(img.id);
   }
   return out;
 }
+
+/** The channel tag a bake (candidate) or a promotion (latest, stable) puts on its images. */
+export const IMAGE_CHANNEL_TAG = 'stagebot:image-channel';

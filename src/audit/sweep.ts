@@ -23,6 +23,8 @@ import type { AssetKind } from '../domain/asset.ts';
 import type { Store } from '../store/index.ts';
 import { AwsCalls } from '../aws/calls.ts';
 import { inventory } from './inventory.ts';
+import { manifestBackend, type ManifestBackend } from '../images/manifest.ts';
+import { manifestReferences } from './manifest-refs.ts';
 import { applyMarks, problemLine } from './mark-phase.ts';
 import { incompleteLines, unsweptLine } from './report-text.ts';
 import { loadTargetMarks, saveTargetMarks } from './marks.ts';
@@ -45,6 +47,8 @@ export interface SweepDeps {
   /** Pause between the extra rounds after a throttle the SDK gave up on (tests pass one that does not wait). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   throttleBackoffMs?: number;
+  /** The image manifest (default: the configured file, its history in `store`). */
+  manifest?: ManifestBackend;
 }
 
 export interface SweepOptions {
@@ -100,8 +104,15 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   }
   /** Whether every asset of `kind` in `region` was listed (so one not seen there is gone). */
   const sweptFully = (region: string, kind: AssetKind) => !unswept.some((u) => u.region === region && (u.kind === null || u.kind === kind));
-  const assets = inventories.flatMap((i) => i.assets);
+  const allAssets = inventories.flatMap((i) => i.assets);
   let minimumCalls = inventories.reduce((n, i) => n + i.minimumCalls, 0);
+
+  // The image manifest: the AMIs any version of it named are never orphans; its drift is reported.
+  const images = accountChecked ? await manifestReferences({ config, store, aws, now }, deps.manifest ?? manifestBackend(config, store)) : { amis: new Set<string>(), drift: [], problems: [] };
+
+  for (const problem of images.problems) for (const region of regions) unswept.push({ region, kind: 'image', reason: problem });
+  // Unjudged AMIs are left alone this time: one a manifest names must never be reaped by a guess.
+  const assets = images.problems.length > 0 ? allAssets.filter((a) => a.kind !== 'image') : allAssets;
 
   // 3. What of it is an orphan.
   const runIds = assets.flatMap((a) => (descriptorOf(a.kind).rule === 'run' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
@@ -115,10 +126,14 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     configured: new Set([
       ...ASSET_KIND_DESCRIPTORS.flatMap((d) => (d.configured ? d.configured.refs(config).map((ref) => configuredRef(d.kind, ref)) : [])),
       ...inventories.flatMap((i) => i.configuredAmis.map((id) => configuredRef('image', id))),
+      ...[...images.amis].map((id) => configuredRef('image', id)),
     ]),
     amiMinAgeMs: config.sweeper.amiMinAge,
     // A region not listed can only hide newer AMIs, which keeps more of the others: the safe side.
-    newestAmis: newestAmis(assets, config.installation, config.sweeper.amiKeepNewest),
+    // An image's candidates: its own keepCandidates; everything else: sweeper.amiKeepNewest.
+    newestAmis: newestAmis(assets, config.installation, (env, channel) =>
+      channel === 'candidate' && env.startsWith('image:') ? (config.images[env.slice('image:'.length)]?.keepCandidates ?? config.sweeper.amiKeepNewest) : config.sweeper.amiKeepNewest,
+    ),
     amiKeepNewest: config.sweeper.amiKeepNewest,
     artifactRetentionMs: config.artifacts.retention,
   };
@@ -212,7 +227,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     reaped,
     skipped,
     reapedSinceLastReport,
-    drift: inventories.flatMap((i) => i.drift),
+    drift: [...inventories.flatMap((i) => i.drift), ...images.drift],
     needsConfirmation,
     limit,
     errors,

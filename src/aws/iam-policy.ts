@@ -94,7 +94,9 @@ export function iamPolicy(config: Config): IamPolicy {
   const arnsOf = (kinds: readonly KindPermissions[], id?: string) => kinds.flatMap((k) => (k.resource ? ec2Arns(k.resource, regions, accounts, id) : []));
   const envGroups = unique(envs.flatMap((e) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:security-group/${e.securityGroup}`)));
   const envTargetGroups = unique(envs.map((e) => e.targetGroupArn));
-  const envImages = unique(envs.map((e) => `arn:aws:ec2:${e.region}::image/${e.ami}`));
+  // An environment whose AMI is an image of the manifest launches whichever id it has now.
+  const envImages = unique(envs.map((e) => `arn:aws:ec2:${e.region}::image/${e.ami.startsWith('ami-') ? e.ami : '*'}`));
+  const rawEnvImages = envImages.filter((arn) => !arn.endsWith('/*'));
   const statements: PolicyStatement[] = [];
 
   statements.push(
@@ -170,7 +172,7 @@ export function iamPolicy(config: Config): IamPolicy {
   });
   statements.push(...artifactStatements(config));
   // A configured AMI is never an orphan, even when a bake of ours tagged it.
-  statements.push({ Sid: 'NeverDeregisterAConfiguredImage', Effect: 'Deny', Action: 'ec2:DeregisterImage', Resource: envImages });
+  if (rawEnvImages.length > 0) statements.push({ Sid: 'NeverDeregisterAConfiguredImage', Effect: 'Deny', Action: 'ec2:DeregisterImage', Resource: rawEnvImages });
   return { Version: '2012-10-17', Statement: statements };
 }
 

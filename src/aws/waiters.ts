@@ -70,7 +70,7 @@ const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped
 export async function waitForInstanceState(
   ec2: EC2Client,
   instanceId: string,
-  want: 'running' | 'terminated',
+  want: 'running' | 'terminated' | 'stopped',
   opts: WaitOptions,
 ): Promise<Instance | null> {
   return poll(`Instance ${instanceId} did not reach ${want}`, opts, 5_000, async () => {
@@ -85,10 +85,11 @@ export async function waitForInstanceState(
     if (want === 'terminated') {
       return !instance || state === 'terminated' ? { done: true, value: instance ?? null } : { done: false, last: state ?? 'unknown' };
     }
-    if (state === 'running') return { done: true, value: instance ?? null };
+    if (state === want) return { done: true, value: instance ?? null };
+    if (want === 'stopped' && (state === 'running' || state === 'stopping' || state === 'pending')) return { done: false, last: state };
     if (state && GONE_STATES.has(state)) {
       const reason = instance?.StateReason?.Message ?? instance?.StateTransitionReason;
-      throw new InstanceStateError(`Instance ${instanceId} is ${state} instead of running${reason ? ` (${reason})` : ''}`);
+      throw new InstanceStateError(`Instance ${instanceId} is ${state} instead of ${want}${reason ? ` (${reason})` : ''}`);
     }
     return { done: false, last: state ?? 'not visible yet' };
   });

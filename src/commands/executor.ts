@@ -14,7 +14,7 @@ import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
-import type { CostReportData, OrphansReport, SpendReport, SweepReport } from './reports.ts';
+import type { CostReportData, ImagesReport, OrphansReport, PromoteReport, SpendReport, SweepReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
 import type { ArtifactStorage } from '../artifacts/storage.ts';
 import { isSafeArtifactName } from '../artifacts/storage.ts';
@@ -56,6 +56,14 @@ export interface Audit {
   spend(opts: { days: number }): Promise<SpendReport>;
 }
 
+/** The image lifecycle as the executor sees it (src/images builds it). */
+export interface Images {
+  report(image: string | null): Promise<AuditReport<ImagesReport>>;
+  /** `bake --dry-run`: EC2 DryRun calls for what the bake would do; creates nothing. */
+  dryRunBake(image: string, actor: Actor): Promise<DryRunReport>;
+  promote(cmd: { image: string; source: string; to: 'latest' | 'stable' }, actor: Actor): Promise<AuditReport<PromoteReport>>;
+}
+
 /** What a run's assets cost together; what could not be priced is named, not guessed. */
 export interface AssetsCost {
   usd: number;
@@ -79,14 +87,16 @@ export type DryRunReport = { ok: boolean; checks: { check: string; ok: boolean; 
 export type CommandResult =
   | { kind: 'help'; text: string }
   | { kind: 'launched'; run: Run; position: number | null }
-  | { kind: 'dry-run'; env: string; report: DryRunReport }
+  | { kind: 'dry-run'; env: string; report: DryRunReport; verb?: 'launch' | 'bake' }
   | { kind: 'run'; view: RunView }
   | { kind: 'environments'; environments: EnvView[]; queue: Run[] }
   | { kind: 'assets'; runId: string; assets: RunAssetLine[]; cost: AssetsCost }
   | { kind: 'locked'; lock: EnvLock }
   | { kind: 'unlocked'; env: string; previous: EnvLock }
   | { kind: 'sweep'; report: AuditReport<SweepReport> }
-  | { kind: 'cost'; report: AuditReport<CostReportData> };
+  | { kind: 'cost'; report: AuditReport<CostReportData> }
+  | { kind: 'images'; report: AuditReport<ImagesReport> }
+  | { kind: 'promoted'; report: AuditReport<PromoteReport> };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
 export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents' | 'stepHistory'>;
@@ -97,7 +107,7 @@ export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'get
  */
 export type ExecutorEngine = Pick<
   Engine,
-  'config' | 'stepNames' | 'now' | 'launch' | 'cancel' | 'teardown' | 'extend' | 'retest' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
+  'config' | 'stepNames' | 'now' | 'launch' | 'bake' | 'cancel' | 'teardown' | 'extend' | 'retest' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
 >;
 
 export interface ExecutorDeps {
@@ -106,6 +116,7 @@ export interface ExecutorDeps {
   /** Default: the bundled table with the config's overrides (as the engine's default). */
   prices?: Prices;
   audit?: Audit;
+  images?: Images;
   /** `launch --dry-run`: checks AWS permissions with DryRun calls and creates nothing. */
   dryRun?: (env: string, actor: Actor) => Promise<DryRunReport>;
   helpPrefix?: string;
@@ -278,6 +289,16 @@ export class CommandExecutor {
       }
       case 'cost':
         return { kind: 'cost', report: await this.audit().cost({ sinceMs: cmd.sinceMs, by: cmd.by }) };
+      case 'images':
+        return { kind: 'images', report: await this.images().report(cmd.image) };
+      case 'bake': {
+        if (cmd.dryRun) return { kind: 'dry-run', env: `image:${cmd.image}`, verb: 'bake', report: await this.images().dryRunBake(cmd.image, actor) };
+        const { run, position } = await engine.bake({ image: cmd.image, ref: cmd.ref, requester: actor.requester, source: actor.source });
+        return { kind: 'launched', run, position };
+      }
+      case 'promote':
+        if (!actor.admin) throw new PermissionError(`only admins may promote an image; \`images ${cmd.image}\` shows what it has`);
+        return { kind: 'promoted', report: await this.images().promote(cmd, actor) };
     }
   }
 
@@ -376,7 +397,16 @@ export class CommandExecutor {
       return { kind: 'dry-run', env, report: await this.deps.dryRun(env, actor) };
     }
     const keepMs = cmd.keepMs === 'default' ? config.runs.keepDefault : cmd.keepMs;
+    const ami = cmd.ami ?? null;
+    if (ami !== null) {
+      if (!cmd.env) throw new UserError('--ami needs an environment: name one, e.g. `launch stg1 --ami=candidate`');
+      const configured = config.environments[cmd.env]?.ami ?? '';
+      if (ami === 'candidate' && !configured.startsWith('image:')) {
+        throw new UserError(`--ami=candidate needs ${cmd.env}'s ami to name an image (image:NAME@CHANNEL); it is ${configured}. Give an AMI id instead: --ami=ami-…`);
+      }
+    }
     const { run, position } = await engine.launch({
+      ...(ami !== null ? { ami } : {}),
       env: cmd.env,
       ...(pool ? { pool } : {}),
       browsers: cmd.browsers ?? config.defaultBrowsers,
@@ -397,6 +427,11 @@ export class CommandExecutor {
     if (run.requester !== actor.requester && !actor.admin) {
       throw new PermissionError(`run ${runId} was started by ${run.requester}; only admins may ${what} someone else's run`);
     }
+  }
+
+  private images(): Images {
+    if (!this.deps.images) throw new UserError('images are not available in this process');
+    return this.deps.images;
   }
 
   private audit(): Audit {

@@ -3,6 +3,7 @@
 
 import { COST_GROUPS } from '../domain/cost-group.ts';
 import { RUN_ID_EXAMPLE } from '../domain/run-id.ts';
+import { PROMOTE_CHANNELS } from '../domain/image.ts';
 
 export const VERBS = [
   'launch',
@@ -17,6 +18,9 @@ export const VERBS = [
   'cost',
   'lock',
   'unlock',
+  'images',
+  'bake',
+  'promote',
   'help',
 ] as const;
 export type Verb = (typeof VERBS)[number];
@@ -49,8 +53,8 @@ export interface FlagSpec {
   description: string;
 }
 
-/** env: a configured environment; run: a run id; run-or-env: either; verb: a command name; browser: a configured browser. */
-export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb' | 'browser';
+/** env: a configured environment; run: a run id; run-or-env: either; verb: a command name; browser: a configured browser; image: a configured image; ami: candidate or an AMI id. */
+export type ArgKind = 'env' | 'run' | 'run-or-env' | 'verb' | 'browser' | 'image' | 'ami';
 
 export interface ArgSpec {
   /** How the argument is shown in usage lines. */
@@ -138,6 +142,13 @@ const LAUNCH_FLAGS: readonly FlagSpec[] = [
     value: 'none',
     example: '--dry-run',
     description: 'check and plan the launch without creating anything',
+  },
+  {
+    name: 'ami',
+    value: 'text',
+    placeholder: 'candidate|AMI',
+    example: '--ami=candidate',
+    description: "launch from this AMI id, or from the candidate of the environment's image, instead of its configured AMI",
   },
 ];
 
@@ -332,6 +343,62 @@ export const GRAMMAR: readonly VerbSpec[] = [
     args: [ENV_ARG],
     flags: [],
     examples: ['unlock stg3'],
+  },
+  {
+    verb: 'images',
+    summary: 'Show the image manifest per region and channel, with age, size, monthly snapshot cost, users and drift.',
+    args: [{ name: 'image', kind: 'image', required: false, noun: 'an image', description: 'a configured image; without it, every image' }],
+    flags: [],
+    examples: ['images mentor-app', 'images'],
+  },
+  {
+    verb: 'bake',
+    summary: "Bake an image: a builder from its base, its recipe over SSH, an AMI made of it as the image's candidate.",
+    args: [{ name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to bake' }],
+    flags: [
+      {
+        name: 'ref',
+        value: 'ref',
+        placeholder: 'REF',
+        example: '--ref=release/2.4',
+        description: 'the branch, tag or commit SHA the recipe installs (STAGEBOT_REF on the builder)',
+      },
+      {
+        name: 'dry-run',
+        value: 'none',
+        example: '--dry-run',
+        description: 'check with EC2 DryRun calls that the bake would be allowed, creating nothing',
+      },
+    ],
+    examples: ['bake mentor-app --ref=release/2.4', 'bake mentor-app --dry-run'],
+    notes: [
+      'Everything the bake creates is tagged with its run id from the moment it exists; the builder, its key pair and its SSH rule',
+      'are always torn down, and an image that did not become available is deregistered with its snapshots.',
+    ],
+  },
+  {
+    verb: 'promote',
+    summary: 'Promote an image (its candidate, or an AMI of the manifest) to latest or stable in every region it needs; admins only.',
+    args: [
+      { name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to promote' },
+      { name: 'ami|candidate', kind: 'ami', required: false, noun: 'an AMI id or candidate', description: "the AMI to promote: an id the manifest has, or candidate (the default)" },
+    ],
+    flags: [
+      {
+        name: 'to',
+        value: 'choice',
+        placeholder: 'latest|stable',
+        choices: PROMOTE_CHANNELS,
+        required: true,
+        example: '--to=stable',
+        description: 'the channel it becomes',
+      },
+    ],
+    examples: ['promote mentor-app --to=latest', 'promote mentor-app ami-0a1b2c3d4e5f60718 --to=stable'],
+    notes: [
+      'Copies it (CopyImage, tagged) to every region of the image, shares it with images.<image>.shareWith, writes the manifest,',
+      'and deprecates the images it replaced after images.<image>.deprecateAfter. A failed promotion removes its copies.',
+    ],
   },
   {
     verb: 'help',

@@ -5,6 +5,7 @@
 import { RUN_ID_EXAMPLE } from '../domain/run-id.ts';
 import { CommandError } from '../errors.ts';
 import { echo } from './echo.ts';
+import { PROMOTE_CHANNELS } from '../domain/image.ts';
 import { COST_GROUPS, PR_VERBS, isVerb, usageLine, verbSpec, type ArgSpec, type FlagSpec, type Verb, type VerbSpec } from './grammar.ts';
 import { checkHygiene, MAX_INPUT_LENGTH } from './hygiene.ts';
 import { closest, didYouMean, orList } from './suggest.ts';
@@ -15,8 +16,10 @@ import {
   validateBrowsers,
   validateChoice,
   validateDuration,
+  validateAmi,
   validateEnv,
   validateGrep,
+  validateImage,
   validateReason,
   validateRef,
   validateRunId,
@@ -52,6 +55,8 @@ function unknownFlag(spec: VerbSpec, typed: string): CommandError {
 
 function exampleArg(arg: ArgSpec, ctx: CommandContext): string {
   if (arg.kind === 'browser') return ctx.browsers[0] ?? 'chrome';
+  if (arg.kind === 'image') return ctx.images?.[0] ?? 'mentor-app';
+  if (arg.kind === 'ami') return 'candidate';
   return arg.kind === 'run' ? RUN_ID_EXAMPLE : (ctx.environments[0] ?? 'stg1');
 }
 
@@ -151,6 +156,7 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
               : validateDuration('keep', keep, { ...keepMax, zeroHint: 'leave --keep out to tear down right after the tests' }),
         ref: ref === undefined ? null : validateRef(ref),
         dryRun: flags.has('dry-run'),
+        ...(value('ami') === undefined ? {} : { ami: validateAmi(value('ami')!) }),
       };
     }
     case 'status': {
@@ -202,6 +208,23 @@ function build(scanned: Scanned, ctx: CommandContext, mode: Mode): Command {
     }
     case 'unlock':
       return { verb: 'unlock', env: validateEnv(arg('env') ?? '', ctx) };
+    case 'images': {
+      const image = arg('image');
+      return { verb: 'images', image: image === undefined ? null : validateImage(image, ctx) };
+    }
+    case 'bake': {
+      const ref = value('ref');
+      return { verb: 'bake', image: validateImage(arg('image') ?? '', ctx), ref: ref === undefined ? null : validateRef(ref), dryRun: flags.has('dry-run') };
+    }
+    case 'promote': {
+      const source = arg('ami|candidate');
+      return {
+        verb: 'promote',
+        image: validateImage(arg('image') ?? '', ctx),
+        source: source === undefined ? 'candidate' : validateAmi(source),
+        to: validateChoice('to', value('to') ?? '', PROMOTE_CHANNELS),
+      };
+    }
     case 'help': {
       const topic = arg('command');
       return { verb: 'help', topic: topic === undefined ? null : validateVerb(topic, mode === 'pr' ? PR_VERBS : undefined) };

@@ -11,6 +11,8 @@ export interface CommandContext {
   browsers: readonly string[];
   /** Longest `--keep` / `extend --by` accepted, in milliseconds (runs.keepMax). */
   keepMaxMs?: number;
+  /** Configured image names (`images`, `bake`, `promote`); absent: none. */
+  images?: readonly string[];
 }
 
 export interface LaunchCommand {
@@ -24,6 +26,8 @@ export interface LaunchCommand {
   /** null: the environment's usual ref. */
   ref: string | null;
   dryRun: boolean;
+  /** null: the environment's AMI; `candidate` or an AMI id (`--ami`). */
+  ami?: string | null;
 }
 
 /** At most one of `run` and `env` is set; neither means "everything running". */
@@ -97,6 +101,28 @@ export interface UnlockCommand {
   env: string;
 }
 
+export interface ImagesCommand {
+  verb: 'images';
+  /** null: every image. */
+  image: string | null;
+}
+
+export interface BakeCommand {
+  verb: 'bake';
+  image: string;
+  /** null: whatever the recipe installs by default. */
+  ref: string | null;
+  dryRun: boolean;
+}
+
+export interface PromoteCommand {
+  verb: 'promote';
+  image: string;
+  /** `candidate` or an AMI id. */
+  source: string;
+  to: 'latest' | 'stable';
+}
+
 export interface HelpCommand {
   verb: 'help';
   /** null: the list of all commands. */
@@ -116,6 +142,9 @@ export type Command =
   | CostCommand
   | LockCommand
   | UnlockCommand
+  | ImagesCommand
+  | BakeCommand
+  | PromoteCommand
   | HelpCommand;
 
 export type CommandOf<V extends Verb> = Extract<Command, { verb: V }>;

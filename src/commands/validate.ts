@@ -46,6 +46,19 @@ export function validateEnv(token: string, ctx: CommandContext): string {
   throw unknownValue('environment', token, ctx.environments, 'known');
 }
 
+export function validateImage(token: string, ctx: CommandContext): string {
+  const images = ctx.images ?? [];
+  if (images.includes(token) && /^[a-z][a-z0-9-]{0,62}$/.test(token)) return token;
+  if (images.length === 0) throw new CommandError(`unknown image ${echo(token)}; no images are configured (stagebot.yml \`images:\`)`);
+  throw unknownValue('image', token, images, 'known');
+}
+
+/** `--ami`: `candidate`, or an AMI id. */
+export function validateAmi(token: string): string {
+  if (token === 'candidate' || /^ami-[0-9a-f]{8,17}$/.test(token)) return token;
+  throw new CommandError(`${echo(token)} is not an AMI; give \`candidate\` or an AMI id like \`ami-0a1b2c3d4e5f60001\``);
+}
+
 export function validateRunId(token: string): string {
   if (isRunId(token)) return token;
   throw new CommandError(`${echo(token)} is not a run id; a run id looks like \`${RUN_ID_EXAMPLE}\``);

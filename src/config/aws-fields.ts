@@ -21,6 +21,18 @@ export function region() {
 export const accountId = () => matching(/^\d{12}$/, 'a 12-digit AWS account id in quotes, like "123456789012"');
 
 export const amiId = () => matching(/^ami-[0-9a-f]{8,17}$/, 'an AMI id like ami-0a1b2c3d4e5f60001');
+/** An environment's AMI: an id, or an image of the manifest by channel (`image:mentor-app@stable`). */
+export function amiOrImage() {
+  // The hint follows what was meant: an id, or an image of the manifest.
+  const error = (iss: { input?: unknown }) =>
+    expected(
+      typeof iss.input === 'string' && iss.input.startsWith('image:')
+        ? 'image:NAME@CHANNEL with an image name like mentor-app and a channel candidate, latest or stable'
+        : 'an AMI id like ami-0a1b2c3d4e5f60001',
+      iss.input,
+    );
+  return z.string({ error }).regex(/^(?:ami-[0-9a-f]{8,17}|image:[a-z][a-z0-9-]{0,62}@(?:candidate|latest|stable))$/, { error });
+}
 export const subnetId = () => matching(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id like subnet-0aa1111111111111a');
 export const securityGroupId = () => matching(/^sg-[0-9a-f]{8,17}$/, 'a security group id like sg-0c1c1c1c1c1c1c1c1');
 

@@ -83,6 +83,14 @@ export const DEFAULTS = {
     sessionTtl: 12 * HOUR,
     maxLiveConnections: 100,
   },
+  images: {
+    rootVolume: { sizeGb: 30, type: 'gp3' },
+    keepCandidates: 3,
+    /** A promoted image's predecessor stays launchable this long, then AWS marks it deprecated. */
+    deprecateAfter: 30 * DAY,
+    createImageTimeout: HOUR,
+    manifestPath: './images/manifest.json',
+  },
   sweeper: {
     schedule: '0 7 * * 1-5',
     timeZone: 'UTC',

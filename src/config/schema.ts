@@ -14,8 +14,9 @@ import {
 } from './checks.ts';
 import { warmPoolSchema } from './pool-fields.ts';
 import { unknownKeyMessage, type UnknownKeyParams } from './problems.ts';
+import { checkImageBase, checkImageReferences } from './image-checks.ts';
 import { ARTIFACT_STORAGES, DASHBOARD_AUTH, DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
-import { accountId, amiId, instanceType, keyPair, region, securityGroupId, subnetId, targetGroupArn } from './aws-fields.ts';
+import { accountId, amiId, amiOrImage, instanceType, keyPair, region, securityGroupId, subnetId, targetGroupArn } from './aws-fields.ts';
 import { ALWAYS, bool, int, list, matching, namedMap, oneOf, price, strictObject, text } from './fields.ts';
 import {
   envVarName,
@@ -124,7 +125,7 @@ const sshSchema = strictObject({
 
 const environmentSchema = strictObject({
   region: region(),
-  ami: amiId(),
+  ami: amiOrImage(),
   instanceType: instanceType(),
   rootVolume: strictObject({
     sizeGb: int(1, 16_384, 'a size in GB from 1 to 16384').default(DEFAULTS.rootVolume.sizeGb),
@@ -282,6 +283,39 @@ const pricingSchema = strictObject({
   publicIpv4Hour: price().optional(),
 });
 
+const im = DEFAULTS.images;
+const imageSchema = strictObject({
+  base: strictObject({
+    ami: amiId().optional(),
+    name: matching(/^[\w ().\/*?-]{1,128}$/, 'an AMI name filter like ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*').optional(),
+    owners: list(matching(/^(?:\d{12}|amazon|self|aws-marketplace)$/, 'an owner like "099720109477" or amazon'), 'AMI owners').optional(),
+  }).superRefine(checkImageBase, ALWAYS),
+  regions: list(region(), 'AWS regions like eu-west-1 (the first is where it is baked)', 1),
+  instanceType: instanceType(),
+  rootVolume: strictObject({
+    sizeGb: int(1, 16_384, 'a size in GB from 1 to 16384').default(im.rootVolume.sizeGb),
+    type: oneOf(VOLUME_TYPES, 'volume type').default(im.rootVolume.type),
+  }).prefault({}),
+  subnets: list(subnetId(), 'subnet ids like subnet-0aa1111111111111a (in the first region)', 1),
+  securityGroup: securityGroupId(),
+  ssh: strictObject({
+    user: matching(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a login name like ubuntu'),
+    host: sshHost().default(DEFAULTS.sshHost),
+    port: int(1, 65_535, 'a port from 1 to 65535').default(DEFAULTS.sshPort),
+    allowFrom: list(cidr(), 'IPv4 CIDRs stagebot connects from, like 203.0.113.10/32', 1),
+    authFailFast: durationAtMost(DEFAULTS.sshAuthFailFastMax, 'a key refused that long is never a slow boot').default(DEFAULTS.sshAuthFailFast),
+  }),
+  recipe: list(recipeItemSchema, 'recipe items', 1),
+  shareWith: list(accountId(), 'account ids to share the released image with').default([]),
+  keepCandidates: int(0, 1_000).default(im.keepCandidates),
+  deprecateAfter: duration().default(im.deprecateAfter),
+  createImageTimeout: duration().default(im.createImageTimeout),
+});
+
+const imageManifestSchema = strictObject({
+  path: text('a file path like ./images/manifest.json').default(im.manifestPath),
+});
+
 const fileSchema = strictObject({
   installation: installationName(),
   aws: awsSchema,
@@ -298,8 +332,11 @@ const fileSchema = strictObject({
   pricing: pricingSchema.optional(),
   dashboard: dashboardSchema.prefault({}),
   artifacts: artifactsSchema.prefault({}),
+  images: namedMap(matching(/^[a-z][a-z0-9-]{0,62}$/, 'an image name like mentor-app'), imageSchema, 'image names to their settings').default({}),
+  imageManifest: imageManifestSchema.prefault({}),
 })
   .superRefine(checkRootReferences, ALWAYS)
+  .superRefine(checkImageReferences, ALWAYS)
   .superRefine(checkAuthFailFast, ALWAYS);
 
 type ParsedFile = z.output<typeof fileSchema>;
@@ -321,7 +358,8 @@ function complete(file: ParsedFile): Config {
       ]),
     ),
   };
-  return { ...file, environments, browsers, pool, defaultBrowsers, github };
+  const images = Object.fromEntries(Object.entries(file.images).map(([name, image]) => [name, { name, ...image }]));
+  return { ...file, environments, browsers, pool, defaultBrowsers, github, images };
 }
 
 function isAnchorHolder(key: string): boolean {

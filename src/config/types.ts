@@ -29,6 +29,46 @@ export interface Config {
   pricing?: PricingOverrides | undefined;
   dashboard: DashboardConfig;
   artifacts: ArtifactsConfig;
+  /** Images stagebot bakes and promotes, by name (empty when the file names none). */
+  images: Record<string, ImageConfig>;
+  imageManifest: ImageManifestConfig;
+}
+
+/** Where a base AMI comes from: `ami`, or `name` (a filter) with `owners`. */
+export interface ImageBase {
+  ami?: string | undefined;
+  /** An AMI name filter; the newest match of `owners` is taken. */
+  name?: string | undefined;
+  owners?: string[] | undefined;
+}
+
+/** One image stagebot bakes (a builder from `base`, `recipe` over SSH, CreateImage) and promotes. */
+export interface ImageConfig {
+  name: string;
+  base: ImageBase;
+  /** Where it must exist; the first is where it is baked (subnets and security group are there). */
+  regions: string[];
+  instanceType: string;
+  rootVolume: { sizeGb: number; type: VolumeType };
+  subnets: string[];
+  securityGroup: string;
+  /** The builder is reached with an ephemeral key pair made for each bake. */
+  ssh: Omit<SshConfig, 'privateKeyEnv'>;
+  /** The same recipe language as an environment's serviceUpdate. */
+  recipe: RecipeItem[];
+  /** Account ids given launch permission on promoted images. */
+  shareWith: string[];
+  /** Unreferenced candidates kept (newest first); older ones are the sweeper's. */
+  keepCandidates: number;
+  /** ms after a promotion at which the image it replaced is deprecated. */
+  deprecateAfter: number;
+  /** ms CreateImage may take to become available. */
+  createImageTimeout: number;
+}
+
+export interface ImageManifestConfig {
+  /** The manifest JSON file (relative paths are relative to the working directory). */
+  path: string;
 }
 
 export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];

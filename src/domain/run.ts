@@ -31,10 +31,19 @@ export interface RunOptions {
   dryRun?: boolean;
   /** For a launch without an environment: the environments it may take (a repository's pool). */
   pool?: string[];
+  /** A launch's AMI instead of its environment's: an AMI id, or `candidate` (its image's candidate in the manifest). */
+  ami?: string;
+  /** A bake: the image it bakes. */
+  image?: string;
 }
+
+/** What a run does: launch an environment, bake an image, or (later) replenish a warm pool. */
+export type RunKind = 'launch' | 'bake' | 'replenish';
+export const RUN_KINDS: readonly RunKind[] = ['launch', 'bake', 'replenish'];
 
 export interface Run {
   id: string;
+  kind: RunKind;
   /** Environment name, or null while a pool launch waits in the queue for a free one. */
   env: string | null;
   state: RunState;

@@ -1,6 +1,8 @@
 // `launch --dry-run`: asks AWS whether a launch of the environment would go through — allowed account,
 // AMI, security group, subnets, key pair, target group, and the permissions of every mutating call
 // (EC2's DryRun) — without creating anything. Each check says what it found in one line.
+import { manifestBackend } from '../images/manifest.ts';
+import { needsManifest, resolveAmi } from '../images/resolve.ts';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateKeyPairCommand,
@@ -77,9 +79,12 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
 
   let image: LaunchImage | null = null;
   try {
-    image = await describeLaunchImage(ec2, env);
+    const manifest = needsManifest(env) ? await manifestBackend(deps.config, null).read() : null;
+    const ami = resolveAmi(env, manifest);
+    image = await describeLaunchImage(ec2, { ...env, ami: ami.ami });
     const size = image.rootSnapshotGb !== null ? `, ${image.rootSnapshotGb} GB root snapshot` : '';
-    checks.push({ check: 'ami', ok: true, detail: `${env.ami} is available (root device ${image.rootDeviceName}${size})` });
+    const from = ami.from !== ami.ami ? ` (${ami.from})` : '';
+    checks.push({ check: 'ami', ok: true, detail: `${ami.ami}${from} is available (root device ${image.rootDeviceName}${size})` });
   } catch (err) {
     checks.push({ check: 'ami', ok: false, detail: failure('ec2:DescribeImages', err) });
   }
@@ -142,7 +147,8 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
     );
   }
 
-  checks.push(
+  // A bake's builder is behind no load balancer.
+  if (env.targetGroupArn) checks.push(
     await describeCheck('target-group', 'elasticloadbalancing:DescribeTargetGroups', async () => {
       const out = await aws.elbv2(env.region).send(new DescribeTargetGroupsCommand({ TargetGroupArns: [env.targetGroupArn] }));
       const group = out.TargetGroups?.[0];

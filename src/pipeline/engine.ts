@@ -9,7 +9,7 @@ import { DriverPool, type EngineState } from './engine/drivers.ts';
 import { EventBus } from './engine/event-bus.ts';
 import { recoveryNeeded } from './recovery-needed.ts';
 import { Recovery, type Recovered } from './engine/recovery.ts';
-import { RunApi, type LaunchRequest } from './engine/run-api.ts';
+import { RunApi, type BakeRequest, type LaunchRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
 import { engineServices, type EngineOptions } from './engine/services.ts';
 import { handOver, letGo } from './engine/shutdown.ts';
@@ -17,7 +17,7 @@ import type { EventListener } from './events.ts';
 import { stepNames } from './pipeline.ts';
 import { summarizeRun, type RunSummary } from './run-summary.ts';
 
-export type { LaunchRequest } from './engine/run-api.ts';
+export type { BakeRequest, LaunchRequest } from './engine/run-api.ts';
 export type { Recovered } from './engine/recovery.ts';
 export type { EngineOptions } from './engine/services.ts';
 
@@ -138,6 +138,11 @@ export class Engine {
   /** Queues a launch and starts it when its environment is free. Returns the run and its queue position. */
   launch(req: LaunchRequest): Promise<{ run: Run; position: number | null }> {
     return this.api.launch(req);
+  }
+
+  /** Queues a bake of an image (a run of kind `bake`). */
+  bake(req: BakeRequest): Promise<{ run: Run; position: number | null }> {
+    return this.api.bake(req);
   }
 
   /** Resolves with the run once it has finished or is kept. */

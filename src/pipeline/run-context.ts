@@ -61,6 +61,8 @@ export interface RunRecords {
   cache(key: string, value: unknown): Promise<void>;
   /** The step runner's record of a step (start, end, outputs, error); steps never call it themselves. */
   saveStep(step: Step): Promise<void>;
+  /** A version of the image manifest a bake or promotion wrote, into the manifest's history. */
+  recordManifest(v: { at: Date; author: string; reason: string; manifest: unknown }): Promise<void>;
 }
 
 export type StepOutputs = Record<string, unknown>;

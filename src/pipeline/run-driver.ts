@@ -9,7 +9,10 @@ import type { Clock } from '../domain/clock.ts';
 import type { EngineServices } from './engine-services.ts';
 import type { RunEventBody } from './events.ts';
 import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
-import { stepNames } from './pipeline.ts';
+import { stepNames, type Pipeline } from './pipeline.ts';
+import { environmentOfRun } from './run-environment.ts';
+import { BAKE_STEP_NAMES } from '../domain/image.ts';
+import { bakePipeline } from './steps/bake.ts';
 import { releaseRunLocks } from './run-locks.ts';
 import { runRecords } from './run-records.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
@@ -58,9 +61,12 @@ export class RunDriver {
   /** A step not safe to repeat is running: a planned stop waits for its end before handing the run over. */
   private unsafeStep: string | null = null;
   private handingOver = false;
+  /** The steps of this run's kind: a launch's (the engine's pipeline) or a bake's. */
+  private readonly pipeline: Pipeline;
 
   constructor(svc: EngineServices, run: Run) {
     this.svc = svc;
+    this.pipeline = pipelineOf(svc, run);
     this.run = run;
     this.runId = run.id;
     this.secrets = svc.secretsOf(run.id);
@@ -152,7 +158,7 @@ export class RunDriver {
 
   async drive(mode: DriveMode): Promise<Run> {
     const { svc } = this;
-    const env = this.run.env ? svc.config.environments[this.run.env] : undefined;
+    const env = environmentOfRun(svc.config, this.run);
     if (!env) throw new Error(`run ${this.runId} has no known environment (${this.run.env})`);
     for (const step of await svc.store.getSteps(this.runId)) this.outputs.set(step.name, step.outputs);
     if (mode.kind === 'retest') return this.retest(mode);
@@ -229,7 +235,7 @@ export class RunDriver {
   }
 
   private async runPhases(resume: boolean): Promise<void> {
-    const { pipeline } = this.svc;
+    const { pipeline } = this;
     await this.svc.checkAccount(this.env().region, this.abort.signal).catch((err: unknown) => {
       throw this.abort.signal.aborted ? err : new AccountCheckFailed(err);
     });
@@ -288,14 +294,14 @@ export class RunDriver {
     if (cause instanceof AccountCheckFailed && (await this.nothingRecorded())) {
       // No step ran, so no AWS call but STS was made: a teardown would only search (maybe in the
       // wrong account, maybe without credentials) and report its own failure to find nothing.
-      await runStep(nothingToTearDown(this.svc.pipeline.teardown.name), this.context(new AbortController().signal), svc.stepRunnerDeps);
+      await runStep(nothingToTearDown(this.pipeline.teardown.name), this.context(new AbortController().signal), svc.stepRunnerDeps);
       return this.finish('failed', `${cause.message}; nothing was created`);
     }
     // Teardown gets its own signal: a cancel or a timeout must not stop the cleanup itself.
     const teardownAbort = new AbortController();
     let teardownError: string | null = null;
     try {
-      const result = await runStep(svc.pipeline.teardown, this.context(teardownAbort.signal), svc.stepRunnerDeps);
+      const result = await runStep(this.pipeline.teardown, this.context(teardownAbort.signal), svc.stepRunnerDeps);
       const { deleted = 0, failed = [] } = result.outputs;
       this.emit({ type: 'teardown.done', deleted, failed });
       if (failed.length > 0) teardownError = `teardown could not delete ${failed.join(', ')}; the sweeper will retry`;
@@ -351,7 +357,7 @@ export class RunDriver {
       return this.run;
     }
     this.run = (await svc.store.getRun(this.runId))!;
-    const summary = await summarizeRun(svc.store, { config: svc.config, prices: svc.prices, stepNames: stepNames(svc.pipeline), now: svc.clock.now() }, this.run);
+    const summary = await summarizeRun(svc.store, { config: svc.config, prices: svc.prices, stepNames: this.run.kind === 'bake' ? BAKE_STEP_NAMES : stepNames(this.pipeline), now: svc.clock.now() }, this.run);
     this.emit({ type: 'run.finished', state, error, timings: summary.timings, cost: summary.cost, browsers: summary.browsers });
     svc.metrics?.runsFinished.inc({ env: this.run.env ?? 'none', state });
     await releaseRunLocks(svc.store, this.runId);
@@ -365,7 +371,7 @@ export class RunDriver {
   }
 
   private env() {
-    return this.svc.config.environments[this.run.env!]!;
+    return environmentOfRun(this.svc.config, this.run)!;
   }
 
   private emit(body: RunEventBody): void {
@@ -413,4 +419,9 @@ export class RunDriver {
       fence: (at) => this.fence(at),
     };
   }
+}
+
+/** The steps a run of this kind goes through. */
+export function pipelineOf(svc: Pick<EngineServices, 'pipeline'>, run: Pick<Run, 'kind'>): Pipeline {
+  return run.kind === 'bake' ? bakePipeline() : svc.pipeline;
 }

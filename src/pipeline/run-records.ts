@@ -4,11 +4,12 @@ import type { Clock } from '../domain/clock.ts';
 import type { Store } from '../store/index.ts';
 import type { RunRecords } from './run-context.ts';
 
-export function runRecords(store: Pick<Store, 'getAssets' | 'kvGet' | 'kvSet' | 'upsertStep'>, runId: string, clock: Clock): RunRecords {
+export function runRecords(store: Pick<Store, 'getAssets' | 'kvGet' | 'kvSet' | 'upsertStep' | 'recordManifest'>, runId: string, clock: Clock): RunRecords {
   return {
     assets: () => store.getAssets(runId),
     cached: async (key) => (await store.kvGet(key))?.value ?? null,
     cache: (key, value) => store.kvSet(key, value, clock.now()),
     saveStep: (step) => store.upsertStep(step),
+    recordManifest: (v) => store.recordManifest(v),
   };
 }

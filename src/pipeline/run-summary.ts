@@ -2,6 +2,7 @@
 // what the run cost, and the host's dead man's switch. Derived from what the store holds of the run
 // (its steps and assets), so any replica produces the same; `summarize` is the pure part every
 // reader shares.
+import { environmentOfRun } from './run-environment.ts';
 import type { Config } from '../config/index.ts';
 import { runCost } from '../cost/run-cost.ts';
 import type { Prices } from '../cost/prices.ts';
@@ -44,14 +45,14 @@ export function summarize(facts: SummaryFacts, run: Run, steps: readonly Step[],
   const armed = byName.get('arm-switch');
   // Once the run is over its instance is gone (or the sweeper's): the switch is moot.
   const deadManSwitch = armed?.state === 'succeeded' && !isFinished(run.state) ? { firesAt: String((armed.outputs as Partial<ArmSwitchOutputs>).firesAt) } : null;
-  const env = run.env ? facts.config.environments[run.env] : undefined;
+  const env = environmentOfRun(facts.config, run);
   return { timings, browsers, cost: runCost(facts.prices, env, assets, byName.get('launch')?.outputs ?? {}, facts.now), deadManSwitch };
 }
 
 /** Reads the run's steps and assets and summarizes them. */
 export async function summarizeRun(store: Pick<Store, 'getSteps' | 'getAssets'>, facts: SummaryFacts, run: Run): Promise<RunSummary> {
   const steps = await store.getSteps(run.id);
-  const env = run.env ? facts.config.environments[run.env] : undefined;
+  const env = environmentOfRun(facts.config, run);
   // A run without a known environment costs nothing: its assets are not even read (as runCost always did).
   const assets = env ? await store.getAssets(run.id) : [];
   return summarize(facts, run, steps, assets);

@@ -26,6 +26,8 @@ export interface LaunchOutputs extends Record<string, unknown> {
   keyPairId: string | null;
   /** The instance already existed (tagged with this run) and was adopted, not launched. */
   adopted: boolean;
+  /** The AMI it was launched from (the environment's, its image's in the manifest, or --ami). */
+  ami?: string;
 }
 
 export interface OpenSshOutputs extends Record<string, unknown> {
@@ -89,6 +91,18 @@ export interface StepOutputsByName {
   register: RegisterOutputs;
   tests: TestsOutputs;
   teardown: TeardownOutputs;
+  'bake-recipe': ServiceUpdateOutputs;
+  'create-image': CreateImageOutputs;
+}
+
+/** A bake's image, available, and the candidate of its image in the manifest. */
+export interface CreateImageOutputs extends Record<string, unknown> {
+  imageId: string;
+  name: string;
+  region: string;
+  architecture: string;
+  created: string;
+  snapshotIds: string[];
 }
 
 export type StepName = keyof StepOutputsByName;

@@ -8,3 +8,4 @@ export type { Db, Dialect, SqlValue } from './db.ts';
 export type { NewRun, RunPatch, RunFilter, Sweep, ReapedAsset, KvEntry } from './types.ts';
 export type { Replica, ReplicaRole } from './replicas.ts';
 export type { NewPoolMember, ClaimCriteria } from './pool.ts';
+export type { ManifestVersion } from './manifests.ts';

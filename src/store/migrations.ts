@@ -150,6 +150,24 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    id: 6,
+    name: 'run-kind',
+    statements: [`ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'launch'`],
+  },
+  {
+    id: 20,
+    name: 'image manifest history: every version of the image manifest, who wrote it and why',
+    statements: [
+      `CREATE TABLE image_manifests (
+        seq {{autoid}},
+        at BIGINT NOT NULL,
+        author TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        manifest TEXT NOT NULL
+      )`,
+    ],
+  },
+  {
     // Ids from 30 leave 6-29 to the migrations of other work in flight (run kinds, images).
     id: 30,
     name: 'pool_members: the warm pool, claimed atomically by launches',

@@ -3,11 +3,13 @@
 import { ASSET_KINDS, type Asset, type AssetKind } from '../domain/asset.ts';
 import type { EnvLock } from '../domain/lock.ts';
 import {
+  RUN_KINDS,
   RUN_STATES,
   SOURCES,
   STEP_STATES,
   type Requester,
   type Run,
+  type RunKind,
   type RunEvent,
   type RunOptions,
   type Source,
@@ -68,11 +70,13 @@ export interface RunRow {
   handover_from: string | null;
   cancel_reason: string | null;
   concurrency_key: string | null;
+  kind: string;
 }
 
 export function runFromRow(row: RunRow): Run {
   return {
     id: row.id,
+    kind: oneOf<RunKind>(RUN_KINDS, row.kind ?? 'launch', `run ${row.id} kind`),
     env: row.env,
     state: oneOf(RUN_STATES, row.state, `run ${row.id} state`),
     requester: row.requester as Requester,

@@ -7,7 +7,7 @@ import { runFromRow, toJson, toMs, type RunRow } from './rows.ts';
 import type { NewRun, RunFilter, RunPatch } from './types.ts';
 
 export const RUN_COLUMNS =
-  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at, cancel_requested_by, cancel_reason, concurrency_key, lease_epoch, handover_from';
+  'id, state, env, requester, source, options, created_at, started_at, finished_at, expires_at, error, lease_owner, lease_heartbeat_at, cancel_requested_by, cancel_reason, concurrency_key, lease_epoch, handover_from, kind';
 
 /** `IN (?, ?, ?)` for a list of values. */
 export function inList(values: readonly unknown[]): string {
@@ -45,8 +45,8 @@ export function runQueries(db: Db) {
       // Bounded: each retry means the run holding the key ended between the insert and the look.
       for (let attempt = 1; attempt <= 3; attempt++) {
         const rows = await db.query<RunRow>(
-          `INSERT INTO runs (id, state, env, requester, source, options, created_at, expires_at, concurrency_key, lease_owner, lease_heartbeat_at, lease_epoch)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO runs (id, state, env, requester, source, options, created_at, expires_at, concurrency_key, lease_owner, lease_heartbeat_at, lease_epoch, kind)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT DO NOTHING
            RETURNING ${RUN_COLUMNS}`,
           [
@@ -63,6 +63,7 @@ export function runQueries(db: Db) {
             run.leaseOwner ?? null,
             run.leaseOwner ? toMs(run.createdAt) : null,
             run.leaseOwner ? 1 : 0,
+            run.kind ?? 'launch',
           ],
         );
         if (rows[0]) return runFromRow(rows[0]);

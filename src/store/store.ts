@@ -9,6 +9,7 @@ import { kvQueries, type KvQueries } from './kv.ts';
 import { leaseQueries, type LeaseQueries } from './leases.ts';
 import { lockQueries, type LockQueries } from './locks.ts';
 import { poolQueries, type PoolQueries } from './pool.ts';
+import { manifestQueries, type ManifestQueries } from './manifests.ts';
 import { replicaQueries, type ReplicaQueries } from './replicas.ts';
 import { runQueries, type RunQueries } from './runs.ts';
 
@@ -29,7 +30,8 @@ export type Store = StoreBasics &
   AuditQueries &
   KvQueries &
   ReplicaQueries &
-  PoolQueries;
+  PoolQueries &
+  ManifestQueries;
 
 /** A Store over an open, migrated Db (see openStore for the usual way in). */
 export function createStore(db: Db): Store {
@@ -49,5 +51,6 @@ export function createStore(db: Db): Store {
     ...kvQueries(db),
     ...replicaQueries(db),
     ...poolQueries(db),
+    ...manifestQueries(db),
   };
 }

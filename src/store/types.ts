@@ -1,10 +1,12 @@
 // What callers hand the store and get back beyond the domain types.
 
 import type { AssetKind } from '../domain/asset.ts';
-import type { Requester, Run, RunOptions, RunState, Source } from '../domain/run.ts';
+import type { Requester, Run, RunKind, RunOptions, RunState, Source } from '../domain/run.ts';
 
 export interface NewRun {
   id: string;
+  /** Defaults to `launch`. */
+  kind?: RunKind;
   env: string | null;
   requester: Requester;
   source: Source;

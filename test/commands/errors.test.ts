@@ -17,7 +17,7 @@ function error(text: string | string[]): string {
   throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
 }
 
-const COMMANDS = 'launch, status, list, cancel, teardown, extend, retest, assets, sweep, cost, lock, unlock, help';
+const COMMANDS = 'launch, status, list, cancel, teardown, extend, retest, assets, sweep, cost, lock, unlock, images, bake, promote, help';
 const ENVS = 'stg1, stg2, stg3, stg4';
 const BROWSERS = 'chrome, firefox, safari, edge';
 const REF_HINT = 'use a branch, tag or commit SHA made of letters, digits and . _ - /';
@@ -47,10 +47,10 @@ describe('exact error messages', () => {
     ['launch --browsers=chrome,,firefox', '`--browsers=chrome,,firefox` has an empty browser name; separate names with single commas, e.g. `--browsers=chrome,firefox`'],
     ['launch --browsers=chrome,', '`--browsers=chrome,` has an empty browser name; separate names with single commas, e.g. `--browsers=chrome,firefox`'],
     // flags
-    ['launch --browser=chrome', 'unknown flag `--browser` for launch — did you mean `--browsers`? (launch takes --browsers, --keep, --ref, --dry-run)'],
-    ['launch --force', 'unknown flag `--force` for launch; launch takes --browsers, --keep, --ref, --dry-run'],
-    ['launch ---browsers=chrome', 'unknown flag `---browsers` for launch — did you mean `--browsers`? (launch takes --browsers, --keep, --ref, --dry-run)'],
-    ['launch -b chrome', 'unknown flag `-b` for launch; launch takes --browsers, --keep, --ref, --dry-run'],
+    ['launch --browser=chrome', 'unknown flag `--browser` for launch — did you mean `--browsers`? (launch takes --browsers, --keep, --ref, --dry-run, --ami)'],
+    ['launch --force', 'unknown flag `--force` for launch; launch takes --browsers, --keep, --ref, --dry-run, --ami'],
+    ['launch ---browsers=chrome', 'unknown flag `---browsers` for launch — did you mean `--browsers`? (launch takes --browsers, --keep, --ref, --dry-run, --ami)'],
+    ['launch -b chrome', 'unknown flag `-b` for launch; launch takes --browsers, --keep, --ref, --dry-run, --ami'],
     ['list --all', 'unknown flag `--all`; list takes no flags'],
     ['cost --dry-run', 'unknown flag `--dry-run` for cost; cost takes --since, --by'],
     ['launch --keep=2h --keep=3h', '`--keep` is given twice; give it once'],
@@ -80,7 +80,7 @@ describe('exact error messages', () => {
     ['lock', 'lock needs an environment, e.g. `lock stg1`'],
     ['unlock', 'unlock needs an environment, e.g. `unlock stg1`'],
     ['list stg1', 'unexpected argument `stg1`; usage: `list`'],
-    ['launch stg1 stg2', 'unexpected argument `stg2`; usage: `launch [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run]`'],
+    ['launch stg1 stg2', 'unexpected argument `stg2`; usage: `launch [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run] [--ami=candidate|AMI]`'],
     [`cancel ${RUN} now`, 'unexpected argument `now`; usage: `cancel <run>`'],
     [
       'lock stg1 --reason db migration',

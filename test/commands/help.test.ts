@@ -33,7 +33,7 @@ describe('help text from the grammar', () => {
 
   it('each flag example parses as written', () => {
     for (const spec of GRAMMAR) {
-      const args = spec.args.filter((a) => a.required).map((a) => (a.kind === 'run' ? 'stg4-20261121-a1b2c3' : 'stg1'));
+      const args = spec.args.filter((a) => a.required).map((a) => (a.kind === 'run' ? 'stg4-20261121-a1b2c3' : a.kind === 'image' ? 'mentor-app' : 'stg1'));
       const required = spec.flags.filter((f) => f.required).map((f) => f.example);
       for (const flag of spec.flags) {
         const words = [spec.verb, ...args, ...new Set([...required, flag.example])].join(' ');
@@ -45,7 +45,7 @@ describe('help text from the grammar', () => {
   it('renders usage lines as the issue writes them', () => {
     const usage = Object.fromEntries(GRAMMAR.map((s) => [s.verb, usageLine(s)]));
     expect(usage).toMatchObject({
-      launch: 'launch [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run]',
+      launch: 'launch [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run] [--ami=candidate|AMI]',
       status: 'status [run|env]',
       cancel: 'cancel <run>',
       extend: 'extend <run> --by=DURATION',

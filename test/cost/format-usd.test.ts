@@ -14,7 +14,7 @@ const T1 = new Date('2026-11-21T10:01:00Z');
 
 function view(usd: number): RunView {
   const run: Run = {
-    id: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'succeeded', requester: 'slack:U0ALICE', source: 'slack', options: { browsers: ['chrome'] },
+    kind: 'launch', id: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'succeeded', requester: 'slack:U0ALICE', source: 'slack', options: { browsers: ['chrome'] },
     createdAt: T0, startedAt: T0, finishedAt: T1, expiresAt: null, leaseOwner: null, leaseHeartbeatAt: null, error: null,
     cancelRequestedBy: null, cancelReason: null, concurrencyKey: null, leaseEpoch: 0, handoverFrom: null,
   };

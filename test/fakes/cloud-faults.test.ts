@@ -136,8 +136,8 @@ test('latency per call (benchmarks) and the call counter', async () => {
 
 test('commands the fake does not implement fail loudly', async () => {
   const { aws } = world();
-  const { StopInstancesCommand } = await import('@aws-sdk/client-ec2');
-  await expect(aws.ec2(region).send(new StopInstancesCommand({ InstanceIds: ['i-0000000000000000f'] }))).rejects.toThrow('FakeCloud: ec2 StopInstances is not implemented');
+  const { RebootInstancesCommand } = await import('@aws-sdk/client-ec2');
+  await expect(aws.ec2(region).send(new RebootInstancesCommand({ InstanceIds: ['i-0000000000000000f'] }))).rejects.toThrow('FakeCloud: ec2 RebootInstances is not implemented');
 });
 
 // Why the fake is not mounted with aws-sdk-client-mock: its stub replaces `send`, so the SDK's retry

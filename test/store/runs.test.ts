@@ -20,6 +20,7 @@ describeStore('runs', (ctx) => {
     expect(read).toEqual(created);
     expect(read).toEqual({
       id: 'stg4-20261121-a1b2c3',
+      kind: 'launch',
       env: null,
       state: 'queued',
       requester: 'github:octocat',

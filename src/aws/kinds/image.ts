@@ -33,7 +33,8 @@ export const image: AssetKindDescriptor<'image'> = {
   singular: 'AMI',
   plural: 'AMIs',
   ec2ResourceType: 'image',
-  createdBy: null,
+  // A bake's candidate (tagged at creation, with its snapshots).
+  createdBy: 'CreateImage',
   marks: 'tag',
   retagOnKeep: false,
   rule: 'image',
@@ -41,7 +42,13 @@ export const image: AssetKindDescriptor<'image'> = {
     refs: (config) => Object.values(config.environments).map((e) => e.ami),
     of: (a) => a.id,
   },
-  iam: { read: ['ec2:DescribeImages'], create: [], remove: ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'] },
+  // CopyImage: a promotion's release copies; ModifyImageAttribute (launch permissions) and
+  // EnableImageDeprecation act on images of ours only.
+  iam: {
+    read: ['ec2:DescribeImages', 'ec2:DescribeImageAttribute'],
+    create: ['ec2:CreateImage', 'ec2:CopyImage'],
+    remove: ['ec2:DeregisterImage', 'ec2:DeleteSnapshot', 'ec2:ModifyImageAttribute', 'ec2:EnableImageDeprecation'],
+  },
   leftBehind: () => 'image left behind',
   swept: {
     taggingType: 'ec2:image',

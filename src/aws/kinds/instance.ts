@@ -142,7 +142,8 @@ export const instance: AssetKindDescriptor<'instance'> = {
   marks: 'tag',
   retagOnKeep: true,
   rule: 'run',
-  iam: { read: ['ec2:DescribeInstances'], create: ['ec2:RunInstances'], remove: ['ec2:TerminateInstances'] },
+  // StopInstances: a bake stops its builder before imaging it.
+  iam: { read: ['ec2:DescribeInstances'], create: ['ec2:RunInstances'], remove: ['ec2:TerminateInstances', 'ec2:StopInstances'] },
   leftBehind: (a) => `instance still ${a.extra.state ?? 'there'}`,
   swept: {
     taggingType: 'ec2:instance',

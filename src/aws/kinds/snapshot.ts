@@ -23,11 +23,11 @@ export const snapshot: AssetKindDescriptor<'snapshot'> = {
   singular: 'snapshot',
   plural: 'snapshots',
   ec2ResourceType: 'snapshot',
-  createdBy: null,
+  createdBy: 'CreateImage',
   marks: 'tag',
   retagOnKeep: false,
   rule: 'run',
-  iam: { read: ['ec2:DescribeSnapshots', 'ec2:DescribeImages'], create: [], remove: ['ec2:DeleteSnapshot'] },
+  iam: { read: ['ec2:DescribeSnapshots', 'ec2:DescribeImages'], create: ['ec2:CreateImage', 'ec2:CopyImage'], remove: ['ec2:DeleteSnapshot'] },
   leftBehind: () => 'snapshot used by no AMI',
   swept: {
     taggingType: 'ec2:snapshot',

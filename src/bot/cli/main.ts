@@ -22,7 +22,7 @@ export interface CliServices {
 }
 
 /** The verbs that read or change runs: before them, a CLI finishes what dead processes left (foreground.ts). */
-const RECOVERING_VERBS = new Set(['launch', 'teardown', 'cancel', 'retest', 'status', 'list', 'sweep']);
+const RECOVERING_VERBS = new Set(['launch', 'bake', 'teardown', 'cancel', 'retest', 'status', 'list', 'sweep']);
 
 /** Where the services log: pino on stderr at `level`, or nowhere (a JSON document must stay alone on stdout). */
 export type CliLogging = { destination: NodeJS.WritableStream; level: string } | 'silent';
@@ -30,7 +30,7 @@ export type CliLogging = { destination: NodeJS.WritableStream; level: string } |
 /** What the entry point (src/app/cli.ts) provides; each loads its modules when it is called. */
 export interface CliEntry {
   serve(opts: { configPath: string | undefined; env: NodeJS.ProcessEnv; cwd?: string }): Promise<number>;
-  open(opts: { config: Config; logging: CliLogging; env: NodeJS.ProcessEnv; helpPrefix: string }): Promise<CliServices>;
+  open(opts: { config: Config; logging: CliLogging; env: NodeJS.ProcessEnv; helpPrefix: string; progress?: (line: string) => void }): Promise<CliServices>;
   doctorProbes(): Promise<DoctorProbes>;
   /** The IAM policy (a JSON document) the configuration needs. */
   iamPolicy(config: Config): Promise<string>;
@@ -120,7 +120,7 @@ function warnIfExample(io: CliIo, usingExample: boolean): void {
 }
 
 function commandContext(config: Config): CommandContext {
-  return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax };
+  return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax, images: Object.keys(config.images) };
 }
 
 async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, entry: CliEntry): Promise<Outcome> {
@@ -135,12 +135,13 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
   if (command.verb === 'help') return help(command.topic, await verbHelp(command.topic ?? undefined));
   const logging: CliLogging = options.output === 'json' && !io.env.LOG_LEVEL ? 'silent' : { destination: io.stderr, level: io.env.LOG_LEVEL ?? 'warn' };
   warnIfExample(io, loaded.usingExample);
-  const services = await entry.open({ config: loaded.config, logging, env: io.env, helpPrefix: 'stagebot' });
+  // A promotion's progress per region goes to stderr, as a launch's steps do.
+  const services = await entry.open({ config: loaded.config, logging, env: io.env, helpPrefix: 'stagebot', progress: (line) => io.stderr.write(`${line}\n`) });
   let exitNow: number | null = null;
   try {
     const { sanitizeRequester } = await import('../../domain/requester.ts');
     const actor = { requester: sanitizeRequester('cli', io.env.USER ?? (await safeUserName())), source: 'cli' as const, admin: true };
-    if (RECOVERING_VERBS.has(command.verb) && !(command.verb === 'launch' && command.dryRun)) {
+    if (RECOVERING_VERBS.has(command.verb) && !((command.verb === 'launch' || command.verb === 'bake') && command.dryRun)) {
       const { finishAbandoned } = await import('./foreground.ts');
       // `teardown RUN` and `cancel RUN` act on their own run themselves (below), whatever else was left.
       const except = command.verb === 'teardown' || command.verb === 'cancel' || command.verb === 'retest' ? (command.run ?? undefined) : undefined;
@@ -149,11 +150,15 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
     // Progress listens before the launch: its first steps start before execute() returns.
     let detach: (() => void) | null = null;
     if (command.verb === 'launch' && !command.dryRun) detach = (await import('./progress.ts')).attachProgress(services.commands, null, io.stderr);
+    else if (command.verb === 'bake' && !command.dryRun) {
+      const { BAKE_STEP_NAMES } = await import('../../domain/image.ts');
+      detach = (await import('./progress.ts')).attachProgress(services.commands, null, io.stderr, { stepNames: BAKE_STEP_NAMES });
+    }
     else if (command.verb === 'teardown' || command.verb === 'cancel' || command.verb === 'retest') detach = (await import('./progress.ts')).attachProgress(services.commands, command.run, io.stderr, { lines: true });
     try {
       const result = await services.commands.execute(command, actor);
       if (result.kind === 'launched') {
-        const outcome = await followLaunch(services, result.run.id, result.position !== null, io, actor.requester);
+        const outcome = await followLaunch(services, result.run.id, result.position !== null, io, actor.requester, command.verb === 'bake' ? 'bake' : 'launch');
         if (outcome.abandoned) exitNow = outcome.code;
         return outcome;
       }
@@ -174,7 +179,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
 }
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
-async function followLaunch(services: CliServices, runId: string, queued: boolean, io: CliIo, requester: string): Promise<Outcome & { abandoned: boolean }> {
+async function followLaunch(services: CliServices, runId: string, queued: boolean, io: CliIo, requester: string, verb: 'launch' | 'bake' = 'launch'): Promise<Outcome & { abandoned: boolean }> {
   const { runOutcome, runDocument } = await import('./render.ts');
   const { followInForeground, signalledOutcome } = await import('./foreground.ts');
   const status = queued ? await services.commands.queueStatus(runId) : null;
@@ -184,7 +189,7 @@ async function followLaunch(services: CliServices, runId: string, queued: boolea
   if (estimate) io.stderr.write(`stagebot: run ${runId}: expected cost ${estimateText(estimate)}\n`);
   const outcome = await followInForeground(services.commands, runId, status, io, { requester });
   if (!outcome.run) return { ...signalledOutcome(runId, outcome.code), abandoned: true };
-  const done = runOutcome('launch', runDocument(await services.commands.view(outcome.run)));
+  const done = runOutcome(verb, runDocument(await services.commands.view(outcome.run)));
   // Ended by a signal: the run's document, with the signal's exit code (128 + its number).
   return { ...done, ...(outcome.code !== null ? { code: outcome.code } : {}), abandoned: false };
 }

@@ -21,8 +21,8 @@ const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸',
  * `runId` null: every run the engine reports — the CLI's engine drives only what it launched, and
  * attaching before the launch is the only way to see its first steps.
  */
-export function attachProgress(feed: Feed, runId: string | null, out: Out, opts: { lines?: boolean } = {}): () => void {
-  return out.isTTY && !opts.lines ? attachLive(feed, runId, out) : attachPlain(feed, runId, out);
+export function attachProgress(feed: Feed, runId: string | null, out: Out, opts: { lines?: boolean; stepNames?: readonly string[] } = {}): () => void {
+  return out.isTTY && !opts.lines ? attachLive(feed, runId, out, opts.stepNames ?? feed.stepNames) : attachPlain(feed, runId, out);
 }
 
 /** One line per event that matters; step output lines only at debug verbosity (they can be many). */
@@ -61,9 +61,8 @@ function attachPlain(feed: Feed, runId: string | null, out: Out): () => void {
   });
 }
 
-function attachLive(feed: Feed, only: string | null, out: Out): () => void {
+function attachLive(feed: Feed, only: string | null, out: Out, names: readonly string[]): () => void {
   let runId = only ?? '';
-  const names = feed.stepNames;
   const steps = new Map<string, StepLine>(names.map((n) => [n, { state: 'pending', startedAt: null, durationMs: null, note: '' }]));
   let header = `${runId}: starting`;
   let drawn = 0;

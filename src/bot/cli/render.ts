@@ -125,7 +125,7 @@ export function renderResult(result: CliResult): string {
     case 'launched':
       return result.position === null ? `run ${result.run.id} started on ${result.run.env}` : `run ${result.run.id} queued at position ${result.position}`;
     case 'dry-run':
-      return [`launch --dry-run on ${result.env}: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
+      return [`${result.verb ?? 'launch'} --dry-run on ${result.env}: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
         ...result.report.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`)].join('\n');
     case 'run': {
       const v = result.view;
@@ -153,6 +153,8 @@ export function renderResult(result: CliResult): string {
       return `${result.env} unlocked (was held by ${result.previous.holder})`;
     case 'sweep':
     case 'cost':
+    case 'images':
+    case 'promoted':
       return result.report.text;
   }
 }
@@ -204,6 +206,12 @@ export function resultOutcome(verb: Verb, result: Exclude<CommandResult, { kind:
     }
     case 'cost':
       return succeeded(verb, result.report.data, text);
+    case 'promoted':
+      return succeeded(verb, result.report.data, text);
+    case 'images': {
+      const { data, problems } = result.report;
+      return problems.length === 0 ? succeeded(verb, data, text) : fellShort(verb, data, text, problems);
+    }
     case 'dry-run': {
       const doc = { env: result.env, ...result.report };
       const failed = result.report.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.detail}`);

@@ -21,5 +21,5 @@ export interface FrontDeps {
 }
 
 export function commandContext(config: Config): CommandContext {
-  return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax };
+  return { environments: Object.keys(config.environments), browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax, images: Object.keys(config.images) };
 }

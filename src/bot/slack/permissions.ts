@@ -51,6 +51,8 @@ export class Permissions {
         message: `${shown} is for admins (${code('slack.admins')}); ${code(`${opts.prefix ?? '/stage'} sweep`)} alone shows what would be reaped`,
       };
     }
+    // A promotion changes what every environment launching the image gets: admins only, like a reap.
+    if (verb === 'promote') return { allowed: false, admin, rule: 'slack.admins', message: `${shown} is for admins (${code('slack.admins')})` };
     const rule = this.config.allow[verb];
     if (rule) {
       if (rule.users.includes(who.userId)) return { allowed: true, admin };

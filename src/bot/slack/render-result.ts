@@ -64,7 +64,7 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
       ]);
     case 'dry-run':
       return reply('ephemeral', [
-        `${code(`launch --dry-run`)} on *${esc(result.env)}*: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
+        `${code(`${result.verb ?? 'launch'} --dry-run`)} on *${esc(result.env)}*: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
         ...result.report.checks.map((c) => `${c.ok ? ':white_check_mark:' : ':x:'} ${esc(c.check)}: ${esc(c.detail)}`),
       ]);
     case 'run':
@@ -89,7 +89,10 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
         ...(result.report.data.needsConfirmation ? ['An admin can also press *Reap now* on the daily sweep report.'] : []),
       ]);
     case 'cost':
+    case 'images':
       return reply('ephemeral', [codeBlock(result.report.text)]);
+    case 'promoted':
+      return reply('in_channel', [codeBlock(result.report.text)]);
   }
 }
 

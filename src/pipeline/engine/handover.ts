@@ -2,6 +2,7 @@
 // step safe to repeat was), its SSH door closed (no replica may be back soon; the resumer opens it
 // again), its secrets sealed for the resumer when the operator gave a key, and its lease released
 // with the handover mark, so the next replica resumes it instead of treating it as a crash.
+import { environmentOfRun } from '../run-environment.ts';
 import { RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { isNotFound } from '../../aws/errors.ts';
 import { fencedAwsClients } from '../../aws/fenced-clients.ts';
@@ -34,7 +35,7 @@ export async function handOverRun(svc: EngineServices, runId: string, epoch: num
 async function closeSsh(svc: EngineServices, runId: string, epoch: number): Promise<void> {
   const { store, ownerId, clock, config } = svc;
   const run = await store.getRun(runId);
-  const env = run?.env ? config.environments[run.env] : undefined;
+  const env = run ? environmentOfRun(config, run) : undefined;
   const step = await store.getStep(runId, 'open-ssh');
   if (!env || step?.state !== 'succeeded') return;
   const ruleIds = (step.outputs as OpenSshOutputs).ruleIds ?? [];

@@ -2,6 +2,7 @@
 // engine's leases (and hears cancels that reached another replica), the adoption of runs whose
 // process died or handed them over, the queued runs whose requester died, and the teardown of kept
 // runs whose time is up.
+import { environmentOfRun } from '../run-environment.ts';
 import { EPHEMERAL_KEY_PAIR } from '../steps/helpers/launch-request.ts';
 import type { Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
@@ -173,7 +174,7 @@ export class Recovery {
   async adopt(run: Run, mode: DriveMode, kept: boolean, reason?: string): Promise<boolean> {
     const { store, clock, config, ownerId, logger } = this.svc;
     if (this.pool.has(run.id)) return false;
-    if (!run.env || !config.environments[run.env]) {
+    if (!environmentOfRun(config, run)) {
       // No driver can tear down an environment the configuration no longer has; the sweeper reaps the
       // run's assets by their tags once they expire. Adopting it would only fail again at every tick.
       if (!this.unadoptable.has(run.id)) logger.warn({ runId: run.id, env: run.env }, 'run of an unconfigured environment left to the sweeper');
@@ -212,7 +213,7 @@ export class Recovery {
    * then lost), or null when the run needs none or has them.
    */
   private restoreSecrets(run: Run, sealed: string | null): string | null {
-    const env = run.env ? this.svc.config.environments[run.env] : undefined;
+    const env = environmentOfRun(this.svc.config, run);
     const mine = this.svc.secretsOf(run.id);
     if (env?.keyPair !== EPHEMERAL_KEY_PAIR || mine.has(EPHEMERAL_KEY_SECRET)) return null;
     if (sealed === null) return `its ephemeral SSH key was not handed over (no ${HANDOVER_KEY_ENV} on the replica that stopped)`;

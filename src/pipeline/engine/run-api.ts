@@ -1,5 +1,6 @@
 // What the engine's callers ask of runs: launch (queue it and start it when its environment is free),
 // cancel / tear down, keep and extend, and wait for a run's end.
+import { bakeEnvName } from '../run-environment.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { newRunId } from '../../domain/run-id.ts';
 import { isFinished, type Requester, type Run, type Source } from '../../domain/run.ts';
@@ -23,6 +24,15 @@ export interface LaunchRequest {
   source: Source;
   /** At most one active run per key (a pull request's `/e2e`); a second launch gets ActiveRunExists. */
   concurrencyKey?: string | null;
+  /** `--ami`: an AMI id, or `candidate`. */
+  ami?: string;
+}
+
+export interface BakeRequest {
+  image: string;
+  ref: string | null;
+  requester: Requester;
+  source: Source;
 }
 
 export class RunApi {
@@ -68,8 +78,40 @@ export class RunApi {
         ...(req.keepMs !== null ? { keepMs: req.keepMs } : {}),
         ...(req.ref !== null ? { ref: req.ref } : {}),
         ...(req.env === null ? { pool } : {}),
+        ...(req.ami !== undefined ? { ami: req.ami } : {}),
       },
       concurrencyKey: req.concurrencyKey ?? null,
+    });
+    await this.scheduler.pump(this.state.background ? undefined : run.id);
+    const current = (await store.getRun(run.id))!;
+    const position = current.state === 'queued' ? await this.scheduler.queuePosition(run.id) : null;
+    if (position !== null) {
+      if (foreground) this.pool.wait(run.id);
+      this.svc.emit(run.id, { type: 'run.queued', position, env: run.env });
+    }
+    return { run: current, position };
+  }
+
+  /**
+   * Queues a bake of `image` (a run of kind `bake`): it holds the image's own lock, so two bakes of one
+   * image never run at once, and is driven, leased, fenced and adopted like any run.
+   */
+  async bake(req: BakeRequest): Promise<{ run: Run; position: number | null }> {
+    if (this.state.stopping) throw new UserError('stagebot is shutting down; try again in a minute');
+    const { config, store, clock } = this.svc;
+    if (!config.images[req.image]) throw new NotFoundError(`no image ${req.image}; valid: ${Object.keys(config.images).join(', ') || 'none (stagebot.yml images:)'}`);
+    const now = clock.now();
+    const foreground = !this.state.background;
+    const idPart = `bake-${req.image}`.slice(0, 32).replace(/-+$/, '');
+    const run = await store.createRun({
+      ...(foreground ? { leaseOwner: this.svc.ownerId } : {}),
+      id: newRunId(idPart, now),
+      kind: 'bake',
+      env: bakeEnvName(req.image),
+      requester: req.requester,
+      source: req.source,
+      createdAt: now,
+      options: { browsers: [], image: req.image, ...(req.ref !== null ? { ref: req.ref } : {}) },
     });
     await this.scheduler.pump(this.state.background ? undefined : run.id);
     const current = (await store.getRun(run.id))!;

@@ -22,6 +22,9 @@ import { describeLaunchImage, type LaunchImage } from './helpers/launch-image.ts
 import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRequest } from './helpers/launch-request.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../step-outputs.ts';
 import { isRunResource, runTagFilters, type RunIdentity } from '../../aws/run-ownership.ts';
+import { manifestBackend } from '../../images/manifest.ts';
+import { resolveBaseAmi } from '../../images/base.ts';
+import { needsManifest, resolveAmi, type ResolvedAmi } from '../../images/resolve.ts';
 
 /** Pause between DescribeInstances polls while the instance boots. */
 const POLL_INTERVAL_MS = 5_000;
@@ -41,7 +44,9 @@ async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
     await replaceUnreachable(ctx, ec2, existing);
   }
 
-  const image = await describeLaunchImage(ec2, ctx.env, ctx.signal);
+  const ami = await launchAmi(ctx);
+  if (ami.from !== ami.ami) ctx.log(`AMI ${ami.ami} (${ami.from})`);
+  const image = await describeLaunchImage(ec2, { ...ctx.env, ami: ami.ami }, ctx.signal);
   const key = ephemeral ? await createEphemeralKey(ctx, ec2) : { keyName: ctx.env.keyPair, keyPairId: null };
   // Each instance this run ever had bumps the generation, so a new attempt never gets an old
   // (terminated) instance back for its ClientToken.
@@ -53,7 +58,25 @@ async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
   ctx.log(`launched ${instanceId} (${ctx.env.instanceType}) in ${launched.subnetId}; waiting until it runs`);
 
   const running = await waitRunning(ctx, ec2, instanceId);
-  return { outputs: await outputsOf(ctx, running, { keyName: key.keyName, keyPairId: key.keyPairId, ephemeralKey: ephemeral, adopted: false, subnetId: launched.subnetId }) };
+  const outputs = await outputsOf(ctx, running, { keyName: key.keyName, keyPairId: key.keyPairId, ephemeralKey: ephemeral, adopted: false, subnetId: launched.subnetId });
+  return { outputs: { ...outputs, ami: ami.ami } };
+}
+
+/** The AMI this run starts from: the environment's, an image of the manifest, or the launch's --ami. */
+async function launchAmi(ctx: RunContext): Promise<ResolvedAmi> {
+  // A bake's builder starts from its image's base (an id, or the newest match of a name filter).
+  const baking = ctx.run.kind === 'bake' && ctx.run.options.image ? ctx.config.images[ctx.run.options.image] : undefined;
+  if (baking) {
+    try {
+      return await resolveBaseAmi(ctx.aws.ec2(ctx.env.region), baking, ctx.signal);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw stepError(`DescribeImages (the base of ${baking.name})`, err);
+    }
+  }
+  const override = ctx.run.options.ami;
+  const manifest = needsManifest(ctx.env, override) ? await manifestBackend(ctx.config, null).read() : null;
+  return resolveAmi(ctx.env, manifest, override);
 }
 
 export const launchStep: PipelineStep<'launch'> = { name: 'launch', safeToRepeat: true, run };

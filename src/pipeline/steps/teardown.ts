@@ -78,7 +78,8 @@ async function tearDownRegion(ctx: RunContext, region: string, recorded: Asset[]
     ec2: ctx.aws.ec2(region),
     elb: ctx.aws.elbv2(region),
     recorded,
-    targetGroupArns: region === ctx.env.region ? [ctx.env.targetGroupArn] : [],
+    // A bake's builder is behind no load balancer.
+    targetGroupArns: region === ctx.env.region && ctx.env.targetGroupArn ? [ctx.env.targetGroupArn] : [],
     signal: ctx.signal,
     call: (work) => retryThrottled(ctx.clock, ctx.signal, work),
     sleep: (ms, signal) => ctx.clock.sleep(ms, signal),

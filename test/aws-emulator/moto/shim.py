@@ -110,6 +110,48 @@ def create_image_snapshot_tags():
     ami_models.AmiBackend.create_image = create_image
 
 
+def copy_image_tag_specifications():
+    """CopyImage's TagSpecifications tag the new AMI and its new snapshots (API_CopyImage: resource type
+    `image` or `snapshot`); moto 5.2.1 ignores them, so the copy would exist untagged."""
+
+    def copy_image(self):
+        source_image_id = self._get_param("SourceImageId")
+        source_region = self._get_param("SourceRegion")
+        name = self._get_param("Name")
+        description = self._get_param("Description")
+        specs = self._get_param("TagSpecifications", [])
+        self.error_on_dryrun()
+        image = self.ec2_backend.copy_image(source_image_id, source_region, name, description)
+        image_tags = {t["Key"]: t["Value"] for spec in specs if spec.get("ResourceType") == "image" for t in spec.get("Tags", [])}
+        snapshot_tags = {t["Key"]: t["Value"] for spec in specs if spec.get("ResourceType") == "snapshot" for t in spec.get("Tags", [])}
+        if image_tags:
+            self.ec2_backend.create_tags([image.id], image_tags)
+        if snapshot_tags:
+            ids = [m["Ebs"]["SnapshotId"] for m in image.block_device_mappings if m.get("Ebs", {}).get("SnapshotId")]
+            self.ec2_backend.create_tags(ids, snapshot_tags)
+        return ActionResult({"ImageId": image.id})
+
+    AmisResponse.copy_image = copy_image
+
+
+def enable_image_deprecation():
+    """EnableImageDeprecation (API_EnableImageDeprecation) sets an AMI's DeprecationTime, which
+    DescribeImages then returns; moto 5.2.1 has no such action. AWS rounds DeprecateAt to the minute
+    (seconds dropped here: the tests compare minutes); an unknown AMI is InvalidAMIID.NotFound."""
+    from datetime import datetime, timezone
+
+    def enable(self):
+        image_id = self._get_param("ImageId")
+        deprecate_at = self._get_param("DeprecateAt")
+        self.error_on_dryrun()
+        ami = self.ec2_backend.describe_images(ami_ids=[image_id])[0]
+        when = datetime.fromisoformat(str(deprecate_at).replace("Z", "+00:00")).astimezone(timezone.utc).replace(second=0, microsecond=0)
+        ami.deprecation_time = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return ActionResult({"Return": True})
+
+    AmisResponse.enable_image_deprecation = enable
+
+
 def run_instances_as_aws():
     """RunInstances (API_RunInstances):
     - TagSpecifications of ResourceType `network-interface` tag the instance's network interfaces;
@@ -230,6 +272,8 @@ PATCHES = [
     describe_key_pairs_by_id,
     image_block_device_filters,
     create_image_snapshot_tags,
+    copy_image_tag_specifications,
+    enable_image_deprecation,
     run_instances_as_aws,
     dry_run_security_group_ingress,
     targets_of_terminated_instances,

@@ -23,6 +23,7 @@ const CREATES: Record<string, string[]> = {
   RunInstances: ['instance', 'volume', 'network-interface'],
   CreateKeyPair: ['key-pair'],
   AuthorizeSecurityGroupIngress: ['security-group-rule'],
+  CreateImage: ['image', 'snapshot'],
 };
 
 /** Tags stagebot may change after creation (retag on keep/extend, the sweeper's mark). */

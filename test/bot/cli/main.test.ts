@@ -74,7 +74,7 @@ describe('usage errors', () => {
     [['config', 'chek'], 'stagebot: unknown config subcommand `chek`; use `stagebot config check [--config FILE]`'],
     [['list', '--output', 'yaml'], 'stagebot: --output must be text or json, got `yaml`'],
     [['list', '--config'], 'stagebot: --config needs a value, e.g. --config stagebot.yml'],
-    [['help', 'lauch'], 'stagebot: unknown command `lauch` — did you mean `launch`? (commands: launch, status, list, cancel, teardown, extend, retest, assets, sweep, cost, lock, unlock, help)'],
+    [['help', 'lauch'], 'stagebot: unknown command `lauch` — did you mean `launch`? (commands: launch, status, list, cancel, teardown, extend, retest, assets, sweep, cost, lock, unlock, images, bake, promote, help)'],
   ])('%j: exit 2 and one line on stderr', async (argv, line) => {
     const res = await cli(argv);
     expect(res.code).toBe(2);

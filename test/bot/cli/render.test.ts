@@ -10,7 +10,7 @@ const FIRES = '2026-11-21T15:15:00.000Z';
 
 function run(over: Partial<Run> = {}): Run {
   return {
-    id: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'running', requester: 'cli:alice', source: 'cli', options: { browsers: ['chrome'] },
+    kind: 'launch', id: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'running', requester: 'cli:alice', source: 'cli', options: { browsers: ['chrome'] },
     createdAt: NOW, startedAt: NOW, finishedAt: null, expiresAt: new Date('2026-11-21T15:00:00Z'), leaseOwner: null, leaseHeartbeatAt: null, error: null, cancelRequestedBy: null, cancelReason: null, concurrencyKey: null, leaseEpoch: 0, handoverFrom: null,
     ...over,
   };

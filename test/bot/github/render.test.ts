@@ -12,6 +12,7 @@ const T0 = new Date('2026-11-21T10:00:00Z');
 
 function run(state: RunState, over: Partial<Run> = {}): Run {
   return {
+    kind: 'launch',
     id: 'stg1-20261121-a1b2c3',
     env: 'stg1',
     state,

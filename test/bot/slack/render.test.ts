@@ -16,6 +16,7 @@ const STEPS = ['prepare-tests', 'launch', 'open-ssh', 'wait-ssh', 'arm-switch', 
 
 function run(over: Partial<Run> = {}): Run {
   return {
+    kind: 'launch',
     id: 'stg4-20261121-a1b2c3',
     env: 'stg4',
     state: 'running',

@@ -3,6 +3,8 @@
 // and a snapshot backing a registered AMI cannot be deleted.
 
 import type {
+  CreateImageRequest,
+  CreateImageResult,
   DeleteSnapshotRequest,
   DeleteSnapshotReturnCode,
   DeregisterImageRequest,
@@ -19,6 +21,8 @@ import { ec2Error } from './errors.ts';
 import { matchesFilters, validateFilters } from './filters.ts';
 import { live, tagList, type FakeImage, type FakeSnapshot } from './model.ts';
 import { paginate } from './paginate.ts';
+import { newId } from './ids.ts';
+import { tagsBySpec } from './ec2-tags.ts';
 
 const IMAGE_FILTERS = ['image-id', 'name', 'state', 'owner-id', 'is-public', 'description', 'creation-date', 'block-device-mapping.snapshot-id', 'root-device-name'];
 const SNAPSHOT_FILTERS = ['snapshot-id', 'status', 'owner-id', 'volume-size', 'description', 'start-time', 'volume-id'];
@@ -161,4 +165,39 @@ export function deleteSnapshot(ctx: Ctx, input: DeleteSnapshotRequest): object {
   if (user) throw ec2Error('InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by ${user.id}`);
   snap.deletedAt = ctx.now;
   return {};
+}
+
+/**
+ * CreateImage: an AMI of the instance with one snapshot per attached volume, tagged from
+ * TagSpecifications (image and snapshot). It is `available` at once unless the cloud's
+ * `imageState` says otherwise (tests make it `failed`, or keep it `pending`).
+ */
+export function createImage(ctx: Ctx, input: CreateImageRequest): CreateImageResult {
+  const inst = ctx.region.instances.get(input.InstanceId ?? '');
+  if (!inst || inst.deletedAt !== null) throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${input.InstanceId ?? ''}' does not exist`);
+  if (!input.Name) throw ec2Error('MissingParameter', 'The request must contain the parameter name');
+  if ([...ctx.region.images.values()].some((i) => i.deletedAt === null && i.ownerId === ctx.cloud.accountId && i.name === input.Name)) {
+    throw ec2Error('InvalidAMIName.Duplicate', `AMI name ${input.Name} is already in use by AMI`);
+  }
+  const specs = tagsBySpec(input.TagSpecifications, ['image', 'snapshot'], ctx.cloud.options.strictTagValues);
+  const imageId = newId('ami');
+  const blockDevices = inst.volumeIds.flatMap((volumeId) => {
+    const vol = ctx.region.volumes.get(volumeId);
+    if (!vol) return [];
+    const snapshotId = newId('snap');
+    const tags = new Map(specs.get('snapshot') ?? []);
+    ctx.region.snapshots.set(snapshotId, {
+      id: snapshotId, volumeSize: vol.size, ownerId: ctx.cloud.accountId, description: `Created by CreateImage(${inst.id}) for ${imageId}`,
+      state: 'completed', tags, createdAt: ctx.now, deletedAt: null,
+    });
+    ctx.cloud.recordCreation(ctx.region.name, 'snapshot', snapshotId, tags);
+    return [{ deviceName: vol.attachment?.device ?? inst.rootDeviceName, snapshotId, volumeSize: vol.size, volumeType: vol.volumeType, deleteOnTermination: true }];
+  });
+  const tags = new Map(specs.get('image') ?? []);
+  ctx.region.images.set(imageId, {
+    id: imageId, name: input.Name, ownerId: ctx.cloud.accountId, isPublic: false, state: ctx.cloud.imageState,
+    rootDeviceName: inst.rootDeviceName, description: input.Description, tags, createdAt: ctx.now, deletedAt: null, blockDevices,
+  });
+  ctx.cloud.recordCreation(ctx.region.name, 'image', imageId, tags);
+  return { ImageId: imageId };
 }

@@ -3,6 +3,8 @@
 // DeleteOnTermination volumes deleted at termination, terminated instances visible for a while.
 
 import type {
+  StopInstancesRequest,
+  StopInstancesResult,
   DescribeInstancesRequest,
   DescribeInstancesResult,
   Instance,
@@ -333,4 +335,28 @@ export function settleInstances(ctx: Ctx, force = false): void {
   for (const inst of ctx.region.instances.values()) {
     if (inst.transition && (force || ctx.now >= inst.transition.atMs)) applyTransition(ctx, inst);
   }
+}
+
+/** StopInstances: a running instance goes stopping, then stopped (a bake stops its builder before imaging it). */
+export function stopInstances(ctx: Ctx, input: StopInstancesRequest): StopInstancesResult {
+  const { cloud, region, now } = ctx;
+  const ids = input.InstanceIds ?? [];
+  if (ids.length === 0) throw ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
+  const found = ids.map((id) => {
+    const inst = region.instances.get(id);
+    if (!inst || !visible(ctx, inst)) throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    if (inst.state === 'terminated' || inst.state === 'shutting-down') throw ec2Error('IncorrectInstanceState', `This instance '${id}' is not in a state from which it can be stopped.`);
+    return inst;
+  });
+  return {
+    StoppingInstances: found.map((inst) => {
+      const previous = inst.state;
+      if (previous === 'running' || previous === 'pending') {
+        inst.state = 'stopping';
+        inst.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+        inst.transition = { to: 'stopped', afterDescribes: cloud.options.shuttingDownDescribes, atMs: now + cloud.options.shuttingDownMs, describes: 0 };
+      }
+      return { InstanceId: inst.id, PreviousState: { Code: STATE_CODES[previous], Name: previous }, CurrentState: { Code: STATE_CODES[inst.state], Name: inst.state } };
+    }),
+  };
 }

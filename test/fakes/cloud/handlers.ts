@@ -5,8 +5,8 @@ import type { AwsService } from '../../../src/aws/clients.ts';
 import type { Handler } from './context.ts';
 import { authorizeSecurityGroupIngress, describeSecurityGroupRules, describeSecurityGroups, revokeSecurityGroupIngress } from './ec2-security-groups.ts';
 import { createKeyPair, deleteKeyPair, describeKeyPairs } from './ec2-key-pairs.ts';
-import { deleteSnapshot, deregisterImage, describeImages, describeSnapshots } from './ec2-images.ts';
-import { describeInstances, runInstances, terminateInstances } from './ec2-instances.ts';
+import { createImage, deleteSnapshot, deregisterImage, describeImages, describeSnapshots } from './ec2-images.ts';
+import { describeInstances, runInstances, stopInstances, terminateInstances } from './ec2-instances.ts';
 import { deleteNetworkInterface, describeNetworkInterfaces } from './ec2-network-interfaces.ts';
 import { createTags, deleteTags } from './ec2-tags.ts';
 import { deleteVolume, describeVolumes } from './ec2-volumes.ts';
@@ -19,6 +19,8 @@ export const HANDLERS: Record<AwsService, Record<string, Handler>> = {
     RunInstances: runInstances,
     DescribeInstances: describeInstances,
     TerminateInstances: terminateInstances,
+    StopInstances: stopInstances,
+    CreateImage: createImage,
     CreateTags: createTags,
     DeleteTags: deleteTags,
     DescribeNetworkInterfaces: describeNetworkInterfaces,

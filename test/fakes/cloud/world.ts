@@ -86,6 +86,8 @@ export class FakeCloud {
   readonly faults = new FaultBook();
   readonly calls: CallRecord[] = [];
   readonly creations: CreationRecord[] = [];
+  /** The state CreateImage gives a new AMI (`failed`: AWS could not make it). */
+  imageState: 'pending' | 'available' | 'failed' = 'available';
   latencyMs: number;
   #regions = new Map<string, RegionState>();
   #capacity: CapacityRule[] = [];

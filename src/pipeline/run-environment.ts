@@ -1,0 +1,40 @@
+// What a run acts on: a launch its configured environment, a bake the builder "environment" its
+// image describes (first region, subnets, security group, SSH, the bake recipe as its recipe, an
+// ephemeral key pair, no load balancer). Every part of the engine looks a run's environment up here.
+import type { Config, EnvironmentConfig, ImageConfig } from '../config/index.ts';
+import type { Run } from '../domain/run.ts';
+
+/** `run.env` of a bake: its image, in a form no environment name can take (they have no colon). */
+export function bakeEnvName(image: string): string {
+  return `image:${image}`;
+}
+
+export function builderEnvironment(image: ImageConfig): EnvironmentConfig {
+  return {
+    name: bakeEnvName(image.name),
+    region: image.regions[0]!,
+    // A name-filter base is resolved when the builder launches (steps/launch.ts).
+    ami: image.base.ami ?? '',
+    instanceType: image.instanceType,
+    rootVolume: image.rootVolume,
+    subnets: image.subnets,
+    securityGroup: image.securityGroup,
+    targetGroupArn: '',
+    keyPair: 'ephemeral',
+    ssh: { ...image.ssh, privateKeyEnv: '' },
+    url: '',
+    serviceUpdate: image.recipe,
+    // The builder is stopped for imaging, not powered off from inside; the run timeout and the
+    // sweeper bound its life.
+    deadManSwitch: { enabled: false, margin: 0 },
+  };
+}
+
+/** The environment a run acts on, or undefined when the configuration no longer has it. */
+export function environmentOfRun(config: Config, run: Pick<Run, 'kind' | 'env' | 'options'>): EnvironmentConfig | undefined {
+  if (run.kind === 'bake') {
+    const image = run.options.image ? config.images[run.options.image] : undefined;
+    return image ? builderEnvironment(image) : undefined;
+  }
+  return run.env ? config.environments[run.env] : undefined;
+}
