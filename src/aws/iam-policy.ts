@@ -92,7 +92,18 @@ export function iamPolicy(config: Config): IamPolicy {
   const inRegions = { StringEquals: { 'aws:RequestedRegion': oneOrMany(regions) } };
   const ours = { StringEquals: { [`aws:ResourceTag/${TAG.managedBy}`]: installation } };
   const arnsOf = (kinds: readonly KindPermissions[], id?: string) => kinds.flatMap((k) => (k.resource ? ec2Arns(k.resource, regions, accounts, id) : []));
-  const envGroups = unique(envs.flatMap((e) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:security-group/${e.securityGroup}`)));
+  // A bake's builder launches like an environment: in its image's first region, from its base, in its
+  // subnets and group, with an ephemeral key pair.
+  const builders = Object.values(config.images ?? {}).map((i) => ({
+    region: i.regions[0]!,
+    instanceType: i.instanceType,
+    ami: i.base.ami ?? '*',
+    subnets: i.subnets,
+    securityGroup: i.securityGroup,
+    keyPair: 'ephemeral',
+  }));
+  const launchers = [...envs, ...builders];
+  const envGroups = unique(launchers.flatMap((e) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:security-group/${e.securityGroup}`)));
   const envTargetGroups = unique(envs.map((e) => e.targetGroupArn));
   // An environment whose AMI is an image of the manifest launches whichever id it has now.
   const envImages = unique(envs.map((e) => `arn:aws:ec2:${e.region}::image/${e.ami.startsWith('ami-') ? e.ami : '*'}`));
@@ -121,7 +132,7 @@ export function iamPolicy(config: Config): IamPolicy {
     };
     if (action === 'ec2:RunInstances') {
       // Only the instance types the environments launch (the condition applies to the instance resource).
-      const types = unique(envs.map((e) => e.instanceType)).sort();
+      const types = unique(launchers.map((e) => e.instanceType)).sort();
       statements.push({ Sid: 'CreateInstancesOnlyWithOurTags', Effect: 'Allow', Action: action, Resource: arnsOf(created.filter((k) => k.resource === 'instance')), Condition: { ...condition, StringEquals: { ...condition.StringEquals, 'ec2:InstanceType': oneOrMany(types) } } });
       statements.push({ Sid: 'CreateTheirVolumesAndInterfacesOnlyWithOurTags', Effect: 'Allow', Action: action, Resource: arnsOf(created.filter((k) => k.resource !== 'instance')), Condition: condition });
     } else {
@@ -143,13 +154,25 @@ export function iamPolicy(config: Config): IamPolicy {
     Action: 'ec2:RunInstances',
     Resource: unique([
       ...envImages,
+      // A base found by name filter has no id in the configuration.
+      ...builders.map((b) => `arn:aws:ec2:${b.region}::image/${b.ami}`),
       // The AMIs' snapshots: their ids are not in the configuration.
-      ...unique(envs.map((e) => e.region)).map((region) => `arn:aws:ec2:${region}::snapshot/*`),
-      ...envs.flatMap((e) => e.subnets.flatMap((s) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:subnet/${s}`))),
+      ...unique(launchers.map((e) => e.region)).map((region) => `arn:aws:ec2:${region}::snapshot/*`),
+      ...launchers.flatMap((e) => e.subnets.flatMap((s) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:subnet/${s}`))),
       ...envGroups,
-      ...envs.flatMap((e) => keyNamesOf(e.keyPair).flatMap((name) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:key-pair/${name}`))),
+      ...launchers.flatMap((e) => keyNamesOf(e.keyPair).flatMap((name) => accounts.map((account) => `arn:aws:ec2:${e.region}:${account}:key-pair/${name}`))),
     ]),
   });
+  // An image is made from one of our builders and copied from one of our images: the source must be ours.
+  if (builders.length > 0) {
+    statements.push({
+      Sid: 'ImageOnlyFromOurOwn',
+      Effect: 'Allow',
+      Action: ['ec2:CreateImage', 'ec2:CopyImage'],
+      Resource: [...arnsOf(KINDS.filter((k) => k.resource === 'instance')), ...arnsOf(KINDS.filter((k) => k.resource === 'image'))],
+      Condition: ours,
+    });
+  }
   statements.push({ Sid: 'OpenSshOnlyOnTheEnvironmentsGroups', Effect: 'Allow', Action: 'ec2:AuthorizeSecurityGroupIngress', Resource: envGroups });
 
   // Removing and marking: only what carries our tag, or what the environments name.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TAG } from '../../src/aws/tags.ts';
 import { creationsOf, untaggedCreations } from './support/leftovers.ts';
-import { expectNothingLeft, findRun, jsonOf, stepStates, waitFor } from './support/runs.ts';
+import { expectAllowedByPolicy, expectNothingLeft, findRun, jsonOf, stepStates, waitFor } from './support/runs.ts';
 import { processesMatching } from '../support/processes.ts';
 import { describeWithMoto } from './support/suite.ts';
 import { EAST, STAGEBOT_KEY, WEST, buildWorld, type EmuWorld } from './support/world.ts';
@@ -193,5 +193,10 @@ describeWithMoto('the image lifecycle through the CLI, against moto', { timeout:
     expect(doc.checks.map((c: any) => c.check)).toEqual(expect.arrayContaining(['base', 'ami', 'open-ssh', 'key-pair', 'create-image']));
     const after = (await w.moto.recording()).slice(recordedBefore).filter((r) => r.accessKey === STAGEBOT_KEY && !r.action.startsWith('Describe') && r.action !== 'GetCallerIdentity');
     expect(after.every((r) => r.params.DryRun === 'true'), JSON.stringify(after.map((r) => r.action))).toBe(true);
+  });
+
+  it('every AWS call of the lifecycle above (bakes, promotions, images, the dry run) is allowed by the generated IAM policy', async () => {
+    const verdict = await expectAllowedByPolicy(w);
+    expect(verdict.calls).toBeGreaterThan(50);
   });
 });

@@ -31,6 +31,8 @@ interface Notes {
   keyNames?: Record<string, string>;
   /** The snapshots behind a RunInstances' AMI. */
   snapshots?: string[];
+  /** A CopyImage's source AMI's tags (in its own region). */
+  sourceTags?: Record<string, string>;
 }
 
 /** The ids a mutating call acts on, whose tags IAM conditions may read. */
@@ -38,7 +40,13 @@ function targetIds(r: AwsRequest): string[] {
   const p = r.params;
   switch (r.action) {
     case 'TerminateInstances':
+    case 'StopInstances':
       return listParam(p, 'InstanceId');
+    case 'CreateImage':
+      return [p.InstanceId ?? ''];
+    case 'ModifyImageAttribute':
+    case 'EnableImageDeprecation':
+      return [p.ImageId ?? ''];
     case 'DeleteVolume':
       return [p.VolumeId ?? ''];
     case 'DeregisterImage':
@@ -76,6 +84,11 @@ export function noteResourceState(ec2: (region: string) => EC2Client) {
       const pairs = await client.send(new DescribeKeyPairsCommand({ KeyNames: [r.params.KeyName] })).catch(() => ({ KeyPairs: [] }));
       const pair = pairs.KeyPairs?.[0];
       notes.tags = { [r.params.KeyName]: Object.fromEntries((pair?.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])) };
+    }
+    if (r.action === 'CopyImage' && r.params.SourceImageId) {
+      const source = ec2(r.params.SourceRegion ?? r.region);
+      const images = await source.send(new DescribeImagesCommand({ ImageIds: [r.params.SourceImageId] })).catch(() => ({ Images: [] }));
+      notes.sourceTags = Object.fromEntries((images.Images?.[0]?.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']));
     }
     if (r.action === 'RunInstances' && r.params.ImageId) {
       const images = await client.send(new DescribeImagesCommand({ ImageIds: [r.params.ImageId] })).catch(() => ({ Images: [] }));
@@ -149,6 +162,32 @@ export function authChecks(entry: ProxyEntry, account: string): AuthCheck[] {
       const name = p.KeyName ?? notes.keyNames?.[p.KeyPairId ?? ''] ?? p.KeyPairId ?? '';
       return [check(arn('key-pair', name), resourceTagContext(notes.tags?.[p.KeyName ?? p.KeyPairId ?? '']))];
     }
+    case 'CreateImage': {
+      // The new AMI and its snapshots (request tags), and the instance it is made from (its tags).
+      const specs = tagSpecifications(p);
+      const tags = specs.get('image') ?? {};
+      return [
+        check(arn('image', '*'), requestTagContext(tags)),
+        check(arn('snapshot', '*'), requestTagContext(specs.get('snapshot') ?? {})),
+        check(arn('instance', p.InstanceId ?? ''), { ...resourceTagContext(notes.tags?.[p.InstanceId ?? '']), ...requestTagContext(tags) }),
+        ...[...specs].map(([type, t]) => createTags(type, t)),
+      ];
+    }
+    case 'CopyImage': {
+      // The new AMI (request tags) and the source AMI in its own region (its tags, noted before the call).
+      const specs = tagSpecifications(p);
+      const tags = specs.get('image') ?? {};
+      const source = `arn:aws:ec2:${p.SourceRegion ?? r.region}::image/${p.SourceImageId ?? ''}`;
+      return [
+        check(arn('image', '*'), requestTagContext(tags)),
+        ...(specs.has('snapshot') ? [check(arn('snapshot', '*'), requestTagContext(specs.get('snapshot')!))] : []),
+        check(source, { ...resourceTagContext(notes.sourceTags), ...requestTagContext(tags) }),
+        ...[...specs].map(([type, t]) => createTags(type, t)),
+      ];
+    }
+    case 'ModifyImageAttribute':
+    case 'EnableImageDeprecation':
+    case 'StopInstances':
     case 'TerminateInstances':
     case 'DeleteVolume':
     case 'DeregisterImage':
