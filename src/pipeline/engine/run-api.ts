@@ -82,14 +82,7 @@ export class RunApi {
       },
       concurrencyKey: req.concurrencyKey ?? null,
     });
-    await this.scheduler.pump(this.state.background ? undefined : run.id);
-    const current = (await store.getRun(run.id))!;
-    const position = current.state === 'queued' ? await this.scheduler.queuePosition(run.id) : null;
-    if (position !== null) {
-      if (foreground) this.pool.wait(run.id);
-      this.svc.emit(run.id, { type: 'run.queued', position, env: run.env });
-    }
-    return { run: current, position };
+    return this.enqueue(run, foreground);
   }
 
   /**
@@ -113,8 +106,13 @@ export class RunApi {
       createdAt: now,
       options: { browsers: [], image: req.image, ...(req.ref !== null ? { ref: req.ref } : {}) },
     });
+    return this.enqueue(run, foreground);
+  }
+
+  /** Starts the new run if its environment is free, else tells where it waits (a foreground run is waited for here). */
+  private async enqueue(run: Run, foreground: boolean): Promise<{ run: Run; position: number | null }> {
     await this.scheduler.pump(this.state.background ? undefined : run.id);
-    const current = (await store.getRun(run.id))!;
+    const current = (await this.svc.store.getRun(run.id))!;
     const position = current.state === 'queued' ? await this.scheduler.queuePosition(run.id) : null;
     if (position !== null) {
       if (foreground) this.pool.wait(run.id);

@@ -254,15 +254,19 @@ function instanceFields(i: FakeInstance) {
   };
 }
 
-export function terminateInstances(ctx: Ctx, input: TerminateInstancesRequest): TerminateInstancesResult {
-  const { cloud, region, now } = ctx;
-  const ids = input.InstanceIds ?? [];
-  if (ids.length === 0) throw ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
-  const found = ids.map((id) => {
-    const inst = region.instances.get(id);
+/** The visible instances a Stop/Terminate names, all or an error as EC2 answers. */
+function instancesNamed(ctx: Ctx, ids: string[] | undefined): FakeInstance[] {
+  if (!ids || ids.length === 0) throw ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
+  return ids.map((id) => {
+    const inst = ctx.region.instances.get(id);
     if (!inst || !visible(ctx, inst)) throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
     return inst;
   });
+}
+
+export function terminateInstances(ctx: Ctx, input: TerminateInstancesRequest): TerminateInstancesResult {
+  const { cloud, now } = ctx;
+  const found = instancesNamed(ctx, input.InstanceIds);
   const protectedOne = found.find((i) => i.terminationProtected && i.state !== 'terminated');
   if (protectedOne) {
     throw ec2Error('OperationNotPermitted', `The instance '${protectedOne.id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`);
@@ -339,15 +343,11 @@ export function settleInstances(ctx: Ctx, force = false): void {
 
 /** StopInstances: a running instance goes stopping, then stopped (a bake stops its builder before imaging it). */
 export function stopInstances(ctx: Ctx, input: StopInstancesRequest): StopInstancesResult {
-  const { cloud, region, now } = ctx;
-  const ids = input.InstanceIds ?? [];
-  if (ids.length === 0) throw ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
-  const found = ids.map((id) => {
-    const inst = region.instances.get(id);
-    if (!inst || !visible(ctx, inst)) throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
-    if (inst.state === 'terminated' || inst.state === 'shutting-down') throw ec2Error('IncorrectInstanceState', `This instance '${id}' is not in a state from which it can be stopped.`);
-    return inst;
-  });
+  const { cloud, now } = ctx;
+  const found = instancesNamed(ctx, input.InstanceIds);
+  for (const inst of found) {
+    if (inst.state === 'terminated' || inst.state === 'shutting-down') throw ec2Error('IncorrectInstanceState', `This instance '${inst.id}' is not in a state from which it can be stopped.`);
+  }
   return {
     StoppingInstances: found.map((inst) => {
       const previous = inst.state;
