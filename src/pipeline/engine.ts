@@ -9,6 +9,7 @@ import { DriverPool, type EngineState } from './engine/drivers.ts';
 import { EventBus } from './engine/event-bus.ts';
 import { recoveryNeeded } from './recovery-needed.ts';
 import { Recovery, type Recovered } from './engine/recovery.ts';
+import { KeptRuns } from './engine/kept-runs.ts';
 import { RunApi, type BakeRequest, type LaunchRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
 import { engineServices, type EngineOptions } from './engine/services.ts';
@@ -34,6 +35,7 @@ export class Engine {
   private readonly scheduler: Scheduler;
   private readonly recovery: Recovery;
   private readonly api: RunApi;
+  private readonly kept: KeptRuns;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
 
@@ -58,6 +60,7 @@ export class Engine {
     });
     this.scheduler = new Scheduler(svc, this.state, this.pool);
     this.api = new RunApi(svc, this.state, this.pool, this.scheduler);
+    this.kept = new KeptRuns(svc, this.pool);
     this.recovery = new Recovery(svc, this.state, this.pool, this.scheduler, (runId, by, reason) => this.api.cancel(runId, by, reason));
     this.api.recovery = this.recovery;
   }
@@ -192,16 +195,16 @@ export class Engine {
 
   /** A kept run's tests again, on its environment (RunApi.retest). */
   retest(runId: string, opts: { browsers: string[] | null; grep: string | null }, by: string): Promise<Run> {
-    return this.api.retest(runId, opts, by);
+    return this.kept.retest(runId, opts, by);
   }
 
   extend(runId: string, byMs: number, by: string): Promise<Run> {
-    return this.api.extend(runId, byMs, by);
+    return this.kept.extend(runId, byMs, by);
   }
 
   /** Keeps a run's environment up for `ms` after its tests (a chat button); a kept run gets `ms` more. */
   keep(runId: string, ms: number, by: string): Promise<Run> {
-    return this.api.keep(runId, ms, by);
+    return this.kept.keep(runId, ms, by);
   }
 
   /** One pass of the background loop; tests call it directly instead of waiting for the timer. */

@@ -1,7 +1,6 @@
-// What the engine's callers ask of runs: launch (queue it and start it when its environment is free),
-// cancel / tear down, keep and extend, and wait for a run's end.
+// What the engine's callers ask of runs: launch or bake (queue it and start it when its environment is
+// free), cancel / tear down, and wait for a run's end. A kept run's own verbs are in kept-runs.ts.
 import { bakeEnvName } from '../run-environment.ts';
-import { formatDuration } from '../../domain/duration.ts';
 import { newRunId } from '../../domain/run-id.ts';
 import { isFinished, type Requester, type Run, type Source } from '../../domain/run.ts';
 import { ConflictError, NotFoundError, UserError } from '../../errors.ts';
@@ -10,6 +9,7 @@ import { releaseRunLocks } from '../run-locks.ts';
 import { RunCancelled } from '../run-errors.ts';
 import type { DriverPool, EngineState } from './drivers.ts';
 import type { Recovery } from './recovery.ts';
+import { runOrNotFound } from './kept-runs.ts';
 import type { Scheduler } from './scheduler.ts';
 
 export interface LaunchRequest {
@@ -155,7 +155,7 @@ export class RunApi {
   /** Cancels a run: `by` who asked (a requester), `reason` why when there is one ("the pull request was closed"). */
   async cancel(runId: string, by: string, reason: string | null = null): Promise<Run> {
     const { store } = this.svc;
-    const run = await this.getRun(runId);
+    const run = await runOrNotFound(this.svc, runId);
     if (isFinished(run.state)) throw new ConflictError(`run ${runId} already ${run.state}; nothing to cancel`);
     const cancelled = new RunCancelled(by, reason);
     if (run.state === 'queued') {
@@ -183,81 +183,6 @@ export class RunApi {
     return (await store.getRun(runId))!;
   }
 
-  async extend(runId: string, byMs: number, by: string): Promise<Run> {
-    const { store, config, clock } = this.svc;
-    const run = await this.getRun(runId);
-    if (run.state !== 'kept') throw new ConflictError(`run ${runId} is ${run.state}; only a kept run can be extended (launch it with --keep)`);
-    const base = Math.max(run.expiresAt?.getTime() ?? 0, clock.now().getTime());
-    const until = new Date(base + byMs);
-    const limit = clock.now().getTime() + config.runs.keepMax;
-    if (until.getTime() > limit) {
-      throw new ConflictError(`run ${runId} would stay up until ${until.toISOString()}, past runs.keepMax (${formatDuration(config.runs.keepMax)} from now)`);
-    }
-    await this.svc.moveExpiry(run, until);
-    const updated = await store.updateRun(runId, { expiresAt: until });
-    this.svc.emit(runId, { type: 'run.kept', until: until.toISOString() });
-    this.svc.logger.info({ runId, until, by }, 'kept run extended');
-    return updated;
-  }
-
-  /**
-   * Runs a kept run's tests again on its environment (`retest`): `browsers` (default: the run's own) with
-   * their users and reporting, maybe only the tests `grep` matches. Its time to expire moves out by the
-   * tests' bound (tests.maxWait) first, so neither the sweeper nor its expiry nor its host's switch ends
-   * it mid-test. Refused, changing nothing, when the environment is gone or busy.
-   */
-  async retest(runId: string, opts: { browsers: string[] | null; grep: string | null }, by: string): Promise<Run> {
-    const { store, config, clock, ownerId } = this.svc;
-    const run = await this.getRun(runId);
-    const relaunch = run.env ? `\`launch ${run.env} --keep\`` : '`launch --keep`';
-    if (isFinished(run.state)) throw new ConflictError(`run ${runId} is ${run.state}: its environment is gone; ${relaunch} starts a new one`);
-    if (run.state !== 'kept') throw new ConflictError(`run ${runId} is ${run.state === 'tearing_down' ? 'tearing down' : run.state}; retest needs a kept environment (launch with --keep)`);
-    if (run.cancelRequestedBy) throw new ConflictError(`run ${runId} is being torn down (asked by ${run.cancelRequestedBy}); ${relaunch} starts a new one`);
-    const instance = (await store.getAssets(runId)).find((a) => a.kind === 'instance');
-    if (!instance || instance.deletedAt !== null) throw new ConflictError(`run ${runId} has no instance up any more: its environment is gone; ${relaunch} starts a new one`);
-    const browsers = opts.browsers ?? run.options.browsers;
-    const unknown = browsers.filter((b) => !config.browsers[b]);
-    if (unknown.length > 0) throw new UserError(`unknown browser ${unknown.join(', ')}; valid: ${Object.keys(config.browsers).join(', ')}`);
-    // The lease is the retest's own claim: one at a time, and no expiry teardown while it holds it.
-    if (this.pool.has(runId) || !(await store.acquireLease(runId, ownerId, clock.now(), config.runs.leaseTtl))) {
-      throw new ConflictError(`run ${runId} is busy (a retest or its teardown is going); try again when it is done`);
-    }
-    try {
-      const now = clock.now();
-      const withinMs = config.tests.maxWait;
-      const until = new Date(Math.max(run.expiresAt?.getTime() ?? 0, now.getTime()) + withinMs);
-      await this.svc.moveExpiry(run, until);
-      await store.updateRun(runId, { expiresAt: until });
-      this.svc.emit(runId, { type: 'run.retest', by, browsers, grep: opts.grep, until: until.toISOString() });
-      this.svc.logger.info({ runId, by, browsers, grep: opts.grep, until }, 'kept run retested');
-      const current = (await store.getRun(runId))!;
-      this.pool.start(current, { kind: 'retest', browsers, grep: opts.grep, withinMs });
-      return current;
-    } catch (err) {
-      await store.releaseLease(runId, ownerId).catch(() => undefined);
-      throw err;
-    }
-  }
-
-  /**
-   * Keeps a run's environment up for `ms` after its tests instead of tearing it down (a chat
-   * button); a kept run gets `ms` more. Too late once its teardown has started.
-   */
-  async keep(runId: string, ms: number, by: string): Promise<Run> {
-    const { store, config } = this.svc;
-    const run = await this.getRun(runId);
-    if (run.state === 'kept') return this.extend(runId, ms, by);
-    const tooLate = (state: string) =>
-      new ConflictError(`run ${runId} is ${state === 'tearing_down' ? 'already tearing down' : state}; launch it again with --keep to keep an environment up`);
-    if (run.state !== 'queued' && run.state !== 'running') throw tooLate(run.state);
-    if (ms > config.runs.keepMax) throw new ConflictError(`${formatDuration(ms)} is past runs.keepMax (${formatDuration(config.runs.keepMax)})`);
-    // The driver reads the options again when its tests are done (run-driver.ts), on whichever replica drives it.
-    const updated = await store.updateRun(runId, { options: { ...run.options, keepMs: ms } });
-    if (updated.state !== 'queued' && updated.state !== 'running') throw tooLate(updated.state);
-    this.svc.logger.info({ runId, keepMs: ms, by }, 'run will be kept after its tests');
-    return updated;
-  }
-
   /** Where a queued run stands: its place, and when it may start (null: nothing to go by, or a person holds the environment). */
   async queueStatus(runId: string): Promise<{ position: number; etaMs: number | null; heldBy: string | null } | null> {
     const run = await this.svc.store.getRun(runId);
@@ -265,9 +190,4 @@ export class RunApi {
     return this.scheduler.queueStatus(run);
   }
 
-  private async getRun(runId: string): Promise<Run> {
-    const run = await this.svc.store.getRun(runId);
-    if (!run) throw new NotFoundError(`no run ${runId}; \`list\` shows the current ones`);
-    return run;
-  }
 }
