@@ -180,18 +180,14 @@ export class RunDriver {
     } finally {
       clearTimeout(runTimer);
     }
-    if (this.fencedBy) throw this.fencedBy;
-    if (this.handingOver || failure instanceof RunHandedOver) throw new RunHandedOver(`run ${this.runId} handed over`);
-    if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
+    this.throwIfLetGo(failure);
 
     const testsFailed = this.outputOf('tests')?.allPassed === false;
     if (keep && failure === null) {
       try {
         return await this.enterKept(testsFailed);
       } catch (err) {
-        if (this.fencedBy) throw this.fencedBy;
-        if (this.handingOver) throw new RunHandedOver(`run ${this.runId} handed over`);
-        if (this.abandoned || err instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
+        this.throwIfLetGo(err);
         // Nothing stays up that is not kept on purpose: a keep that did not take ends in teardown.
         // A cancel that came while moving the switch is a cancel, not a failed keep.
         failure = this.abort.signal.aborted ? this.abort.signal.reason : new Error(`could not keep the environment: ${errorLine(err)}`);
@@ -201,6 +197,16 @@ export class RunDriver {
     const interrupted =
       mode.kind !== 'teardown' ? null : mode.cancelledBy ? new RunCancelled(mode.cancelledBy, mode.cancelReason ?? null) : mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
     return this.tearDownAndFinish(failure ?? interrupted, testsFailed);
+  }
+
+  /**
+   * This process no longer drives the run (another engine fenced it, it is being handed over, or the
+   * process is going away): nothing more may be done here, not even a teardown.
+   */
+  private throwIfLetGo(failure: unknown): void {
+    if (this.fencedBy) throw this.fencedBy;
+    if (this.handingOver || failure instanceof RunHandedOver) throw new RunHandedOver(`run ${this.runId} handed over`);
+    if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
   }
 
   private async retest(mode: Extract<DriveMode, { kind: 'retest' }>): Promise<Run> {
@@ -216,9 +222,7 @@ export class RunDriver {
     } finally {
       clearTimeout(timer);
     }
-    if (this.fencedBy) throw this.fencedBy;
-    if (this.handingOver || failure instanceof RunHandedOver) throw new RunHandedOver(`run ${this.runId} handed over`);
-    if (this.abandoned || failure instanceof RunAbandoned) throw new RunAbandoned(`run ${this.runId} abandoned`);
+    this.throwIfLetGo(failure);
     // Cancelled or torn down while it retested: the environment goes, as for any kept run.
     if (failure instanceof RunCancelled) return this.tearDownAndFinish(failure, this.outputOf('tests')?.allPassed === false);
     const error = failure !== null ? `retest: ${errorLine(failure)}` : this.outputOf('tests')?.allPassed === false ? this.testsError() : null;
