@@ -268,34 +268,38 @@ export class RunThreads {
 
   /** The failing tests and the first failure's screenshot, once per run; a 429 comes back as when to try again. */
   private async postFailures(runId: string, view: RunView, where: ThreadRecord): Promise<FlushOutcome | undefined> {
-    if (!where.replied.includes(FAILURES_KEY)) {
-      const text = renderFailures(view);
-      if (text === null) return undefined;
-      try {
-        await this.opts.slack.postMessage(where.channel, { text }, where.ts);
-      } catch (err) {
-        const wait = retryAfterMs(err);
-        if (wait !== null) return { retryAfterMs: wait };
-        this.opts.logger.warn({ err, runId }, 'could not post the failing tests in the run thread');
-      }
-      where.replied.push(FAILURES_KEY);
-      await saveThread(this.opts.memory, runId, where, this.opts.commands.now());
-    }
+    const text = renderFailures(view);
+    if (text === null) return undefined;
+    const failures = await this.replyOnce(runId, where, FAILURES_KEY, 'could not post the failing tests in the run thread', async () => {
+      await this.opts.slack.postMessage(where.channel, { text }, where.ts);
+    });
+    if (failures) return failures;
     const shot = firstScreenshot(view);
-    if (shot && !where.replied.includes(SCREENSHOT_KEY)) {
-      try {
-        const data = await this.opts.commands.artifactFile(runId, shot.name, MAX_UPLOAD_BYTES);
-        const filename = shot.name.split('/').pop() ?? 'screenshot.png';
-        if (data) await this.opts.slack.uploadFile({ channel: where.channel, threadTs: where.ts, filename, title: shot.title, data, altText: `screenshot of ${shot.title}` });
-      } catch (err) {
-        const wait = retryAfterMs(err);
-        if (wait !== null) return { retryAfterMs: wait };
-        // A workspace that did not grant files:write still gets the link in the reply above.
-        this.opts.logger.warn({ err, runId }, 'could not upload the first failure\'s screenshot to the run thread');
-      }
-      where.replied.push(SCREENSHOT_KEY);
-      await saveThread(this.opts.memory, runId, where, this.opts.commands.now());
+    if (!shot) return undefined;
+    // A workspace that did not grant files:write still gets the link in the reply above.
+    return this.replyOnce(runId, where, SCREENSHOT_KEY, "could not upload the first failure's screenshot to the run thread", async () => {
+      const data = await this.opts.commands.artifactFile(runId, shot.name, MAX_UPLOAD_BYTES);
+      const filename = shot.name.split('/').pop() ?? 'screenshot.png';
+      if (data) await this.opts.slack.uploadFile({ channel: where.channel, threadTs: where.ts, filename, title: shot.title, data, altText: `screenshot of ${shot.title}` });
+    });
+  }
+
+  /**
+   * One extra reply in the thread, at most once per run (remembered under `key` in the thread record):
+   * a 429 says when to try again; any other failure is logged and not retried, so a reply Slack refuses
+   * never repeats on every event.
+   */
+  private async replyOnce(runId: string, where: ThreadRecord, key: string, failedWhat: string, send: () => Promise<void>): Promise<FlushOutcome | undefined> {
+    if (where.replied.includes(key)) return undefined;
+    try {
+      await send();
+    } catch (err) {
+      const wait = retryAfterMs(err);
+      if (wait !== null) return { retryAfterMs: wait };
+      this.opts.logger.warn({ err, runId }, failedWhat);
     }
+    where.replied.push(key);
+    await saveThread(this.opts.memory, runId, where, this.opts.commands.now());
     return undefined;
   }
 
