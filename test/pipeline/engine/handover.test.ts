@@ -154,7 +154,13 @@ describe('an ephemeral key across a handover', () => {
     expect(unsealSecrets('a long operator secret', 'stg1-20261121-a1b2c3', sealed)).toEqual(secrets);
     expect(unsealSecrets('another operator secret', 'stg1-20261121-a1b2c3', sealed)).toBeInstanceOf(Error);
     expect(unsealSecrets('a long operator secret', 'stg2-20261121-a1b2c3', sealed)).toBeInstanceOf(Error);
-    const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
+    // Flip one bit of the ciphertext itself: editing the base64 text's last characters may only touch
+    // padding bits and leave the bytes as they were.
+    const parts = sealed.split('.');
+    const body = Buffer.from(parts[4]!, 'base64url');
+    body[0] = body[0]! ^ 1;
+    const tampered = [...parts.slice(0, 4), body.toString('base64url')].join('.');
+    expect(tampered).not.toBe(sealed);
     expect(unsealSecrets('a long operator secret', 'stg1-20261121-a1b2c3', tampered)).toBeInstanceOf(Error);
   });
 });
