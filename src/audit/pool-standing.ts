@@ -78,7 +78,7 @@ function minutes(ms: number): string {
 export function poolStandingLine(p: PoolStanding): string {
   const members = p.fromStore ? `${p.members} ${p.mode} member${p.members === 1 ? '' : 's'}` : `${p.members} ${p.mode} member${p.members === 1 ? '' : 's'} wanted, none prepared yet`;
   const hours = p.hoursPerWeek < 168 ? ` (kept full ${p.hoursPerWeek} h a week)` : '';
-  const money = p.perDayUsd === null ? `cost unknown (${p.unknown.join('; ')})` : `${formatUsd(p.perDayUsd)}/day${hours}`;
+  const money = p.perDayUsd === null ? `cost unknown (${p.unknown.join('; ')})` : `${formatUsd(p.perDayUsd)}/day${p.fromStore ? '' : ' once full'}${hours}`;
   const saved =
     p.warmLaunches === 0
       ? 'no warm launches yet'

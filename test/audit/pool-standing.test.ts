@@ -47,7 +47,7 @@ describeStore('warm pool standing', (ctx) => {
     const expected = poolStandingCost(prices, { ...config.environments['stg1']!, warmPool: pool });
     expect(p).toMatchObject({ env: 'stg1', members: 2, fromStore: false, mode: 'stopped', savedMs: null, warmLaunches: 0 });
     expect(p!.perDayUsd).toBeCloseTo(expected.perDayUsd!, 9);
-    expect(poolStandingLine(p!)).toBe(`pool stg1: 2 stopped members wanted, none prepared yet, ${formatUsd(expected.perDayUsd)}/day · no warm launches yet`);
+    expect(poolStandingLine(p!)).toBe(`pool stg1: 2 stopped members wanted, none prepared yet, ${formatUsd(expected.perDayUsd)}/day once full · no warm launches yet`);
     // Environments without a pool say nothing.
     expect((await poolStandings(ctx.store, config, prices)).map((x) => x.env)).toEqual(['stg1']);
     expect(await poolStandings(ctx.store, config, prices, 'stg2')).toEqual([]);

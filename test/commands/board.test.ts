@@ -36,7 +36,7 @@ it('list: each queued run with its place and ETA, and the warm pool with its cos
   if (list.kind !== 'environments') throw new Error(`list answered ${list.kind}`);
   expect(list.queueNotes[queued.id]).toMatch(WHEN);
   const perDay = poolStandingCost(createPrices(w.config.pricing), { ...w.config.environments['stg1']!, warmPool: POOL }).perDayUsd;
-  const poolLine = `pool stg1: 2 stopped members wanted, none prepared yet, ${formatUsd(perDay)}/day · no warm launches yet`;
+  const poolLine = `pool stg1: 2 stopped members wanted, none prepared yet, ${formatUsd(perDay)}/day once full · no warm launches yet`;
   expect(list.pools).toHaveLength(1);
 
   const cli = renderCli(list);
