@@ -10,7 +10,7 @@ const BENCHES = [
   { file: 'slack-ack.ts', what: 'Slack ack latency under a burst, against a bare Bolt app' },
   { file: 'github-webhook.ts', what: 'GitHub webhook response latency under a burst, against a bare Probot app' },
   { file: 'dashboard.ts', what: 'dashboard page weight and time to first paint in Chromium' },
-  { file: 'time-to-first-test.ts', what: 'simulated command-to-first-test, cold (and warm, when the warm pool exists), on a virtual clock with a latency model from AWS figures' },
+  { file: 'time-to-first-test.ts', what: 'simulated command-to-first-test, cold and warm (a claimed stopped pool member), their ratio against the targets, the refill of one member and the pool\'s standing cost, on a virtual clock with a latency model from AWS figures' },
   { file: 'cli-start.ts', what: 'CLI start of --help, list and status on SQLite, side by side with node -e 0' },
   { file: 'recovery-campaign.ts', what: 'kill -9 / SIGSTOP / SIGTERM of CLI launches and serve replicas at random points, against moto: leaks, stale mutations, adoption times' },
 ];

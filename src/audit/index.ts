@@ -10,6 +10,7 @@ export { startSweepSchedule, runIfClaimed, occurrenceOf, SWEEP_SLOT, type SweepS
 export { spendReport, type SpendReport, type DaySpend } from './spend-report.ts';
 export { orphansReport, sweepView, type OrphansReport, type SweepView } from './orphans-report.ts';
 export { assetsOfRun, type RunAssetLine } from './run-assets.ts';
+export { poolStandings, poolStandingLine, type PoolStanding, type PoolStandingStore } from './pool-standing.ts';
 export { TARGET_MARKS_KEY } from './marks.ts';
 export { createAudit, scheduleSweeps, pruneBookkeeping, DELIVERY_MEMORY_MS, CRON_SLOT_MEMORY_MS, type AuditService, type AuditDeps } from './service.ts';
 export type {

@@ -2,6 +2,7 @@
 
 import bytes from 'bytes';
 import { formatUsd } from '../cost/estimate.ts';
+import { poolStandingLine } from './pool-standing.ts';
 import { span } from './rules.ts';
 import type { OrphanEntry, SweepReport, UnsweptEntry } from './types.ts';
 import { ASSET_KINDS, type AssetKind } from '../domain/asset.ts';
@@ -98,6 +99,7 @@ export function renderSweepText(r: SweepReport, prefix: string): string {
   if (r.prunedArtifacts && r.prunedArtifacts.runs > 0) {
     lines.push(`Test artifacts past retention deleted: ${r.prunedArtifacts.runs} run${r.prunedArtifacts.runs === 1 ? '' : 's'} (${bytes.format(r.prunedArtifacts.bytes)}).`);
   }
+  if (r.pools && r.pools.length > 0) lines.push('Warm pools (standing cost while they wait):', ...r.pools.map((p) => `  ${poolStandingLine(p)}`));
   for (const d of r.drift) lines.push(`Drift: ${d.env}: ${d.problem}`);
   for (const u of r.unpriced) lines.push(`Unpriced: ${u}`);
   for (const e of r.errors) lines.push(`Error: ${e}`);

@@ -15,6 +15,7 @@ import { renderCostText } from './cost-text.ts';
 import { renderSweepText, sweepProblems } from './report-text.ts';
 import { startSweepSchedule } from './schedule.ts';
 import { orphansReport, type OrphansReport } from './orphans-report.ts';
+import { poolStandings, type PoolStanding } from './pool-standing.ts';
 import { spendReport, type SpendReport } from './spend-report.ts';
 import { createSweeper } from './sweep.ts';
 import type { OrphanEntry, SweepReport } from './types.ts';
@@ -26,7 +27,7 @@ import type { OrphanEntry, SweepReport } from './types.ts';
 const LAST_ORPHANS_KEY = 'sweeper:last-orphans';
 
 /** `cost`'s report: the orphans are the last complete sweep's (`orphansAsOf`), even when a later one was incomplete. */
-export type CostReportData = CostReport & { orphansAsOf: Date | null; newerIncompleteSweepAt: Date | null };
+export type CostReportData = CostReport & { orphansAsOf: Date | null; newerIncompleteSweepAt: Date | null; pools: PoolStanding[] };
 
 /** Sweeps and cost reports on demand (the `sweep` and `cost` verbs), and the scheduled sweep. */
 export interface AuditService {
@@ -67,6 +68,11 @@ export function createAudit(deps: AuditDeps): AuditService {
         report.errors.push(`test artifacts past retention could not be deleted: ${(err as Error).message.split('\n')[0]}`);
       }
     }
+    try {
+      report.pools = await poolStandings(deps.store, deps.config, deps.prices);
+    } catch (err) {
+      deps.logger.warn({ err }, 'the warm pools\' standing cost could not be read for the sweep report');
+    }
     if (report.complete) await deps.store.kvSet(LAST_ORPHANS_KEY, { at: report.startedAt, orphans: report.orphans }, clock.now());
     return report;
   };
@@ -81,7 +87,8 @@ export function createAudit(deps: AuditDeps): AuditService {
       const asOf = last?.at ?? null;
       const latest = (await deps.store.listSweeps(1))[0];
       const newer = latest && latest.summary?.complete === false && (asOf === null || latest.startedAt > asOf) ? latest.startedAt : null;
-      return { data: { ...report, orphansAsOf: asOf, newerIncompleteSweepAt: newer }, text: renderCostText(report, asOf, newer), problems: [] };
+      const pools = await poolStandings(deps.store, deps.config, deps.prices);
+      return { data: { ...report, orphansAsOf: asOf, newerIncompleteSweepAt: newer, pools }, text: renderCostText(report, asOf, newer, pools), problems: [] };
     },
     async orphans({ reapedDays }) {
       return orphansReport(deps.store, await lastOrphans(deps.store), { now: clock.now(), reapedWindowMs: reapedDays * 86_400_000 });

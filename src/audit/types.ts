@@ -3,6 +3,7 @@
 
 import type { AssetKind } from '../domain/asset.ts';
 import type { ReapedAsset } from '../store/types.ts';
+import type { PoolStanding } from './pool-standing.ts';
 
 export type { FoundAsset, AssetExtra } from '../aws/kinds/types.ts';
 
@@ -115,4 +116,6 @@ export interface SweepReport {
   errors: string[];
   /** Test artifacts in the local directory deleted past their retention (reap sweeps; S3 ones are orphans above). */
   prunedArtifacts?: { runs: number; bytes: number } | undefined;
+  /** Each environment's warm pool: what it costs while it waits, beside what a warm launch saves (issue 14). */
+  pools?: PoolStanding[] | undefined;
 }

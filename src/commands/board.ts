@@ -7,6 +7,9 @@ import type { Run } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
 import { forecastQueue } from '../pipeline/queue-forecast.ts';
 import { DEFAULT_STEP_NAMES } from '../pipeline/step-order.ts';
+import { poolStandings, type PoolStanding, type PoolStandingStore } from '../audit/index.ts';
+import { createPrices, type Prices } from '../cost/prices.ts';
+import { queueText } from './estimate-text.ts';
 
 export interface EnvView {
   env: string;
@@ -23,9 +26,23 @@ export interface OrphanSummary {
   at: Date;
 }
 
+/** `list`'s answer: each environment, the queue with where each run stands, and the warm pools. */
+export interface EnvironmentsBoard {
+  environments: EnvView[];
+  queue: Run[];
+  /** Per queued run: `position 2 · starts in ~12 min` (or why there is no telling). Plain text. */
+  queueNotes: Record<string, string>;
+  /** Each environment with a warm pool: its standing cost and what a warm launch saves. */
+  pools: PoolStanding[];
+}
+
 export interface Board {
   environments: EnvView[];
   queue: Run[];
+  /** Per queued run: `position 2 · starts in ~12 min` (or why there is no telling). Plain text. */
+  queueNotes: Record<string, string>;
+  /** Each environment with a warm pool: its standing cost and what a warm launch saves. */
+  pools: PoolStanding[];
   /** When each queued run should start, by the environments' step history (src/pipeline/queue-forecast.ts); null: no telling. */
   queueStarts: ReadonlyMap<string, Date | null>;
   /** Runs created in the last `recentMs`, newest first (at most 100). */
@@ -37,7 +54,17 @@ export interface Board {
   now: Date;
 }
 
-export type BoardStore = Pick<Store, 'listLocks' | 'listRuns' | 'queuedRuns' | 'listSweeps' | 'stepHistory' | 'getSteps'>;
+export type BoardStore = Pick<Store, 'listLocks' | 'listRuns' | 'queuedRuns' | 'listSweeps' | 'stepHistory' | 'getSteps'> & PoolStandingStore;
+
+/** Where each queued run stands, in the words every front uses (a person's lock on its environment: until they unlock it). */
+export function queueNotes(queue: readonly Run[], etas: ReadonlyMap<string, number | null>, locks: readonly EnvLock[]): Record<string, string> {
+  const notes: Record<string, string> = {};
+  queue.forEach((run, i) => {
+    const held = run.env ? locks.find((l) => l.env === run.env && l.holderKind === 'person') : undefined;
+    notes[run.id] = queueText(i + 1, etas.get(run.id) ?? null, held?.holder ?? null);
+  });
+  return notes;
+}
 
 const DAY_MS = 86_400_000;
 
@@ -45,31 +72,39 @@ export class BoardReader {
   private readonly store: BoardStore;
   private readonly config: Config;
   private readonly now: () => Date;
+  private readonly prices: Prices;
 
-  constructor(store: BoardStore, config: Config, now: () => Date) {
+  constructor(store: BoardStore, config: Config, now: () => Date, prices: Prices = createPrices(config.pricing)) {
     this.store = store;
     this.config = config;
     this.now = now;
+    this.prices = prices;
   }
 
-  /** Each configured environment (or only `only`) with its lock and active run, and the queue. */
-  async environments(only: string | null): Promise<{ environments: EnvView[]; queue: Run[] }> {
-    const locks = new Map((await this.store.listLocks()).map((l) => [l.env, l]));
-    const active = await this.store.listRuns({ states: ['running', 'tearing_down', 'kept'] });
+  /** Each configured environment (or only `only`) with its lock and active run, the queue with its ETAs, and the warm pools. */
+  async environments(only: string | null): Promise<EnvironmentsBoard> {
+    const [lockList, active, forecast, pools] = await Promise.all([
+      this.store.listLocks(),
+      this.store.listRuns({ states: ['running', 'tearing_down', 'kept'] }),
+      forecastQueue(this.store, this.config, DEFAULT_STEP_NAMES, this.now()),
+      poolStandings(this.store, this.config, this.prices, only),
+    ]);
+    const locks = new Map(lockList.map((l) => [l.env, l]));
     const environments: EnvView[] = Object.values(this.config.environments)
       .filter((e) => only === null || e.name === only)
       .map((e) => ({ env: e.name, region: e.region, lock: locks.get(e.name) ?? null, run: active.find((r) => r.env === e.name) ?? null }));
-    return { environments, queue: await this.store.queuedRuns() };
+    return { environments, queue: forecast.queue, queueNotes: queueNotes(forecast.queue, forecast.etas, lockList), pools };
   }
 
   async board(recentMs = DAY_MS): Promise<Board> {
     const now = this.now();
-    const [locks, active, forecast, recent, sweeps] = await Promise.all([
+    const [locks, active, forecast, recent, sweeps, pools] = await Promise.all([
       this.store.listLocks(),
       this.store.listRuns({ states: ['running', 'tearing_down', 'kept'] }),
       forecastQueue(this.store, this.config, DEFAULT_STEP_NAMES, now),
       this.store.listRuns({ since: new Date(now.getTime() - recentMs), limit: 100 }),
       this.lastSweeps(),
+      poolStandings(this.store, this.config, this.prices),
     ]);
     const queue = forecast.queue;
     const queueStarts = new Map([...forecast.etas].map(([id, ms]) => [id, ms === null ? null : new Date(now.getTime() + ms)] as const));
@@ -78,6 +113,8 @@ export class BoardReader {
       environments: Object.values(this.config.environments).map((e) => ({ env: e.name, region: e.region, lock: lockOf.get(e.name) ?? null, run: active.find((r) => r.env === e.name) ?? null })),
       queue,
       queueStarts,
+      queueNotes: queueNotes(queue, forecast.etas, locks),
+      pools,
       recent: [...recent].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()),
       ...sweeps,
       now,

@@ -19,6 +19,13 @@ export function queueText(position: number, etaMs: number | null, heldBy: string
   return `position ${position} · ${etaMs < 30_000 ? 'starts any moment' : `starts in ${aboutDuration(etaMs)}`}`;
 }
 
+/** A queued run's place as a RunView has it (a person's lock on what it waits for: until they unlock it); null when not queued. */
+export function viewQueueText(v: { run: { state: string }; queuePosition: number | null; queueEtaMs?: number | null | undefined; waitingFor?: readonly { holder: string; holderKind: string }[] | undefined }): string | null {
+  if (v.run.state !== 'queued' || v.queuePosition === null) return null;
+  const person = v.waitingFor?.find((l) => l.holderKind === 'person');
+  return queueText(v.queuePosition, v.queueEtaMs ?? null, person?.holder ?? null);
+}
+
 /** `≈ $0.36/h; with keep=8h ≈ $2.90`, `≈ $0.36/h; a usual run (~45 min) ≈ $0.27`, or why there is no figure. */
 export function estimateText(e: CostEstimate): string {
   if (e.hourlyUsd === null) return `cost unknown (${e.unknown.join('; ')})`;

@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, PermissionError, UserError } from '../err
 import type { Engine, Recovered } from '../pipeline/engine.ts';
 import type { EventListener } from '../pipeline/events.ts';
 import type { Store } from '../store/index.ts';
-import { BoardReader, type Board, type EnvView } from './board.ts';
+import { BoardReader, type Board, type EnvironmentsBoard, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
 import type { CostReportData, ImagesReport, OrphansReport, PromoteReport, SpendReport, SweepReport } from './reports.ts';
@@ -21,7 +21,7 @@ import { isSafeArtifactName } from '../artifacts/storage.ts';
 import type { ArtifactLinks } from './artifact-links.ts';
 import type { Readable } from 'node:stream';
 
-export type { Board, EnvView, OrphanSummary } from './board.ts';
+export type { Board, EnvironmentsBoard, EnvView, OrphanSummary } from './board.ts';
 export type { RunView, StepView } from './run-view.ts';
 export type { Recovered } from '../pipeline/engine.ts';
 
@@ -89,7 +89,7 @@ export type CommandResult =
   | { kind: 'launched'; run: Run; position: number | null }
   | { kind: 'dry-run'; env: string; report: DryRunReport; verb?: 'launch' | 'bake' }
   | { kind: 'run'; view: RunView }
-  | { kind: 'environments'; environments: EnvView[]; queue: Run[] }
+  | ({ kind: 'environments' } & EnvironmentsBoard)
   | { kind: 'assets'; runId: string; assets: RunAssetLine[]; cost: AssetsCost }
   | { kind: 'locked'; lock: EnvLock }
   | { kind: 'unlocked'; env: string; previous: EnvLock }
@@ -99,7 +99,7 @@ export type CommandResult =
   | { kind: 'promoted'; report: AuditReport<PromoteReport> };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
-export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents' | 'stepHistory'>;
+export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents' | 'stepHistory' | 'listPoolMembers' | 'launchPathHistory'>;
 
 /**
  * What the executor asks of the engine. The composition root may hand it one that is built on first
@@ -167,7 +167,7 @@ export class CommandExecutor {
 
   private get boards(): BoardReader {
     const { engine, store } = this.deps;
-    this.#boards ??= new BoardReader(store, engine.config, () => engine.now());
+    this.#boards ??= new BoardReader(store, engine.config, () => engine.now(), this.prices);
     return this.#boards;
   }
 

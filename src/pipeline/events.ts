@@ -46,6 +46,8 @@ export type RunEventBody =
   | { type: 'run.kept'; until: string }
   /** A kept run's tests run again (`retest`); its expiry moved to `until`. */
   | { type: 'run.retest'; by: string; browsers: string[]; grep: string | null; until: string }
+  /** A retest whose process stopped (crash, restart): its tests step ended interrupted; the run stays kept until `until`. */
+  | { type: 'run.retest-interrupted'; reason: string; until: string | null }
   | { type: 'run.cancel-requested'; by: string; reason: string | null }
   | { type: 'teardown.done'; deleted: number; failed: string[] }
   | { type: 'run.finished'; state: RunState; error: string | null; timings: StepTiming[]; cost: RunCost; browsers: BrowserOutcome[] };

@@ -28,6 +28,11 @@ export interface LaunchOutputs extends Record<string, unknown> {
   adopted: boolean;
   /** The AMI it was launched from (the environment's, its image's in the manifest, or --ami). */
   ami?: string;
+  /**
+   * The warm pool member this launch claimed (its instance started, not launched): the warm path. The
+   * step-time history tells warm launches from cold ones by it (store launchPathHistory).
+   */
+  poolMember?: string | null;
 }
 
 export interface OpenSshOutputs extends Record<string, unknown> {

@@ -59,6 +59,36 @@ export function journalQueries(db: Db) {
     },
 
     /**
+     * The warm pool's savings (issue 14): for the environment's `runs` most recently finished runs whose
+     * launch and service-update both succeeded, those two steps' times and whether the launch claimed a
+     * pool member (its launch outputs name a `poolMember`, or a pool member is still recorded as claimed
+     * by it). Newest first.
+     */
+    async launchPathHistory(env: string, runs = 20): Promise<{ runId: string; warm: boolean; launchMs: number; serviceUpdateMs: number }[]> {
+      const rows = await db.query<{ run_id: string; name: string; started_at: number | string; finished_at: number | string; outputs: string; claimed: number | string }>(
+        `SELECT s.run_id, s.name, s.started_at, s.finished_at, s.outputs,
+                (SELECT COUNT(*) FROM pool_members p WHERE p.claimed_by = s.run_id) AS claimed
+           FROM steps s
+           JOIN (SELECT id, finished_at AS run_finished FROM runs WHERE env = ? AND kind = 'launch' AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?) r ON r.id = s.run_id
+          WHERE s.name IN ('launch', 'service-update') AND s.state = 'succeeded' AND s.started_at IS NOT NULL AND s.finished_at IS NOT NULL
+          ORDER BY r.run_finished DESC, s.run_id`,
+        [env, runs],
+      );
+      const byRun = new Map<string, { runId: string; warm: boolean; launchMs: number | null; serviceUpdateMs: number | null }>();
+      for (const r of rows) {
+        const entry = byRun.get(r.run_id) ?? { runId: r.run_id, warm: Number(r.claimed) > 0, launchMs: null, serviceUpdateMs: null };
+        const ms = Math.max(0, Number(r.finished_at) - Number(r.started_at));
+        if (r.name === 'launch') {
+          const member = stepFromRow({ run_id: r.run_id, name: r.name, state: 'succeeded', started_at: null, finished_at: null, outputs: r.outputs, error: null }).outputs['poolMember'];
+          if (typeof member === 'string' && member !== '') entry.warm = true;
+          entry.launchMs = ms;
+        } else entry.serviceUpdateMs = ms;
+        byRun.set(r.run_id, entry);
+      }
+      return [...byRun.values()].flatMap((e) => (e.launchMs === null || e.serviceUpdateMs === null ? [] : [{ runId: e.runId, warm: e.warm, launchMs: e.launchMs, serviceUpdateMs: e.serviceUpdateMs }]));
+    },
+
+    /**
      * Appends to the run's timeline with the next sequence number (1, 2, 3... per run). The counter
      * lives on the run row, so concurrent appends queue on that row rather than collide.
      * Throws NotFoundError for an unknown run.

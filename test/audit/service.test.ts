@@ -81,3 +81,24 @@ test('cost counts as many orphans as the sweep reported, also those whose run (i
   expect(cost.data.total.orphansInRunCost).toBe(1);
   expect(cost.text).toContain('1 of the 2 orphans is priced with its run');
 });
+
+test('issue 14: cost and the daily report show each warm pool\'s standing cost beside what it saves; without pools, nothing', async () => {
+  const plain = await audit().cost({ sinceMs: null, by: null });
+  expect(plain.data.pools).toEqual([]);
+  expect(plain.text).not.toContain('warm pools');
+  const stg4 = w.config.environments['stg4']!;
+  stg4.warmPool = { size: 3, mode: 'stopped', maxAge: DAY, baseRef: 'main' };
+  await w.store.insertPoolMember({ id: 'pool-1', env: 'stg4', region: stg4.region, ami: 'ami-x', baseRef: 'main', createdAt: w.now });
+  const { poolStandingCost } = await import('../../src/cost/pool-cost.ts');
+  const { formatUsd } = await import('../../src/cost/estimate.ts');
+  // One member in the store (preparing): priced as one, not as the configured three.
+  const perDay = poolStandingCost(createPrices(), { ...stg4, warmPool: { ...stg4.warmPool, size: 1 } }).perDayUsd;
+  const line = `pool stg4: 1 stopped member, ${formatUsd(perDay)}/day · no warm launches yet`;
+  const cost = await audit().cost({ sinceMs: null, by: null });
+  expect(cost.data.pools).toMatchObject([{ env: 'stg4', members: 1, fromStore: true }]);
+  expect(cost.text.split('\n')).toContain(`  ${line}`);
+  const daily = await audit().scheduledSweep();
+  expect(daily.pools).toMatchObject([{ env: 'stg4', members: 1 }]);
+  const { renderSweepText } = await import('../../src/audit/index.ts');
+  expect(renderSweepText(daily, 'stagebot')).toContain(`Warm pools (standing cost while they wait):\n  ${line}`);
+});

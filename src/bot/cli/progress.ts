@@ -41,6 +41,7 @@ export function describeEvent(e: EngineEvent): string | null {
     case 'tests.browser': return `${e.result.browser}: ${e.result.outcome} (${e.result.passed} passed, ${e.result.failed} failed, ${e.result.flaky} flaky, ${e.result.skipped} skipped)`;
     case 'run.kept': return `kept until ${e.until}`;
     case 'run.retest': return `retest of ${e.browsers.join(', ')}${e.grep !== null ? ` (tests matching ${JSON.stringify(e.grep)})` : ''} asked by ${e.by}; kept until ${e.until}`;
+    case 'run.retest-interrupted': return `retest interrupted (${e.reason}): its tests step ended interrupted; the environment is still kept${e.until ? ` until ${e.until}` : ''}; \`retest ${e.runId}\` runs them again`;
     case 'run.cancel-requested': return `cancel requested by ${e.by}${e.reason ? ` (${e.reason})` : ''}`;
     case 'teardown.done': return `teardown: ${e.deleted} deleted${e.failed.length ? `, NOT deleted: ${e.failed.join('; ')}` : ''}`;
     case 'run.finished': return `finished: ${e.state}${e.error ? ` — ${e.error}` : ''}`;

@@ -7,10 +7,10 @@ import { isFinished, type Run } from '../../domain/run.ts';
 import { EXIT_CODES } from '../../errors.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
-import type { SweepReport } from '../../commands/reports.ts';
+import { poolStandingLine, type SweepReport } from '../../commands/reports.ts';
 import type { Verb } from '../../commands/grammar.ts';
 import { fellShort, succeeded, type Outcome } from './output.ts';
-import { actualCostText, estimateText, usualText } from '../../commands/estimate-text.ts';
+import { actualCostText, estimateText, usualText, viewQueueText } from '../../commands/estimate-text.ts';
 import type { CostEstimate } from '../../cost/launch-estimate.ts';
 
 /** What `stagebot launch … --output json` prints: the whole run in one document. */
@@ -113,7 +113,7 @@ export function waitingText(waitingFor: readonly EnvLock[]): string | null {
 }
 
 /** What the CLI shows of a run's RunView (status, cancel, extend...). */
-export type CliRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'assets' | 'deadManSwitch' | 'estimate'>;
+export type CliRunView = Pick<RunView, 'run' | 'timings' | 'browsers' | 'cost' | 'assets' | 'deadManSwitch' | 'estimate'> & Partial<Pick<RunView, 'queuePosition' | 'queueEtaMs' | 'waitingFor'>>;
 
 /** A command's result as the CLI renders it: a run needs only its CliRunView. */
 export type CliResult = Exclude<CommandResult, { kind: 'run' }> | { kind: 'run'; view: CliRunView };
@@ -130,7 +130,9 @@ export function renderResult(result: CliResult): string {
     case 'run': {
       const v = result.view;
       const live = v.assets.filter((a) => a.deletedAt === null).length;
+      const queued = viewQueueText({ ...v, queuePosition: v.queuePosition ?? null });
       return [`run ${v.run.id} on ${v.run.env ?? '(queued)'}: ${v.run.state}${v.run.error ? ` — ${v.run.error}` : ''}`,
+        ...(queued ? [`queued: ${queued}`] : []),
         `requested by ${v.run.requester} via ${v.run.source}; browsers ${v.run.options.browsers.join(', ')}${v.run.state === 'kept' && v.run.expiresAt ? `; kept until ${v.run.expiresAt.toISOString()}` : ''}`,
         timingTable(v.timings),
         ...(v.browsers.length ? ['tests:', ...v.browsers.map(browserLine)] : []),
@@ -138,8 +140,8 @@ export function renderResult(result: CliResult): string {
         ...[switchLine(v.deadManSwitch)].filter((l) => l !== null)].join('\n');
     }
     case 'environments': {
-      const queue = result.queue.map((r, i) => `  ${i + 1}. ${r.id} by ${r.requester} (${r.env ?? `any of ${(r.options.pool ?? []).join(', ')}`})`);
-      return ['environments:', ...result.environments.map(envLine), ...(queue.length ? ['queue:', ...queue] : ['queue: empty'])].join('\n');
+      const queue = result.queue.map((r, i) => `  ${i + 1}. ${r.id} by ${r.requester} (${r.env ?? `any of ${(r.options.pool ?? []).join(', ')}`})${result.queueNotes[r.id] ? `: ${result.queueNotes[r.id]}` : ''}`);
+      return ['environments:', ...result.environments.map(envLine), ...(queue.length ? ['queue:', ...queue] : ['queue: empty']), ...result.pools.map(poolStandingLine)].join('\n');
     }
     case 'assets': {
       if (result.assets.length === 0) return `run ${result.runId} created no assets`;
@@ -223,7 +225,7 @@ export function resultOutcome(verb: Verb, result: Exclude<CommandResult, { kind:
     case 'help':
       return succeeded(verb, { topic: null, text: result.text }, text);
     case 'environments':
-      return succeeded(verb, { environments: result.environments, queue: result.queue }, text);
+      return succeeded(verb, { environments: result.environments, queue: result.queue, queueNotes: result.queueNotes, pools: result.pools }, text);
     case 'assets':
       return succeeded(verb, { runId: result.runId, assets: result.assets, cost: result.cost }, text);
     case 'locked':

@@ -8,6 +8,8 @@ export async function homeData(deps: FrontDeps, prefix: string): Promise<HomeDat
   return {
     environments: board.environments.map(({ env, lock, run }) => ({ env, lock, run })),
     queue: board.queue,
+    queueNotes: board.queueNotes,
+    pools: board.pools,
     recent: board.recent,
     orphans: board.orphans,
     sweepIncomplete: board.sweepIncomplete,

@@ -3,7 +3,8 @@ import type { OrphanSummary } from '../../commands/executor.ts';
 import type { EnvLock } from '../../domain/lock.ts';
 import type { Run } from '../../domain/run.ts';
 import { code, esc, fit, usd, when, who } from './mrkdwn.ts';
-import { envLine, queueLines } from './render-result.ts';
+import { envLine, poolLines, queueLines } from './render-result.ts';
+import type { PoolStanding } from '../../commands/reports.ts';
 import type { Block, HomeView } from './slack-api.ts';
 
 export type { OrphanSummary };
@@ -11,6 +12,10 @@ export type { OrphanSummary };
 export interface HomeData {
   environments: { env: string; run: Run | null; lock: EnvLock | null }[];
   queue: Run[];
+  /** Per queued run: `position 2 · starts in ~12 min` (Board.queueNotes). */
+  queueNotes?: Readonly<Record<string, string>>;
+  /** The warm pools' standing cost and what a warm launch saves (Board.pools). */
+  pools?: readonly PoolStanding[];
   /** Runs created in the last 24 hours, newest first. */
   recent: Run[];
   /** The last complete sweep's; null: no sweep has listed everything yet. */
@@ -38,7 +43,8 @@ const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkd
 
 export function renderHome(data: HomeData): HomeView {
   const blocks: Block[] = [header('Environments'), section(data.environments.map(envLine).join('\n') || 'no environments configured')];
-  blocks.push(section(queueLines(data.queue).join('\n')));
+  blocks.push(section(queueLines(data.queue, data.queueNotes ?? {}).join('\n')));
+  if (data.pools && data.pools.length > 0) blocks.push(section(poolLines(data.pools).join('\n')));
 
   blocks.push({ type: 'divider' }, header('Runs of the last 24 hours'));
   const recent = data.recent.slice(0, MAX_RECENT);

@@ -109,6 +109,8 @@ export function renderReply(event: EngineEvent): string | null {
       return `:pushpin: the environment is kept until ${when(new Date(event.until))}`;
     case 'run.retest':
       return fit(`:repeat: retest asked by ${who(event.by)}: ${esc(event.browsers.join(', '))}${event.grep !== null ? ` (only tests matching ${code(event.grep)})` : ''}; the environment is kept until ${when(new Date(event.until))}`);
+    case 'run.retest-interrupted':
+      return fit(`:warning: the retest was interrupted (${esc(event.reason)}): its tests did not finish; the environment is still kept${event.until ? ` until ${when(new Date(event.until))}` : ''}, and ${code(`retest ${event.runId}`)} runs them again`);
     default:
       return null;
   }

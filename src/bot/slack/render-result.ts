@@ -2,13 +2,15 @@
 // is answered by its own parent message (render-parent.ts), not here.
 import type { EnvLock } from '../../domain/lock.ts';
 import { isFinished, type Run } from '../../domain/run.ts';
-import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
+import type { CommandResult, EnvironmentsBoard, RunView } from '../../commands/executor.ts';
+import { poolStandingLine, type PoolStanding } from '../../commands/reports.ts';
 import { lockText } from './render-lock.ts';
 import { cancelLine } from './render-parent.ts';
 import { browsersDetail } from './render-reply.ts';
 import { code, codeBlock, esc, fit, usd, when, who } from './mrkdwn.ts';
 import type { Block, SlackMessage } from './slack-api.ts';
 import { formatDuration } from '../../domain/duration.ts';
+import { viewQueueText } from '../../commands/estimate-text.ts';
 
 export interface Reply extends SlackMessage {
   /** in_channel: everyone in the channel sees it (state changes); ephemeral: only the asker (queries). */
@@ -30,13 +32,22 @@ export function envLine(e: { env: string; run: Run | null; lock: EnvLock | null 
   return `*${esc(e.env)}* — free`;
 }
 
-export function queueLines(queue: readonly Run[]): string[] {
+/** The queue, each run with where it stands (`notes`: `position 2 · starts in ~12 min`, plain text). */
+export function queueLines(queue: readonly Run[], notes: Readonly<Record<string, string>> = {}): string[] {
   if (queue.length === 0) return ['queue: empty'];
-  return ['queue:', ...queue.map((r, i) => `${i + 1}. ${code(r.id)} by ${who(r.requester)} for ${r.env ? esc(r.env) : `any of ${esc((r.options.pool ?? []).join(', '))}`} (since ${when(r.createdAt)})`)];
+  return [
+    'queue:',
+    ...queue.map((r, i) => `${i + 1}. ${code(r.id)} by ${who(r.requester)} for ${r.env ? esc(r.env) : `any of ${esc((r.options.pool ?? []).join(', '))}`} (since ${when(r.createdAt)})${notes[r.id] ? ` — ${esc(notes[r.id]!)}` : ''}`),
+  ];
 }
 
-function environments(envs: EnvView[], queue: Run[]): string[] {
-  return [...envs.map(envLine), '', ...queueLines(queue)];
+/** One line per warm pool: its standing cost and what a warm launch saves. */
+export function poolLines(pools: readonly PoolStanding[]): string[] {
+  return pools.map((p) => `:fire: ${esc(poolStandingLine(p))}`);
+}
+
+function environments(result: EnvironmentsBoard): string[] {
+  return [...result.environments.map(envLine), '', ...queueLines(result.queue, result.queueNotes), ...(result.pools.length ? ['', ...poolLines(result.pools)] : [])];
 }
 
 function runView(v: RunView): string[] {
@@ -47,6 +58,7 @@ function runView(v: RunView): string[] {
     run.state === 'cancelled'
       ? `run ${code(run.id)} on *${esc(run.env ?? '(queued)')}*: ${cancelLine(v.cancelled, run.error)}`
       : `run ${code(run.id)} on *${esc(run.env ?? '(queued)')}*: *${run.state}*${run.error ? ` — ${esc(run.error)}` : ''}`,
+    ...(viewQueueText(v) ? [`:hourglass_flowing_sand: ${esc(viewQueueText(v)!)}`] : []),
     `requested by ${who(run.requester)} via ${run.source}; browsers ${esc(run.options.browsers.join(', '))}${run.state === 'kept' && run.expiresAt ? `; kept until ${when(run.expiresAt)}` : ''}`,
     steps,
     ...browsersDetail(v.browsers),
@@ -70,7 +82,7 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
     case 'run':
       return reply('ephemeral', runView(result.view));
     case 'environments':
-      return reply('ephemeral', environments(result.environments, result.queue));
+      return reply('ephemeral', environments(result));
     case 'assets':
       if (result.assets.length === 0) return reply('ephemeral', [`run ${code(result.runId)} created no assets`]);
       return reply('ephemeral', [

@@ -13,6 +13,37 @@ export async function runOrNotFound(svc: EngineServices, runId: string): Promise
   return run;
 }
 
+/**
+ * A kept run whose retest lost its process (kill -9, a stopped replica): the retest's tests step ends
+ * `interrupted`, as a crashed run's running step does on adoption, and the run stays kept as it was
+ * (its environment is up; its expiry, already moved out by the retest, stays); its people are told.
+ * Null when the run's lease still has a live holder, or nothing of a retest was left running.
+ */
+export async function endAbandonedRetest(svc: EngineServices, run: Run, alive: ReadonlySet<string>): Promise<Run | null> {
+  const { store, clock, config, ownerId } = svc;
+  const now = clock.now();
+  if (run.state !== 'kept' || run.leaseOwner === ownerId) return null;
+  const lapsed = run.leaseHeartbeatAt === null || now.getTime() - run.leaseHeartbeatAt.getTime() > config.runs.leaseTtl;
+  if (run.leaseOwner !== null && (alive.has(run.leaseOwner) || !lapsed)) return null;
+  if (!(await store.getSteps(run.id)).some((s) => s.state === 'running')) return null;
+  // Taking the lease bumps its epoch: a retest driver that wakes up again is fenced from here on.
+  if (!(await store.acquireLease(run.id, ownerId, now, config.runs.leaseTtl))) return null;
+  try {
+    const handover = await store.takeHandover(run.id, ownerId);
+    const from = handover.from ?? run.handoverFrom;
+    const why = from ? `handed over from replica ${from} during a restart` : `its process (${run.leaseOwner ?? 'unknown'}) stopped`;
+    const steps = await store.interruptSteps(run.id, now, `interrupted: the retest's ${why}`);
+    if (steps.length === 0) return null;
+    const updated = await store.updateRun(run.id, { error: `retest interrupted: ${why}` });
+    svc.emit(run.id, { type: 'run.retest-interrupted', reason: why, until: updated.expiresAt?.toISOString() ?? null });
+    svc.logger.info({ runId: run.id, previousOwner: run.leaseOwner, interrupted: steps }, `run ${run.id}: its retest was interrupted (${why}); it stays kept`);
+    svc.metrics?.runRecoveries.inc({ event: 'retest-interrupted' });
+    return updated;
+  } finally {
+    await store.releaseLease(run.id, ownerId).catch(() => undefined);
+  }
+}
+
 export class KeptRuns {
   private readonly svc: EngineServices;
   private readonly pool: DriverPool;

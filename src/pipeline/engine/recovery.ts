@@ -10,6 +10,7 @@ import { HANDOVER_KEY_ENV, unsealSecrets } from '../handover-seal.ts';
 import { EPHEMERAL_KEY_SECRET } from '../step-outputs.ts';
 import type { DriveMode } from '../run-driver.ts';
 import type { DriverPool, EngineState } from './drivers.ts';
+import { endAbandonedRetest } from './kept-runs.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** What a recovery pass took over, for whoever asked (the CLI tells its user). */
@@ -88,8 +89,10 @@ export class Recovery {
       const { mode, reason } = await this.adoptionOf(run);
       if (await this.adopt(run, mode, false, reason)) taken.push({ run, action: mode.kind === 'resume' ? 'resume' : 'teardown', reason });
     }
-    for (const run of await store.listRuns({ states: ['kept'] })) {
-      if (this.pool.has(run.id) || run.id === except) continue;
+    for (const listed of await store.listRuns({ states: ['kept'] })) {
+      if (this.pool.has(listed.id) || listed.id === except) continue;
+      // A retest whose process died leaves its tests step running: ended first, whatever comes next.
+      const run = (await endAbandonedRetest(this.svc, listed, alive)) ?? listed;
       // A cancel can land on a run that became kept between being read as running and the write.
       if (run.cancelRequestedBy) {
         const reason = `torn down by ${run.cancelRequestedBy}`;

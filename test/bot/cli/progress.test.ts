@@ -37,6 +37,12 @@ describe('CLI progress', () => {
     );
   });
 
+  it('says a retest was interrupted and the environment stays kept', () => {
+    expect(describeEvent({ type: 'run.retest-interrupted', reason: 'its process (cli:a) stopped', until: '2026-11-21T12:00:00.000Z', runId: RUN, at: AT })).toBe(
+      `retest interrupted (its process (cli:a) stopped): its tests step ended interrupted; the environment is still kept until 2026-11-21T12:00:00.000Z; \`retest ${RUN}\` runs them again`,
+    );
+  });
+
   it('says why a cancel was asked when it was said', () => {
     expect(describeEvent({ type: 'run.cancel-requested', by: 'github:octocat', reason: 'the pull request was closed', runId: RUN, at: AT })).toBe('cancel requested by github:octocat (the pull request was closed)');
   });

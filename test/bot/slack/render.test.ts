@@ -290,6 +290,12 @@ describe('renderReply', () => {
     expect(renderReply({ ...base, type: 'run.cancel-requested', by: 'slack:U0BOB', reason: 'wrong <branch>' } as EngineEvent)).toBe(':no_entry_sign: cancel requested by <@U0BOB> (wrong &lt;branch&gt;); tearing down');
   });
 
+  it('tells the thread a retest was interrupted by a crash: the environment is still kept, and how to run the tests again', () => {
+    const text = renderReply({ ...base, type: 'run.retest-interrupted', reason: 'its process (cli:<x>) stopped', until: '2026-11-21T12:00:00.000Z' } as EngineEvent)!;
+    expect(text).toMatch(/^:warning: the retest was interrupted \(its process \(cli:&lt;x&gt;\) stopped\): its tests did not finish; the environment is still kept until /);
+    expect(text).toContain('`retest stg4-20261121-a1b2c3` runs them again');
+  });
+
   it('has nothing to say for log lines and asset events', () => {
     expect(renderReply({ ...base, type: 'step.log', step: 'tests', line: 'x' } as EngineEvent)).toBeNull();
     expect(renderReply({ ...base, type: 'asset.created', kind: 'instance', id: 'i-1', region: 'eu-west-1' } as EngineEvent)).toBeNull();

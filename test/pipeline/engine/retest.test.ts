@@ -91,3 +91,65 @@ it('one retest at a time; a teardown during a retest stops it and tears the envi
   expect(ended.state).toBe('cancelled');
   await expectNothingLeft(w, kept.id);
 });
+
+it('a crash during a retest: the adopter ends its tests step interrupted, keeps the run (same expiry) and says so', async () => {
+  const w = await world();
+  const slow = fakeTestRunner({ ms: 60_000 });
+  const fast = w.engine();
+  const kept = await launchAndWait(fast, w.request({ keepMs: HOUR }));
+  const dying = w.engine({ testRunner: slow });
+  const retested = await dying.retest(kept.id, { browsers: null, grep: null }, REQUESTER);
+  for (let i = 0; i < 200 && slow.jobs.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  expect((await w.store.getStep(kept.id, 'tests'))!.state).toBe('running');
+  // kill -9: the process stops where it is; its lease still names it and goes stale.
+  dying.abandon();
+  await dying.stop(0);
+  expect(await w.store.acquireLease(kept.id, dying.ownerId, w.clock.now(), w.config.runs.leaseTtl)).toBe(true);
+  w.clock.advance(w.config.runs.leaseTtl + 1_000);
+
+  const adopter = w.engine();
+  await adopter.tick();
+  const tests = (await w.store.getStep(kept.id, 'tests'))!;
+  expect(tests.state).toBe('interrupted');
+  expect(tests.finishedAt).not.toBeNull();
+  expect(tests.error).toContain(dying.ownerId);
+  const after = (await w.store.getRun(kept.id))!;
+  expect(after.state).toBe('kept');
+  expect(after.expiresAt).toEqual(retested.expiresAt);
+  expect(after.error).toMatch(/^retest interrupted: /);
+  expect(after.leaseOwner).toBeNull();
+  expect(w.live(kept.id).some((a) => a.kind === 'instance')).toBe(true);
+  expect(w.eventsOf(kept.id, 'run.retest-interrupted')).toMatchObject([{ until: retested.expiresAt!.toISOString() }]);
+  // Told once, not at every tick; and the environment takes a new retest.
+  await adopter.tick();
+  expect(w.eventsOf(kept.id, 'run.retest-interrupted')).toHaveLength(1);
+  await adopter.retest(kept.id, { browsers: null, grep: null }, REQUESTER);
+  const again = await waitForEnd(adopter, kept.id);
+  expect(again.state).toBe('kept');
+  expect(again.error).toBeNull();
+  expect((await w.store.getStep(kept.id, 'tests'))!.state).toBe('succeeded');
+  await adopter.teardown(kept.id, REQUESTER);
+  await waitForEnd(adopter, kept.id);
+  await expectNothingLeft(w, kept.id);
+});
+
+it('a crashed retest whose keep time has run out too: the tests step ends interrupted, then the environment is torn down', async () => {
+  const w = await world();
+  const slow = fakeTestRunner({ ms: 60_000 });
+  const fast = w.engine();
+  const kept = await launchAndWait(fast, w.request({ keepMs: HOUR }));
+  const dying = w.engine({ testRunner: slow });
+  const retested = await dying.retest(kept.id, { browsers: null, grep: null }, REQUESTER);
+  for (let i = 0; i < 200 && slow.jobs.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  dying.abandon();
+  await dying.stop(0);
+  expect(await w.store.acquireLease(kept.id, dying.ownerId, w.clock.now(), w.config.runs.leaseTtl)).toBe(true);
+  w.clock.advance(retested.expiresAt!.getTime() - w.clock.now().getTime() + 1_000);
+
+  const adopter = w.engine();
+  await adopter.tick();
+  const ended = await waitForEnd(adopter, kept.id);
+  expect(ended.state).toBe('succeeded');
+  expect((await w.store.getStep(kept.id, 'tests'))!.state).toBe('interrupted');
+  await expectNothingLeft(w, kept.id);
+});

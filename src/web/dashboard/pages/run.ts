@@ -52,6 +52,8 @@ export function describeEvent(e: RunEvent): string {
       return `kept until ${str(d.until)}`;
     case 'run.retest':
       return `retest asked by ${str(d.by)}${d.grep ? ` (tests matching ${str(d.grep)})` : ''}; kept until ${str(d.until)}`;
+    case 'run.retest-interrupted':
+      return `retest interrupted (${str(d.reason)}); still kept${d.until ? ` until ${str(d.until)}` : ''}`;
     case 'run.cancel-requested':
       return `cancel asked by ${str(d.by)}`;
     case 'teardown.done':
