@@ -31,7 +31,7 @@ import { loadTargetMarks, saveTargetMarks } from './marks.ts';
 import { plan } from './plan.ts';
 import { reapDue } from './reap-phase.ts';
 import { loadRuns } from './run-lookup.ts';
-import { configuredRef, newestAmis, type RuleContext } from './rules.ts';
+import { configuredRef, newestAmis, type AmiKeep, type RuleContext } from './rules.ts';
 import { summarizeOrphans } from './totals.ts';
 import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport, UnsweptEntry } from './types.ts';
 
@@ -116,6 +116,11 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
 
   // 3. What of it is an orphan.
   const runIds = assets.flatMap((a) => (descriptorOf(a.kind).rule === 'run' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
+  // An image's candidates: its own keepCandidates; everything else: sweeper.amiKeepNewest.
+  const amiKeep = (env: string, channel: string | null): AmiKeep => {
+    const image = channel === 'candidate' && env.startsWith('image:') ? config.images[env.slice('image:'.length)] : undefined;
+    return image ? { count: image.keepCandidates, setting: `images.${image.name}.keepCandidates` } : { count: config.sweeper.amiKeepNewest, setting: 'sweeper.amiKeepNewest' };
+  };
   const rules: RuleContext = {
     now,
     installation: config.installation,
@@ -130,11 +135,8 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     ]),
     amiMinAgeMs: config.sweeper.amiMinAge,
     // A region not listed can only hide newer AMIs, which keeps more of the others: the safe side.
-    // An image's candidates: its own keepCandidates; everything else: sweeper.amiKeepNewest.
-    newestAmis: newestAmis(assets, config.installation, (env, channel) =>
-      channel === 'candidate' && env.startsWith('image:') ? (config.images[env.slice('image:'.length)]?.keepCandidates ?? config.sweeper.amiKeepNewest) : config.sweeper.amiKeepNewest,
-    ),
-    amiKeepNewest: config.sweeper.amiKeepNewest,
+    newestAmis: newestAmis(assets, config.installation, amiKeep),
+    amiKeep,
     artifactRetentionMs: config.artifacts.retention,
   };
   const targetMarks = await loadTargetMarks(store);

@@ -78,5 +78,7 @@ describe('the sweep and the image manifest', () => {
     const ids = r.orphans.map((o) => o.id);
     expect(ids).not.toContain(newest);
     expect(ids).toEqual(expect.arrayContaining([older, oldest]));
+    // The reason names the setting that kept only one: the image's, not the sweeper's.
+    expect(r.orphans.find((o) => o.id === older)!.reason).toMatch(/^AMI of image:mentor-app made 21 days ago, not configured and not among the 1 newest candidates of image:mentor-app \(images\.mentor-app\.keepCandidates\); its snapshots go with it$/);
   });
 });
