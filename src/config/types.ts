@@ -34,9 +34,11 @@ export interface Config {
   imageManifest: ImageManifestConfig;
 }
 
-/** Where a base AMI comes from: `ami`, or `name` (a filter) with `owners`. */
+/** Where a base AMI comes from: `ami`, `name` (a filter) with `owners`, or `ssm` (an AWS public parameter). */
 export interface ImageBase {
   ami?: string | undefined;
+  /** An AWS public parameter whose value is an AMI id, read in the image's first region. */
+  ssm?: string | undefined;
   /** An AMI name filter; the newest match of `owners` is taken. */
   name?: string | undefined;
   owners?: string[] | undefined;

@@ -58,7 +58,7 @@ export function createImagesService(deps: ImagesServiceDeps): ImagesService {
       const now = deps.clock.now();
       let base;
       try {
-        base = await resolveBaseAmi(aws.ec2(env.region), image);
+        base = await resolveBaseAmi(aws, image);
       } catch (err) {
         return { ok: false, checks: [{ check: 'base', ok: false, detail: errorLine(err) }] };
       }

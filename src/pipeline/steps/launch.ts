@@ -64,14 +64,14 @@ async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
 
 /** The AMI this run starts from: the environment's, an image of the manifest, or the launch's --ami. */
 async function launchAmi(ctx: RunContext): Promise<ResolvedAmi> {
-  // A bake's builder starts from its image's base (an id, or the newest match of a name filter).
+  // A bake's builder starts from its image's base (an id, the newest match of a name filter, or a public parameter).
   const baking = ctx.run.kind === 'bake' && ctx.run.options.image ? ctx.config.images[ctx.run.options.image] : undefined;
   if (baking) {
     try {
-      return await resolveBaseAmi(ctx.aws.ec2(ctx.env.region), baking, ctx.signal);
+      return await resolveBaseAmi(ctx.aws, baking, ctx.signal);
     } catch (err) {
       if (err instanceof UserError) throw err;
-      throw stepError(`DescribeImages (the base of ${baking.name})`, err);
+      throw stepError(`${baking.base.ssm ? `GetParameter ${baking.base.ssm}` : 'DescribeImages'} (the base of ${baking.name})`, err);
     }
   }
   const override = ctx.run.options.ami;
