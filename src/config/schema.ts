@@ -317,9 +317,19 @@ const imageSchema = strictObject({
   createImageTimeout: duration().default(im.createImageTimeout),
 });
 
+// The manifest is a local file (`path`), or a file in a GitHub repository changed only by pull request (`github`).
 const imageManifestSchema = strictObject({
-  path: text('a file path like ./images/manifest.json').default(im.manifestPath),
-});
+  path: text('a file path like ./images/manifest.json').optional(),
+  github: strictObject({
+    repo: repositoryName(),
+    path: matching(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\w./-]{1,255}$/, 'a path in the repository like images/manifest.json').default(im.githubManifestPath),
+    branch: matching(/^[A-Za-z0-9][\w./-]{0,199}$/, 'a branch like main').default(im.githubManifestBranch),
+  }).optional(),
+})
+  .superRefine((m, ctx) => {
+    if (m.path !== undefined && m.github !== undefined) ctx.addIssue({ code: 'custom', message: 'gives path and github; give one of path (a local file) or github (a file in a repository, changed by pull request)', input: m });
+  })
+  .transform((m) => ({ path: m.path ?? im.manifestPath, github: m.github ?? null }));
 
 const fileSchema = strictObject({
   installation: installationName(),

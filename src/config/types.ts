@@ -69,8 +69,13 @@ export interface ImageConfig {
 }
 
 export interface ImageManifestConfig {
-  /** The manifest JSON file (relative paths are relative to the working directory). */
+  /** The manifest JSON file (relative paths are relative to the working directory); unused with `github`. */
   path: string;
+  /**
+   * The manifest is a file in a GitHub repository instead, read on `branch` through the GitHub App and
+   * changed only by pull request (merging is the approval, a revert the rollback).
+   */
+  github: { repo: string; path: string; branch: string } | null;
 }
 
 export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];

@@ -140,7 +140,7 @@ describe('the images report', () => {
     };
     const prices = createPrices({ instances: {}, snapshotGbMonth: 0.05 });
     const report = await imagesReport(
-      { config, aws, prices, manifest: { where: '/m.json', read: async () => manifest, write: async () => undefined }, now: () => new Date('2026-11-11T00:00:00Z') },
+      { config, aws, prices, manifest: { where: '/m.json', read: async () => manifest, write: async () => ({ kind: 'written' as const, where: '/m.json' }) }, now: () => new Date('2026-11-11T00:00:00Z') },
       null,
     );
     const row = report.data.rows.find((r) => r.channel === 'stable')!;

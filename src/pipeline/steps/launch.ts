@@ -22,7 +22,7 @@ import { describeLaunchImage, type LaunchImage } from './helpers/launch-image.ts
 import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRequest } from './helpers/launch-request.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../step-outputs.ts';
 import { isRunResource, runTagFilters, type RunIdentity } from '../../aws/run-ownership.ts';
-import { manifestBackend } from '../../images/manifest.ts';
+import { manifestBackend } from '../../images/manifest-backend.ts';
 import { resolveBaseAmi } from '../../images/base.ts';
 import { needsManifest, resolveAmi, type ResolvedAmi } from '../../images/resolve.ts';
 
@@ -75,7 +75,7 @@ async function launchAmi(ctx: RunContext): Promise<ResolvedAmi> {
     }
   }
   const override = ctx.run.options.ami;
-  const manifest = needsManifest(ctx.env, override) ? await manifestBackend(ctx.config, null).read() : null;
+  const manifest = needsManifest(ctx.env, override) ? await (ctx.manifest ?? manifestBackend(ctx.config, null)).read() : null;
   return resolveAmi(ctx.env, manifest, override);
 }
 
