@@ -158,6 +158,9 @@ describe('the manifest in a GitHub repository', () => {
       expect(pull.title).toBe(`stagebot: bake ${t.runId}: candidate ${imageId} in ${t.env.region}`);
       expect(JSON.parse(repo.fileOn(pull.head, 'images/manifest.json')!).images['mentor-app'][t.env.region].candidate).toMatchObject({ ami: imageId, bakeRun: t.runId });
       expect(repo.fileOn('main', 'images/manifest.json')).toBe(text(merged));
+      // A repeated step (a retry, a resumed run) opens no second PR.
+      await createImageStep.run(ctx());
+      expect(repo.pulls).toHaveLength(1);
       const warnings = t.eventsOf('step.warning').map((e) => (e as { message: string }).message);
       expect(warnings).toContainEqual(
         `manifest acme/infra:images/manifest.json@main: opened PR #1 (https://github.com/acme/infra/pull/1) to make mentor-app@candidate in ${t.env.region} is ${imageId}; the manifest is unchanged until it is merged (merging is the approval, reverting it the rollback)`,
