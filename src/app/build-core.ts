@@ -26,6 +26,8 @@ import type { ArtifactStorage } from '../artifacts/storage.ts';
 import { ArtifactKeeper } from '../pipeline/test-runners/artifact-keeper.ts';
 import { createImagesService, type ImagesService } from '../images/service.ts';
 import { systemClock } from '../domain/clock.ts';
+import type { ManifestBackend } from '../images/manifest.ts';
+import { imageManifestFor } from './image-manifest.ts';
 
 export interface CoreOptions {
   config: Config;
@@ -42,6 +44,8 @@ export interface CoreOptions {
   testRunner?: TestRunner | undefined;
   /** Tests inject a storage (default: the configured directory or bucket). */
   artifacts?: ArtifactStorage | undefined;
+  /** Tests inject a manifest backend (default: imageManifest's file, or its GitHub repository through the App). */
+  manifest?: ManifestBackend | undefined;
 }
 
 export interface Core {
@@ -89,7 +93,7 @@ export function artifactStorage(config: Config, aws: AwsClients, injected?: Arti
 }
 
 /** The engine, with the configured test runner (which may need the GitHub App) keeping its artifacts in `artifacts`. */
-export async function buildEngine(opts: CoreOptions & { aws: AwsClients; artifacts: ArtifactStorage }): Promise<Engine> {
+export async function buildEngine(opts: CoreOptions & { aws: AwsClients; artifacts: ArtifactStorage; manifest: ManifestBackend }): Promise<Engine> {
   const { config, store, aws, prices, logger, metrics, clock } = opts;
   const keeper = new ArtifactKeeper({ storage: opts.artifacts, maxRunBytes: config.artifacts.maxRunSize });
   const testRunner = opts.testRunner ?? createTestRunner(config.tests, { github: await githubApi(config, opts.env, logger), artifacts: keeper });
@@ -100,6 +104,7 @@ export async function buildEngine(opts: CoreOptions & { aws: AwsClients; artifac
     logger,
     testRunner,
     prices,
+    manifest: opts.manifest,
     background: opts.background,
     // Seals a handed-over run's ephemeral key for the replica that resumes it (README, Deployment).
     handoverKey: handoverKeyFrom(opts.env),
@@ -109,7 +114,7 @@ export async function buildEngine(opts: CoreOptions & { aws: AwsClients; artifac
 }
 
 /** The audit: sweeps, reaps and cost reports. It needs no engine and no test runner. */
-export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'logger' | 'metrics' | 'clock'> & { aws: AwsClients; artifacts: ArtifactStorage }): AuditService {
+export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'logger' | 'metrics' | 'clock'> & { aws: AwsClients; artifacts: ArtifactStorage; manifest: ManifestBackend }): AuditService {
   const { config, store, aws, prices, logger, metrics, clock, artifacts } = opts;
   return createAudit({
     config,
@@ -117,6 +122,7 @@ export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices'
     aws,
     prices,
     logger,
+    manifest: opts.manifest,
     // A bucket's objects are an asset kind the sweeper lists; a local directory is pruned by the reap.
     ...(artifacts instanceof LocalArtifactDir ? { localArtifacts: artifacts } : {}),
     ...(metrics ? { metrics } : {}),
@@ -125,12 +131,12 @@ export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices'
 }
 
 /** The image lifecycle: the manifest (and its history in the store), bakes and promotions. */
-export function buildImages(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'clock'> & { aws: AwsClients; onProgress?: (line: string) => void }): ImagesService {
-  return createImagesService({ config: opts.config, store: opts.store, aws: opts.aws, prices: opts.prices, clock: opts.clock ?? systemClock, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+export function buildImages(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'clock'> & { aws: AwsClients; manifest: ManifestBackend; onProgress?: (line: string) => void }): ImagesService {
+  return createImagesService({ config: opts.config, store: opts.store, aws: opts.aws, prices: opts.prices, clock: opts.clock ?? systemClock, manifest: opts.manifest, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
 }
 
 /** `launch --dry-run`: DryRun calls for what a launch would do; creates nothing. */
-export function dryRunner(config: Config, aws: AwsClients, now: () => Date): Core['dryRun'] {
+export function dryRunner(config: Config, aws: AwsClients, now: () => Date, manifest?: ManifestBackend): Core['dryRun'] {
   return async (envName, actor) => {
     const environment = config.environments[envName];
     if (!environment) throw new Error(`unknown environment ${envName}`);
@@ -144,24 +150,26 @@ export function dryRunner(config: Config, aws: AwsClients, now: () => Date): Cor
       requester: actor.requester,
       source: actor.source,
       checkAccount: (region: string) => checkAccount(aws.sts(region), config.aws.accountAllowlist).then(() => undefined),
+      ...(manifest ? { manifest } : {}),
     });
   };
 }
 
-export { createAwsClients };
+export { createAwsClients, imageManifestFor };
 
 /** Everything at once (the server). */
 export async function buildCore(opts: CoreOptions): Promise<Core> {
   const aws = opts.aws ?? awsClientsFor(opts.config);
   const artifacts = artifactStorage(opts.config, aws, opts.artifacts);
-  const engine = await buildEngine({ ...opts, aws, artifacts });
+  const manifest = opts.manifest ?? (await imageManifestFor(opts.config, opts.store, opts.env, opts.logger));
+  const engine = await buildEngine({ ...opts, aws, artifacts, manifest });
   return {
     aws,
     engine,
-    audit: buildAudit({ ...opts, aws, artifacts }),
-    images: buildImages({ ...opts, aws }),
+    audit: buildAudit({ ...opts, aws, artifacts, manifest }),
+    images: buildImages({ ...opts, aws, manifest }),
     artifacts,
-    dryRun: dryRunner(opts.config, aws, () => engine.now()),
+    dryRun: dryRunner(opts.config, aws, () => engine.now(), manifest),
     async close(graceMs) {
       await engine.stop(graceMs);
       aws.destroy();

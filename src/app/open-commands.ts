@@ -14,7 +14,7 @@ import type { CoreOptions } from './build-core.ts';
 import { LazyEngine } from './lazy-engine.ts';
 import { artifactLinks } from './artifact-links.ts';
 
-export interface CommandServiceOptions extends Pick<CoreOptions, 'aws' | 'clock' | 'testRunner' | 'artifacts'> {
+export interface CommandServiceOptions extends Pick<CoreOptions, 'aws' | 'clock' | 'testRunner' | 'artifacts' | 'manifest'> {
   config: Config;
   logging: CliLogging;
   env: NodeJS.ProcessEnv;
@@ -46,11 +46,13 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
     const logger = once(() => makeLogger(opts.logging));
     const aws = once(async () => opts.aws ?? (await parts.get()).awsClientsFor(config));
     const artifacts = once(async () => (await parts.get()).artifactStorage(config, await aws.get(), opts.artifacts));
-    const audit = once(async () => (await parts.get()).buildAudit({ config, store, prices, clock, logger: await logger.get(), aws: await aws.get(), artifacts: await artifacts.get() }));
+    // One manifest backend for every command of this process (a GitHub one holds the App's token).
+    const manifest = once(async () => opts.manifest ?? (await parts.get()).imageManifestFor(config, store, env, await logger.get()));
+    const audit = once(async () => (await parts.get()).buildAudit({ config, store, prices, clock, logger: await logger.get(), aws: await aws.get(), artifacts: await artifacts.get(), manifest: await manifest.get() }));
     const engine = new LazyEngine(
       async () =>
         (await parts.get()).buildEngine({
-          config, store, prices, env, clock, testRunner: opts.testRunner, logger: await logger.get(), aws: await aws.get(), artifacts: await artifacts.get(),
+          config, store, prices, env, clock, testRunner: opts.testRunner, logger: await logger.get(), aws: await aws.get(), artifacts: await artifacts.get(), manifest: await manifest.get(),
           // A CLI engine drives only what this process launched.
           background: false,
         }),
@@ -62,13 +64,13 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
       orphans: async (o) => (await audit.get()).orphans(o),
       spend: async (o) => (await audit.get()).spend(o),
     };
-    const images = once(async () => (await parts.get()).buildImages({ config, store, prices, clock, aws: await aws.get(), ...(opts.progress ? { onProgress: opts.progress } : {}) }));
+    const images = once(async () => (await parts.get()).buildImages({ config, store, prices, clock, aws: await aws.get(), manifest: await manifest.get(), ...(opts.progress ? { onProgress: opts.progress } : {}) }));
     const imagesPort: Images = {
       report: async (image) => (await images.get()).report(image),
       dryRunBake: async (image, actor) => (await images.get()).dryRunBake(image, actor),
       promote: async (cmd, actor) => (await images.get()).promote(cmd, actor),
     };
-    const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now())(envName, actor);
+    const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now(), await manifest.get())(envName, actor);
     // The CLI serves no files: RunView only needs links to them.
     const links = await artifactLinks(config, env, store, await logger.get());
     const commands = new CommandExecutor({ engine, store, prices, audit: auditPort, images: imagesPort, helpPrefix: opts.helpPrefix, dryRun, artifacts: { links } });

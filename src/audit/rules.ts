@@ -22,9 +22,10 @@ export interface RuleContext {
   /** What the configuration names, as `configuredRef(kind, ref)` (AMIs by id, key pairs by region and name). */
   configured: ReadonlySet<string>;
   amiMinAgeMs: number;
-  /** AMIs kept for being among the newest `amiKeepNewest` of their environment. */
+  /** AMIs kept for being among the newest `amiKeep(env, channel).count` of their environment. */
   newestAmis: ReadonlySet<string>;
-  amiKeepNewest: number;
+  /** How many AMIs of an environment (an image's channel) are kept, and the setting that says so. */
+  amiKeep: (env: string, channel: string | null) => AmiKeep;
   /** How long test artifacts are kept (`artifacts.retention`). */
   artifactRetentionMs: number;
 }
@@ -103,16 +104,24 @@ export function runVerdict(runId: string | null, tags: Readonly<Record<string, s
   return { orphan: false, why: `run ${runId} is ${run.state} and waits to be adopted` };
 }
 
+/** A retention count and the setting it comes from (`sweeper.amiKeepNewest`, `images.<image>.keepCandidates`). */
+export interface AmiKeep {
+  count: number;
+  setting: string;
+}
+
 function amiVerdict(a: FoundAsset, ctx: RuleContext): Verdict {
   if (a.extra.state === 'pending') return { orphan: false, why: 'AMI still being created' };
   const env = a.tags[TAG.env] || null;
-  if (ctx.newestAmis.has(a.id)) return { orphan: false, why: `one of the ${ctx.amiKeepNewest} newest AMIs of ${env ?? 'its environment'}` };
+  const keep = ctx.amiKeep(a.tags[TAG.env] ?? '', a.tags[IMAGE_CHANNEL_TAG] ?? null);
+  const newest = `${keep.count} newest ${a.tags[IMAGE_CHANNEL_TAG] === 'candidate' ? 'candidates' : 'AMIs'} of ${env ?? 'its environment'} (${keep.setting})`;
+  if (ctx.newestAmis.has(a.id)) return { orphan: false, why: `one of the ${newest}` };
   const created = a.createdAt?.getTime() ?? ctx.now.getTime();
   const age = ctx.now.getTime() - created;
   if (age < ctx.amiMinAgeMs) return { orphan: false, why: `AMI younger than ${span(ctx.amiMinAgeMs)}` };
   return {
     orphan: true,
-    reason: `AMI of ${env ?? 'no environment'} made ${ago(age)}, not configured and not among its ${ctx.amiKeepNewest} newest; its snapshots go with it`,
+    reason: `AMI of ${env ?? 'no environment'} made ${ago(age)}, not configured and not among the ${newest}; its snapshots go with it`,
     since: new Date(created + ctx.amiMinAgeMs),
   };
 }
@@ -152,7 +161,7 @@ export function classify(a: FoundAsset, ctx: RuleContext): Verdict {
  * form one group). A bake's images group by image and channel (`stagebot:image-channel`), so that
  * `keep` may give an image's candidates their own number (images.<image>.keepCandidates).
  */
-export function newestAmis(images: readonly FoundAsset[], installation: string, keep: number | ((env: string, channel: string | null) => number)): Set<string> {
+export function newestAmis(images: readonly FoundAsset[], installation: string, keep: number | ((env: string, channel: string | null) => AmiKeep)): Set<string> {
   const groups = new Map<string, { env: string; channel: string | null; list: FoundAsset[] }>();
   for (const img of images) {
     if (descriptorOf(img.kind).rule !== 'image' || !isOurs(img.tags, installation)) continue;
@@ -166,7 +175,7 @@ export function newestAmis(images: readonly FoundAsset[], installation: string, 
   const out = new Set<string>();
   for (const { env, channel, list } of groups.values()) {
     list.sort((x, y) => (y.createdAt?.getTime() ?? 0) - (x.createdAt?.getTime() ?? 0) || x.id.localeCompare(y.id));
-    const n = typeof keep === 'number' ? keep : keep(env, channel);
+    const n = typeof keep === 'number' ? keep : keep(env, channel).count;
     for (const img of list.slice(0, Math.max(0, n))) out.add(img.id);
   }
   return out;

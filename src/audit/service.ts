@@ -1,6 +1,7 @@
 // The audit as the command executor and the server use it: sweeps on demand and on schedule (with
 // the record of the last sweep's orphans that `cost` reads), cost reports, the daily report (posted
 // to Slack when the Slack front is up, logged otherwise), and the pruning of old bookkeeping.
+import type { ManifestBackend } from '../images/manifest.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import type { Config } from '../config/index.ts';
 import type { Prices } from '../cost/prices.ts';
@@ -52,11 +53,13 @@ export interface AuditDeps {
   clock?: Clock;
   /** The local artifact directory, pruned past `artifacts.retention` by reap sweeps (S3 artifacts are an asset kind). */
   localArtifacts?: { prune(before: Date): Promise<{ runs: string[]; bytes: number }> } | undefined;
+  /** The image manifest (drift, the AMIs it keeps); default the configured file. */
+  manifest?: ManifestBackend | undefined;
 }
 
 export function createAudit(deps: AuditDeps): AuditService {
   const clock = deps.clock ?? systemClock;
-  const sweeper = createSweeper({ config: deps.config, store: deps.store, aws: deps.aws, prices: deps.prices, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  const sweeper = createSweeper({ config: deps.config, store: deps.store, aws: deps.aws, prices: deps.prices, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.manifest ? { manifest: deps.manifest } : {}) });
   const run = async (mode: 'dry-run' | 'reap', confirm = false): Promise<SweepReport> => {
     const report = await sweeper.sweep({ mode, now: clock.now(), confirm });
     if (mode === 'reap' && deps.localArtifacts) {

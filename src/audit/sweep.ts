@@ -23,7 +23,8 @@ import type { AssetKind } from '../domain/asset.ts';
 import type { Store } from '../store/index.ts';
 import { AwsCalls } from '../aws/calls.ts';
 import { inventory } from './inventory.ts';
-import { manifestBackend, type ManifestBackend } from '../images/manifest.ts';
+import type { ManifestBackend } from '../images/manifest.ts';
+import { manifestBackend } from '../images/manifest-backend.ts';
 import { manifestReferences } from './manifest-refs.ts';
 import { applyMarks, problemLine } from './mark-phase.ts';
 import { incompleteLines, unsweptLine } from './report-text.ts';
@@ -31,7 +32,7 @@ import { loadTargetMarks, saveTargetMarks } from './marks.ts';
 import { plan } from './plan.ts';
 import { reapDue } from './reap-phase.ts';
 import { loadRuns } from './run-lookup.ts';
-import { configuredRef, newestAmis, type RuleContext } from './rules.ts';
+import { configuredRef, newestAmis, type AmiKeep, type RuleContext } from './rules.ts';
 import { summarizeOrphans } from './totals.ts';
 import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport, UnsweptEntry } from './types.ts';
 
@@ -116,6 +117,11 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
 
   // 3. What of it is an orphan.
   const runIds = assets.flatMap((a) => (descriptorOf(a.kind).rule === 'run' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
+  // An image's candidates: its own keepCandidates; everything else: sweeper.amiKeepNewest.
+  const amiKeep = (env: string, channel: string | null): AmiKeep => {
+    const image = channel === 'candidate' && env.startsWith('image:') ? config.images[env.slice('image:'.length)] : undefined;
+    return image ? { count: image.keepCandidates, setting: `images.${image.name}.keepCandidates` } : { count: config.sweeper.amiKeepNewest, setting: 'sweeper.amiKeepNewest' };
+  };
   const rules: RuleContext = {
     now,
     installation: config.installation,
@@ -130,11 +136,8 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     ]),
     amiMinAgeMs: config.sweeper.amiMinAge,
     // A region not listed can only hide newer AMIs, which keeps more of the others: the safe side.
-    // An image's candidates: its own keepCandidates; everything else: sweeper.amiKeepNewest.
-    newestAmis: newestAmis(assets, config.installation, (env, channel) =>
-      channel === 'candidate' && env.startsWith('image:') ? (config.images[env.slice('image:'.length)]?.keepCandidates ?? config.sweeper.amiKeepNewest) : config.sweeper.amiKeepNewest,
-    ),
-    amiKeepNewest: config.sweeper.amiKeepNewest,
+    newestAmis: newestAmis(assets, config.installation, amiKeep),
+    amiKeep,
     artifactRetentionMs: config.artifacts.retention,
   };
   const targetMarks = await loadTargetMarks(store);

@@ -9,13 +9,14 @@ import { ElasticLoadBalancingV2Client, type ElasticLoadBalancingV2ClientConfig }
 import { PricingClient, type PricingClientConfig } from '@aws-sdk/client-pricing';
 import { ResourceGroupsTaggingAPIClient, type ResourceGroupsTaggingAPIClientConfig } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { ConfigError } from '../errors.ts';
 
 export const AWS_SERVICES = ['ec2', 'elbv2', 'tagging', 'sts', 'pricing', 's3'] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 
-export type AnyAwsClient = EC2Client | ElasticLoadBalancingV2Client | ResourceGroupsTaggingAPIClient | STSClient | PricingClient | S3Client;
+export type AnyAwsClient = EC2Client | ElasticLoadBalancingV2Client | ResourceGroupsTaggingAPIClient | STSClient | PricingClient | S3Client | SSMClient;
 
 export interface AwsClients {
   ec2(region: string): EC2Client;
@@ -26,6 +27,12 @@ export interface AwsClients {
   pricing(): PricingClient;
   /** The artifact bucket's region. */
   s3(region: string): S3Client;
+  /**
+   * Systems Manager, for AWS's public parameters only (an image's `base.ssm`, read with GetParameter).
+   * Not one of AWS_SERVICES: `onClient` does not see it (the fake cloud does not model SSM; tests mock
+   * this client or use the emulator).
+   */
+  ssm(region: string): SSMClient;
   /** Closes every client built so far (their sockets); the next call builds fresh ones. */
   destroy(): void;
 }
@@ -59,7 +66,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
   }
   const cache = new Map<string, AnyAwsClient>();
 
-  function get<C extends AnyAwsClient>(service: AwsService, region: string, build: (config: EC2ClientConfig) => C): C {
+  function get<C extends AnyAwsClient>(service: AwsService | 'ssm', region: string, build: (config: EC2ClientConfig) => C): C {
     if (!REGION.test(region)) throw new ConfigError(`AWS region ${JSON.stringify(region)} is not a region name (like us-east-1)`);
     const key = `${service}/${region}`;
     const cached = cache.get(key);
@@ -71,7 +78,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
       ...(opts.retryStrategy ? { retryStrategy: opts.retryStrategy } : {}),
     });
-    opts.onClient?.(client, { service, region });
+    if (service !== 'ssm') opts.onClient?.(client, { service, region });
     cache.set(key, client);
     return client;
   }
@@ -84,6 +91,7 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
     sts: (region) => get('sts', region, (c) => new STSClient(c as STSClientConfig)),
     pricing: () => get('pricing', opts.pricingRegion ?? 'us-east-1', (c) => new PricingClient(c as PricingClientConfig)),
     s3: (region) => get('s3', region, (c) => new S3Client({ ...(c as S3ClientConfig), ...(opts.s3ForcePathStyle ? { forcePathStyle: true } : {}) })),
+    ssm: (region) => get('ssm', region, (c) => new SSMClient(c as SSMClientConfig)),
     destroy() {
       for (const client of cache.values()) client.destroy();
       cache.clear();

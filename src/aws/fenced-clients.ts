@@ -55,6 +55,7 @@ export function fencedAwsClients(aws: AwsClients, check: (operation: string) => 
     sts: (region) => fenced(aws.sts(region)),
     pricing: () => fenced(aws.pricing()),
     s3: (region) => fenced(aws.s3(region)),
+    ssm: (region) => fenced(aws.ssm(region)),
     destroy: () => undefined,
   };
 }

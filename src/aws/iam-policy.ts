@@ -56,6 +56,9 @@ const OTHER_READS = ['ec2:DescribeSecurityGroups', 'elasticloadbalancing:Describ
 /** Tags stagebot changes after creation: the sweeper's mark and a kept run's expiry. */
 const BOOKKEEPING_TAGS = [TAG.reapAfter, TAG.expiresAt];
 
+/** AWS's public SSM parameters, in every region (an image's `base.ssm`). */
+const PUBLIC_PARAMETERS = 'arn:aws:ssm:*::parameter/aws/service/*';
+
 /** A key pair a run creates for itself is named `stagebot-<run id>` (pipeline/steps/launch-request.ts). */
 const EPHEMERAL_KEY_PREFIX = 'stagebot-';
 
@@ -172,6 +175,11 @@ export function iamPolicy(config: Config): IamPolicy {
       Resource: [...arnsOf(KINDS.filter((k) => k.resource === 'instance')), ...arnsOf(KINDS.filter((k) => k.resource === 'image'))],
       Condition: ours,
     });
+  }
+  // A base named by an AWS public parameter (a stock Ubuntu's /aws/service/canonical/...): those only,
+  // never the account's own parameters (which hold secrets). Public parameters' ARNs name no account.
+  if (Object.values(config.images ?? {}).some((i) => i.base.ssm)) {
+    statements.push({ Sid: 'ReadOnlyPublicBaseParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: PUBLIC_PARAMETERS });
   }
   statements.push({ Sid: 'OpenSshOnlyOnTheEnvironmentsGroups', Effect: 'Allow', Action: 'ec2:AuthorizeSecurityGroupIngress', Resource: envGroups });
 

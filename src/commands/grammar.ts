@@ -104,6 +104,13 @@ const RUN_ARG: ArgSpec = {
   description: `a run id, e.g. ${RUN_ID_EXAMPLE}`,
 };
 
+const IMAGE_OPTIONAL: ArgSpec = { name: 'image', kind: 'image', required: false, noun: 'an image', description: 'a configured image; without it, every image' };
+const BAKE_IMAGE: ArgSpec = { name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to bake' };
+const PROMOTE_ARGS: readonly ArgSpec[] = [
+  { name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to promote' },
+  { name: 'ami|candidate', kind: 'ami', required: false, noun: 'an AMI id or candidate', description: 'the AMI to promote: an id the manifest has, or candidate (the default)' },
+];
+
 const LAUNCH_ARGS: readonly ArgSpec[] = [
   {
     name: 'env',
@@ -347,14 +354,15 @@ export const GRAMMAR: readonly VerbSpec[] = [
   {
     verb: 'images',
     summary: 'Show the image manifest per region and channel, with age, size, monthly snapshot cost, users and drift.',
-    args: [{ name: 'image', kind: 'image', required: false, noun: 'an image', description: 'a configured image; without it, every image' }],
+    args: [IMAGE_OPTIONAL],
     flags: [],
     examples: ['images mentor-app', 'images'],
+    pr: { args: [IMAGE_OPTIONAL], summary: 'Show the image manifest per region and channel, with drift.', examples: ['images mentor-app'] },
   },
   {
     verb: 'bake',
     summary: "Bake an image: a builder from its base, its recipe over SSH, an AMI made of it as the image's candidate.",
-    args: [{ name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to bake' }],
+    args: [BAKE_IMAGE],
     flags: [
       {
         name: 'ref',
@@ -375,14 +383,16 @@ export const GRAMMAR: readonly VerbSpec[] = [
       'Everything the bake creates is tagged with its run id from the moment it exists; the builder, its key pair and its SSH rule',
       'are always torn down, and an image that did not become available is deregistered with its snapshots.',
     ],
+    pr: {
+      args: [BAKE_IMAGE],
+      summary: "Bake an image at this pull request's head commit (or --ref); its check run shows the bake.",
+      examples: ['bake mentor-app', 'bake mentor-app --dry-run'],
+    },
   },
   {
     verb: 'promote',
     summary: 'Promote an image (its candidate, or an AMI of the manifest) to latest or stable in every region it needs; admins only.',
-    args: [
-      { name: 'image', kind: 'image', required: true, noun: 'an image', description: 'the configured image to promote' },
-      { name: 'ami|candidate', kind: 'ami', required: false, noun: 'an AMI id or candidate', description: "the AMI to promote: an id the manifest has, or candidate (the default)" },
-    ],
+    args: PROMOTE_ARGS,
     flags: [
       {
         name: 'to',
@@ -399,6 +409,11 @@ export const GRAMMAR: readonly VerbSpec[] = [
       'Copies it (CopyImage, tagged) to every region of the image, shares it with images.<image>.shareWith, writes the manifest,',
       'and deprecates the images it replaced after images.<image>.deprecateAfter. A failed promotion removes its copies.',
     ],
+    pr: {
+      args: PROMOTE_ARGS,
+      summary: 'Promote an image to latest or stable; repository admins (or dashboard.admins) only.',
+      examples: ['promote mentor-app --to=latest', 'promote mentor-app ami-0a1b2c3d4e5f60718 --to=stable'],
+    },
   },
   {
     verb: 'help',

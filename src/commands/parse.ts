@@ -30,7 +30,7 @@ import {
 type Mode = 'full' | 'pr';
 
 const HELP_FLAGS = new Set(['--help', '-h']);
-const PR_USAGE = '`/e2e [env] [flags]`, `/e2e cancel`, `/e2e retest [browser]` or `/e2e help`';
+const PR_USAGE = '`/e2e [env] [flags]`, `/e2e cancel`, `/e2e retest [browser]`, `/e2e images [image]`, `/e2e bake <image>`, `/e2e promote <image> --to=latest|stable` or `/e2e help`';
 
 /** A verb's words sorted into arguments and flags, syntax checked, values not yet validated. */
 interface Scanned {

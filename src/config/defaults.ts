@@ -90,6 +90,8 @@ export const DEFAULTS = {
     deprecateAfter: 30 * DAY,
     createImageTimeout: HOUR,
     manifestPath: './images/manifest.json',
+    githubManifestPath: 'images/manifest.json',
+    githubManifestBranch: 'main',
   },
   sweeper: {
     schedule: '0 7 * * 1-5',

@@ -1,5 +1,5 @@
 // Checks that span an image's fields or the whole file: a base says where it comes from exactly one
-// way, and an environment's `ami: image:NAME@CHANNEL` names a configured image.
+// way (an AMI id, a name filter with owners, or an AWS public SSM parameter), and an environment's `ami: image:NAME@CHANNEL` names a configured image.
 import type * as z from 'zod';
 
 type Ctx = z.RefinementCtx;
@@ -8,13 +8,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** AWS's public parameters (`/aws/service/...`): the only ones the IAM policy lets stagebot read. */
+export const SSM_PUBLIC_PARAMETER = /^\/aws\/service\/[A-Za-z0-9_.\/-]{1,2000}$/;
+
+/** `base: ssm:/aws/service/...` and `base: ami-...` as the map they are short for; anything else as is. */
+export function baseShorthand(base: unknown): unknown {
+  if (typeof base !== 'string') return base;
+  const value = base.trim();
+  if (value.startsWith('ssm:')) return { ssm: value.slice('ssm:'.length) };
+  if (value.startsWith('ami-')) return { ami: value };
+  return base;
+}
+
 export function checkImageBase(base: unknown, ctx: Ctx): void {
   if (!isRecord(base)) return;
-  const given = (['ami', 'name'] as const).filter((k) => base[k] !== undefined);
+  const given = (['ami', 'name', 'ssm'] as const).filter((k) => base[k] !== undefined);
   if (given.length !== 1) {
     ctx.addIssue({
       code: 'custom',
-      message: given.length === 0 ? 'needs ami or name (where the builder starts from)' : `gives ${given.join(' and ')}; give one of ami or name`,
+      message: given.length === 0 ? 'needs ami, name or ssm (where the builder starts from)' : `gives ${given.join(' and ')}; give one of ami, name or ssm`,
       input: base,
     });
   }

@@ -14,7 +14,7 @@ import {
 } from './checks.ts';
 import { warmPoolSchema } from './pool-fields.ts';
 import { unknownKeyMessage, type UnknownKeyParams } from './problems.ts';
-import { checkImageBase, checkImageReferences } from './image-checks.ts';
+import { SSM_PUBLIC_PARAMETER, baseShorthand, checkImageBase, checkImageReferences } from './image-checks.ts';
 import { ARTIFACT_STORAGES, DASHBOARD_AUTH, DEFAULTS, ON_ADOPT, VOLUME_TYPES } from './defaults.ts';
 import { accountId, amiId, amiOrImage, instanceType, keyPair, region, securityGroupId, subnetId, targetGroupArn } from './aws-fields.ts';
 import { ALWAYS, bool, int, list, matching, namedMap, oneOf, price, strictObject, text } from './fields.ts';
@@ -285,11 +285,16 @@ const pricingSchema = strictObject({
 
 const im = DEFAULTS.images;
 const imageSchema = strictObject({
-  base: strictObject({
-    ami: amiId().optional(),
-    name: matching(/^[\w ().\/*?-]{1,128}$/, 'an AMI name filter like ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*').optional(),
-    owners: list(matching(/^(?:\d{12}|amazon|self|aws-marketplace)$/, 'an owner like "099720109477" or amazon'), 'AMI owners').optional(),
-  }).superRefine(checkImageBase, ALWAYS),
+  // `base: ssm:/aws/service/...` and `base: ami-...` are short for `{ ssm: ... }` and `{ ami: ... }`.
+  base: z.preprocess(
+    baseShorthand,
+    strictObject({
+      ami: amiId().optional(),
+      name: matching(/^[\w ().\/*?-]{1,128}$/, 'an AMI name filter like ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*').optional(),
+      owners: list(matching(/^(?:\d{12}|amazon|self|aws-marketplace)$/, 'an owner like "099720109477" or amazon'), 'AMI owners').optional(),
+      ssm: matching(SSM_PUBLIC_PARAMETER, 'an AWS public parameter like /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id').optional(),
+    }).superRefine(checkImageBase, ALWAYS),
+  ),
   regions: list(region(), 'AWS regions like eu-west-1 (the first is where it is baked)', 1),
   instanceType: instanceType(),
   rootVolume: strictObject({
@@ -312,9 +317,19 @@ const imageSchema = strictObject({
   createImageTimeout: duration().default(im.createImageTimeout),
 });
 
+// The manifest is a local file (`path`), or a file in a GitHub repository changed only by pull request (`github`).
 const imageManifestSchema = strictObject({
-  path: text('a file path like ./images/manifest.json').default(im.manifestPath),
-});
+  path: text('a file path like ./images/manifest.json').optional(),
+  github: strictObject({
+    repo: repositoryName(),
+    path: matching(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\w./-]{1,255}$/, 'a path in the repository like images/manifest.json').default(im.githubManifestPath),
+    branch: matching(/^[A-Za-z0-9][\w./-]{0,199}$/, 'a branch like main').default(im.githubManifestBranch),
+  }).optional(),
+})
+  .superRefine((m, ctx) => {
+    if (m.path !== undefined && m.github !== undefined) ctx.addIssue({ code: 'custom', message: 'gives path and github; give one of path (a local file) or github (a file in a repository, changed by pull request)', input: m });
+  })
+  .transform((m) => ({ path: m.path ?? im.manifestPath, github: m.github ?? null }));
 
 const fileSchema = strictObject({
   installation: installationName(),

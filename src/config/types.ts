@@ -34,9 +34,11 @@ export interface Config {
   imageManifest: ImageManifestConfig;
 }
 
-/** Where a base AMI comes from: `ami`, or `name` (a filter) with `owners`. */
+/** Where a base AMI comes from: `ami`, `name` (a filter) with `owners`, or `ssm` (an AWS public parameter). */
 export interface ImageBase {
   ami?: string | undefined;
+  /** An AWS public parameter whose value is an AMI id, read in the image's first region. */
+  ssm?: string | undefined;
   /** An AMI name filter; the newest match of `owners` is taken. */
   name?: string | undefined;
   owners?: string[] | undefined;
@@ -67,8 +69,13 @@ export interface ImageConfig {
 }
 
 export interface ImageManifestConfig {
-  /** The manifest JSON file (relative paths are relative to the working directory). */
+  /** The manifest JSON file (relative paths are relative to the working directory); unused with `github`. */
   path: string;
+  /**
+   * The manifest is a file in a GitHub repository instead, read on `branch` through the GitHub App and
+   * changed only by pull request (merging is the approval, a revert the rollback).
+   */
+  github: { repo: string; path: string; branch: string } | null;
 }
 
 export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];

@@ -1,6 +1,7 @@
 // The image manifest: which AMI each image has per region and channel (design.md section 8). The
 // file backend keeps it in one JSON file (config `imageManifest.path`) and records every version it
-// writes in the store, with who wrote it and why.
+// writes in the store, with who wrote it and why. The GitHub backend (github-manifest.ts, config
+// `imageManifest.github`) reads it from a repository and changes it only by pull request.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
@@ -8,6 +9,9 @@ import type { Config } from '../config/index.ts';
 import { IMAGE_CHANNELS, emptyManifest, type Manifest } from '../domain/image.ts';
 import { UserError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
+
+/** The store's manifest history: what a backend records (and the GitHub one also reads, to record each merged version once). */
+export type ManifestHistoryStore = Pick<Store, 'recordManifest'> & Partial<Pick<Store, 'manifestHistory'>>;
 
 const entrySchema = z.object({
   ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/),
@@ -47,14 +51,26 @@ export interface ManifestWrite {
   at: Date;
 }
 
+/**
+ * What a write did: the new version is the manifest now (`written`), or it waits in a pull request
+ * (`pull-request`) and the manifest is unchanged until that is merged.
+ */
+export type ManifestWriteResult = { kind: 'written'; where: string } | { kind: 'pull-request'; where: string; number: number; url: string };
+
 /** Where the manifest lives. */
 export interface ManifestBackend {
   /** What it says now (an absent file is an empty manifest). */
   read(): Promise<Manifest>;
-  /** Writes a new version and records it in the store's history. */
-  write(manifest: Manifest, how: ManifestWrite): Promise<void>;
-  /** A person-readable name: the file's path. */
+  /** Writes a new version (or proposes it) and records it in the store's history. */
+  write(manifest: Manifest, how: ManifestWrite): Promise<ManifestWriteResult>;
+  /** A person-readable name: the file's path, or `owner/name:path@branch`. */
   readonly where: string;
+}
+
+/** One line for a person: where the new version went, and whether it is the manifest yet. */
+export function describeManifestWrite(r: ManifestWriteResult, change: string): string {
+  if (r.kind === 'written') return `manifest ${r.where}: ${change}`;
+  return `manifest ${r.where}: opened PR #${r.number} (${r.url}) to ${change}; the manifest is unchanged until it is merged (merging is the approval, reverting it the rollback)`;
 }
 
 export class FileManifest implements ManifestBackend {
@@ -77,7 +93,7 @@ export class FileManifest implements ManifestBackend {
     return parseManifest(text, this.where);
   }
 
-  async write(manifest: Manifest, how: ManifestWrite): Promise<void> {
+  async write(manifest: Manifest, how: ManifestWrite): Promise<ManifestWriteResult> {
     const next: Manifest = { ...manifest, updated: how.at.toISOString() };
     await mkdir(dirname(this.where), { recursive: true });
     // Written aside, then renamed: a reader never sees half a manifest.
@@ -85,9 +101,25 @@ export class FileManifest implements ManifestBackend {
     await writeFile(temp, `${JSON.stringify(next, null, 2)}\n`);
     await rename(temp, this.where);
     await this.#store?.recordManifest({ at: how.at, author: how.author, reason: how.reason, manifest: next });
+    return { kind: 'written', where: this.where };
   }
 }
 
-export function manifestBackend(config: Config, store: Pick<Store, 'recordManifest'> | null): ManifestBackend {
-  return new FileManifest(config.imageManifest.path, store);
+/** A backend that cannot be reached from here: every use says why, in one line. */
+export class UnavailableManifest implements ManifestBackend {
+  readonly where: string;
+  readonly #why: string;
+
+  constructor(where: string, why: string) {
+    this.where = where;
+    this.#why = why;
+  }
+
+  read(): Promise<Manifest> {
+    return Promise.reject(new UserError(`cannot read the image manifest ${this.where}: ${this.#why}`));
+  }
+
+  write(): Promise<ManifestWriteResult> {
+    return Promise.reject(new UserError(`cannot change the image manifest ${this.where}: ${this.#why}`));
+  }
 }

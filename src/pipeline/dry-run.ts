@@ -1,7 +1,8 @@
 // `launch --dry-run`: asks AWS whether a launch of the environment would go through — allowed account,
 // AMI, security group, subnets, key pair, target group, and the permissions of every mutating call
 // (EC2's DryRun) — without creating anything. Each check says what it found in one line.
-import { manifestBackend } from '../images/manifest.ts';
+import { manifestBackend } from '../images/manifest-backend.ts';
+import type { ManifestBackend } from '../images/manifest.ts';
 import { needsManifest, resolveAmi } from '../images/resolve.ts';
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -48,6 +49,8 @@ export interface DryRunDeps {
   checkAccount: (region: string) => Promise<unknown>;
   /** Default: the current time (for the expires-at tag). */
   now?: Date;
+  /** The image manifest (for an environment on image:NAME@CHANNEL); default the configured file. */
+  manifest?: ManifestBackend | undefined;
 }
 
 export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
@@ -79,7 +82,7 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
 
   let image: LaunchImage | null = null;
   try {
-    const manifest = needsManifest(env) ? await manifestBackend(deps.config, null).read() : null;
+    const manifest = needsManifest(env) ? await (deps.manifest ?? manifestBackend(deps.config, null)).read() : null;
     const ami = resolveAmi(env, manifest);
     image = await describeLaunchImage(ec2, { ...env, ami: ami.ami });
     const size = image.rootSnapshotGb !== null ? `, ${image.rootSnapshotGb} GB root snapshot` : '';

@@ -3,6 +3,7 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Run } from '../domain/run.ts';
+import type { ManifestBackend } from '../images/manifest.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Prices } from '../cost/prices.ts';
@@ -23,6 +24,8 @@ export interface EngineServices {
   ownerId: string;
   pipeline: Pipeline;
   testRunner: TestRunner;
+  /** The image manifest (a bake's candidate, a launch's image:NAME@CHANNEL); undefined: the configured file. */
+  manifest: ManifestBackend | undefined;
   stepRunnerDeps: StepRunnerDeps;
   /** Refuses to go on unless the credentials belong to an allowed account (before any mutating call). */
   checkAccount(region: string, signal: AbortSignal): Promise<void>;

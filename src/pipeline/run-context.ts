@@ -7,6 +7,7 @@ import type { Config, EnvironmentConfig } from '../config/index.ts';
 import type { Asset, AssetKind } from '../domain/asset.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Run, Step } from '../domain/run.ts';
+import type { ManifestBackend } from '../images/manifest.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunEventBody } from './events.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
@@ -44,6 +45,11 @@ export interface RunContext {
   /** Secrets a step produced for later steps of the same process (an ephemeral key's private key); never stored. */
   secrets: Map<string, string>;
   testRunner: TestRunner;
+  /**
+   * The image manifest the engine was given (the file, or a GitHub repository's). Unset: the configured
+   * file (a manifest in GitHub then says, in one line, that it cannot be reached from here).
+   */
+  manifest?: ManifestBackend | undefined;
   /**
    * Throws RunFenced unless this process still holds the run's lease at the epoch it started with.
    * `aws` and `clock.sleep` already call it (before each mutating call, after each wait); a step calls

@@ -420,6 +420,7 @@ export class RunDriver {
       },
       secrets: this.secrets,
       testRunner: svc.testRunner,
+      manifest: svc.manifest,
       fence: (at) => this.fence(at),
     };
   }

@@ -13,7 +13,7 @@ export function builderEnvironment(image: ImageConfig): EnvironmentConfig {
   return {
     name: bakeEnvName(image.name),
     region: image.regions[0]!,
-    // A name-filter base is resolved when the builder launches (steps/launch.ts).
+    // A name-filter or public-parameter base is resolved when the builder launches (steps/launch.ts).
     ami: image.base.ami ?? '',
     instanceType: image.instanceType,
     rootVolume: image.rootVolume,

@@ -10,7 +10,7 @@ import { parseConfig } from '../../src/config/index.ts';
 import { DAY, INSTALLATION, World, configData } from './support/world.ts';
 
 const entry = (ami: string) => ({ ami, architecture: 'x86_64', created: '2026-10-01T00:00:00.000Z', deprecation: null, bakeRun: 'bake-mentor-app-20261001-aaaaaa' });
-const backend = (m: Manifest): ManifestBackend => ({ where: '/m.json', read: async () => m, write: async () => undefined });
+const backend = (m: Manifest): ManifestBackend => ({ where: '/m.json', read: async () => m, write: async () => ({ kind: 'written' as const, where: '/m.json' }) });
 
 describe('the sweep and the image manifest', () => {
   let w: World;
@@ -50,7 +50,7 @@ describe('the sweep and the image manifest', () => {
     w.ami('stg4', 40);
     w.ami('stg4', 41);
     const old = w.ami('stg4', 45);
-    const broken: ManifestBackend = { where: '/m.json', read: async () => Promise.reject(new UserError('image manifest /m.json is not valid JSON')), write: async () => undefined };
+    const broken: ManifestBackend = { where: '/m.json', read: async () => Promise.reject(new UserError('image manifest /m.json is not valid JSON')), write: async () => ({ kind: 'written' as const, where: '/m.json' }) };
     const r = await w.sweep({}, { manifest: broken });
     expect(r.orphans.map((o) => o.id)).not.toContain(old.imageId);
     expect(r.complete).toBe(false);
@@ -78,5 +78,7 @@ describe('the sweep and the image manifest', () => {
     const ids = r.orphans.map((o) => o.id);
     expect(ids).not.toContain(newest);
     expect(ids).toEqual(expect.arrayContaining([older, oldest]));
+    // The reason names the setting that kept only one: the image's, not the sweeper's.
+    expect(r.orphans.find((o) => o.id === older)!.reason).toMatch(/^AMI of image:mentor-app made 21 days ago, not configured and not among the 1 newest candidates of image:mentor-app \(images\.mentor-app\.keepCandidates\); its snapshots go with it$/);
   });
 });

@@ -81,7 +81,7 @@ describe('orphans', () => {
       // Nothing drove it for an hour (5 lease TTLs, at least 10 minutes): no replica is coming; an orphan before its expiry.
       [ids.staleFresh!, new RegExp(`^run ${STALE} is running but nothing has driven it for 1 hour \\(its process died and no replica took it over\\); instance still running$`)],
       [ids.keptOut!, /was kept and its time ran out 1 hour ago/],
-      [ids.ami30!, /^AMI of stg4 made 30 days ago, not configured and not among its 2 newest/],
+      [ids.ami30!, /^AMI of stg4 made 30 days ago, not configured and not among the 2 newest AMIs of stg4 \(sweeper.amiKeepNewest\)/],
       [ids.ami25!, /^AMI of stg4 made 25 days ago/],
       [ids.terminatedTarget!, /its instance was terminated/],
       [ids.unknownTarget!, /its instance no longer exists/],

@@ -128,7 +128,7 @@ describeWithMoto('the sweeper against moto, in two regions', { timeout: 120_000 
     orphan('security-group-rule', WEST, await seed.rule(stg3, '198.51.100.20/32', runTags(UNKNOWN_RUN, 'stg3')), /unknown to the store; security-group rule still open/);
     orphan('snapshot', EAST, await seed.snapshot(stg1, runTags(UNKNOWN_RUN, 'stg1')), /snapshot used by no AMI/);
     const oldImage = await seed.image(stg3, 'stg3-old', runTags('bake-stg3-20250101-000001', 'stg3'));
-    orphan('image', WEST, oldImage.imageId, /AMI of stg3 made .* not configured and not among its 1 newest/);
+    orphan('image', WEST, oldImage.imageId, /AMI of stg3 made .* not configured and not among the 1 newest AMIs of stg3 \(sweeper.amiKeepNewest\)/);
     // AMI creation times have a resolution of one second: the newer one is newer.
     await new Promise((r) => setTimeout(r, 1_100));
     const newImage = await seed.image(stg3, 'stg3-new', runTags('bake-stg3-20250102-000002', 'stg3'));

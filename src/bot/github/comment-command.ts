@@ -19,6 +19,7 @@ import { alreadyRunningReply, badInputReply, dryRunReply, errorReply, helpReply,
 import { allowedRepository, isBot, type AllowedRepository } from './repo-rules.ts';
 import { addPrRunId, getRunLink, saveRunLink, type RunLink } from './run-links.ts';
 import { loadRunView } from './run-view.ts';
+import { bakeVerb, imagesVerb, isGithubAdmin, promoteVerb } from './image-commands.ts';
 
 type CommentPayload = Context<'issue_comment.created'>['payload'];
 
@@ -33,9 +34,9 @@ export interface CommentJob {
   parsed: { command: Command } | { error: string };
 }
 
-/** What the parser may accept in this repository: its pool, every configured browser, runs.keepMax. */
+/** What the parser may accept in this repository: its pool, every configured browser and image, runs.keepMax. */
 export function repoCommandContext(config: Config, allowed: AllowedRepository): CommandContext {
-  return { environments: allowed.settings.pool, browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax };
+  return { environments: allowed.settings.pool, browsers: Object.keys(config.browsers), keepMaxMs: config.runs.keepMax, images: Object.keys(config.images) };
 }
 
 /** The command in the comment, or null when stagebot has nothing to do with it. */
@@ -109,6 +110,17 @@ export async function runComment(job: CommentJob, gh: GithubClient, deps: Github
         return await launch(job, cmd, gh, deps, answer, () => reaction);
       case 'retest':
         return await retestPrRun(job, cmd, deps, answer);
+      case 'images':
+        return await imagesVerb(cmd, actorOf(job, false), deps, answer);
+      case 'promote':
+        return await promoteVerb(cmd, job.login, actorOf(job, isGithubAdmin(deps.commands.config, job.login, permission.answer)), deps, answer);
+      case 'bake': {
+        const pull = await getPull(gh, job.repo, job.pr);
+        if (pull.state !== 'open') return await answer(refusalReply(job.login, 'this pull request is closed; reopen it to run `/e2e bake`'), 'confused');
+        // A fork's code is baked into an image as it would run on an environment: the same rule as a launch.
+        if (pull.fork && !job.allowed.settings.allowForks) return await answer(refusalReply(job.login, `pull requests from forks may not run \`/e2e bake\` on ${job.allowed.name}`), 'confused');
+        return await bakeVerb(cmd, pull.headSha, actorOf(job, false), deps, answer, (run) => announceRun(job, run, pull.headSha, gh, deps, reaction));
+      }
       default:
         return await answer(errorReply(job.login, `\`${cmd.verb}\` is not available in pull-request comments; see \`/e2e help\``), 'confused');
     }

@@ -6,6 +6,7 @@ import { checkAccount } from '../../aws/account.ts';
 import type { Config } from '../../config/index.ts';
 import { systemClock, type Clock } from '../../domain/clock.ts';
 import { createPrices, type Prices } from '../../cost/prices.ts';
+import type { ManifestBackend } from '../../images/manifest.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Store } from '../../store/index.ts';
@@ -26,6 +27,8 @@ export interface EngineOptions {
   aws: AwsClients;
   logger: Logger;
   testRunner: TestRunner;
+  /** The image manifest the composition root built (src/app/image-manifest.ts); default the configured file. */
+  manifest?: ManifestBackend | undefined;
   metrics?: Metrics;
   clock?: Clock;
   prices?: Prices;
@@ -68,6 +71,7 @@ export function engineServices(opts: EngineOptions, hooks: EngineHooks): EngineS
     handoverKey: opts.handoverKey ?? null,
     pipeline: opts.pipeline ?? defaultPipeline(),
     testRunner: opts.testRunner,
+    manifest: opts.manifest,
     stepRunnerDeps: {
       timeoutMs: (step) => (opts.config.runs.stepTimeouts as Record<string, number>)[step] ?? opts.config.runs.timeout,
       beforeStep: opts.beforeStep,

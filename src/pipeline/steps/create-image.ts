@@ -21,7 +21,8 @@ import { waitForInstanceState } from '../../aws/waiters.ts';
 import { amiName } from '../../domain/image.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { UserError } from '../../errors.ts';
-import { FileManifest } from '../../images/manifest.ts';
+import { describeManifestWrite } from '../../images/manifest.ts';
+import { manifestBackend } from '../../images/manifest-backend.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import type { CreateImageOutputs } from '../step-outputs.ts';
 import { stepError } from './helpers/aws-step-error.ts';
@@ -161,12 +162,23 @@ async function waitAvailable(ctx: RunContext, ec2: EC2Client, imageId: string, t
 
 async function recordCandidate(ctx: RunContext, image: string, o: CreateImageOutputs): Promise<void> {
   await ctx.fence('writing the manifest');
-  const manifest = new FileManifest(ctx.config.imageManifest.path, { recordManifest: (v) => ctx.records.recordManifest(v) });
+  const manifest = ctx.manifest ?? manifestBackend(ctx.config, { recordManifest: (v) => ctx.records.recordManifest(v) });
+  // A repeated step (a retry, a resumed run) writes the candidate once: a manifest changed by pull
+  // request must not get a second PR for the same image.
+  const done = `manifest-candidate:${ctx.run.id}:${o.imageId}`;
+  const before = (await ctx.records.cached(done)) as string | null;
+  if (before) return ctx.log(`${before} (already, by an earlier attempt of this step)`);
   const current = await manifest.read();
+  if (current.images[image]?.[o.region]?.candidate?.ami === o.imageId) return ctx.log(`manifest: ${image}@candidate in ${o.region} is ${o.imageId} already`);
   const regions = { ...(current.images[image] ?? {}) };
   regions[o.region] = { ...(regions[o.region] ?? {}), candidate: { ami: o.imageId, architecture: o.architecture, created: o.created, deprecation: null, bakeRun: ctx.run.id } };
-  await manifest.write({ ...current, images: { ...current.images, [image]: regions } }, { author: ctx.run.requester, reason: `bake ${ctx.run.id}: candidate ${o.imageId} in ${o.region}`, at: ctx.clock.now() });
-  ctx.log(`manifest: ${image}@candidate in ${o.region} is ${o.imageId}`);
+  const written = await manifest.write({ ...current, images: { ...current.images, [image]: regions } }, { author: ctx.run.requester, reason: `bake ${ctx.run.id}: candidate ${o.imageId} in ${o.region}`, at: ctx.clock.now() });
+  const change = `${image}@candidate in ${o.region} is ${o.imageId}`;
+  const line = written.kind === 'pull-request' ? describeManifestWrite(written, `make ${change}`) : `manifest: ${change}`;
+  await ctx.records.cache(done, line);
+  // A manifest changed by pull request: the person must hear that the candidate waits for a merge.
+  if (written.kind === 'pull-request') ctx.warn(line, 'create-image');
+  else ctx.log(line);
 }
 
 export const createImageStep: PipelineStep<'create-image'> = { name: 'create-image', safeToRepeat: true, run };

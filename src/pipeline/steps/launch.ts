@@ -22,7 +22,7 @@ import { describeLaunchImage, type LaunchImage } from './helpers/launch-image.ts
 import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRequest } from './helpers/launch-request.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../step-outputs.ts';
 import { isRunResource, runTagFilters, type RunIdentity } from '../../aws/run-ownership.ts';
-import { manifestBackend } from '../../images/manifest.ts';
+import { manifestBackend } from '../../images/manifest-backend.ts';
 import { resolveBaseAmi } from '../../images/base.ts';
 import { needsManifest, resolveAmi, type ResolvedAmi } from '../../images/resolve.ts';
 
@@ -64,18 +64,18 @@ async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
 
 /** The AMI this run starts from: the environment's, an image of the manifest, or the launch's --ami. */
 async function launchAmi(ctx: RunContext): Promise<ResolvedAmi> {
-  // A bake's builder starts from its image's base (an id, or the newest match of a name filter).
+  // A bake's builder starts from its image's base (an id, the newest match of a name filter, or a public parameter).
   const baking = ctx.run.kind === 'bake' && ctx.run.options.image ? ctx.config.images[ctx.run.options.image] : undefined;
   if (baking) {
     try {
-      return await resolveBaseAmi(ctx.aws.ec2(ctx.env.region), baking, ctx.signal);
+      return await resolveBaseAmi(ctx.aws, baking, ctx.signal);
     } catch (err) {
       if (err instanceof UserError) throw err;
-      throw stepError(`DescribeImages (the base of ${baking.name})`, err);
+      throw stepError(`${baking.base.ssm ? `GetParameter ${baking.base.ssm}` : 'DescribeImages'} (the base of ${baking.name})`, err);
     }
   }
   const override = ctx.run.options.ami;
-  const manifest = needsManifest(ctx.env, override) ? await manifestBackend(ctx.config, null).read() : null;
+  const manifest = needsManifest(ctx.env, override) ? await (ctx.manifest ?? manifestBackend(ctx.config, null)).read() : null;
   return resolveAmi(ctx.env, manifest, override);
 }
 
