@@ -5,4 +5,3 @@ export type { CostReportData } from '../audit/service.ts';
 export { incompleteLines, renderSweepText } from '../audit/report-text.ts';
 export type { ImagesReport, ImageRow } from '../images/report.ts';
 export type { ImageDrift } from '../images/drift.ts';
-export type { PromoteReport, PromotedRegion } from '../images/promote.ts';

@@ -78,3 +78,11 @@ export function manifestAmis(m: Manifest): { image: string; region: string; chan
 
 /** A bake's steps in order (its timing table and the CLI's live step list). */
 export const BAKE_STEP_NAMES: readonly string[] = ['launch', 'open-ssh', 'wait-ssh', 'bake-recipe', 'create-image', 'teardown'];
+
+/** A promotion's steps in order: copy to every region, share, one manifest write, deprecate what it replaced. */
+export const PROMOTE_STEP_NAMES: readonly string[] = ['copy-image', 'share', 'publish', 'deprecate', 'teardown'];
+
+/** The steps of a run of an image kind (null for a launch: the engine's pipeline says). */
+export function imageRunStepNames(kind: string): readonly string[] | null {
+  return kind === 'bake' ? BAKE_STEP_NAMES : kind === 'promote' ? PROMOTE_STEP_NAMES : null;
+}

@@ -8,8 +8,6 @@ import type { Store } from '../store/index.ts';
 import { manifestBackend, type ManifestBackend } from './manifest.ts';
 import { imagesReport, type ImagesReport } from './report.ts';
 import { resolveBaseAmi } from './base.ts';
-import { promote, renderPromoteText, type PromoteReport } from './promote.ts';
-import type { PromoteChannel } from '../domain/image.ts';
 import { checkAccount } from '../aws/account.ts';
 import { newRunId } from '../domain/run-id.ts';
 import type { Requester, Source } from '../domain/run.ts';
@@ -26,8 +24,6 @@ export interface ImagesServiceDeps {
   clock: Clock;
   /** Tests hand their own backend. */
   manifest?: ManifestBackend;
-  /** A promotion's progress, line by line, as it happens. */
-  onProgress?: (line: string) => void;
 }
 
 export interface ImagesService {
@@ -35,7 +31,6 @@ export interface ImagesService {
   report(image: string | null): Promise<{ data: ImagesReport; text: string; problems: string[] }>;
   /** `bake --dry-run`: the base AMI found, and DryRun RunInstances, CreateKeyPair and the SSH rule for the builder. */
   dryRunBake(image: string, actor: { requester: Requester; source: Source }): Promise<DryRunReport>;
-  promote(cmd: { image: string; source: string; to: PromoteChannel }, actor: { requester: Requester; source: Source }): Promise<{ data: PromoteReport; text: string; problems: string[] }>;
 }
 
 export function createImagesService(deps: ImagesServiceDeps): ImagesService {
@@ -43,13 +38,6 @@ export function createImagesService(deps: ImagesServiceDeps): ImagesService {
   return {
     manifest,
     report: (image) => imagesReport({ config: deps.config, aws: deps.aws, prices: deps.prices, manifest, now: () => deps.clock.now() }, image),
-    async promote(cmd, actor) {
-      const data = await promote(
-        { config: deps.config, aws: deps.aws, manifest, clock: deps.clock, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) },
-        { image: cmd.image, source: cmd.source, to: cmd.to, requester: actor.requester, source_: actor.source },
-      );
-      return { data, text: renderPromoteText(data), problems: [] };
-    },
     async dryRunBake(name, actor) {
       const { config, aws } = deps;
       const image = config.images[name];

@@ -154,7 +154,6 @@ export function renderResult(result: CliResult): string {
     case 'sweep':
     case 'cost':
     case 'images':
-    case 'promoted':
       return result.report.text;
   }
 }
@@ -205,8 +204,6 @@ export function resultOutcome(verb: Verb, result: Exclude<CommandResult, { kind:
       return problems.length === 0 ? succeeded(verb, data, text) : fellShort(verb, data, text, problems, sweepExitCode(data));
     }
     case 'cost':
-      return succeeded(verb, result.report.data, text);
-    case 'promoted':
       return succeeded(verb, result.report.data, text);
     case 'images': {
       const { data, problems } = result.report;
