@@ -7,10 +7,11 @@ import type {
   CopyImageRequest,
   CopyImageResult,
   DescribeImageAttributeRequest,
-  DescribeImageAttributeResult,
   DisableImageDeprecationRequest,
   EnableImageDeprecationRequest,
   EnableImageDeprecationResult,
+  ImageAttribute,
+  LaunchPermission,
   ModifyImageAttributeRequest,
 } from '@aws-sdk/client-ec2';
 import type { Ctx } from './context.ts';
@@ -83,8 +84,8 @@ export function copyImage(ctx: Ctx, input: CopyImageRequest): CopyImageResult {
 export function modifyImageAttribute(ctx: Ctx, input: ModifyImageAttributeRequest): object {
   const img = ownImage(ctx, input.ImageId);
   const perms = (img.launchPermissions ??= new Set());
-  const add = [...(input.LaunchPermission?.Add ?? []), ...(input.OperationType === 'add' ? (input.UserIds ?? []).map((UserId) => ({ UserId })) : [])];
-  const remove = [...(input.LaunchPermission?.Remove ?? []), ...(input.OperationType === 'remove' ? (input.UserIds ?? []).map((UserId) => ({ UserId })) : [])];
+  const add: LaunchPermission[] = [...(input.LaunchPermission?.Add ?? []), ...(input.OperationType === 'add' ? (input.UserIds ?? []).map((UserId) => ({ UserId })) : [])];
+  const remove: LaunchPermission[] = [...(input.LaunchPermission?.Remove ?? []), ...(input.OperationType === 'remove' ? (input.UserIds ?? []).map((UserId) => ({ UserId })) : [])];
   if (add.length === 0 && remove.length === 0 && input.Description === undefined) throw ec2Error('InvalidParameterCombination', 'No attributes specified.');
   for (const p of add) {
     if (p.Group === 'all') img.isPublic = true;
@@ -101,7 +102,7 @@ export function modifyImageAttribute(ctx: Ctx, input: ModifyImageAttributeReques
   return {};
 }
 
-export function describeImageAttribute(ctx: Ctx, input: DescribeImageAttributeRequest): DescribeImageAttributeResult {
+export function describeImageAttribute(ctx: Ctx, input: DescribeImageAttributeRequest): ImageAttribute {
   const img = ownImage(ctx, input.ImageId);
   switch (input.Attribute) {
     case 'launchPermission':

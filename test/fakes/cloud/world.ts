@@ -104,7 +104,6 @@ export class FakeCloud {
     this.accountId = opts.accountId ?? '123456789012';
     this.clock = new FakeClock(opts.start);
     this.latencyMs = opts.latencyMs ?? 0;
-    this.copyImageMs = opts.copyImageMs ?? 120_000;
     this.options = {
       pendingDescribes: opts.pendingDescribes ?? 1,
       pendingMs: opts.pendingMs ?? 30_000,
@@ -115,7 +114,9 @@ export class FakeCloud {
       strictTagValues: opts.strictTagValues ?? true,
       publicIp: opts.publicIp ?? ((n) => `198.51.${100 + (Math.floor(n / 250) % 100)}.${(n % 250) + 1}`),
       eniDeleteOnTermination: opts.eniDeleteOnTermination ?? true,
+      copyImageMs: opts.copyImageMs ?? 120_000,
     };
+    this.copyImageMs = this.options.copyImageMs;
   }
 
   /** The region's state, created (with its default VPC, subnet and security group) on first use. */

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TAG } from '../../../src/aws/tags.ts';
 import { parseConfig, type Config } from '../../../src/config/index.ts';
 import type { Clock } from '../../../src/domain/clock.ts';
-import type { Manifest } from '../../../src/domain/image.ts';
+import type { Manifest, ManifestEntry } from '../../../src/domain/image.ts';
 import type { Run } from '../../../src/domain/run.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { Engine, type PromoteRequest } from '../../../src/pipeline/engine.ts';
@@ -180,7 +180,7 @@ describe('promote as a run', () => {
     expect(await stepStates(w.store, run.id)).toEqual({ 'copy-image': 'succeeded', share: 'succeeded', publish: 'succeeded', deprecate: 'succeeded', teardown: 'succeeded' });
 
     const after = w.manifest();
-    const latest = { [WEST]: after.images['mentor-app']![WEST]!.latest!, [EAST]: after.images['mentor-app']![EAST]!.latest! };
+    const latest: Record<string, ManifestEntry> = { [WEST]: after.images['mentor-app']![WEST]!.latest!, [EAST]: after.images['mentor-app']![EAST]!.latest! };
     for (const region of [WEST, EAST]) {
       const copy = latest[region]!;
       expect(copy).toMatchObject({ bakeRun: BAKE, deprecation: null });
