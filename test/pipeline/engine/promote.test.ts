@@ -289,6 +289,28 @@ describe('promote as a run', () => {
     expect(await w.store.getLock('image:mentor-app')).toBeNull();
   });
 
+  it('handed over mid-copy (a planned restart): another engine resumes it, adopts the copies by tag and makes no second copy', async () => {
+    const w = await world();
+    const first = w.engine();
+    w.clock.hold();
+    const { run } = await first.promote(request());
+    await until('both copies pending', () => w.clock.waiting > 0 && w.cloud.callCount('CopyImage') === 2);
+    await first.stop(1_000);
+    expect((await w.store.getRun(run.id))!.handoverFrom).toBe(first.ownerId);
+    w.clock.open();
+    const second = w.engine();
+    await second.tick();
+    const done = await second.waitForRun(run.id);
+    expect(done.state, done.error ?? '').toBe('succeeded');
+    expect(w.events.filter((e) => e.runId === run.id && e.type === 'run.adopted').map((e) => (e as { action?: string }).action)).toEqual(['resume']);
+    expect(w.cloud.callCount('CopyImage')).toBe(2);
+    const lines = w.events.flatMap((e) => (e.type === 'step.log' && e.runId === run.id ? [e.line] : []));
+    expect(lines.filter((l) => l.includes('adopting'))).toHaveLength(2);
+    expect([WEST, EAST].map((r) => w.manifest().images['mentor-app']![r]!.latest!.ami).sort()).toEqual(
+      w.cloud.liveAssetsTaggedWith(run.id).filter((a) => a.kind === 'image').map((a) => a.id).sort(),
+    );
+  });
+
   it('a crash after the manifest was written: the adopter keeps the published copies (they are the release now)', async () => {
     const w = await world();
     let crashed = false;
