@@ -31,7 +31,7 @@ export function attachProgress(feed: Feed, runId: string | null, out: Out, opts:
 export function describeEvent(e: EngineEvent): string | null {
   switch (e.type) {
     case 'run.queued': return `queued at position ${e.position}`;
-    case 'run.started': return `started on ${e.env} (${e.browsers.join(', ')})`;
+    case 'run.started': return `started on ${e.env}${e.browsers.length ? ` (${e.browsers.join(', ')})` : ''}`;
     case 'run.adopted': return `adopted (${e.action}): ${e.reason}`;
     case 'step.started': return `${e.step} started`;
     case 'step.finished': return `${e.step} done in ${formatDuration(e.durationMs)}`;
