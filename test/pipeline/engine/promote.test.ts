@@ -334,6 +334,22 @@ describe('promote as a run', () => {
     expect(live).toEqual([...latest].sort());
   });
 
+  it('a manifest that cannot be read at publish: the run fails and its teardown leaves the copies for the sweeper (one might be the release), saying so', async () => {
+    const w = await world();
+    const engine = w.engine({
+      beforeStep: (_runId, step) => {
+        if (step === 'publish') writeFileSync(w.config.imageManifest.path, '{ not json');
+      },
+    });
+    const { run } = await engine.promote(request());
+    const done = await engine.waitForRun(run.id);
+    expect(done.state).toBe('failed');
+    expect(done.error).toMatch(/is not valid JSON/);
+    expect(done.error).toMatch(/left in place, the manifest could not be read/);
+    expect(await stepStates(w.store, run.id)).toMatchObject({ publish: 'failed', teardown: 'succeeded' });
+    expect(w.cloud.liveAssetsTaggedWith(run.id).filter((a) => a.kind === 'image')).toHaveLength(2);
+  });
+
   it('two promotions of one image never overlap: the second (and a bake) wait for the image lock, then the second finds the release there', async () => {
     const w = await world();
     const engine = w.engine();
