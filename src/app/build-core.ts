@@ -131,8 +131,8 @@ export function buildAudit(opts: Pick<CoreOptions, 'config' | 'store' | 'prices'
 }
 
 /** The image lifecycle: the manifest (and its history in the store), bakes and promotions. */
-export function buildImages(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'clock'> & { aws: AwsClients; manifest: ManifestBackend; onProgress?: (line: string) => void }): ImagesService {
-  return createImagesService({ config: opts.config, store: opts.store, aws: opts.aws, prices: opts.prices, clock: opts.clock ?? systemClock, manifest: opts.manifest, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+export function buildImages(opts: Pick<CoreOptions, 'config' | 'store' | 'prices' | 'clock'> & { aws: AwsClients; manifest: ManifestBackend }): ImagesService {
+  return createImagesService({ config: opts.config, store: opts.store, aws: opts.aws, prices: opts.prices, clock: opts.clock ?? systemClock, manifest: opts.manifest });
 }
 
 /** `launch --dry-run`: DryRun calls for what a launch would do; creates nothing. */

@@ -17,9 +17,9 @@ export function cliEntry(overrides: AppCliIo['overrides'] = {}): CliEntry {
       const { serve } = await import('./serve.ts');
       return serve(opts);
     },
-    async open({ config, logging, env, helpPrefix, progress }) {
+    async open({ config, logging, env, helpPrefix }) {
       const { openCommands } = await import('./open-commands.ts');
-      return openCommands({ config, logging, env, helpPrefix, ...(progress ? { progress } : {}), ...overrides });
+      return openCommands({ config, logging, env, helpPrefix, ...overrides });
     },
     async doctorProbes() {
       return (await import('./doctor-probes.ts')).doctorProbes;

@@ -6,7 +6,7 @@ import type { ExecutorEngine } from '../commands/executor.ts';
 import type { Config } from '../config/index.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Run } from '../domain/run.ts';
-import type { BakeRequest, Engine, LaunchRequest, Recovered } from '../pipeline/engine.ts';
+import type { BakeRequest, Engine, LaunchRequest, PromoteRequest, Recovered } from '../pipeline/engine.ts';
 import { recoveryNeeded, type RecoveryStore } from '../pipeline/recovery-needed.ts';
 import type { EventListener } from '../pipeline/events.ts';
 
@@ -64,6 +64,10 @@ export class LazyEngine implements ExecutorEngine {
 
   bake(req: BakeRequest): Promise<{ run: Run; position: number | null }> {
     return this.engine().then((e) => e.bake(req));
+  }
+
+  promote(req: PromoteRequest): Promise<{ run: Run; position: number | null }> {
+    return this.engine().then((e) => e.promote(req));
   }
 
   cancel(runId: string, by: string, reason: string | null = null): Promise<Run> {

@@ -19,8 +19,6 @@ export interface CommandServiceOptions extends Pick<CoreOptions, 'aws' | 'clock'
   logging: CliLogging;
   env: NodeJS.ProcessEnv;
   helpPrefix: string;
-  /** Where a promotion's progress lines go (the CLI: stderr). */
-  progress?: (line: string) => void;
 }
 
 async function makeLogger(logging: CliLogging): Promise<Logger> {
@@ -64,11 +62,10 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
       orphans: async (o) => (await audit.get()).orphans(o),
       spend: async (o) => (await audit.get()).spend(o),
     };
-    const images = once(async () => (await parts.get()).buildImages({ config, store, prices, clock, aws: await aws.get(), manifest: await manifest.get(), ...(opts.progress ? { onProgress: opts.progress } : {}) }));
+    const images = once(async () => (await parts.get()).buildImages({ config, store, prices, clock, aws: await aws.get(), manifest: await manifest.get() }));
     const imagesPort: Images = {
       report: async (image) => (await images.get()).report(image),
       dryRunBake: async (image, actor) => (await images.get()).dryRunBake(image, actor),
-      promote: async (cmd, actor) => (await images.get()).promote(cmd, actor),
     };
     const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now(), await manifest.get())(envName, actor);
     // The CLI serves no files: RunView only needs links to them.

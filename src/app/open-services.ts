@@ -61,7 +61,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     store,
     prices,
     audit: core.audit,
-    images: { report: (image) => core.images.report(image), dryRunBake: (image, actor) => core.images.dryRunBake(image, actor), promote: (cmd, actor) => core.images.promote(cmd, actor) },
+    images: { report: (image) => core.images.report(image), dryRunBake: (image, actor) => core.images.dryRunBake(image, actor) },
     artifacts: { storage: core.artifacts, links },
     ...(opts.helpPrefix ? { helpPrefix: opts.helpPrefix } : {}),
     dryRun: (envName, actor) => core.dryRun(envName, actor),

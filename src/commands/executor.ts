@@ -14,7 +14,7 @@ import type { Store } from '../store/index.ts';
 import { BoardReader, type Board, type EnvironmentsBoard, type EnvView } from './board.ts';
 import { helpText } from './help.ts';
 import { RunViews, type RunView } from './run-view.ts';
-import type { CostReportData, ImagesReport, OrphansReport, PromoteReport, SpendReport, SweepReport } from './reports.ts';
+import type { CostReportData, ImagesReport, OrphansReport, SpendReport, SweepReport } from './reports.ts';
 import type { Command, LaunchCommand } from './types.ts';
 import type { ArtifactStorage } from '../artifacts/storage.ts';
 import { isSafeArtifactName } from '../artifacts/storage.ts';
@@ -61,7 +61,6 @@ export interface Images {
   report(image: string | null): Promise<AuditReport<ImagesReport>>;
   /** `bake --dry-run`: EC2 DryRun calls for what the bake would do; creates nothing. */
   dryRunBake(image: string, actor: Actor): Promise<DryRunReport>;
-  promote(cmd: { image: string; source: string; to: 'latest' | 'stable' }, actor: Actor): Promise<AuditReport<PromoteReport>>;
 }
 
 /** What a run's assets cost together; what could not be priced is named, not guessed. */
@@ -95,8 +94,7 @@ export type CommandResult =
   | { kind: 'unlocked'; env: string; previous: EnvLock }
   | { kind: 'sweep'; report: AuditReport<SweepReport> }
   | { kind: 'cost'; report: AuditReport<CostReportData> }
-  | { kind: 'images'; report: AuditReport<ImagesReport> }
-  | { kind: 'promoted'; report: AuditReport<PromoteReport> };
+  | { kind: 'images'; report: AuditReport<ImagesReport> };
 
 /** What the executor reads and writes in the store (locks and the read side); the engine does the rest. */
 export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'getAssets' | 'queuedRuns' | 'listLocks' | 'listRuns' | 'listSweeps' | 'claimLock' | 'getLock' | 'getEvents' | 'stepHistory' | 'listPoolMembers' | 'launchPathHistory'>;
@@ -107,7 +105,7 @@ export type ExecutorStore = Pick<Store, 'getRun' | 'getStep' | 'getSteps' | 'get
  */
 export type ExecutorEngine = Pick<
   Engine,
-  'config' | 'stepNames' | 'now' | 'launch' | 'bake' | 'cancel' | 'teardown' | 'extend' | 'retest' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
+  'config' | 'stepNames' | 'now' | 'launch' | 'bake' | 'promote' | 'cancel' | 'teardown' | 'extend' | 'retest' | 'keep' | 'unlock' | 'waitForRun' | 'flush' | 'on' | 'queueStatus' | 'drives' | 'recoverAbandoned'
 >;
 
 export interface ExecutorDeps {
@@ -296,9 +294,12 @@ export class CommandExecutor {
         const { run, position } = await engine.bake({ image: cmd.image, ref: cmd.ref, requester: actor.requester, source: actor.source });
         return { kind: 'launched', run, position };
       }
-      case 'promote':
+      case 'promote': {
         if (!actor.admin) throw new PermissionError(`only admins may promote an image; \`images ${cmd.image}\` shows what it has`);
-        return { kind: 'promoted', report: await this.images().promote(cmd, actor) };
+        // A run of kind `promote`, followed as a bake is (the CLI in the foreground, Slack in a thread).
+        const { run, position } = await engine.promote({ image: cmd.image, source: cmd.source, to: cmd.to, requester: actor.requester, source_: actor.source });
+        return { kind: 'launched', run, position };
+      }
     }
   }
 

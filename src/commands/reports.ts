@@ -6,4 +6,3 @@ export { incompleteLines, renderSweepText } from '../audit/report-text.ts';
 export { poolStandingLine, type PoolStanding } from '../audit/pool-standing.ts';
 export type { ImagesReport, ImageRow } from '../images/report.ts';
 export type { ImageDrift } from '../images/drift.ts';
-export type { PromoteReport, PromotedRegion } from '../images/promote.ts';

@@ -78,3 +78,24 @@ export function manifestAmis(m: Manifest): { image: string; region: string; chan
 
 /** A bake's steps in order (its timing table and the CLI's live step list). */
 export const BAKE_STEP_NAMES: readonly string[] = ['launch', 'open-ssh', 'wait-ssh', 'bake-recipe', 'create-image', 'teardown'];
+
+/** A promotion's steps in order: copy to every region, share, one manifest write, deprecate what it replaced. */
+export const PROMOTE_STEP_NAMES: readonly string[] = ['copy-image', 'share', 'publish', 'deprecate', 'teardown'];
+
+/**
+ * What a succeeded bake or promotion keeps on purpose: its images and their snapshots (a candidate, a
+ * release the manifest names). Every other asset of a finished run still there is a leftover.
+ */
+export function isRunProduct(run: { kind: string; state: string }, assetKind: string): boolean {
+  return (run.kind === 'bake' || run.kind === 'promote') && run.state === 'succeeded' && (assetKind === 'image' || assetKind === 'snapshot');
+}
+
+/** What a person calls the product of an image run. */
+export function runProductName(kind: string): string {
+  return kind === 'promote' ? 'the release the manifest names' : 'the candidate';
+}
+
+/** The steps of a run of an image kind (null for a launch: the engine's pipeline says). */
+export function imageRunStepNames(kind: string): readonly string[] | null {
+  return kind === 'bake' ? BAKE_STEP_NAMES : kind === 'promote' ? PROMOTE_STEP_NAMES : null;
+}

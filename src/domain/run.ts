@@ -33,13 +33,15 @@ export interface RunOptions {
   pool?: string[];
   /** A launch's AMI instead of its environment's: an AMI id, or `candidate` (its image's candidate in the manifest). */
   ami?: string;
-  /** A bake: the image it bakes. */
+  /** A bake: the image it bakes; a promotion: the image it promotes. */
   image?: string;
+  /** A promotion: the AMI it promotes (`candidate`, or an AMI id the manifest has) and the channel it becomes. */
+  promote?: { source: string; to: 'latest' | 'stable' };
 }
 
-/** What a run does: launch an environment, bake an image, or (later) replenish a warm pool. */
-export type RunKind = 'launch' | 'bake' | 'replenish';
-export const RUN_KINDS: readonly RunKind[] = ['launch', 'bake', 'replenish'];
+/** What a run does: launch an environment, bake an image, promote an image, or (later) replenish a warm pool. */
+export type RunKind = 'launch' | 'bake' | 'promote' | 'replenish';
+export const RUN_KINDS: readonly RunKind[] = ['launch', 'bake', 'promote', 'replenish'];
 
 export interface Run {
   id: string;

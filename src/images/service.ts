@@ -7,11 +7,8 @@ import type { Clock } from '../domain/clock.ts';
 import type { Store } from '../store/index.ts';
 import type { ManifestBackend } from './manifest.ts';
 import { manifestBackend } from './manifest-backend.ts';
-import { describeManifestWrite, type ManifestWriteResult } from './manifest.ts';
 import { imagesReport, type ImagesReport } from './report.ts';
 import { resolveBaseAmi } from './base.ts';
-import { promote, renderPromoteText, type PromoteReport } from './promote.ts';
-import type { PromoteChannel } from '../domain/image.ts';
 import { checkAccount } from '../aws/account.ts';
 import { newRunId } from '../domain/run-id.ts';
 import type { Requester, Source } from '../domain/run.ts';
@@ -28,8 +25,6 @@ export interface ImagesServiceDeps {
   clock: Clock;
   /** Tests hand their own backend. */
   manifest?: ManifestBackend;
-  /** A promotion's progress, line by line, as it happens. */
-  onProgress?: (line: string) => void;
 }
 
 export interface ImagesService {
@@ -37,24 +32,6 @@ export interface ImagesService {
   report(image: string | null): Promise<{ data: ImagesReport; text: string; problems: string[] }>;
   /** `bake --dry-run`: the base AMI found, and DryRun RunInstances, CreateKeyPair and the SSH rule for the builder. */
   dryRunBake(image: string, actor: { requester: Requester; source: Source }): Promise<DryRunReport>;
-  /** `data.manifestWrite`: set when the manifest write opened a pull request (or wrote the file). */
-  promote(cmd: { image: string; source: string; to: PromoteChannel }, actor: { requester: Requester; source: Source }): Promise<{ data: PromoteReport & { manifestWrite?: ManifestWriteResult }; text: string; problems: string[] }>;
-}
-
-/**
- * The promotion's text. When the write opened a pull request, it says so first and does not claim the
- * channel changed: the manifest is unchanged until the PR is merged.
- */
-export function promoteText(data: PromoteReport, written: ManifestWriteResult | null): string {
-  const text = renderPromoteText(data);
-  if (written?.kind !== 'pull-request') return text;
-  const channel = `${data.image}@${data.to}`;
-  return [
-    describeManifestWrite(written, `make ${channel} ${data.regions.map((r) => `${r.ami} (${r.region})`).join(', ')}`),
-    ...text
-      .split('\n')
-      .map((line) => line.replace(`${channel} is now `, `${channel} becomes, once PR #${written.number} is merged, `).replace(/manifest: (\S+) updated in (\d+) region\(s\)$/, `manifest: PR #${written.number} opened for $1 in $2 region(s)`)),
-  ].join('\n');
 }
 
 export function createImagesService(deps: ImagesServiceDeps): ImagesService {
@@ -62,16 +39,6 @@ export function createImagesService(deps: ImagesServiceDeps): ImagesService {
   return {
     manifest,
     report: (image) => imagesReport({ config: deps.config, aws: deps.aws, prices: deps.prices, manifest, now: () => deps.clock.now() }, image),
-    async promote(cmd, actor) {
-      // What the manifest write did: with a manifest changed by pull request, nothing changed yet.
-      let written: ManifestWriteResult | null = null;
-      const watched: ManifestBackend = { where: manifest.where, read: () => manifest.read(), write: async (m, how) => (written = await manifest.write(m, how)) };
-      const data = await promote(
-        { config: deps.config, aws: deps.aws, manifest: watched, clock: deps.clock, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) },
-        { image: cmd.image, source: cmd.source, to: cmd.to, requester: actor.requester, source_: actor.source },
-      );
-      return { data: written ? { ...data, manifestWrite: written } : data, text: promoteText(data, written), problems: [] };
-    },
     async dryRunBake(name, actor) {
       const { config, aws } = deps;
       const image = config.images[name];

@@ -10,7 +10,7 @@ import { EventBus } from './engine/event-bus.ts';
 import { recoveryNeeded } from './recovery-needed.ts';
 import { Recovery, type Recovered } from './engine/recovery.ts';
 import { KeptRuns } from './engine/kept-runs.ts';
-import { RunApi, type BakeRequest, type LaunchRequest } from './engine/run-api.ts';
+import { RunApi, type BakeRequest, type LaunchRequest, type PromoteRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
 import { engineServices, type EngineOptions } from './engine/services.ts';
 import { handOver, letGo } from './engine/shutdown.ts';
@@ -18,7 +18,7 @@ import type { EventListener } from './events.ts';
 import { stepNames } from './pipeline.ts';
 import { summarizeRun, type RunSummary } from './run-summary.ts';
 
-export type { BakeRequest, LaunchRequest } from './engine/run-api.ts';
+export type { BakeRequest, LaunchRequest, PromoteRequest } from './engine/run-api.ts';
 export type { Recovered } from './engine/recovery.ts';
 export type { EngineOptions } from './engine/services.ts';
 
@@ -146,6 +146,11 @@ export class Engine {
   /** Queues a bake of an image (a run of kind `bake`). */
   bake(req: BakeRequest): Promise<{ run: Run; position: number | null }> {
     return this.api.bake(req);
+  }
+
+  /** Queues a promotion of an image (a run of kind `promote`, holding the image's lock). */
+  promote(req: PromoteRequest): Promise<{ run: Run; position: number | null }> {
+    return this.api.promote(req);
   }
 
   /** Resolves with the run once it has finished or is kept. */

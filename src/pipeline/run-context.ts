@@ -29,10 +29,13 @@ export interface RunContext {
   expiresAt: Date;
   /** Outputs of the run's earlier steps (also after a resume: they come from the store). */
   outputOf<N extends StepName>(step: N): StepOutputsByName[N] | undefined;
-  /** Records an asset the run created; call it as soon as AWS returns the id. */
-  recordAsset(kind: AssetKind, id: string): Promise<void>;
+  /**
+   * Records an asset the run created; call it as soon as AWS returns the id. `region`: where it is, when
+   * not the environment's region (a promotion's copy in another region).
+   */
+  recordAsset(kind: AssetKind, id: string, region?: string): Promise<void>;
   /** Marks an asset gone (deleted by teardown, or found already gone). */
-  assetDeleted(kind: AssetKind, id: string): Promise<void>;
+  assetDeleted(kind: AssetKind, id: string, region?: string): Promise<void>;
   emit(event: RunEventBody): void;
   /** One line of a step's output for the run log (streamed to the fronts, not stored). */
   log(line: string, step?: string): void;

@@ -11,8 +11,9 @@ import type { RunEventBody } from './events.ts';
 import type { PipelineStep, RunContext, StepOutputs } from './run-context.ts';
 import { stepNames, type Pipeline } from './pipeline.ts';
 import { environmentOfRun } from './run-environment.ts';
-import { BAKE_STEP_NAMES } from '../domain/image.ts';
+import { imageRunStepNames } from '../domain/image.ts';
 import { bakePipeline } from './steps/bake.ts';
+import { promotePipeline } from './steps/promote.ts';
 import { releaseRunLocks } from './run-locks.ts';
 import { runRecords } from './run-records.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
@@ -361,7 +362,7 @@ export class RunDriver {
       return this.run;
     }
     this.run = (await svc.store.getRun(this.runId))!;
-    const summary = await summarizeRun(svc.store, { config: svc.config, prices: svc.prices, stepNames: this.run.kind === 'bake' ? BAKE_STEP_NAMES : stepNames(this.pipeline), now: svc.clock.now() }, this.run);
+    const summary = await summarizeRun(svc.store, { config: svc.config, prices: svc.prices, stepNames: imageRunStepNames(this.run.kind) ?? stepNames(this.pipeline), now: svc.clock.now() }, this.run);
     this.emit({ type: 'run.finished', state, error, timings: summary.timings, cost: summary.cost, browsers: summary.browsers });
     svc.metrics?.runsFinished.inc({ env: this.run.env ?? 'none', state });
     await releaseRunLocks(svc.store, this.runId);
@@ -389,12 +390,12 @@ export class RunDriver {
     // Every step stops the moment the fence falls, whatever else its signal is tied to.
     signal = AbortSignal.any([signal, this.fenceAbort.signal]);
     const expiresAt = run.expiresAt ?? new Date((run.startedAt ?? svc.clock.now()).getTime() + svc.config.runs.timeout + (run.options.keepMs ?? 0));
-    const record = async (kind: AssetKind, id: string, deleted: boolean) => {
+    const record = async (kind: AssetKind, id: string, deleted: boolean, region = env.region) => {
       const at = svc.clock.now();
       if (deleted) {
-        if ((await svc.store.markAssetDeleted(kind, id, at)) > 0) this.emit({ type: 'asset.deleted', kind, id, region: env.region });
-      } else if (await svc.store.recordAsset({ runId: run.id, kind, id, region: env.region, createdAt: at, deletedAt: null })) {
-        this.emit({ type: 'asset.created', kind, id, region: env.region });
+        if ((await svc.store.markAssetDeleted(kind, id, at)) > 0) this.emit({ type: 'asset.deleted', kind, id, region });
+      } else if (await svc.store.recordAsset({ runId: run.id, kind, id, region, createdAt: at, deletedAt: null })) {
+        this.emit({ type: 'asset.created', kind, id, region });
       }
     };
     return {
@@ -410,8 +411,8 @@ export class RunDriver {
       tags: (name: string) =>
         runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name }),
       outputOf: (step) => this.outputOf(step),
-      recordAsset: (kind, id) => record(kind, id, false),
-      assetDeleted: (kind, id) => record(kind, id, true),
+      recordAsset: (kind, id, region) => record(kind, id, false, region),
+      assetDeleted: (kind, id, region) => record(kind, id, true, region),
       emit: (event) => this.emit(event),
       log: (line, step) => svc.emitLog(run.id, step ?? 'run', line),
       warn: (line, step) => {
@@ -428,5 +429,5 @@ export class RunDriver {
 
 /** The steps a run of this kind goes through. */
 export function pipelineOf(svc: Pick<EngineServices, 'pipeline'>, run: Pick<Run, 'kind'>): Pipeline {
-  return run.kind === 'bake' ? bakePipeline() : svc.pipeline;
+  return run.kind === 'bake' ? bakePipeline() : run.kind === 'promote' ? promotePipeline() : svc.pipeline;
 }

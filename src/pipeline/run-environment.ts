@@ -1,6 +1,7 @@
 // What a run acts on: a launch its configured environment, a bake the builder "environment" its
 // image describes (first region, subnets, security group, SSH, the bake recipe as its recipe, an
-// ephemeral key pair, no load balancer). Every part of the engine looks a run's environment up here.
+// ephemeral key pair, no load balancer), a promotion the same image "environment" with no host at all
+// (its lock is the image's, as a bake's is). Every part of the engine looks a run's environment up here.
 import type { Config, EnvironmentConfig, ImageConfig } from '../config/index.ts';
 import type { Run } from '../domain/run.ts';
 
@@ -30,11 +31,20 @@ export function builderEnvironment(image: ImageConfig): EnvironmentConfig {
   };
 }
 
+/**
+ * A promotion's "environment": the image's, in its first region (where the account is checked), with no
+ * host, key pair or recipe — a promotion only calls the EC2 image APIs.
+ */
+export function promotionEnvironment(image: ImageConfig): EnvironmentConfig {
+  return { ...builderEnvironment(image), keyPair: '', serviceUpdate: [] };
+}
+
 /** The environment a run acts on, or undefined when the configuration no longer has it. */
 export function environmentOfRun(config: Config, run: Pick<Run, 'kind' | 'env' | 'options'>): EnvironmentConfig | undefined {
-  if (run.kind === 'bake') {
+  if (run.kind === 'bake' || run.kind === 'promote') {
     const image = run.options.image ? config.images[run.options.image] : undefined;
-    return image ? builderEnvironment(image) : undefined;
+    if (!image) return undefined;
+    return run.kind === 'bake' ? builderEnvironment(image) : promotionEnvironment(image);
   }
   return run.env ? config.environments[run.env] : undefined;
 }

@@ -98,6 +98,55 @@ export interface StepOutputsByName {
   teardown: TeardownOutputs;
   'bake-recipe': ServiceUpdateOutputs;
   'create-image': CreateImageOutputs;
+  'copy-image': CopyImageOutputs;
+  share: ShareOutputs;
+  publish: PublishOutputs;
+  deprecate: DeprecateOutputs;
+}
+
+/** One region's release of a promotion: the copy it made there, or the one it found there already. */
+export interface PromotedCopy {
+  region: string;
+  ami: string;
+  /** `copied` by this promotion, or `reused` (the same bake's release the manifest has there already). */
+  how: 'copied' | 'reused';
+  /** From the first call in the region until the copy was available. */
+  durationMs: number;
+  snapshotIds: string[];
+  /** The AMI the channel named in this region before (what `deprecate` deprecates), or null. */
+  previous: string | null;
+}
+
+/** A promotion's copies, every one available. */
+export interface CopyImageOutputs extends Record<string, unknown> {
+  image: string;
+  to: 'latest' | 'stable';
+  /** The AMI promoted (`candidate` resolved), its region and its bake. */
+  source: { ami: string; region: string; bakeRun: string | null; architecture: string; created: string };
+  copies: PromotedCopy[];
+}
+
+export interface ShareOutputs extends Record<string, unknown> {
+  /** Accounts given launch permission on every copy. */
+  accounts: string[];
+  images: string[];
+}
+
+export interface PublishOutputs extends Record<string, unknown> {
+  /** The channel's AMI per region, as written in one manifest version. */
+  regions: { region: string; ami: string }[];
+  /** False when the manifest said it already (a repeated step), or when the write opened a pull request. */
+  written: boolean;
+  /** A manifest changed by pull request: the PR that proposes this release (the copies stay for it). */
+  pullRequest?: { number: number; url: string };
+}
+
+export interface DeprecateOutputs extends Record<string, unknown> {
+  /** When AWS deprecates the replaced images (ISO), or null when none was. */
+  deprecateAt: string | null;
+  deprecated: { region: string; ami: string }[];
+  /** `ami in region: reason` of what could not be deprecated (the promotion stands). */
+  failed: string[];
 }
 
 /** A bake's image, available, and the candidate of its image in the manifest. */

@@ -3,20 +3,25 @@
 // did not, AWS's documentation decided which one was wrong (README.md lists what was fixed).
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CopyImageCommand,
   CreateImageCommand,
   CreateKeyPairCommand,
   DeleteKeyPairCommand,
   DeleteSnapshotCommand,
   DeleteVolumeCommand,
   DeregisterImageCommand,
+  DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeKeyPairsCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   EC2Client,
+  EnableImageDeprecationCommand,
   ImportKeyPairCommand,
+  ModifyImageAttributeCommand,
   RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
@@ -192,6 +197,34 @@ const PROBES: Record<string, (b: Backend) => Promise<unknown>> = {
         (err: unknown) => (awsErrorCode(err) === 'InvalidAMIID.NotFound' ? 0 : awsErrorCode(err)),
       ),
       deleteSnapshotAfter: await outcome(b.ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot }))),
+    };
+  },
+  'a promotion: CopyImage tagged at creation, launch permission, deprecation, the copy deregistered and its snapshot deleted': async (b) => {
+    const source = await b.newImage('parity-candidate');
+    const sourceSnapshot = (await b.ec2.send(new DescribeImagesCommand({ ImageIds: [source] }))).Images![0]!.BlockDeviceMappings!.find((m) => m.Ebs?.SnapshotId)!.Ebs!.SnapshotId!;
+    const tags = [{ Key: 'asset-id', Value: 'promote-parity' }, { Key: 'stagebot:image-channel', Value: 'latest' }];
+    const copyId = (
+      await b.ec2.send(new CopyImageCommand({ SourceImageId: source, SourceRegion: REGION, Name: 'parity-release', TagSpecifications: [{ ResourceType: 'image', Tags: tags }, { ResourceType: 'snapshot', Tags: tags }] }))
+    ).ImageId!;
+    b.settle();
+    const copy = (await b.ec2.send(new DescribeImagesCommand({ ImageIds: [copyId] }))).Images![0]!;
+    const snapshotId = copy.BlockDeviceMappings!.find((m) => m.Ebs?.SnapshotId)!.Ebs!.SnapshotId!;
+    const snapshot = (await b.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots![0]!;
+    const tagsOf = (t: { Key?: string; Value?: string }[] | undefined) => Object.fromEntries((t ?? []).map((x) => [x.Key, x.Value]));
+    await b.ec2.send(new ModifyImageAttributeCommand({ ImageId: copyId, LaunchPermission: { Add: [{ UserId: '210987654321' }] } }));
+    const permissions = (await b.ec2.send(new DescribeImageAttributeCommand({ ImageId: copyId, Attribute: 'launchPermission' }))).LaunchPermissions;
+    await b.ec2.send(new EnableImageDeprecationCommand({ ImageId: source, DeprecateAt: new Date('2036-01-02T03:04:00.000Z') }));
+    const deprecation = (await b.ec2.send(new DescribeImagesCommand({ ImageIds: [source] }))).Images![0]!.DeprecationTime;
+    return {
+      state: copy.State,
+      name: copy.Name,
+      tags: tagsOf(copy.Tags),
+      snapshot: { own: snapshotId !== sourceSnapshot, tags: tagsOf(snapshot.Tags) },
+      permissions,
+      deprecation,
+      unknownSource: await outcome(b.ec2.send(new CopyImageCommand({ SourceImageId: 'ami-0123456789abcdef0', SourceRegion: REGION, Name: 'parity-nothing' }))),
+      deregister: await outcome(b.ec2.send(new DeregisterImageCommand({ ImageId: copyId }))),
+      deleteSnapshot: await outcome(b.ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))),
     };
   },
   'targets: register, health, deregister, an unregistered one, a made-up instance, a terminated one, a group that does not exist': async (b) => {

@@ -12,7 +12,7 @@ import { parseConfig, type Config } from '../../src/config/index.ts';
 import type { Manifest } from '../../src/domain/image.ts';
 import { manifestBackend } from '../../src/images/manifest-backend.ts';
 import type { ManifestBackend } from '../../src/images/manifest.ts';
-import { promoteText } from '../../src/images/service.ts';
+import { deprecateStep, publishStep } from '../../src/pipeline/steps/promote-publish.ts';
 import type { RunContext } from '../../src/pipeline/run-context.ts';
 import { createImageStep } from '../../src/pipeline/steps/create-image.ts';
 import { launchStep } from '../../src/pipeline/steps/launch.ts';
@@ -171,27 +171,41 @@ describe('the manifest in a GitHub repository', () => {
   });
 });
 
-describe("a promotion's text when the manifest changes by pull request", () => {
-  const report = {
-    image: 'mentor-app',
-    to: 'stable' as const,
-    source: 'ami-0ccccccccccccccc1',
-    bakeRun: 'bake-mentor-app-20261121-c3d4e5',
-    regions: [{ region: 'eu-west-1', ami: 'ami-0ddddddddddddddd1', how: 'copied' as const, durationMs: 60_000, replaced: null, sharedWith: [] }],
-    deprecateAt: null,
-    progress: ['09:12:44 manifest: mentor-app@stable updated in 1 region(s)'],
-  };
-
-  it('says first that a PR was opened and that nothing changes until it is merged; never that the channel is now the new image', () => {
-    const text = promoteText(report, { kind: 'pull-request', where: 'acme/infra:images/manifest.json@main', number: 7, url: 'https://github.com/acme/infra/pull/7' });
-    const lines = text.split('\n');
-    expect(lines[0]).toBe(
-      'manifest acme/infra:images/manifest.json@main: opened PR #7 (https://github.com/acme/infra/pull/7) to make mentor-app@stable ami-0ddddddddddddddd1 (eu-west-1); the manifest is unchanged until it is merged (merging is the approval, reverting it the rollback)',
-    );
-    expect(text).not.toContain('is now');
-    expect(text).toContain('mentor-app@stable becomes, once PR #7 is merged, ami-0ddddddddddddddd1');
-    expect(lines.at(-1)).toBe('  09:12:44 manifest: PR #7 opened for mentor-app@stable in 1 region(s)');
-    // A file manifest keeps the plain text.
-    expect(promoteText(report, { kind: 'written', where: '/m.json' })).toContain('mentor-app@stable is now ami-0ddddddddddddddd1');
+describe('a promotion whose manifest changes by pull request', () => {
+  it('publish opens a PR, never says the channel is now the new image, and the teardown keeps the copies the PR names', async () => {
+    const repo = await new FakeGithubRepo({ repo: REPO, token: TOKEN, branch: 'main' }).start();
+    repo.push('main', 'images/manifest.json', text(merged), 'the manifest');
+    const t = await createTestRun({
+      configure: (c) => {
+        c.imageManifest = { path: './unused.json', github: { repo: REPO, path: 'images/manifest.json', branch: 'main' } };
+      },
+    });
+    try {
+      const copy = { region: 'eu-west-1', ami: 'ami-0ddddddddddddddd1', how: 'copied' as const, durationMs: 60_000, snapshotIds: [], previous: 'ami-0aaaaaaaaaaaaaaa1' };
+      const run = { ...t.run, kind: 'promote' as const, options: { browsers: [], image: 'mentor-app', promote: { source: 'candidate', to: 'stable' as const } } };
+      const backend = githubManifestBackend(t.config, t.store, { baseUrl: repo.url, getToken: () => TOKEN, throttle: false, retries: 0 });
+      const ctx = (): RunContext => ({ ...t.context(), run, manifest: backend });
+      t.outputs.set('copy-image', {
+        image: 'mentor-app',
+        to: 'stable',
+        source: { ami: 'ami-0ccccccccccccccc1', region: 'eu-west-1', bakeRun: 'bake-mentor-app-20261121-c3d4e5', architecture: 'x86_64', created: '2026-11-21T09:02:10.000Z' },
+        copies: [copy],
+      });
+      const { outputs } = await publishStep.run(ctx());
+      expect(outputs).toEqual({ regions: [{ region: 'eu-west-1', ami: copy.ami }], written: false, pullRequest: { number: 1, url: 'https://github.com/acme/infra/pull/1' } });
+      expect(repo.fileOn('main', 'images/manifest.json')).toBe(text(merged));
+      expect(JSON.parse(repo.fileOn(repo.pulls[0]!.head, 'images/manifest.json')!).images['mentor-app']['eu-west-1'].stable.ami).toBe(copy.ami);
+      const warnings = t.eventsOf('step.warning').map((e) => (e as { message: string }).message);
+      expect(warnings).toEqual([
+        'manifest acme/infra:images/manifest.json@main: opened PR #1 (https://github.com/acme/infra/pull/1) to make mentor-app@stable ami-0ddddddddddddddd1 (eu-west-1); the manifest is unchanged until it is merged (merging is the approval, reverting it the rollback)',
+      ]);
+      expect(warnings.join('\n')).not.toContain('is now');
+      // The merged manifest still names the old stable, so deprecate has nothing to do until the merge.
+      t.outputs.set('publish', outputs);
+      expect((await deprecateStep.run(ctx())).skipped).toMatch(/replaced no image that is not still named/);
+    } finally {
+      await t.close();
+      await repo.stop();
+    }
   });
 });

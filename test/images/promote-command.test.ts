@@ -1,5 +1,5 @@
 // `promote` in the one grammar: what parses, what is refused in one line, and that only admins may
-// promote (the executor's rule and Slack's permission rules).
+// promote (the executor's rule and Slack's permission rules); an admin's promotion is a run.
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/index.ts';
 import { CommandExecutor, type ExecutorDeps } from '../../src/commands/executor.ts';
@@ -19,23 +19,25 @@ describe('promote', () => {
     expect(() => parseCommand('promote nope --to=stable', ctx)).toThrow(/unknown image `nope`/);
   });
 
-  it('is for admins only: the executor refuses anyone else before touching anything', async () => {
-    let promoted = 0;
+  it('is for admins only: the executor refuses anyone else before touching anything; an admin queues a run of kind promote', async () => {
+    const asked: unknown[] = [];
+    const run = { id: 'promote-mentor-app-20261204-a1b2c3', kind: 'promote' };
     const deps = {
-      engine: { config: {} },
-      store: {},
-      images: {
-        promote: async () => {
-          promoted++;
-          return { data: {}, text: '', problems: [] };
+      engine: {
+        config: {},
+        promote: async (req: unknown) => {
+          asked.push(req);
+          return { run, position: null };
         },
       },
+      store: {},
     } as unknown as ExecutorDeps;
     const exec = new CommandExecutor(deps);
     const cmd = parseCommand('promote mentor-app --to=stable', ctx);
     await expect(exec.execute(cmd, { requester: 'slack:U0QA', source: 'slack', admin: false })).rejects.toThrow(PermissionError);
-    expect(promoted).toBe(0);
-    await exec.execute(cmd, { requester: 'cli:ops', source: 'cli', admin: true });
-    expect(promoted).toBe(1);
+    expect(asked).toEqual([]);
+    const result = await exec.execute(cmd, { requester: 'cli:ops', source: 'cli', admin: true });
+    expect(result).toEqual({ kind: 'launched', run, position: null });
+    expect(asked).toEqual([{ image: 'mentor-app', source: 'candidate', to: 'stable', requester: 'cli:ops', source_: 'cli' }]);
   });
 });

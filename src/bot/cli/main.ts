@@ -22,7 +22,7 @@ export interface CliServices {
 }
 
 /** The verbs that read or change runs: before them, a CLI finishes what dead processes left (foreground.ts). */
-const RECOVERING_VERBS = new Set(['launch', 'bake', 'teardown', 'cancel', 'retest', 'status', 'list', 'sweep']);
+const RECOVERING_VERBS = new Set(['launch', 'bake', 'promote', 'teardown', 'cancel', 'retest', 'status', 'list', 'sweep']);
 
 /** Where the services log: pino on stderr at `level`, or nowhere (a JSON document must stay alone on stdout). */
 export type CliLogging = { destination: NodeJS.WritableStream; level: string } | 'silent';
@@ -30,7 +30,7 @@ export type CliLogging = { destination: NodeJS.WritableStream; level: string } |
 /** What the entry point (src/app/cli.ts) provides; each loads its modules when it is called. */
 export interface CliEntry {
   serve(opts: { configPath: string | undefined; env: NodeJS.ProcessEnv; cwd?: string }): Promise<number>;
-  open(opts: { config: Config; logging: CliLogging; env: NodeJS.ProcessEnv; helpPrefix: string; progress?: (line: string) => void }): Promise<CliServices>;
+  open(opts: { config: Config; logging: CliLogging; env: NodeJS.ProcessEnv; helpPrefix: string }): Promise<CliServices>;
   doctorProbes(): Promise<DoctorProbes>;
   /** The IAM policy (a JSON document) the configuration needs. */
   iamPolicy(config: Config): Promise<string>;
@@ -135,8 +135,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
   if (command.verb === 'help') return help(command.topic, await verbHelp(command.topic ?? undefined));
   const logging: CliLogging = options.output === 'json' && !io.env.LOG_LEVEL ? 'silent' : { destination: io.stderr, level: io.env.LOG_LEVEL ?? 'warn' };
   warnIfExample(io, loaded.usingExample);
-  // A promotion's progress per region goes to stderr, as a launch's steps do.
-  const services = await entry.open({ config: loaded.config, logging, env: io.env, helpPrefix: 'stagebot', progress: (line) => io.stderr.write(`${line}\n`) });
+  const services = await entry.open({ config: loaded.config, logging, env: io.env, helpPrefix: 'stagebot' });
   let exitNow: number | null = null;
   try {
     const { sanitizeRequester } = await import('../../domain/requester.ts');
@@ -153,12 +152,16 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
     else if (command.verb === 'bake' && !command.dryRun) {
       const { BAKE_STEP_NAMES } = await import('../../domain/image.ts');
       detach = (await import('./progress.ts')).attachProgress(services.commands, null, io.stderr, { stepNames: BAKE_STEP_NAMES });
+    } else if (command.verb === 'promote') {
+      // A promotion's steps, and its progress per region (the copies' log lines) as it goes.
+      const { PROMOTE_STEP_NAMES } = await import('../../domain/image.ts');
+      detach = (await import('./progress.ts')).attachProgress(services.commands, null, io.stderr, { stepNames: PROMOTE_STEP_NAMES, logs: true });
     }
     else if (command.verb === 'teardown' || command.verb === 'cancel' || command.verb === 'retest') detach = (await import('./progress.ts')).attachProgress(services.commands, command.run, io.stderr, { lines: true });
     try {
       const result = await services.commands.execute(command, actor);
       if (result.kind === 'launched') {
-        const outcome = await followLaunch(services, result.run.id, result.position !== null, io, actor.requester, command.verb === 'bake' ? 'bake' : 'launch');
+        const outcome = await followLaunch(services, result.run.id, result.position !== null, io, actor.requester, command.verb === 'bake' || command.verb === 'promote' ? command.verb : 'launch');
         if (outcome.abandoned) exitNow = outcome.code;
         return outcome;
       }
@@ -179,7 +182,7 @@ async function runCommand(argv: string[], io: CliIo, options: GlobalOptions, ent
 }
 
 /** `launch` from a terminal runs in the foreground: progress on stderr, the run's document at the end. */
-async function followLaunch(services: CliServices, runId: string, queued: boolean, io: CliIo, requester: string, verb: 'launch' | 'bake' = 'launch'): Promise<Outcome & { abandoned: boolean }> {
+async function followLaunch(services: CliServices, runId: string, queued: boolean, io: CliIo, requester: string, verb: 'launch' | 'bake' | 'promote' = 'launch'): Promise<Outcome & { abandoned: boolean }> {
   const { runOutcome, runDocument } = await import('./render.ts');
   const { followInForeground, signalledOutcome } = await import('./foreground.ts');
   const status = queued ? await services.commands.queueStatus(runId) : null;

@@ -19,17 +19,19 @@ const ICON: Record<StepLine['state'], string> = { pending: '·', running: '▸',
 /**
  * `lines`: plain lines even in a terminal (a teardown has one step to show, not the launch's list).
  * `runId` null: every run the engine reports — the CLI's engine drives only what it launched, and
- * attaching before the launch is the only way to see its first steps.
+ * attaching before the launch is the only way to see its first steps. `logs`: the steps' log lines
+ * too (a promotion's progress per region); in a terminal, the latest one is its step's note.
  */
-export function attachProgress(feed: Feed, runId: string | null, out: Out, opts: { lines?: boolean; stepNames?: readonly string[] } = {}): () => void {
-  return out.isTTY && !opts.lines ? attachLive(feed, runId, out, opts.stepNames ?? feed.stepNames) : attachPlain(feed, runId, out);
+export function attachProgress(feed: Feed, runId: string | null, out: Out, opts: { lines?: boolean; stepNames?: readonly string[]; logs?: boolean } = {}): () => void {
+  const logs = opts.logs ?? false;
+  return out.isTTY && !opts.lines ? attachLive(feed, runId, out, opts.stepNames ?? feed.stepNames, logs) : attachPlain(feed, runId, out, logs);
 }
 
 /** One line per event that matters; step output lines only at debug verbosity (they can be many). */
 export function describeEvent(e: EngineEvent): string | null {
   switch (e.type) {
     case 'run.queued': return `queued at position ${e.position}`;
-    case 'run.started': return `started on ${e.env} (${e.browsers.join(', ')})`;
+    case 'run.started': return `started on ${e.env}${e.browsers.length ? ` (${e.browsers.join(', ')})` : ''}`;
     case 'run.adopted': return `adopted (${e.action}): ${e.reason}`;
     case 'step.started': return `${e.step} started`;
     case 'step.finished': return `${e.step} done in ${formatDuration(e.durationMs)}`;
@@ -54,15 +56,15 @@ function indent(text: string): string {
   return text.split('\n').map((l) => `    ${l}`).join('\n');
 }
 
-function attachPlain(feed: Feed, runId: string | null, out: Out): () => void {
+function attachPlain(feed: Feed, runId: string | null, out: Out, logs: boolean): () => void {
   return feed.onEvent((e) => {
     if (runId !== null && e.runId !== runId) return;
-    const line = describeEvent(e);
+    const line = e.type === 'step.log' && logs ? e.line : describeEvent(e);
     if (line) out.write(`${e.at.toISOString().slice(11, 19)} ${e.runId} ${line}\n`);
   });
 }
 
-function attachLive(feed: Feed, only: string | null, out: Out, names: readonly string[]): () => void {
+function attachLive(feed: Feed, only: string | null, out: Out, names: readonly string[], logs: boolean): () => void {
   let runId = only ?? '';
   const steps = new Map<string, StepLine>(names.map((n) => [n, { state: 'pending', startedAt: null, durationMs: null, note: '' }]));
   let header = `${runId}: starting`;
@@ -92,7 +94,12 @@ function attachLive(feed: Feed, only: string | null, out: Out, names: readonly s
     else if (e.type === 'run.started') header = `${runId}: running on ${e.env} (${e.browsers.join(', ')})`;
     else if (e.type === 'run.queued') header = `${runId}: queued at position ${e.position}`;
     else if (e.type === 'run.finished') header = `${runId}: ${e.state}${e.error ? ` — ${e.error}` : ''}`;
-    else if (e.type !== 'step.log') return;
+    else if (e.type === 'step.log' && logs) {
+      const running = [...steps.values()].find((x) => x.state === 'running');
+      if (running) running.note = e.line.slice(0, 100);
+      draw();
+      return;
+    } else if (e.type !== 'step.log') return;
     if (e.type !== 'step.log') draw();
   });
   draw();

@@ -4,6 +4,7 @@ import { formatUsd } from '../../cost/estimate.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { EnvLock } from '../../domain/lock.ts';
 import { isFinished, type Run } from '../../domain/run.ts';
+import { isRunProduct, runProductName } from '../../domain/image.ts';
 import { EXIT_CODES } from '../../errors.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import type { CommandResult, EnvView, RunView } from '../../commands/executor.ts';
@@ -16,6 +17,8 @@ import type { CostEstimate } from '../../cost/launch-estimate.ts';
 /** What `stagebot launch … --output json` prints: the whole run in one document. */
 export interface RunDocument {
   runId: string;
+  /** launch, bake or promote. */
+  kind: Run['kind'];
   env: string | null;
   state: Run['state'];
   error: string | null;
@@ -37,6 +40,7 @@ export function runDocument(view: CliRunView): RunDocument {
   const { run, assets } = view;
   return {
     runId: run.id,
+    kind: run.kind,
     env: run.env,
     state: run.state,
     error: run.error,
@@ -89,8 +93,14 @@ export function renderRunDocument(doc: RunDocument): string {
     if (armed) lines.push(armed);
   }
   else if (doc.assets.length === 0) lines.push('nothing was created');
-  else if (live.length === 0) lines.push(`all ${doc.assets.length} assets torn down`);
-  else lines.push(`NOT torn down: ${live.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by tag)`);
+  else {
+    // A bake's candidate, a promotion's release: kept on purpose, not left behind.
+    const kept = live.filter((a) => isRunProduct(doc, a.kind));
+    const left = live.filter((a) => !isRunProduct(doc, a.kind));
+    if (kept.length) lines.push(`kept: ${kept.map((a) => `${a.kind} ${a.id} (${a.region})`).join(', ')} — ${runProductName(doc.kind)}`);
+    if (left.length === 0) lines.push(kept.length ? `all ${doc.assets.length - kept.length} other assets torn down` : `all ${doc.assets.length} assets torn down`);
+    else lines.push(`NOT torn down: ${left.map((a) => `${a.kind} ${a.id}`).join(', ')} (the sweeper will find them by tag)`);
+  }
   return lines.join('\n');
 }
 
@@ -156,7 +166,6 @@ export function renderResult(result: CliResult): string {
     case 'sweep':
     case 'cost':
     case 'images':
-    case 'promoted':
       return result.report.text;
   }
 }
@@ -207,8 +216,6 @@ export function resultOutcome(verb: Verb, result: Exclude<CommandResult, { kind:
       return problems.length === 0 ? succeeded(verb, data, text) : fellShort(verb, data, text, problems, sweepExitCode(data));
     }
     case 'cost':
-      return succeeded(verb, result.report.data, text);
-    case 'promoted':
       return succeeded(verb, result.report.data, text);
     case 'images': {
       const { data, problems } = result.report;

@@ -112,8 +112,12 @@ export async function runComment(job: CommentJob, gh: GithubClient, deps: Github
         return await retestPrRun(job, cmd, deps, answer);
       case 'images':
         return await imagesVerb(cmd, actorOf(job, false), deps, answer);
-      case 'promote':
-        return await promoteVerb(cmd, job.login, actorOf(job, isGithubAdmin(deps.commands.config, job.login, permission.answer)), deps, answer);
+      case 'promote': {
+        // A promotion is a run: it gets a check run and a living comment on this pull request's head.
+        const pull = await getPull(gh, job.repo, job.pr);
+        const actor = actorOf(job, isGithubAdmin(deps.commands.config, job.login, permission.answer));
+        return await promoteVerb(cmd, job.login, actor, deps, answer, (run) => announceRun(job, run, pull.headSha, gh, deps, reaction));
+      }
       case 'bake': {
         const pull = await getPull(gh, job.repo, job.pr);
         if (pull.state !== 'open') return await answer(refusalReply(job.login, 'this pull request is closed; reopen it to run `/e2e bake`'), 'confused');

@@ -37,7 +37,8 @@ export async function imagesVerb(cmd: ImagesCommand, actor: Actor, deps: GithubA
   return answer(textBlock(result.report.text), null);
 }
 
-export async function promoteVerb(cmd: PromoteCommand, login: string, actor: Actor, deps: GithubAppDeps, answer: Answer): Promise<void> {
+/** `/e2e promote`: admins only; the promotion is a run, followed on the PR by `announce` like a bake. */
+export async function promoteVerb(cmd: PromoteCommand, login: string, actor: Actor, deps: GithubAppDeps, answer: Answer, announce: (run: Run) => Promise<void>): Promise<void> {
   let result;
   try {
     result = await deps.commands.execute(cmd, actor);
@@ -45,8 +46,9 @@ export async function promoteVerb(cmd: PromoteCommand, login: string, actor: Act
     if (err instanceof PermissionError) return answer(refusalReply(login, `${err.message} (a repository admin, or github:${login} in dashboard.admins)`), 'confused');
     throw err;
   }
-  if (result.kind !== 'promoted') return;
-  return answer([`${mention(login)} ✅ promote ${cmd.image} to ${cmd.to}`, '', textBlock(result.report.text)].join('\n'), '+1');
+  if (result.kind !== 'launched') return;
+  await announce(result.run);
+  deps.logger.info({ runId: result.run.id, image: cmd.image, to: cmd.to }, 'promotion started from a pull request');
 }
 
 /** `/e2e bake`: at the PR's head unless --ref says otherwise; `announce` gives the run its check run and comment. */

@@ -5,6 +5,7 @@ import type { Asset } from '../../domain/asset.ts';
 import type { EnvLock } from '../../domain/lock.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { isFinished, type Run, type RunState } from '../../domain/run.ts';
+import { isRunProduct, runProductName } from '../../domain/image.ts';
 import type { BrowserOutcome, DeadManSwitchView, RunCost, StepTiming } from '../../commands/events.ts';
 import { estimateText, queueText, usualText } from '../../commands/estimate-text.ts';
 import type { CostEstimate } from '../../cost/launch-estimate.ts';
@@ -118,8 +119,12 @@ function teardownLine(view: ParentView): string {
     return `:pushpin: kept until ${until}: ${what}. ${code(`${prefix} teardown ${run.id}`)} ends it now.`;
   }
   if (assets.length === 0) return ':broom: nothing was created';
-  if (live.length === 0) return `:broom: all ${assets.length} assets torn down`;
-  return `:warning: NOT torn down: ${live.map((a) => `${a.kind} ${code(a.id)}`).join(', ')} (the sweeper will find them by their tags)`;
+  // A bake's candidate, a promotion's release: kept on purpose, not left behind.
+  const kept = live.filter((a) => isRunProduct(run, a.kind));
+  const left = live.filter((a) => !isRunProduct(run, a.kind));
+  const keptLine = kept.length ? `:package: kept: ${kept.map((a) => `${a.kind} ${code(a.id)} (${esc(a.region)})`).join(', ')} — ${runProductName(run.kind)}\n` : '';
+  if (left.length === 0) return `${keptLine}:broom: all ${assets.length - kept.length}${kept.length ? ' other' : ''} assets torn down`;
+  return `${keptLine}:warning: NOT torn down: ${left.map((a) => `${a.kind} ${code(a.id)}`).join(', ')} (the sweeper will find them by their tags)`;
 }
 
 function costLine(cost: RunCost | null, estimate: CostEstimate | null | undefined): string {
@@ -176,7 +181,12 @@ export function renderParent(view: ParentView): SlackMessage {
   const facts = [
     `run ${code(run.id)}`,
     `requested by ${who(run.requester)}`,
-    `browsers ${run.options.browsers.map(esc).join(', ')}`,
+    // A bake or promotion tests nothing: it says what it does instead.
+    run.kind === 'promote' && run.options.promote
+      ? `promotes ${esc(run.options.image ?? '?')} ${code(run.options.promote.source)} to *${esc(run.options.promote.to)}*`
+      : run.kind === 'bake'
+        ? `bakes ${esc(run.options.image ?? '?')}`
+        : `browsers ${run.options.browsers.map(esc).join(', ')}`,
     run.options.ref ? `ref ${code(run.options.ref)}` : '',
   ].filter((f) => f !== '');
   const blocks: Block[] = [section(`${title}\n${facts.join(' · ')}`)];

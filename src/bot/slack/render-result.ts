@@ -103,8 +103,6 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
     case 'cost':
     case 'images':
       return reply('ephemeral', [codeBlock(result.report.text)]);
-    case 'promoted':
-      return reply('in_channel', [codeBlock(result.report.text)]);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Run } from '../../domain/run.ts';
 import type { EngineServices } from '../engine-services.ts';
 import { HANDOVER_KEY_ENV, unsealSecrets } from '../handover-seal.ts';
 import { EPHEMERAL_KEY_SECRET } from '../step-outputs.ts';
-import type { DriveMode } from '../run-driver.ts';
+import { pipelineOf, type DriveMode } from '../run-driver.ts';
 import type { DriverPool, EngineState } from './drivers.ts';
 import { endAbandonedRetest } from './kept-runs.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -156,7 +156,7 @@ export class Recovery {
   /** How a run whose driver is gone is taken over, and the sentence that says why. */
   private async adoptionOf(run: Run): Promise<{ mode: DriveMode; reason: string }> {
     const { config } = this.svc;
-    const unsafe = run.state === 'running' ? await this.unsafeToResume(run.id) : [];
+    const unsafe = run.state === 'running' ? await this.unsafeToResume(run) : [];
     if (run.handoverFrom) {
       // A planned stop: the run was fine, so it goes on wherever it can, whatever onAdopt says for crashes.
       const reason = `handed over from replica ${run.handoverFrom} during a restart`;
@@ -236,11 +236,12 @@ export class Recovery {
     }
   }
 
-  /** The run's steps cut short that may not simply run again (none: it may resume). */
-  private async unsafeToResume(runId: string): Promise<string[]> {
-    const steps = await this.svc.store.getSteps(runId);
+  /** The run's steps cut short that may not simply run again (none: it may resume); judged by its kind's pipeline. */
+  private async unsafeToResume(run: Run): Promise<string[]> {
+    const steps = await this.svc.store.getSteps(run.id);
     const inFlight = steps.filter((s) => s.state === 'running' || s.state === 'failed' || s.state === 'cancelled' || s.state === 'interrupted');
-    const all = [...this.svc.pipeline.parallel, ...this.svc.pipeline.chain, ...this.svc.pipeline.after];
+    const pipeline = pipelineOf(this.svc, run);
+    const all = [...pipeline.parallel, ...pipeline.chain, ...pipeline.after];
     return inFlight.filter((s) => all.find((p) => p.name === s.name)?.safeToRepeat !== true).map((s) => s.name);
   }
 }

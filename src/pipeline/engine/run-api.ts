@@ -3,7 +3,10 @@
 import { bakeEnvName } from '../run-environment.ts';
 import { newRunId } from '../../domain/run-id.ts';
 import { isFinished, type Requester, type Run, type Source } from '../../domain/run.ts';
+import type { PromoteChannel } from '../../domain/image.ts';
 import { ConflictError, NotFoundError, UserError } from '../../errors.ts';
+import { manifestBackend } from '../../images/manifest-backend.ts';
+import { promotionSource } from '../../images/promote.ts';
 import type { EngineServices } from '../engine-services.ts';
 import { releaseRunLocks } from '../run-locks.ts';
 import { RunCancelled } from '../run-errors.ts';
@@ -33,6 +36,15 @@ export interface BakeRequest {
   ref: string | null;
   requester: Requester;
   source: Source;
+}
+
+export interface PromoteRequest {
+  image: string;
+  /** `candidate`, or an AMI id the manifest has (in any channel and region). */
+  source: string;
+  to: PromoteChannel;
+  requester: Requester;
+  source_: Source;
 }
 
 export class RunApi {
@@ -105,6 +117,33 @@ export class RunApi {
       source: req.source,
       createdAt: now,
       options: { browsers: [], image: req.image, ...(req.ref !== null ? { ref: req.ref } : {}) },
+    });
+    return this.enqueue(run, foreground);
+  }
+
+  /**
+   * Queues a promotion of `image` (a run of kind `promote`): it holds the image's lock, as a bake does,
+   * so a bake and a promotion of one image (or two promotions) never run at once. An AMI the manifest
+   * does not have is refused here, in one line, before anything is queued.
+   */
+  async promote(req: PromoteRequest): Promise<{ run: Run; position: number | null }> {
+    if (this.state.stopping) throw new UserError('stagebot is shutting down; try again in a minute');
+    const { config, store, clock } = this.svc;
+    const image = config.images[req.image];
+    if (!image) throw new NotFoundError(`no image ${req.image}; valid: ${Object.keys(config.images).join(', ') || 'none (stagebot.yml images:)'}`);
+    promotionSource(await (this.svc.manifest ?? manifestBackend(config, store)).read(), req.image, req.source, image.regions[0]!);
+    const now = clock.now();
+    const foreground = !this.state.background;
+    const idPart = `promote-${req.image}`.slice(0, 32).replace(/-+$/, '');
+    const run = await store.createRun({
+      ...(foreground ? { leaseOwner: this.svc.ownerId } : {}),
+      id: newRunId(idPart, now),
+      kind: 'promote',
+      env: bakeEnvName(req.image),
+      requester: req.requester,
+      source: req.source_,
+      createdAt: now,
+      options: { browsers: [], image: req.image, promote: { source: req.source, to: req.to } },
     });
     return this.enqueue(run, foreground);
   }

@@ -24,6 +24,7 @@ const CREATES: Record<string, string[]> = {
   CreateKeyPair: ['key-pair'],
   AuthorizeSecurityGroupIngress: ['security-group-rule'],
   CreateImage: ['image', 'snapshot'],
+  CopyImage: ['image', 'snapshot'],
 };
 
 /** Tags stagebot may change after creation (retag on keep/extend, the sweeper's mark). */

@@ -22,7 +22,7 @@ function view(over: Partial<RunView> = {}): RunView {
 
 function doc(over: Partial<RunDocument> = {}): RunDocument {
   return {
-    runId: 'stg1-20261121-a1b2c3', env: 'stg1', state: 'kept', error: null, requestedBy: 'cli:alice', startedAt: NOW.toISOString(), finishedAt: null,
+    runId: 'stg1-20261121-a1b2c3', kind: 'launch', env: 'stg1', state: 'kept', error: null, requestedBy: 'cli:alice', startedAt: NOW.toISOString(), finishedAt: null,
     keptUntil: '2026-11-21T15:00:00.000Z', steps: [{ step: 'launch', state: 'succeeded', durationMs: 1_000 }], browsers: [],
     assets: [{ kind: 'instance', id: 'i-1', region: 'eu-west-1', createdAt: NOW.toISOString(), deletedAt: null }], cost: { usd: 0.1, lines: [], unknown: [] }, deadManSwitch: null,
     ...over,
@@ -46,6 +46,13 @@ describe('CLI run rendering', () => {
     expect(renderRunDocument(stopped)).toBe('run stg1-20261121-a1b2c3 on stg1: failed — no AWS credentials found (…); nothing was created');
     const ranButMadeNothing = doc({ state: 'failed', keptUntil: null, error: 'launch failed: no capacity', steps: [{ step: 'launch', state: 'failed', durationMs: 1_000 }], assets: [] });
     expect(renderRunDocument(ranButMadeNothing).split('\n').at(-1)).toBe('nothing was created');
+  });
+
+  it("a succeeded promotion's copies are its release, kept: not reported as left behind", () => {
+    const img = (id: string, region: string, deletedAt: string | null) => ({ kind: 'image', id, region, createdAt: NOW.toISOString(), deletedAt });
+    const promotion = doc({ kind: 'promote', state: 'succeeded', keptUntil: null, finishedAt: NOW.toISOString(), assets: [img('ami-1', 'eu-west-1', null), img('ami-2', 'us-east-1', NOW.toISOString())] });
+    expect(renderRunDocument(promotion).split('\n').slice(-2)).toEqual(['kept: image ami-1 (eu-west-1) — the release the manifest names', 'all 1 other assets torn down']);
+    expect(renderRunDocument({ ...promotion, state: 'failed' }).split('\n').at(-1)).toBe('NOT torn down: image ami-1 (the sweeper will find them by tag)');
   });
 
   it('a queued launch names the lock it waits for: the holder, why, since when (UTC); or the run using it', () => {

@@ -71,18 +71,17 @@ describe('GitHub front: image verbs', () => {
     expect(w.github.reactionsOn(refused.commentId)).toEqual(['confused']);
 
     // Codertocat is an admin of the repository; releaser is listed in dashboard.admins (case aside).
-    // Both reach the promotion, which then runs against the (fake) cloud: an AMI it cannot copy
-    // fails in one line, and the manifest is left as it was.
+    // Both get a promotion: a run of kind promote (queued behind the image's lock when another holds
+    // it), followed on the pull request by its own check run, as a bake is.
     for (const login of ['Codertocat', 'releaser']) {
-      const before = w.github.commentsOn(1).length;
       await w.comment({ body: '/e2e promote mentor-app --to=stable', login });
-      await w.until(`the answer to ${login}`, () => w.github.commentsOn(1).length === before + 1);
-      const answer = bodiesOn(w).at(-1)!;
-      expect(answer).not.toContain('only admins may promote');
-      expect(answer.startsWith(`@${login} `)).toBe(true);
-      // Success or the cloud's one-line failure (the fake cloud may not copy images): the promotion ran.
-      expect(answer).toMatch(/promote mentor-app to stable/);
+      await w.until(`the promotion of ${login}`, async () => (await w.services.store.listRuns()).some((r) => r.requester === `github:${login}`));
+      const run = (await w.services.store.listRuns()).find((r) => r.requester === `github:${login}`)!;
+      expect(run.kind).toBe('promote');
+      expect(run.options).toMatchObject({ image: 'mentor-app', promote: { source: 'candidate', to: 'stable' } });
+      await w.until(`the check run of ${login}'s promotion`, () => [...w.github.checkRuns.values()].some((c) => c.external_id === run.id));
     }
+    expect(bodiesOn(w).join('\n')).not.toMatch(/only admins may promote[^\n]*(Codertocat|releaser)/);
   });
 
   it("/e2e bake builds the pull request's head commit as a bake run, with its check run; a closed PR or a fork is refused", async () => {

@@ -113,6 +113,29 @@ describe('renderParent', () => {
     expect(msg.text).toBe('stg4 run stg4-20261121-a1b2c3: running');
   });
 
+  it('a promotion says what it promotes, and at its end lists the release it kept apart from what it tore down', () => {
+    const PROMOTE = ['copy-image', 'share', 'publish', 'deprecate', 'teardown'];
+    const asset = (kind: 'image' | 'snapshot', id: string, region: string, deleted: boolean) => ({ runId: 'promote-mentor-app-20261121-a1b2c3', kind, id, region, createdAt: NOW, deletedAt: deleted ? NOW : null });
+    const promotion = run({ kind: 'promote', id: 'promote-mentor-app-20261121-a1b2c3', env: 'image:mentor-app', state: 'succeeded', finishedAt: NOW, options: { browsers: [], image: 'mentor-app', promote: { source: 'candidate', to: 'latest' } } });
+    const text = blockText(
+      renderParent(
+        view({
+          run: promotion,
+          timings: PROMOTE.map((step) => ({ step, state: 'succeeded', durationMs: 1_000 })),
+          assets: [asset('image', 'ami-0aaaaaaaaaaaaaaa1', 'eu-west-1', false), asset('snapshot', 'snap-0aaaaaaaaaaaaaaa1', 'eu-west-1', false), asset('image', 'ami-0bbbbbbbbbbbbbbb2', 'us-east-1', true)],
+        }),
+      ).blocks,
+    );
+    expect(text).toContain('promotes mentor-app `candidate` to *latest*');
+    expect(text).not.toContain('browsers');
+    expect(text).toContain(':package: kept: image `ami-0aaaaaaaaaaaaaaa1` (eu-west-1), snapshot `snap-0aaaaaaaaaaaaaaa1` (eu-west-1) — the release the manifest names');
+    expect(text).toContain(':broom: all 1 other assets torn down');
+    expect(text).not.toContain('NOT torn down');
+    // A failed promotion's copy still there is a leftover, not a release.
+    const failed = blockText(renderParent(view({ run: { ...promotion, state: 'failed', error: 'copy failed' }, assets: [asset('image', 'ami-0aaaaaaaaaaaaaaa1', 'eu-west-1', false)] })).blocks);
+    expect(failed).toContain(':warning: NOT torn down: image `ami-0aaaaaaaaaaaaaaa1`');
+  });
+
   it('says where a queued run stands and offers Cancel', () => {
     const msg = renderParent(view({ run: run({ state: 'queued', startedAt: null }), queuePosition: 3 }));
     const text = blockText(msg.blocks);

@@ -53,6 +53,7 @@ export function renderImage(i: FakeImage): Image {
       Ebs: { ...(d.snapshotId ? { SnapshotId: d.snapshotId } : {}), VolumeSize: d.volumeSize, VolumeType: d.volumeType as 'gp3', DeleteOnTermination: d.deleteOnTermination, Encrypted: false },
     })),
     Tags: tagList(i.tags),
+    ...(i.deprecationTime ? { DeprecationTime: new Date(i.deprecationTime).toISOString() } : {}),
   };
 }
 
@@ -77,6 +78,11 @@ export function describeImages(ctx: Ctx, input: DescribeImagesRequest): Describe
   validateFilters(input.Filters, IMAGE_FILTERS);
   const ownedBy = owners(ctx, input.Owners);
   let images = [...ctx.region.images.values()].filter((i) => i.deletedAt === null);
+  // ExecutableUsers: the images those accounts may launch (theirs, public, or shared with them).
+  if (input.ExecutableUsers?.length) {
+    const users = input.ExecutableUsers.map((u) => (u === 'self' ? ctx.cloud.accountId : u));
+    images = images.filter((i) => i.isPublic || users.some((u) => u === i.ownerId || i.launchPermissions?.has(u)));
+  }
   if (input.ImageIds?.length) {
     for (const id of input.ImageIds) {
       if (!/^ami-[0-9a-f]{8,17}$/.test(id)) throw ec2Error('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);

@@ -6,6 +6,7 @@ import type { Handler } from './context.ts';
 import { authorizeSecurityGroupIngress, describeSecurityGroupRules, describeSecurityGroups, revokeSecurityGroupIngress } from './ec2-security-groups.ts';
 import { createKeyPair, deleteKeyPair, describeKeyPairs } from './ec2-key-pairs.ts';
 import { createImage, deleteSnapshot, deregisterImage, describeImages, describeSnapshots } from './ec2-images.ts';
+import { copyImage, describeImageAttribute, disableImageDeprecation, enableImageDeprecation, modifyImageAttribute } from './ec2-image-copy.ts';
 import { describeInstances, runInstances, stopInstances, terminateInstances } from './ec2-instances.ts';
 import { deleteNetworkInterface, describeNetworkInterfaces } from './ec2-network-interfaces.ts';
 import { createTags, deleteTags } from './ec2-tags.ts';
@@ -21,6 +22,11 @@ export const HANDLERS: Record<AwsService, Record<string, Handler>> = {
     TerminateInstances: terminateInstances,
     StopInstances: stopInstances,
     CreateImage: createImage,
+    CopyImage: copyImage,
+    ModifyImageAttribute: modifyImageAttribute,
+    DescribeImageAttribute: describeImageAttribute,
+    EnableImageDeprecation: enableImageDeprecation,
+    DisableImageDeprecation: disableImageDeprecation,
     CreateTags: createTags,
     DeleteTags: deleteTags,
     DescribeNetworkInterfaces: describeNetworkInterfaces,

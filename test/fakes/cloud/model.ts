@@ -75,6 +75,12 @@ export interface FakeImage extends Resource {
   rootDeviceName: string;
   blockDevices: FakeBlockDevice[];
   description: string | undefined;
+  /** Accounts given launch permission (ModifyImageAttribute); absent: none. */
+  launchPermissions?: Set<string>;
+  /** When AWS deprecates it (EnableImageDeprecation), ms; absent or null: never. */
+  deprecationTime?: number | null;
+  /** A copy: when its `pending` ends, and in which state (CopyImage). */
+  settlesAt?: { atMs: number; to: 'available' | 'failed' } | null;
 }
 
 export interface FakeAttachment {
@@ -196,6 +202,8 @@ export class RegionState {
   readonly instances = new Map<string, FakeInstance>();
   readonly enis = new Map<string, FakeEni>();
   readonly clientTokens = new Map<string, ClientTokenRecord>();
+  /** CopyImage's ClientToken -> the copy it made (idempotency). */
+  readonly copyTokens = new Map<string, string>();
   readonly targetGroups = new Map<string, FakeTargetGroup>();
   readonly defaultVpcId: string;
   readonly defaultSubnetId: string;

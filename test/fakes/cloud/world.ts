@@ -11,6 +11,7 @@ import type { Ctx } from './context.ts';
 import { DRY_RUN_CHECKS } from './dry-run.ts';
 import { dryRunOk, unauthorized } from './errors.ts';
 import { guestShutdown, settleInstances } from './ec2-instances.ts';
+import { settleImages } from './ec2-image-copy.ts';
 import { FaultBook, type FailOptions } from './faults.ts';
 import { HANDLERS } from './handlers.ts';
 import { RegionState, type InstanceState, type Resource, type Tags } from './model.ts';
@@ -42,6 +43,8 @@ export interface FakeCloudOptions {
    * attachment, or as moto leaves it.
    */
   eniDeleteOnTermination?: boolean;
+  /** How long (fake time) a CopyImage's AMI stays `pending`; 0: available at once. Default 2 minutes. */
+  copyImageMs?: number;
 }
 
 type ResolvedOptions = Required<Omit<FakeCloudOptions, 'start' | 'latencyMs' | 'accountId'>>;
@@ -88,6 +91,10 @@ export class FakeCloud {
   readonly creations: CreationRecord[] = [];
   /** The state CreateImage gives a new AMI (`failed`: AWS could not make it). */
   imageState: 'pending' | 'available' | 'failed' = 'available';
+  /** How long a CopyImage's AMI is `pending` (fake time). */
+  copyImageMs: number;
+  /** Regions where a CopyImage's AMI ends `failed` instead of `available`. */
+  readonly copyImageFails = new Set<string>();
   latencyMs: number;
   #regions = new Map<string, RegionState>();
   #capacity: CapacityRule[] = [];
@@ -107,7 +114,9 @@ export class FakeCloud {
       strictTagValues: opts.strictTagValues ?? true,
       publicIp: opts.publicIp ?? ((n) => `198.51.${100 + (Math.floor(n / 250) % 100)}.${(n % 250) + 1}`),
       eniDeleteOnTermination: opts.eniDeleteOnTermination ?? true,
+      copyImageMs: opts.copyImageMs ?? 120_000,
     };
+    this.copyImageMs = this.options.copyImageMs;
   }
 
   /** The region's state, created (with its default VPC, subnet and security group) on first use. */
@@ -141,6 +150,7 @@ export class FakeCloud {
     if (!handler) throw new Error(`FakeCloud: ${service} ${command} is not implemented`);
     const ctx = this.#ctx(regionName);
     settleInstances(ctx);
+    settleImages(ctx);
     ctx.region.purge(ctx.now, Math.max(this.options.terminatedVisibleMs, this.options.taggingStaleMs));
     if (this.faults.isDenied(command, regionName)) throw unauthorized(command, service, this.accountId);
     if (service === 'ec2' && input.DryRun === true) {
@@ -204,7 +214,10 @@ export class FakeCloud {
 
   /** Finishes every pending instance transition now (pending -> running, shutting-down -> terminated). */
   settle(): void {
-    for (const r of this.#regions.values()) settleInstances(this.#ctx(r.name), true);
+    for (const r of this.#regions.values()) {
+      settleInstances(this.#ctx(r.name), true);
+      settleImages(this.#ctx(r.name), true);
+    }
   }
 
   /** The instance powers itself off from inside (what the dead man's switch does): stopped, or terminated per its InstanceInitiatedShutdownBehavior. */
