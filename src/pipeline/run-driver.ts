@@ -15,6 +15,8 @@ import { BAKE_STEP_NAMES } from '../domain/image.ts';
 import { bakePipeline } from './steps/bake.ts';
 import { releaseRunLocks } from './run-locks.ts';
 import { runRecords } from './run-records.ts';
+import { poolRecords } from './pool-records.ts';
+import { replenishPipeline } from './steps/replenish.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import { runStep } from './step-runner.ts';
 import { AccountCheckFailed, RunAbandoned, RunCancelled, RunFenced, RunHandedOver, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
@@ -398,13 +400,13 @@ export class RunDriver {
       env,
       config: svc.config,
       aws: this.aws,
-      records: runRecords(svc.store, run.id, svc.clock),
+      records: runRecords(svc.store, run.id, svc.clock, poolRecords({ store: svc.store, clock: svc.clock, handoverKey: svc.handoverKey, claimed: () => svc.wakePool?.() }, run, env.name)),
       clock: this.clock,
       logger: svc.logger.child({ runId: run.id }),
       signal,
       expiresAt,
       tags: (name: string) =>
-        runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name }),
+        runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name, ...(run.kind === 'replenish' ? { pool: env.name } : {}) }),
       outputOf: (step) => this.outputOf(step),
       recordAsset: (kind, id) => record(kind, id, false),
       assetDeleted: (kind, id) => record(kind, id, true),
@@ -423,5 +425,6 @@ export class RunDriver {
 
 /** The steps a run of this kind goes through. */
 export function pipelineOf(svc: Pick<EngineServices, 'pipeline'>, run: Pick<Run, 'kind'>): Pipeline {
-  return run.kind === 'bake' ? bakePipeline() : svc.pipeline;
+  if (run.kind === 'bake') return bakePipeline();
+  return run.kind === 'replenish' ? replenishPipeline() : svc.pipeline;
 }

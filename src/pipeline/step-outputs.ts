@@ -28,6 +28,18 @@ export interface LaunchOutputs extends Record<string, unknown> {
   adopted: boolean;
   /** The AMI it was launched from (the environment's, its image's in the manifest, or --ami). */
   ami?: string;
+  /** The warm pool member this launch claimed (the warm path); absent on the cold path. */
+  warmMember?: string;
+}
+
+/** A replenish run's member, parked (stopped, or left running) and ready to be claimed. */
+export interface ParkOutputs extends Record<string, unknown> {
+  memberId: string;
+  instanceId: string;
+  mode: 'stopped' | 'running';
+  builtAt: string;
+  /** The member's private key was sealed in the store for the launch that claims it (ephemeral key pairs). */
+  keySealed: boolean;
 }
 
 export interface OpenSshOutputs extends Record<string, unknown> {
@@ -56,6 +68,8 @@ export interface ServiceUpdateOutputs extends Record<string, unknown> {
   items: { name: string; outcome: 'succeeded' | 'failed' | 'continued'; attempts: number; durationMs: number }[];
   /** Errors of the items that failed under continueOnError. */
   continued?: string[];
+  /** `warm`: a warm pool member's launch ran serviceUpdate.warm instead of the full recipe. */
+  recipe?: 'warm';
 }
 
 export interface RegisterOutputs extends Record<string, unknown> {
@@ -93,6 +107,7 @@ export interface StepOutputsByName {
   teardown: TeardownOutputs;
   'bake-recipe': ServiceUpdateOutputs;
   'create-image': CreateImageOutputs;
+  park: ParkOutputs;
 }
 
 /** A bake's image, available, and the candidate of its image in the manifest. */
