@@ -20,7 +20,7 @@ describe('a warm pool of an ephemeral-key environment', () => {
     const store = await openStore({ sqlitePath: ':memory:' });
     const aws = createFakeAwsClients(new FakeCloud());
     try {
-      const make = (over: { background: boolean; handoverKey: string | null }) => new Engine({ config, store, aws, logger: silentLogger(), ...over });
+      const make = (over: { background: boolean; handoverKey: string | null }) => new Engine({ config, store, aws, logger: silentLogger(), testRunner: { run: async () => { throw new Error('no tests here'); } }, ...over });
       expect(() => make({ background: true, handoverKey: null })).toThrow(ConfigError);
       expect(() => make({ background: true, handoverKey: null })).toThrow(/^warmPool of stg1/);
       expect(make({ background: true, handoverKey: 'x'.repeat(32) })).toBeInstanceOf(Engine);
