@@ -14,7 +14,6 @@ import { serviceUpdateStep } from './service-update.ts';
 import { hostOfRun, tearDownOwned } from './teardown.ts';
 import { waitSshStep } from './wait-ssh.ts';
 
-export const REPLENISH_STEP_NAMES: readonly string[] = ['launch', 'open-ssh', 'wait-ssh', 'service-update', 'park', 'teardown'];
 
 async function tearDownReplenish(ctx: RunContext): Promise<StepResult<TeardownOutputs>> {
   const member = await ctx.records.pool.ownMember();

@@ -8,7 +8,9 @@ import { poolKeyEntry } from '../../../src/pipeline/pool-records.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs, type ParkOutputs } from '../../../src/pipeline/step-outputs.ts';
 import { launchStep } from '../../../src/pipeline/steps/launch.ts';
 import { parkStep } from '../../../src/pipeline/steps/park.ts';
-import { replenishTeardownStep } from '../../../src/pipeline/steps/replenish.ts';
+import { replenishPipeline, replenishTeardownStep } from '../../../src/pipeline/steps/replenish.ts';
+import { stepNames } from '../../../src/pipeline/pipeline.ts';
+import { REPLENISH_STEP_NAMES } from '../../../src/domain/pool.ts';
 import { teardownStep } from '../../../src/pipeline/steps/teardown.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
 import { FakeCloud } from '../../fakes/cloud/index.ts';
@@ -48,6 +50,10 @@ async function parked(cloud: FakeCloud, store: Store): Promise<{ r: TestRun; lau
 }
 
 describe('replenish steps', () => {
+  it('are the ones every front lists for a replenish run', () => {
+    expect(stepNames(replenishPipeline())).toEqual([...REPLENISH_STEP_NAMES]);
+  });
+
   it('launch tags the member with the pool at creation; park seals its key, moves expires-at, stops it and offers it', async () => {
     const { cloud, store } = await worldOf();
     const r = await replenish(cloud, store);
