@@ -70,4 +70,21 @@ describe('pool members and the orphan rules', () => {
     expect(orphan(r, ids.otherEnv)).toBeUndefined();
     expect(orphan(r, ids.evicting)).toBeDefined();
   });
+
+  test('reap: evicted, unwanted and abandoned members are reaped after the grace period; a ready member is not, even past its expires-at tag', async () => {
+    const { w, ids } = await poolWorld();
+    const claimedMember = (await w.store.poolMemberClaimedBy(CLAIMER_DONE))!;
+    const readyId = claimedMember.id === READY ? ids.claimed : ids.ready;
+    const first = await w.sweep({ mode: 'reap' });
+    expect(first.reaped).toEqual([]);
+    expect(first.orphans.map((o) => o.id)).not.toContain(readyId);
+    w.cloud.advance(DAY + HOUR);
+    const late = await w.sweep({ mode: 'reap' });
+    expect(late.errors).toEqual([]);
+    const reaped = late.reaped.map((x) => x.id);
+    expect(reaped).toEqual(expect.arrayContaining([ids.evicting, ids.otherEnv, ids.forgotten, claimedMember.id === READY ? ids.ready : ids.claimed]));
+    expect(reaped).not.toContain(readyId);
+    expect(w.alive(readyId)).toBe(true);
+    expect(w.alive(ids.evicting)).toBe(false);
+  });
 });
