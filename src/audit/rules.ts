@@ -7,6 +7,7 @@
 import { descriptorOf } from '../aws/kinds/index.ts';
 import { TAG, isProtected, parseTagTime, sanitizeTagValue, type ProtectTag } from '../aws/tags.ts';
 import { isFinished, type Run } from '../domain/run.ts';
+import type { PoolMember } from '../domain/pool.ts';
 import type { FoundAsset, Verdict } from './types.ts';
 
 export interface RuleContext {
@@ -28,6 +29,49 @@ export interface RuleContext {
   amiKeep: (env: string, channel: string | null) => AmiKeep;
   /** How long test artifacts are kept (`artifacts.retention`). */
   artifactRetentionMs: number;
+  /** The warm pools: their members by id (their assets' asset-id), and the environments that have a pool. Absent: no pool is known. */
+  pool?: PoolContext;
+}
+
+export interface PoolContext {
+  members: ReadonlyMap<string, PoolMember>;
+  envsWithPool: ReadonlySet<string>;
+}
+
+/**
+ * A warm pool member's assets (asset-id = the member's id, the replenish run's): never orphans while
+ * the pool wants them (ready, or preparing under a live replenish, in an environment that still has a
+ * pool); a claimed member's are its launch's; evicted, unwanted or unknown ones are orphans, and say why.
+ * Null: not a pool member's, the run rule judges it.
+ */
+function poolVerdict(runId: string | null, tags: Readonly<Record<string, string>>, ctx: RuleContext): RunVerdict | null {
+  if (runId === null) return null;
+  const member = ctx.pool?.members.get(runId);
+  const taggedPool = tags[TAG.pool];
+  if (!member) {
+    if (!taggedPool) return null;
+    // Its replenish run may still be going (the member row is written first, so this is rare).
+    const run = runVerdict(runId, tags, ctx, false);
+    return run.orphan ? { ...run, reason: `pool member ${runId} of ${taggedPool} is not in the store's pool (evicted and forgotten, or lost); ${run.reason}` } : run;
+  }
+  const wanted = ctx.pool!.envsWithPool.has(member.env);
+  switch (member.state) {
+    case 'ready':
+      return wanted
+        ? { orphan: false, why: `warm pool member of ${member.env}, ready since ${member.builtAt?.toISOString() ?? 'unknown'}` }
+        : { orphan: true, reason: `pool member ${member.id} of ${member.env}, which has no warmPool any more`, since: ctx.now };
+    case 'preparing':
+      if (!wanted) return { orphan: true, reason: `pool member ${member.id} of ${member.env} (preparing), which has no warmPool any more`, since: ctx.now };
+      // Its replenish run owns it until it is ready.
+      return null;
+    case 'evicting':
+      return { orphan: true, reason: `pool member ${member.id} of ${member.env} was evicted: ${member.evictReason ?? 'no reason recorded'}`, since: ctx.now };
+    case 'claimed': {
+      if (!member.claimedBy) return null;
+      const run = runVerdict(member.claimedBy, tags, ctx, false);
+      return run.orphan ? { ...run, reason: `pool member ${member.id} was claimed by ${member.claimedBy}: ${run.reason}` } : run;
+    }
+  }
 }
 
 /** True when the asset carries this installation's managed-by tag. */
@@ -71,7 +115,9 @@ function leaseLive(run: Run, ctx: RuleContext): boolean {
 type RunVerdict = { orphan: true; reason: string; since: Date | null } | { orphan: false; why: string };
 
 /** Whether the run behind an asset still needs it. */
-export function runVerdict(runId: string | null, tags: Readonly<Record<string, string>>, ctx: RuleContext): RunVerdict {
+export function runVerdict(runId: string | null, tags: Readonly<Record<string, string>>, ctx: RuleContext, pool = true): RunVerdict {
+  const member = pool ? poolVerdict(runId, tags, ctx) : null;
+  if (member) return member;
   const now = ctx.now.getTime();
   const expiresAt = parseTagTime(tags[TAG.expiresAt]);
   if (runId === null) return { orphan: true, reason: 'carries our managed-by tag but no asset-id (no run to tie it to)', since: null };

@@ -4,6 +4,8 @@
 import pLimit from 'p-limit';
 import type { Run, RunState } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
+import type { Config } from '../config/index.ts';
+import type { PoolContext, RuleContext } from './rules.ts';
 
 const UNFINISHED: readonly RunState[] = ['queued', 'running', 'tearing_down', 'kept'];
 
@@ -18,4 +20,20 @@ export async function loadRuns(store: Store, runIds: Iterable<string>): Promise<
     [...wanted].filter((id) => !out.has(id)).map((id) => limit(async () => out.set(id, await store.getRun(id)))),
   );
   return out;
+}
+
+/** The warm pools as the orphan rules need them: every member by id, and the environments that have a pool. */
+export async function loadPool(store: Store, config: Config): Promise<PoolContext> {
+  const members = await store.listPoolMembers();
+  return {
+    members: new Map(members.map((m) => [m.id, m])),
+    envsWithPool: new Set(Object.values(config.environments).flatMap((e) => (e.warmPool ? [e.name] : []))),
+  };
+}
+
+/** The rules as they stand now, just before reaping: the runs behind what is due and the pool re-read. */
+export async function freshRules(store: Store, config: Config, rules: RuleContext, runIds: string[]): Promise<RuleContext> {
+  const pool = await loadPool(store, config);
+  const claimers = [...pool.members.values()].flatMap((m) => (m.claimedBy ? [m.claimedBy] : []));
+  return { ...rules, pool, runs: await loadRuns(store, [...runIds, ...claimers]) };
 }

@@ -31,7 +31,7 @@ import { incompleteLines, unsweptLine } from './report-text.ts';
 import { loadTargetMarks, saveTargetMarks } from './marks.ts';
 import { plan } from './plan.ts';
 import { reapDue } from './reap-phase.ts';
-import { loadRuns } from './run-lookup.ts';
+import { freshRules, loadPool, loadRuns } from './run-lookup.ts';
 import { configuredRef, newestAmis, type AmiKeep, type RuleContext } from './rules.ts';
 import { summarizeOrphans } from './totals.ts';
 import type { ReapedEntry, SkippedEntry, SweepMode, SweepReport, UnsweptEntry } from './types.ts';
@@ -116,7 +116,11 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const assets = images.problems.length > 0 ? allAssets.filter((a) => a.kind !== 'image') : allAssets;
 
   // 3. What of it is an orphan.
-  const runIds = assets.flatMap((a) => (descriptorOf(a.kind).rule === 'run' && a.tags['asset-id'] ? [a.tags['asset-id']] : []));
+  const pool = await loadPool(store, config);
+  const runIds = [
+    ...assets.flatMap((a) => (descriptorOf(a.kind).rule === 'run' && a.tags['asset-id'] ? [a.tags['asset-id']] : [])),
+    ...[...pool.members.values()].flatMap((m) => (m.claimedBy ? [m.claimedBy] : [])),
+  ];
   // An image's candidates: its own keepCandidates; everything else: sweeper.amiKeepNewest.
   const amiKeep = (env: string, channel: string | null): AmiKeep => {
     const image = channel === 'candidate' && env.startsWith('image:') ? config.images[env.slice('image:'.length)] : undefined;
@@ -139,6 +143,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
     newestAmis: newestAmis(assets, config.installation, amiKeep),
     amiKeep,
     artifactRetentionMs: config.artifacts.retention,
+    pool,
   };
   const targetMarks = await loadTargetMarks(store);
   const targetMarksBefore = new Map(targetMarks);
@@ -174,7 +179,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepR
   const skipped: SkippedEntry[] = [];
   const reapedIds = new Set<string>();
   if (willReap && accountChecked) {
-    const outcome = await reapDue(deps, calls, planned.due, { ...rules, runs: await loadRuns(store, planned.due.flatMap((o) => (o.entry.runId ? [o.entry.runId] : []))) }, targetMarks);
+    const outcome = await reapDue(deps, calls, planned.due, await freshRules(store, config, rules, planned.due.flatMap((o) => (o.entry.runId ? [o.entry.runId] : []))), targetMarks);
     minimumCalls += outcome.minimumCalls;
     unmarked += outcome.unmarked;
     errors.push(...outcome.errors);

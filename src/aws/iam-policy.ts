@@ -8,7 +8,7 @@ import { allRegions } from '../config/regions.ts';
 import type { Config } from '../config/types.ts';
 import type { AssetKind } from '../domain/asset.ts';
 import { ASSET_KIND_DESCRIPTORS, type AssetKindDescriptor } from './kinds/index.ts';
-import { TAG, sanitizeTagValue } from './tags.ts';
+import { HANDOVER_TAGS, TAG, sanitizeTagValue } from './tags.ts';
 
 /**
  * Who may be touched by a removing action:
@@ -55,6 +55,8 @@ const OTHER_READS = ['ec2:DescribeSecurityGroups', 'elasticloadbalancing:Describ
 
 /** Tags stagebot changes after creation: the sweeper's mark and a kept run's expiry. */
 const BOOKKEEPING_TAGS = [TAG.reapAfter, TAG.expiresAt];
+/** What a warm pool member's resources are (RunInstances made them together). */
+const POOL_MEMBER_RESOURCES = ['instance', 'volume', 'network-interface'] as const;
 
 /** AWS's public SSM parameters, in every region (an image's `base.ssm`). */
 const PUBLIC_PARAMETERS = 'arn:aws:ssm:*::parameter/aws/service/*';
@@ -201,6 +203,17 @@ export function iamPolicy(config: Config): IamPolicy {
     Resource: arnsOf(KINDS.filter((k) => k.marked)),
     Condition: { ...ours, 'ForAllValues:StringEquals': { 'aws:TagKeys': BOOKKEEPING_TAGS } },
   });
+  // A launch that claims a warm pool member makes its instance, volumes and interface the run's: the
+  // run's own tags over the pool's, the pool tag removed (pipeline/steps/helpers/warm-claim.ts).
+  if (Object.values(config.environments).some((e) => e.warmPool)) {
+    statements.push({
+      Sid: 'HandOverOnlyOurOwnPoolMembers',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      Resource: arnsOf(KINDS.filter((k) => k.resource !== null && (POOL_MEMBER_RESOURCES as readonly string[]).includes(k.resource))),
+      Condition: { ...ours, 'ForAllValues:StringEquals': { 'aws:TagKeys': [...HANDOVER_TAGS, TAG.pool] } },
+    });
+  }
   statements.push(...artifactStatements(config));
   // A configured AMI is never an orphan, even when a bake of ours tagged it.
   if (rawEnvImages.length > 0) statements.push({ Sid: 'NeverDeregisterAConfiguredImage', Effect: 'Deny', Action: 'ec2:DeregisterImage', Resource: rawEnvImages });

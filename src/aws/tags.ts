@@ -15,6 +15,11 @@ export const TAG = {
   name: 'Name',
   /** Set by the sweeper when it first finds an orphan: not reaped before this time. */
   reapAfter: 'stagebot:reap-after',
+  /**
+   * On a warm pool member's instance, volumes and network interface while the pool holds it (value: the
+   * environment); set at creation by the replenish run, removed when a launch claims the member.
+   */
+  pool: 'stagebot:pool',
 } as const;
 
 /** Assets carrying this tag are never reaped; configurable as `sweeper.protectTag`. */
@@ -51,6 +56,8 @@ export interface RunTagInput {
   expiresAt: Date;
   /** Human-readable, shown in the AWS console. */
   name: string;
+  /** A warm pool member's: the environment whose pool it is prepared for (TAG.pool). */
+  pool?: string;
 }
 
 /** ISO time to the second: readable in the console and exactly parseable back. */
@@ -68,9 +75,13 @@ export function runTags(input: RunTagInput): Tag[] {
     [TAG.source]: input.source,
     [TAG.expiresAt]: formatTagTime(input.expiresAt),
     [TAG.name]: input.name,
+    ...(input.pool ? { [TAG.pool]: input.pool } : {}),
   };
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value: sanitizeTagValue(Value) }));
 }
+
+/** The tags a launch that claims a warm pool member writes over the pool's (its `stagebot:env` and managed-by stay). */
+export const HANDOVER_TAGS: readonly string[] = [TAG.assetId, TAG.requestedBy, TAG.source, TAG.expiresAt, TAG.name];
 
 /** The sweeper's mark on an orphan it found: reap no sooner than `at`. */
 export function reapAfterTag(at: Date): Tag {

@@ -2,6 +2,7 @@
 // and comment, the CLI's status and final document, the web. Built from the store on every call, so
 // any replica shows the same whatever events it did or did not hear; one read of each table.
 import { imageRunStepNames } from '../domain/image.ts';
+import { REPLENISH_STEP_NAMES } from '../domain/pool.ts';
 import type { Config } from '../config/index.ts';
 import type { Prices } from '../cost/prices.ts';
 import type { Asset } from '../domain/asset.ts';
@@ -100,7 +101,7 @@ export class RunViews {
       queuedNow ? this.store.listLocks() : Promise.resolve([]),
     ]);
     const now = this.facts.now();
-    const names = imageRunStepNames(run.kind) ?? this.facts.stepNames();
+    const names = imageRunStepNames(run.kind) ?? (run.kind === 'replenish' ? REPLENISH_STEP_NAMES : this.facts.stepNames());
     const summary = summarize({ config: this.facts.config, prices: this.facts.prices, stepNames: names, now }, run, steps, assets);
     const order = new Map(names.map((name, i) => [name, i]));
     const inOrder = [...steps].sort((a, b) => (order.get(a.name) ?? 99) - (order.get(b.name) ?? 99));

@@ -7,20 +7,20 @@ import type { Config } from './types.ts';
 
 /** `path: what (what to do)` lines, like the problems of an invalid file. */
 export function configWarnings(config: Config): string[] {
-  return [...unknownInstanceTypes(config), ...inactivePools(config)];
+  return [...unknownInstanceTypes(config), ...pooledEphemeralKeys(config)];
 }
 
 /**
- * The pool's settings and its store are in, the job that fills it and the claim on launch are not
- * yet: saying so beats a pool that silently never fills.
+ * A warm pool of an environment with ephemeral key pairs keeps each member's private key sealed in the
+ * store under STAGEBOT_HANDOVER_KEY: `serve` refuses to start without it, so say so before.
  */
-function inactivePools(config: Config): string[] {
+function pooledEphemeralKeys(config: Config): string[] {
   return Object.values(config.environments)
-    .filter((env) => env.warmPool)
+    .filter((env) => env.warmPool && env.keyPair === 'ephemeral')
     .map((env) =>
       formatProblem({
         path: ['environments', env.name, 'warmPool'],
-        message: 'accepted but not acted on yet: this build prepares no pool members, so launches take the cold path (standing cost: none)',
+        message: 'members of a pool with keyPair: ephemeral keep their SSH key sealed in the store: set STAGEBOT_HANDOVER_KEY on every replica (serve refuses to start without it), or use a named key pair with ssh.privateKeyEnv',
       }),
     );
 }

@@ -24,3 +24,6 @@ export interface PoolMember {
   /** Why it is being evicted (age, AMI change, excess, a failed or abandoned preparation). */
   evictReason: string | null;
 }
+
+/** The steps of a run of kind `replenish` (src/pipeline/steps/replenish.ts), in order. */
+export const REPLENISH_STEP_NAMES: readonly string[] = ['launch', 'open-ssh', 'wait-ssh', 'service-update', 'park', 'teardown'];

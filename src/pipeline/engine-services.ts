@@ -42,5 +42,7 @@ export interface EngineServices {
   /** The run's in-process secrets (an ephemeral key): kept while the run lives, stored only sealed for a handover. */
   secretsOf(runId: string): Map<string, string>;
   emit(runId: string, body: RunEventBody): void;
+  /** A launch claimed a warm pool member: the replenish job looks at the pool now, not at its next tick. */
+  wakePool?(): void;
   emitLog(runId: string, step: string, line: string): void;
 }

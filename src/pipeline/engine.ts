@@ -12,10 +12,13 @@ import { Recovery, type Recovered } from './engine/recovery.ts';
 import { KeptRuns } from './engine/kept-runs.ts';
 import { RunApi, type BakeRequest, type LaunchRequest, type PromoteRequest } from './engine/run-api.ts';
 import { Scheduler } from './engine/scheduler.ts';
+import { PoolKeeper, type PoolPass } from './engine/pool-keeper.ts';
 import { engineServices, type EngineOptions } from './engine/services.ts';
 import { handOver, letGo } from './engine/shutdown.ts';
 import type { EventListener } from './events.ts';
 import { stepNames } from './pipeline.ts';
+import { poolKeyProblem } from './pool-readiness.ts';
+import { ConfigError } from '../errors.ts';
 import { summarizeRun, type RunSummary } from './run-summary.ts';
 
 export type { BakeRequest, LaunchRequest, PromoteRequest } from './engine/run-api.ts';
@@ -36,6 +39,7 @@ export class Engine {
   private readonly recovery: Recovery;
   private readonly api: RunApi;
   private readonly kept: KeptRuns;
+  private readonly keeper: PoolKeeper;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
 
@@ -45,10 +49,14 @@ export class Engine {
       background: opts.background ?? true,
       tickMs: opts.tickMs ?? heartbeatEveryMs(opts.config.runs.leaseTtl),
     };
+    // A server keeps the pools: one whose members could never be claimed is refused at start.
+    const poolProblem = this.state.background ? poolKeyProblem(opts.config, opts.handoverKey ?? null) : null;
+    if (poolProblem) throw new ConfigError(poolProblem);
     const svc = engineServices(opts, {
       secretsOf: (runId) => this.pool.secretsOf(runId),
       emit: (runId, body) => this.bus.emit(runId, body),
       emitLog: (runId, step, line) => this.bus.emitLog(runId, step, line),
+      wakePool: () => this.keeper.wake(),
     });
     const bus = new EventBus({ store: opts.store, clock: svc.clock, logger: opts.logger });
     this.svc = svc;
@@ -63,6 +71,7 @@ export class Engine {
     this.kept = new KeptRuns(svc, this.pool);
     this.recovery = new Recovery(svc, this.state, this.pool, this.scheduler, (runId, by, reason) => this.api.cancel(runId, by, reason));
     this.api.recovery = this.recovery;
+    this.keeper = new PoolKeeper(svc, this.state, () => this.scheduler.pump(), (runId, by, reason) => this.api.cancel(runId, by, reason));
   }
 
   get ownerId(): string {
@@ -212,11 +221,19 @@ export class Engine {
     return this.kept.keep(runId, ms, by);
   }
 
+  /** One pass of the warm pools' replenish job (a server's tick runs it; tests call it directly). */
+  poolPass(): Promise<PoolPass | null> {
+    return this.keeper.tick();
+  }
+
   /** One pass of the background loop; tests call it directly instead of waiting for the timer. */
   tick(): Promise<void> {
     if (this.ticking) return this.ticking;
     this.ticking = this.recovery
       .tickOnce()
+      .then(async () => {
+        if (this.state.background && !this.state.stopping) await this.keeper.tick();
+      })
       .catch((err) => this.svc.logger.error({ err }, 'engine tick failed'))
       .finally(() => {
         this.ticking = null;

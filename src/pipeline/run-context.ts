@@ -6,6 +6,7 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { Config, EnvironmentConfig } from '../config/index.ts';
 import type { Asset, AssetKind } from '../domain/asset.ts';
 import type { Clock } from '../domain/clock.ts';
+import type { PoolMember } from '../domain/pool.ts';
 import type { Run, Step } from '../domain/run.ts';
 import type { ManifestBackend } from '../images/manifest.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -72,6 +73,37 @@ export interface RunRecords {
   saveStep(step: Step): Promise<void>;
   /** A version of the image manifest a bake or promotion wrote, into the manifest's history. */
   recordManifest(v: { at: Date; author: string; reason: string; manifest: unknown }): Promise<void>;
+  /** The warm pool as this run sees it (src/pipeline/pool-records.ts). */
+  pool: PoolRecords;
+}
+
+/**
+ * The warm pool's store as a run sees it: a replenish run its own member (the member's id is the run's),
+ * a launch the member it claims. Sealed keys never leave this interface in the clear except to the run
+ * that holds the member.
+ */
+export interface PoolRecords {
+  /** The member this replenish run prepares (its id is the run's), or null. */
+  ownMember(): Promise<PoolMember | null>;
+  /** Records the instance of this replenish run's member (before anything else may fail). */
+  setOwnInstance(instanceId: string): Promise<void>;
+  /** preparing -> ready; false when the member was evicted meanwhile. */
+  markOwnReady(builtAt: Date): Promise<boolean>;
+  /** Seals this replenish run's ephemeral private key for the launch that will claim its member (needs STAGEBOT_HANDOVER_KEY). */
+  sealOwnKey(privateKey: string): Promise<void>;
+  /**
+   * Atomically takes a ready member of the run's environment built from `ami` after `builtAfter`, for this
+   * run; `needsKey` (ephemeral key pairs): none is taken when this process could not open its sealed key.
+   */
+  claim(ami: string, builtAfter: Date, needsKey: boolean): Promise<PoolMember | null>;
+  /** The member this launch claimed (also after a crash mid-claim), or null. */
+  claimed(): Promise<PoolMember | null>;
+  /** The claimed member's private key, unsealed; null when it has none (a shared key) or it cannot be opened (the Error says why). */
+  claimedKey(member: PoolMember): Promise<string | null | Error>;
+  /** Moves the member's live instance, volume and interface records to this run. */
+  takeAssets(member: PoolMember): Promise<void>;
+  /** Forgets a member whose instance is gone (the claiming run tore it down, or found it gone). */
+  forget(member: PoolMember): Promise<void>;
 }
 
 export type StepOutputs = Record<string, unknown>;

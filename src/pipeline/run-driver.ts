@@ -16,6 +16,8 @@ import { bakePipeline } from './steps/bake.ts';
 import { promotePipeline } from './steps/promote.ts';
 import { releaseRunLocks } from './run-locks.ts';
 import { runRecords } from './run-records.ts';
+import { poolRecords } from './pool-records.ts';
+import { replenishPipeline } from './steps/replenish.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import { runStep } from './step-runner.ts';
 import { AccountCheckFailed, RunAbandoned, RunCancelled, RunFenced, RunHandedOver, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
@@ -403,13 +405,13 @@ export class RunDriver {
       env,
       config: svc.config,
       aws: this.aws,
-      records: runRecords(svc.store, run.id, svc.clock),
+      records: runRecords(svc.store, run.id, svc.clock, poolRecords({ store: svc.store, clock: svc.clock, handoverKey: svc.handoverKey, claimed: () => svc.wakePool?.() }, run, env.name)),
       clock: this.clock,
       logger: svc.logger.child({ runId: run.id }),
       signal,
       expiresAt,
       tags: (name: string) =>
-        runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name }),
+        runTags({ installation: svc.config.installation, runId: run.id, env: env.name, requester: run.requester, source: run.source, expiresAt, name, ...(run.kind === 'replenish' ? { pool: env.name } : {}) }),
       outputOf: (step) => this.outputOf(step),
       recordAsset: (kind, id, region) => record(kind, id, false, region),
       assetDeleted: (kind, id, region) => record(kind, id, true, region),
@@ -429,5 +431,7 @@ export class RunDriver {
 
 /** The steps a run of this kind goes through. */
 export function pipelineOf(svc: Pick<EngineServices, 'pipeline'>, run: Pick<Run, 'kind'>): Pipeline {
-  return run.kind === 'bake' ? bakePipeline() : run.kind === 'promote' ? promotePipeline() : svc.pipeline;
+  if (run.kind === 'bake') return bakePipeline();
+  if (run.kind === 'promote') return promotePipeline();
+  return run.kind === 'replenish' ? replenishPipeline() : svc.pipeline;
 }

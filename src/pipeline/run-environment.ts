@@ -10,6 +10,20 @@ export function bakeEnvName(image: string): string {
   return `image:${image}`;
 }
 
+/**
+ * `run.env` of a replenish run: its own lock (`pool:<env>:<member>`), so preparing members never holds
+ * the environment's lock a launch needs, and members of one pool are prepared side by side.
+ */
+export function poolRunEnvName(env: string, memberId: string): string {
+  return `pool:${env}:${memberId}`;
+}
+
+/** The environment a replenish run's `run.env` names, or null when it is not one. */
+export function poolEnvOf(runEnv: string | null): string | null {
+  const m = runEnv ? /^pool:([^:]+):/.exec(runEnv) : null;
+  return m ? m[1]! : null;
+}
+
 export function builderEnvironment(image: ImageConfig): EnvironmentConfig {
   return {
     name: bakeEnvName(image.name),
@@ -45,6 +59,10 @@ export function environmentOfRun(config: Config, run: Pick<Run, 'kind' | 'env' |
     const image = run.options.image ? config.images[run.options.image] : undefined;
     if (!image) return undefined;
     return run.kind === 'bake' ? builderEnvironment(image) : promotionEnvironment(image);
+  }
+  if (run.kind === 'replenish') {
+    const env = poolEnvOf(run.env);
+    return env ? config.environments[env] : undefined;
   }
   return run.env ? config.environments[run.env] : undefined;
 }

@@ -29,10 +29,21 @@ export interface LaunchOutputs extends Record<string, unknown> {
   /** The AMI it was launched from (the environment's, its image's in the manifest, or --ami). */
   ami?: string;
   /**
-   * The warm pool member this launch claimed (its instance started, not launched): the warm path. The
-   * step-time history tells warm launches from cold ones by it (store launchPathHistory).
+   * The warm pool member this launch claimed (its instance started, not launched): the warm path;
+   * absent on the cold path. The step-time history tells warm launches from cold ones by it (store
+   * launchPathHistory).
    */
-  poolMember?: string | null;
+  warmMember?: string;
+}
+
+/** A replenish run's member, parked (stopped, or left running) and ready to be claimed. */
+export interface ParkOutputs extends Record<string, unknown> {
+  memberId: string;
+  instanceId: string;
+  mode: 'stopped' | 'running';
+  builtAt: string;
+  /** The member's private key was sealed in the store for the launch that claims it (ephemeral key pairs). */
+  keySealed: boolean;
 }
 
 export interface OpenSshOutputs extends Record<string, unknown> {
@@ -61,6 +72,8 @@ export interface ServiceUpdateOutputs extends Record<string, unknown> {
   items: { name: string; outcome: 'succeeded' | 'failed' | 'continued'; attempts: number; durationMs: number }[];
   /** Errors of the items that failed under continueOnError. */
   continued?: string[];
+  /** `warm`: a warm pool member's launch ran serviceUpdate.warm instead of the full recipe. */
+  recipe?: 'warm';
 }
 
 export interface RegisterOutputs extends Record<string, unknown> {
@@ -102,6 +115,7 @@ export interface StepOutputsByName {
   share: ShareOutputs;
   publish: PublishOutputs;
   deprecate: DeprecateOutputs;
+  park: ParkOutputs;
 }
 
 /** One region's release of a promotion: the copy it made there, or the one it found there already. */

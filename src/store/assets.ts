@@ -24,6 +24,18 @@ export function assetQueries(db: Db) {
       return db.run('UPDATE assets SET deleted_at = ? WHERE kind = ? AND asset_id = ? AND deleted_at IS NULL', [toMs(at), kind, id]);
     },
 
+    /**
+     * Hands the live assets `fromRunId` recorded of these kinds over to `toRunId` (a launch that claimed a
+     * warm pool member takes its instance, volumes and network interface); returns how many moved.
+     */
+    async moveAssets(fromRunId: string, toRunId: string, kinds: readonly AssetKind[]): Promise<number> {
+      if (kinds.length === 0) return 0;
+      return db.run(
+        `UPDATE assets SET run_id = ? WHERE run_id = ? AND deleted_at IS NULL AND kind IN (${kinds.map(() => '?').join(', ')})`,
+        [toRunId, fromRunId, ...kinds],
+      );
+    },
+
     /** Oldest first. */
     async getAssets(runId: string): Promise<Asset[]> {
       const rows = await db.query<AssetRow>(

@@ -61,7 +61,7 @@ export function journalQueries(db: Db) {
     /**
      * The warm pool's savings (issue 14): for the environment's `runs` most recently finished runs whose
      * launch and service-update both succeeded, those two steps' times and whether the launch claimed a
-     * pool member (its launch outputs name a `poolMember`, or a pool member is still recorded as claimed
+     * pool member (its launch outputs name a `warmMember`, or a pool member is still recorded as claimed
      * by it). Newest first.
      */
     async launchPathHistory(env: string, runs = 20): Promise<{ runId: string; warm: boolean; launchMs: number; serviceUpdateMs: number }[]> {
@@ -79,7 +79,7 @@ export function journalQueries(db: Db) {
         const entry = byRun.get(r.run_id) ?? { runId: r.run_id, warm: Number(r.claimed) > 0, launchMs: null, serviceUpdateMs: null };
         const ms = Math.max(0, Number(r.finished_at) - Number(r.started_at));
         if (r.name === 'launch') {
-          const member = stepFromRow({ run_id: r.run_id, name: r.name, state: 'succeeded', started_at: null, finished_at: null, outputs: r.outputs, error: null }).outputs['poolMember'];
+          const member = stepFromRow({ run_id: r.run_id, name: r.name, state: 'succeeded', started_at: null, finished_at: null, outputs: r.outputs, error: null }).outputs['warmMember'];
           if (typeof member === 'string' && member !== '') entry.warm = true;
           entry.launchMs = ms;
         } else entry.serviceUpdateMs = ms;

@@ -31,7 +31,7 @@ function step(runId: string, name: string, startMs: number, ms: number, outputs:
 async function finishedLaunch(store: Store, n: number, launchMs: number, updateMs: number, member: string | null = null): Promise<string> {
   const run = await store.createRun(newRun({ env: 'stg1' }));
   const start = n * 60 * MIN;
-  await store.upsertStep(step(run.id, 'launch', start, launchMs, member ? { instanceId: 'i-1', poolMember: member } : { instanceId: 'i-1' }));
+  await store.upsertStep(step(run.id, 'launch', start, launchMs, member ? { instanceId: 'i-1', warmMember: member } : { instanceId: 'i-1' }));
   await store.upsertStep(step(run.id, 'service-update', start + launchMs, updateMs));
   await store.updateRun(run.id, { finishedAt: at(start + 50 * MIN) });
   return run.id;
@@ -77,11 +77,11 @@ describeStore('warm pool standing', (ctx) => {
     await finishedLaunch(ctx.store, 4, 20_000, 2 * MIN, 'pool-b');
     // A failed service-update says nothing of the usual; another environment's runs are not this one's.
     const failed = await ctx.store.createRun(newRun({ env: 'stg1' }));
-    await ctx.store.upsertStep(step(failed.id, 'launch', 0, 1_000, { poolMember: 'pool-c' }));
+    await ctx.store.upsertStep(step(failed.id, 'launch', 0, 1_000, { warmMember: 'pool-c' }));
     await ctx.store.upsertStep(step(failed.id, 'service-update', 1_000, 1_000, {}, 'failed'));
     await ctx.store.updateRun(failed.id, { finishedAt: at(9 * 60 * MIN) });
     const other = await ctx.store.createRun(newRun({ env: 'stg2' }));
-    await ctx.store.upsertStep(step(other.id, 'launch', 0, 1_000, { poolMember: 'pool-d' }));
+    await ctx.store.upsertStep(step(other.id, 'launch', 0, 1_000, { warmMember: 'pool-d' }));
     await ctx.store.upsertStep(step(other.id, 'service-update', 1_000, 1_000));
     await ctx.store.updateRun(other.id, { finishedAt: at(MIN) });
 

@@ -61,12 +61,19 @@ describe('warmPool and serviceUpdate.warm', () => {
   });
 });
 
-describe('warmPool before the pool is built', () => {
-  it('is warned about, not silently ignored', async () => {
+describe('warmPool and the SSH key of its members', () => {
+  it('warns that a pool of an ephemeral-key environment needs STAGEBOT_HANDOVER_KEY; a named key needs nothing', async () => {
     const { configWarnings } = await import('../../src/config/index.ts');
-    expect(configWarnings(parseConfig(withPool({ size: 2, baseRef: 'main' })))).toEqual([
-      'environments.stg1.warmPool: accepted but not acted on yet: this build prepares no pool members, so launches take the cold path (standing cost: none)',
-    ]);
+    const [line, ...rest] = configWarnings(parseConfig(withPool({ size: 2, baseRef: 'main' })));
+    expect(rest).toEqual([]);
+    expect(line).toMatch(/^environments\.stg1\.warmPool: .*STAGEBOT_HANDOVER_KEY/);
+    expect(line).not.toMatch(/not acted on yet/);
+    const named = minimalConfig();
+    named.environments.stg1.warmPool = { size: 1, baseRef: 'main' };
+    named.environments.stg1.serviceUpdate = { full: [{ name: 'f', run: 'true' }], warm: [{ name: 'w', run: 'true' }] };
+    named.environments.stg1.keyPair = 'staging';
+    named.environments.stg1.ssh = { ...(named.environments.stg1.ssh ?? {}), privateKeyEnv: 'STG1_KEY' };
+    expect(configWarnings(parseConfig(toYaml(named)))).toEqual([]);
     expect(configWarnings(parseConfig(toYaml(minimalConfig())))).toEqual([]);
   });
 });

@@ -35,4 +35,23 @@ describeStore('assets', (ctx) => {
       [b.id, 'key-1'],
     ]);
   });
+
+  test('moveAssets hands the live records of some kinds to another run (a claimed warm member), once', async () => {
+    const member = await ctx.store.createRun(newRun());
+    const claimer = await ctx.store.createRun(newRun());
+    await ctx.store.recordAsset(asset(member.id, 'instance', 'i-1', 0));
+    await ctx.store.recordAsset(asset(member.id, 'volume', 'vol-1', 1));
+    await ctx.store.recordAsset(asset(member.id, 'security-group-rule', 'sgr-1', 2));
+    await ctx.store.recordAsset(asset(member.id, 'key-pair', 'key-1', 3));
+    await ctx.store.markAssetDeleted('key-pair', 'key-1', new Date('2026-11-21T11:00:00Z'));
+    await ctx.store.recordAsset(asset(member.id, 'network-interface', 'eni-1', 4));
+    await ctx.store.markAssetDeleted('network-interface', 'eni-1', new Date('2026-11-21T11:00:00Z'));
+
+    expect(await ctx.store.moveAssets(member.id, claimer.id, ['instance', 'volume', 'network-interface', 'key-pair'])).toBe(2);
+    expect((await ctx.store.getAssets(claimer.id)).map((a) => a.id)).toEqual(['i-1', 'vol-1']);
+    // What was deleted, or of another kind, stays with its run.
+    expect((await ctx.store.getAssets(member.id)).map((a) => a.id).sort()).toEqual(['eni-1', 'key-1', 'sgr-1']);
+    expect(await ctx.store.moveAssets(member.id, claimer.id, ['instance', 'volume'])).toBe(0);
+    expect(await ctx.store.moveAssets(member.id, claimer.id, [])).toBe(0);
+  });
 });

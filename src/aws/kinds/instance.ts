@@ -142,8 +142,9 @@ export const instance: AssetKindDescriptor<'instance'> = {
   marks: 'tag',
   retagOnKeep: true,
   rule: 'run',
-  // StopInstances: a bake stops its builder before imaging it.
-  iam: { read: ['ec2:DescribeInstances'], create: ['ec2:RunInstances'], remove: ['ec2:TerminateInstances', 'ec2:StopInstances'] },
+  // StopInstances: a bake stops its builder before imaging it, a replenish parks a warm pool member;
+  // StartInstances: a launch starts the parked member it claimed.
+  iam: { read: ['ec2:DescribeInstances'], create: ['ec2:RunInstances'], remove: ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:StartInstances'] },
   leftBehind: (a) => `instance still ${a.extra.state ?? 'there'}`,
   swept: {
     taggingType: 'ec2:instance',

@@ -54,6 +54,8 @@ export interface EngineHooks {
   secretsOf(runId: string): Map<string, string>;
   emit(runId: string, body: RunEventBody): void;
   emitLog(runId: string, step: string, line: string): void;
+  /** Wakes the warm pool's replenish job (a launch claimed a member). */
+  wakePool?(): void;
 }
 
 export function engineServices(opts: EngineOptions, hooks: EngineHooks): EngineServices {
@@ -89,6 +91,7 @@ export function engineServices(opts: EngineOptions, hooks: EngineHooks): EngineS
     secretsOf: (runId) => hooks.secretsOf(runId),
     emit: (runId, body) => hooks.emit(runId, body),
     emitLog: (runId, step, line) => hooks.emitLog(runId, step, line),
+    wakePool: () => hooks.wakePool?.(),
   };
   return svc;
 }

@@ -14,10 +14,11 @@ import {
 import { awsErrorCode, describeAwsError, isCapacity, isNotFound } from '../../aws/errors.ts';
 import { tagSpecifications } from '../../aws/tags.ts';
 import { resourceTypesCreatedBy } from '../../aws/kinds/index.ts';
-import { waitForInstanceState } from '../../aws/waiters.ts';
 import { UserError } from '../../errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import { stepError } from './helpers/aws-step-error.ts';
+import { outputsOf, waitRunning } from './helpers/instance-outputs.ts';
+import { claimWarm, resumeClaim } from './helpers/warm-claim.ts';
 import { describeLaunchImage, type LaunchImage } from './helpers/launch-image.ts';
 import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, launchClientToken, runInstancesRequest } from './helpers/launch-request.ts';
 import { EPHEMERAL_KEY_SECRET, type LaunchOutputs } from '../step-outputs.ts';
@@ -26,14 +27,16 @@ import { manifestBackend } from '../../images/manifest-backend.ts';
 import { resolveBaseAmi } from '../../images/base.ts';
 import { needsManifest, resolveAmi, type ResolvedAmi } from '../../images/resolve.ts';
 
-/** Pause between DescribeInstances polls while the instance boots. */
-const POLL_INTERVAL_MS = 5_000;
 /** States an instance of ours can be adopted from. */
 const ADOPTABLE_STATES = ['pending', 'running'];
 
 async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
   const ec2 = ctx.aws.ec2(ctx.env.region);
   const ephemeral = ctx.env.keyPair === EPHEMERAL_KEY_PAIR;
+
+  // A warm member claimed earlier (a resumed run, a crash mid-claim): the claim is finished, not redone.
+  const resumed = ctx.run.kind === 'launch' ? await resumeClaim(ctx, ec2) : null;
+  if (resumed) return { outputs: resumed };
 
   const existing = await findRunInstances(ctx, ec2);
   const first = existing[0];
@@ -46,6 +49,9 @@ async function run(ctx: RunContext): Promise<StepResult<LaunchOutputs>> {
 
   const ami = await launchAmi(ctx);
   if (ami.from !== ami.ami) ctx.log(`AMI ${ami.ami} (${ami.from})`);
+  // The warm path: a prepared member of the environment's pool, built from this AMI, when one is ready.
+  const warm = ctx.run.kind === 'launch' && ctx.env.warmPool && ctx.run.options.ami === undefined ? await claimWarm(ctx, ec2, ami.ami) : null;
+  if (warm) return { outputs: warm };
   const image = await describeLaunchImage(ec2, { ...ctx.env, ami: ami.ami }, ctx.signal);
   const key = ephemeral ? await createEphemeralKey(ctx, ec2) : { keyName: ctx.env.keyPair, keyPairId: null };
   // Each instance this run ever had bumps the generation, so a new attempt never gets an old
@@ -236,43 +242,4 @@ async function runInstance(
   throw new UserError(
     `no ${env.instanceType} capacity for ${env.name} in ${env.region}: tried ${tried.join(', ')}; try again later, or add subnets in other availability zones`,
   );
-}
-
-async function waitRunning(ctx: RunContext, ec2: EC2Client, instanceId: string): Promise<Instance> {
-  try {
-    const instance = await waitForInstanceState(ec2, instanceId, 'running', {
-      timeoutMs: ctx.config.runs.stepTimeouts.launch,
-      intervalMs: POLL_INTERVAL_MS,
-      signal: ctx.signal,
-      sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
-      now: () => ctx.clock.now().getTime(),
-    });
-    if (!instance) throw new Error(`DescribeInstances lost ${instanceId} after it ran`);
-    return instance;
-  } catch (err) {
-    throw stepError(`waiting for ${instanceId} to run`, err);
-  }
-}
-
-async function outputsOf(
-  ctx: RunContext,
-  instance: Instance,
-  more: Pick<LaunchOutputs, 'keyName' | 'keyPairId' | 'ephemeralKey' | 'adopted' | 'subnetId'>,
-): Promise<LaunchOutputs> {
-  const volumeIds = (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [m.Ebs.VolumeId] : []));
-  for (const id of volumeIds) await ctx.recordAsset('volume', id);
-  // Tagged at creation like the instance, and the run's like its volumes: listed among its assets.
-  const networkInterfaceIds = (instance.NetworkInterfaces ?? []).flatMap((n) => (n.NetworkInterfaceId ? [n.NetworkInterfaceId] : []));
-  for (const id of networkInterfaceIds) await ctx.recordAsset('network-interface', id);
-  return {
-    instanceId: instance.InstanceId!,
-    instanceType: instance.InstanceType ?? ctx.env.instanceType,
-    publicIp: instance.PublicIpAddress ?? null,
-    privateIp: instance.PrivateIpAddress ?? null,
-    launchTime: instance.LaunchTime?.toISOString() ?? null,
-    volumeIds,
-    networkInterfaceIds,
-    ...more,
-    subnetId: instance.SubnetId ?? more.subnetId,
-  };
 }

@@ -22,8 +22,12 @@ export function recipeEnv(ctx: RunContext): Record<string, string> {
 }
 
 async function run(ctx: RunContext): Promise<StepResult<ServiceUpdateOutputs>> {
-  const recipe: RecipeItem[] = ctx.env.serviceUpdate;
-  if (recipe.length === 0) return { outputs: { items: [] }, skipped: `${ctx.env.name} has no serviceUpdate recipe` };
+  // A launch that took a warm pool member runs the warm recipe (serviceUpdate.warm): the member already
+  // had the full one at the pool's baseRef.
+  const warm = ctx.run.kind === 'launch' && ctx.outputOf('launch')?.warmMember !== undefined && ctx.env.warmUpdate !== undefined;
+  const recipe: RecipeItem[] = warm ? ctx.env.warmUpdate! : ctx.env.serviceUpdate;
+  if (recipe.length === 0) return { outputs: { items: [] }, skipped: `${ctx.env.name} has no ${warm ? 'warm ' : ''}serviceUpdate recipe` };
+  if (warm) ctx.log(`warm recipe (serviceUpdate.warm, ${recipe.length} item(s)) on warm member ${ctx.outputOf('launch')!.warmMember}`);
   const pinned = ctx.outputOf('wait-ssh');
   if (!pinned?.hostKey) throw new UserError('service-update needs the host key wait-ssh pins, and wait-ssh has not run for this run');
 
@@ -58,7 +62,7 @@ async function run(ctx: RunContext): Promise<StepResult<ServiceUpdateOutputs>> {
   } finally {
     await connection.close();
   }
-  const outputs: ServiceUpdateOutputs = { items, continued };
+  const outputs: ServiceUpdateOutputs = { items, continued, ...(warm ? { recipe: 'warm' as const } : {}) };
   return { outputs };
 }
 

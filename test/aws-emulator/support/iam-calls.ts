@@ -41,6 +41,7 @@ function targetIds(r: AwsRequest): string[] {
   switch (r.action) {
     case 'TerminateInstances':
     case 'StopInstances':
+    case 'StartInstances':
       return listParam(p, 'InstanceId');
     case 'CreateImage':
       return [p.InstanceId ?? ''];
@@ -188,6 +189,7 @@ export function authChecks(entry: ProxyEntry, account: string): AuthCheck[] {
     case 'ModifyImageAttribute':
     case 'EnableImageDeprecation':
     case 'StopInstances':
+    case 'StartInstances':
     case 'TerminateInstances':
     case 'DeleteVolume':
     case 'DeregisterImage':

@@ -3,6 +3,8 @@
 // DeleteOnTermination volumes deleted at termination, terminated instances visible for a while.
 
 import type {
+  StartInstancesRequest,
+  StartInstancesResult,
   StopInstancesRequest,
   StopInstancesResult,
   DescribeInstancesRequest,
@@ -319,6 +321,8 @@ export function applyTransition(ctx: Ctx, inst: FakeInstance): void {
 function setState(ctx: Ctx, inst: FakeInstance, state: InstanceState): void {
   inst.state = state;
   if (state === 'running') inst.stateReason = undefined;
+  // A stopped instance gives its public IPv4 address back (AWS: it gets a new one when started).
+  if (state === 'stopped') inst.publicIp = undefined;
   if (state !== 'terminated') return;
   inst.deletedAt = ctx.now;
   inst.publicIp = undefined;
@@ -355,6 +359,32 @@ export function stopInstances(ctx: Ctx, input: StopInstancesRequest): StopInstan
         inst.state = 'stopping';
         inst.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
         inst.transition = { to: 'stopped', afterDescribes: cloud.options.shuttingDownDescribes, atMs: now + cloud.options.shuttingDownMs, describes: 0 };
+      }
+      return { InstanceId: inst.id, PreviousState: { Code: STATE_CODES[previous], Name: previous }, CurrentState: { Code: STATE_CODES[inst.state], Name: inst.state } };
+    }),
+  };
+}
+
+/**
+ * StartInstances: a stopped instance goes pending, then running, with a new public IPv4 address when its
+ * subnet maps one (a launch starts the warm pool member it claimed). A running one stays as it is.
+ */
+export function startInstances(ctx: Ctx, input: StartInstancesRequest): StartInstancesResult {
+  const { cloud, now } = ctx;
+  const found = instancesNamed(ctx, input.InstanceIds);
+  for (const inst of found) {
+    if (inst.state !== 'stopped' && inst.state !== 'running' && inst.state !== 'pending') {
+      throw ec2Error('IncorrectInstanceState', `The instance '${inst.id}' is not in a state from which it can be started.`);
+    }
+  }
+  return {
+    StartingInstances: found.map((inst) => {
+      const previous = inst.state;
+      if (previous === 'stopped') {
+        inst.state = 'pending';
+        const subnet = ctx.region.subnets.get(inst.subnetId);
+        if (subnet?.mapPublicIp) inst.publicIp = cloud.nextPublicIp();
+        inst.transition = { to: 'running', afterDescribes: cloud.options.pendingDescribes, atMs: now + cloud.options.pendingMs, describes: 0 };
       }
       return { InstanceId: inst.id, PreviousState: { Code: STATE_CODES[previous], Name: previous }, CurrentState: { Code: STATE_CODES[inst.state], Name: inst.state } };
     }),

@@ -7,7 +7,7 @@ import { authorizeSecurityGroupIngress, describeSecurityGroupRules, describeSecu
 import { createKeyPair, deleteKeyPair, describeKeyPairs } from './ec2-key-pairs.ts';
 import { createImage, deleteSnapshot, deregisterImage, describeImages, describeSnapshots } from './ec2-images.ts';
 import { copyImage, describeImageAttribute, disableImageDeprecation, enableImageDeprecation, modifyImageAttribute } from './ec2-image-copy.ts';
-import { describeInstances, runInstances, stopInstances, terminateInstances } from './ec2-instances.ts';
+import { describeInstances, runInstances, startInstances, stopInstances, terminateInstances } from './ec2-instances.ts';
 import { deleteNetworkInterface, describeNetworkInterfaces } from './ec2-network-interfaces.ts';
 import { createTags, deleteTags } from './ec2-tags.ts';
 import { deleteVolume, describeVolumes } from './ec2-volumes.ts';
@@ -21,6 +21,7 @@ export const HANDLERS: Record<AwsService, Record<string, Handler>> = {
     DescribeInstances: describeInstances,
     TerminateInstances: terminateInstances,
     StopInstances: stopInstances,
+    StartInstances: startInstances,
     CreateImage: createImage,
     CopyImage: copyImage,
     ModifyImageAttribute: modifyImageAttribute,

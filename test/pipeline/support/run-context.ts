@@ -28,6 +28,8 @@ import { silentLogger } from '../../../src/observability/logger.ts';
 import type { RunEventBody } from '../../../src/pipeline/events.ts';
 import type { PipelineStep, RunContext, StepOutputs, StepResult } from '../../../src/pipeline/run-context.ts';
 import { runRecords } from '../../../src/pipeline/run-records.ts';
+import { poolRecords } from '../../../src/pipeline/pool-records.ts';
+import type { RunKind } from '../../../src/domain/run.ts';
 import type { StepName, StepOutputsByName } from '../../../src/pipeline/step-outputs.ts';
 import { runStep } from '../../../src/pipeline/step-runner.ts';
 import type { TestRunner } from '../../../src/pipeline/test-runners/types.ts';
@@ -56,6 +58,12 @@ export interface TestRunOptions {
   /** Put the environment's AMI, subnets, security group, target group and named key pair into the cloud. Default true. */
   seed?: boolean;
   testRunner?: TestRunner;
+  /** The run's kind (default launch); a replenish run's env is `pool:<env>:<id>` as the pool keeper makes it. */
+  kind?: RunKind;
+  /** Options of the run (default browsers chrome). */
+  runOptions?: Partial<Run['options']>;
+  /** STAGEBOT_HANDOVER_KEY as the engine would have it (seals a pool member's key). */
+  handoverKey?: string | null;
 }
 
 export interface TestClock extends Clock {
@@ -156,13 +164,15 @@ export async function createTestRun(opts: TestRunOptions = {}): Promise<TestRun>
   const clock = makeClock(cloud);
   const now = clock.now();
   const runId = opts.runId ?? newRunId(envName, now);
+  const kind = opts.kind ?? 'launch';
   await store.createRun({
     id: runId,
-    env: envName,
+    kind,
+    env: kind === 'replenish' ? `pool:${envName}:${runId}` : envName,
     requester: opts.requester ?? 'cli:tester',
     source: opts.source ?? 'cli',
     createdAt: now,
-    options: { browsers: ['chrome'] },
+    options: { browsers: ['chrome'], ...opts.runOptions },
   });
   const expiresAt = new Date(now.getTime() + config.runs.timeout);
   await store.transitionRun(runId, ['queued'], 'running', { startedAt: now, expiresAt });
@@ -189,12 +199,12 @@ export async function createTestRun(opts: TestRunOptions = {}): Promise<TestRun>
     env,
     config,
     aws,
-    records: runRecords(store, runId, clock),
+    records: runRecords(store, runId, clock, poolRecords({ store, clock, handoverKey: opts.handoverKey ?? null }, run, envName)),
     clock,
     logger,
     signal: o.signal ?? new AbortController().signal,
     expiresAt,
-    tags: (name) => runTags({ installation: config.installation, runId, env: envName, requester: run.requester, source: run.source, expiresAt, name }),
+    tags: (name) => runTags({ installation: config.installation, runId, env: envName, requester: run.requester, source: run.source, expiresAt, name, ...(kind === 'replenish' ? { pool: envName } : {}) }),
     outputOf: <N extends StepName>(step: N) => outputs.get(step) as StepOutputsByName[N] | undefined,
     recordAsset: (kind, id) => record(kind, id, false),
     assetDeleted: (kind, id) => record(kind, id, true),
