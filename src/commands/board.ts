@@ -7,7 +7,8 @@ import type { Run } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
 import { forecastQueue } from '../pipeline/queue-forecast.ts';
 import { DEFAULT_STEP_NAMES } from '../pipeline/step-order.ts';
-import { poolStandings, type PoolStanding, type PoolStandingStore } from '../audit/index.ts';
+// The module itself, not the audit's index: `list` must not load the sweeper and the AWS SDK with it.
+import { poolStandings, type PoolStanding, type PoolStandingStore } from '../audit/pool-standing.ts';
 import { createPrices, type Prices } from '../cost/prices.ts';
 import { queueText } from './estimate-text.ts';
 

@@ -3,7 +3,7 @@
 import type { EnvLock } from '../../domain/lock.ts';
 import { isFinished, type Run } from '../../domain/run.ts';
 import type { CommandResult, EnvironmentsBoard, RunView } from '../../commands/executor.ts';
-import { poolStandingLine, type PoolStanding } from '../../commands/reports.ts';
+import { poolStandingLine, type PoolStanding } from '../../commands/pool-lines.ts';
 import { lockText } from './render-lock.ts';
 import { cancelLine } from './render-parent.ts';
 import { browsersDetail } from './render-reply.ts';

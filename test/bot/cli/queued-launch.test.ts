@@ -77,7 +77,8 @@ describe('a queued CLI launch', () => {
     await child.exit;
     // Still within its lease: it may be a live requester.
     const soon = await stagebot(['list'], { cwd: tmp.dir });
-    expect(linesOf(soon.stdout)).toContain(`  1. ${runId} by cli:tester (stg1)`);
+    // The queue line, with why it waits (stg1 is locked by hand): `  1. RUN by cli:tester (stg1): starts when …`.
+    expect(linesOf(soon.stdout).find((l) => l.startsWith(`  1. ${runId} by cli:tester (stg1)`))).toMatch(/^ {2}1\. \S+ by cli:tester \(stg1\): \S.*$/);
     await new Promise((r) => setTimeout(r, 3_500));
     const later = await stagebot(['list'], { cwd: tmp.dir });
     expect(later.code).toBe(0);
