@@ -70,8 +70,12 @@ describe('board: warm pools', () => {
     expect(text).toContain('<caption>Warm pools (2)</caption>');
     expect(text).toContain('<th scope="col">Ready</th><th scope="col">Preparing</th>');
     expect(text).toContain('<th scope="row">stg1</th>');
-    const three = poolStandingCost(prices, config.environments['stg1']!);
-    const one = poolStandingCost(prices, config.environments['stg3']!);
+    const pooled = (name: string) => {
+      const env = config.environments[name]!;
+      return { ...env, warmPool: env.warmPool! };
+    };
+    const three = poolStandingCost(prices, pooled('stg1'));
+    const one = poolStandingCost(prices, pooled('stg3'));
     expect(rows(text)).toEqual([
       ['stg1', 'stopped', '2', '1', '3', formatUsd(three.perDayUsd), 'no warm launches yet'],
       ['stg3', 'running', '0', '0', '1', `${formatUsd(one.perDayUsd)} once full (kept full 60 h a week)`, 'no warm launches yet'],
