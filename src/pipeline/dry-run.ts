@@ -182,7 +182,9 @@ async function warmPoolCheck(outlook: NonNullable<DryRunDeps['warmPath']>, env: 
   try {
     const { member, unclaimable, preparing } = await outlook(env.name, now);
     if (member) {
-      const age = member.builtAt ? `built ${formatDuration(Math.max(0, now.getTime() - member.builtAt.getTime()))} ago` : 'built';
+      // To the minute: `built 2h13m ago`, not `2h13m` and the seconds the dry run took.
+      const ageMs = member.builtAt ? Math.round((now.getTime() - member.builtAt.getTime()) / 60_000) * 60_000 : 0;
+      const age = ageMs >= 60_000 ? `built ${formatDuration(ageMs)} ago` : 'built just now';
       const ready = `member ${member.id} ready (${age} from ${member.ami})`;
       // As the claim (steps/helpers/warm-claim.ts): a member's sealed ephemeral key opens only with the handover key.
       if (env.keyPair === EPHEMERAL_KEY_PAIR && !handoverKey) return line(`${ready}, but this engine has no STAGEBOT_HANDOVER_KEY to open its sealed SSH key; the launch would go cold`);

@@ -66,6 +66,15 @@ describe('launch --dry-run: the warm pool', () => {
     expect(warmLine(await dryRun('stg1', {}))?.detail).toBe(`member pool-fresh ready (built 2h ago from ${t.env.ami}), the launch would claim it`);
   });
 
+  test('the age is told to the minute', async () => {
+    await withPool();
+    await member('pool-new', t.env.ami, 20_000);
+    expect(warmLine(await dryRun())?.detail).toBe(`member pool-new ready (built just now from ${t.env.ami}), the launch would claim it`);
+    await t.store.evictPoolMember('pool-new', 'test');
+    await member('pool-b', t.env.ami, 2 * HOUR + 13 * 60_000 + 20_000);
+    expect(warmLine(await dryRun())?.detail).toBe(`member pool-b ready (built 2h13m ago from ${t.env.ami}), the launch would claim it`);
+  });
+
   test('no member it could claim: says what the pool holds, and that the launch would go cold', async () => {
     await withPool();
     expect(warmLine(await dryRun())?.detail).toBe('no ready member (none preparing); the launch would go cold');
