@@ -27,7 +27,7 @@ import type { WarmPathOutlook } from './pool-readiness.ts';
 import { formatDuration } from '../domain/duration.ts';
 
 export interface DryRunCheck {
-  /** `account`, `ami`, `security-group`, `run-instances subnet-…`, `open-ssh`, `key-pair`, `target-group`. */
+  /** `account`, `ami`, `warm-pool` (info), `security-group`, `run-instances subnet-…`, `open-ssh`, `key-pair`, `target-group`. */
   check: string;
   ok: boolean;
   detail: string;
