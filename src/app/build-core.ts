@@ -16,6 +16,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { dryRunLaunch } from '../pipeline/dry-run.ts';
 import { Engine } from '../pipeline/engine.ts';
 import { handoverKeyFrom } from '../pipeline/handover-seal.ts';
+import { warmPathOutlook } from '../pipeline/pool-readiness.ts';
 import { createTestRunner } from '../pipeline/test-runners/create-runner.ts';
 import type { TestRunner } from '../pipeline/test-runners/types.ts';
 import type { Store } from '../store/index.ts';
@@ -135,8 +136,21 @@ export function buildImages(opts: Pick<CoreOptions, 'config' | 'store' | 'prices
   return createImagesService({ config: opts.config, store: opts.store, aws: opts.aws, prices: opts.prices, clock: opts.clock ?? systemClock, manifest: opts.manifest });
 }
 
-/** `launch --dry-run`: DryRun calls for what a launch would do; creates nothing. */
-export function dryRunner(config: Config, aws: AwsClients, now: () => Date, manifest?: ManifestBackend): Core['dryRun'] {
+/** `launch --dry-run`: DryRun calls for what a launch would do, and whether it would take the warm path (the store's pool); creates nothing. */
+export function dryRunner(
+  config: Config,
+  aws: AwsClients,
+  now: () => Date,
+  pool: { store: Pick<Store, 'listPoolMembers'>; env: NodeJS.ProcessEnv; manifest?: ManifestBackend | undefined },
+): Core['dryRun'] {
+  const { store, manifest } = pool;
+  // An engine without STAGEBOT_HANDOVER_KEY (or with an unusable one, which it refuses) takes no member with a sealed key.
+  let handoverKey = false;
+  try {
+    handoverKey = handoverKeyFrom(pool.env) !== null;
+  } catch {
+    handoverKey = false;
+  }
   return async (envName, actor) => {
     const environment = config.environments[envName];
     if (!environment) throw new Error(`unknown environment ${envName}`);
@@ -150,6 +164,8 @@ export function dryRunner(config: Config, aws: AwsClients, now: () => Date, mani
       requester: actor.requester,
       source: actor.source,
       checkAccount: (region: string) => checkAccount(aws.sts(region), config.aws.accountAllowlist).then(() => undefined),
+      warmPath: (env, at) => warmPathOutlook(store, config, env, at, manifest),
+      handoverKey,
       ...(manifest ? { manifest } : {}),
     });
   };
@@ -169,7 +185,7 @@ export async function buildCore(opts: CoreOptions): Promise<Core> {
     audit: buildAudit({ ...opts, aws, artifacts, manifest }),
     images: buildImages({ ...opts, aws, manifest }),
     artifacts,
-    dryRun: dryRunner(opts.config, aws, () => engine.now(), manifest),
+    dryRun: dryRunner(opts.config, aws, () => engine.now(), { store: opts.store, env: opts.env, manifest }),
     async close(graceMs) {
       await engine.stop(graceMs);
       aws.destroy();

@@ -67,7 +67,7 @@ export async function openCommands(opts: CommandServiceOptions): Promise<CliServ
       report: async (image) => (await images.get()).report(image),
       dryRunBake: async (image, actor) => (await images.get()).dryRunBake(image, actor),
     };
-    const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now(), await manifest.get())(envName, actor);
+    const dryRun = async (envName: string, actor: Actor) => (await parts.get()).dryRunner(config, await aws.get(), () => clock.now(), { store, env, manifest: await manifest.get() })(envName, actor);
     // The CLI serves no files: RunView only needs links to them.
     const links = await artifactLinks(config, env, store, await logger.get());
     const commands = new CommandExecutor({ engine, store, prices, audit: auditPort, images: imagesPort, helpPrefix: opts.helpPrefix, dryRun, artifacts: { links } });

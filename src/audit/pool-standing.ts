@@ -19,6 +19,9 @@ export interface PoolStanding {
   members: number;
   /** False when the store has no member yet: the figure is for the configured size. */
   fromStore: boolean;
+  /** The store's members by state: ready to be claimed, and still being prepared. */
+  ready: number;
+  preparing: number;
   /** USD a day, averaged over the week by the pool's hours; null when unpriced. */
   perDayUsd: number | null;
   /** Hours a week the pool is kept full (168 without hours). */
@@ -55,6 +58,8 @@ export async function poolStandings(store: PoolStandingStore, config: Config, pr
       size: pool.size,
       members: count,
       fromStore: members.length > 0,
+      ready: members.filter((m) => m.state === 'ready').length,
+      preparing: members.filter((m) => m.state === 'preparing').length,
       perDayUsd: cost.perDayUsd,
       hoursPerWeek: cost.hoursPerWeek,
       unknown: cost.unknown,

@@ -81,7 +81,8 @@ export interface RunQuery {
   limit?: number;
 }
 
-export type DryRunReport = { ok: boolean; checks: { check: string; ok: boolean; detail: string }[] };
+/** `info`: a line to read (the warm pool's outlook) that never fails the dry run. */
+export type DryRunReport = { ok: boolean; checks: { check: string; ok: boolean; detail: string; info?: true }[] };
 
 export type CommandResult =
   | { kind: 'help'; text: string }

@@ -23,12 +23,16 @@ import { AwsStepError } from './steps/helpers/aws-step-error.ts';
 import { describeLaunchImage, type LaunchImage } from './steps/helpers/launch-image.ts';
 import { EPHEMERAL_KEY_PAIR, ephemeralKeyName, runInstancesRequest } from './steps/helpers/launch-request.ts';
 import { errorLine } from './run-errors.ts';
+import type { WarmPathOutlook } from './pool-readiness.ts';
+import { formatDuration } from '../domain/duration.ts';
 
 export interface DryRunCheck {
-  /** `account`, `ami`, `security-group`, `run-instances subnet-…`, `open-ssh`, `key-pair`, `target-group`. */
+  /** `account`, `ami`, `warm-pool` (info), `security-group`, `run-instances subnet-…`, `open-ssh`, `key-pair`, `target-group`. */
   check: string;
   ok: boolean;
   detail: string;
+  /** Informational (the warm pool's outlook): never fails the dry run; fronts mark it apart from a pass. */
+  info?: true;
 }
 
 export interface DryRunReport {
@@ -51,6 +55,13 @@ export interface DryRunDeps {
   now?: Date;
   /** The image manifest (for an environment on image:NAME@CHANNEL); default the configured file. */
   manifest?: ManifestBackend | undefined;
+  /**
+   * What the environment's warm pool holds for a launch now (the app wires pool-readiness's
+   * warmPathOutlook over the store). Absent: no warm-pool line (a bake's dry run has none).
+   */
+  warmPath?: ((envName: string, now: Date) => Promise<WarmPathOutlook>) | undefined;
+  /** Whether the engine that would drive the launch has STAGEBOT_HANDOVER_KEY (a member's sealed ephemeral key needs it). Default true. */
+  handoverKey?: boolean | undefined;
 }
 
 export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
@@ -91,6 +102,8 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
   } catch (err) {
     checks.push({ check: 'ami', ok: false, detail: failure('ec2:DescribeImages', err) });
   }
+
+  if (env.warmPool && deps.warmPath) checks.push(await warmPoolCheck(deps.warmPath, env, now, deps.handoverKey ?? true));
 
   checks.push(
     await describeCheck('security-group', 'ec2:DescribeSecurityGroups', async () => {
@@ -161,6 +174,30 @@ export async function dryRunLaunch(deps: DryRunDeps): Promise<DryRunReport> {
   );
 
   return report();
+}
+
+/** Whether the launch would take the warm path now: a line to read, never a failure. */
+async function warmPoolCheck(outlook: NonNullable<DryRunDeps['warmPath']>, env: EnvironmentConfig, now: Date, handoverKey: boolean): Promise<DryRunCheck> {
+  const line = (detail: string): DryRunCheck => ({ check: 'warm-pool', ok: true, detail, info: true });
+  try {
+    const { member, unclaimable, preparing } = await outlook(env.name, now);
+    if (member) {
+      // To the minute: `built 2h13m ago`, not `2h13m` and the seconds the dry run took.
+      const ageMs = member.builtAt ? Math.round((now.getTime() - member.builtAt.getTime()) / 60_000) * 60_000 : 0;
+      const age = ageMs >= 60_000 ? `built ${formatDuration(ageMs)} ago` : 'built just now';
+      const ready = `member ${member.id} ready (${age} from ${member.ami})`;
+      // As the claim (steps/helpers/warm-claim.ts): a member's sealed ephemeral key opens only with the handover key.
+      if (env.keyPair === EPHEMERAL_KEY_PAIR && !handoverKey) return line(`${ready}, but this engine has no STAGEBOT_HANDOVER_KEY to open its sealed SSH key; the launch would go cold`);
+      return line(`${ready}, the launch would claim it`);
+    }
+    const held = [
+      ...(unclaimable > 0 ? [`${unclaimable} ready but from another AMI or older than maxAge`] : []),
+      preparing > 0 ? `${preparing} preparing` : 'none preparing',
+    ].join(', ');
+    return line(`no ready member (${held}); the launch would go cold`);
+  } catch (err) {
+    return line(`could not tell whether a member is ready (${errorLine(err)}); the launch claims one if it is`);
+  }
 }
 
 /** A DryRun call: AWS answers DryRunOperation when the call would have been allowed. */

@@ -24,6 +24,22 @@ export async function warmMemberFor(store: Pick<Store, 'listPoolMembers'>, confi
   return ready.find((m) => m.ami === ami && m.builtAt !== null && m.builtAt.getTime() >= builtAfter) ?? null;
 }
 
+/** What the pool holds for a launch of an environment now (`launch --dry-run` says it). */
+export interface WarmPathOutlook {
+  /** The member the launch would claim (warmMemberFor); null: it would go cold. */
+  member: PoolMember | null;
+  /** Ready members it could not claim: built from another AMI than the environment's now, or older than maxAge. */
+  unclaimable: number;
+  preparing: number;
+}
+
+/** warmMemberFor, with what else the pool holds: why a launch would go cold. */
+export async function warmPathOutlook(store: Pick<Store, 'listPoolMembers'>, config: Config, envName: string, now: Date, backend?: ManifestBackend): Promise<WarmPathOutlook> {
+  const [member, members] = await Promise.all([warmMemberFor(store, config, envName, now, backend), store.listPoolMembers(envName, ['ready', 'preparing'])]);
+  const ready = members.filter((m) => m.state === 'ready').length;
+  return { member, unclaimable: ready - (member ? 1 : 0), preparing: members.filter((m) => m.state === 'preparing').length };
+}
+
 /** True when a launch of `envName` now would take the warm path. */
 export async function wouldLaunchWarm(store: Pick<Store, 'listPoolMembers'>, config: Config, envName: string, now: Date, backend?: ManifestBackend): Promise<boolean> {
   return (await warmMemberFor(store, config, envName, now, backend)) !== null;

@@ -45,7 +45,7 @@ describeStore('warm pool standing', (ctx) => {
     const config = withPool(pool);
     const [p] = await poolStandings(ctx.store, config, prices);
     const expected = poolStandingCost(prices, { ...config.environments['stg1']!, warmPool: pool });
-    expect(p).toMatchObject({ env: 'stg1', members: 2, fromStore: false, mode: 'stopped', savedMs: null, warmLaunches: 0 });
+    expect(p).toMatchObject({ env: 'stg1', members: 2, fromStore: false, ready: 0, preparing: 0, mode: 'stopped', savedMs: null, warmLaunches: 0 });
     expect(p!.perDayUsd).toBeCloseTo(expected.perDayUsd!, 9);
     expect(poolStandingLine(p!)).toBe(`pool stg1: 2 stopped members wanted, none prepared yet, ${formatUsd(expected.perDayUsd)}/day once full · no warm launches yet`);
     // Environments without a pool say nothing.
@@ -62,7 +62,7 @@ describeStore('warm pool standing', (ctx) => {
     await ctx.store.evictPoolMember('m4', 'older than maxAge');
     const [p] = await poolStandings(ctx.store, config, prices);
     const two = poolStandingCost(prices, { ...config.environments['stg1']!, warmPool: { ...config.environments['stg1']!.warmPool!, size: 2 } });
-    expect(p).toMatchObject({ members: 2, fromStore: true, size: 3, mode: 'running', hoursPerWeek: 60 });
+    expect(p).toMatchObject({ members: 2, fromStore: true, ready: 1, preparing: 1, size: 3, mode: 'running', hoursPerWeek: 60 });
     expect(p!.perDayUsd).toBeCloseTo(two.perDayUsd!, 9);
     expect(poolStandingLine(p!)).toMatch(new RegExp(`^pool stg1: 2 running members, \\${formatUsd(two.perDayUsd)}/day \\(kept full 60 h a week\\) · `));
   });

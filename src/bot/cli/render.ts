@@ -137,7 +137,7 @@ export function renderResult(result: CliResult): string {
       return result.position === null ? `run ${result.run.id} started on ${result.run.env}` : `run ${result.run.id} queued at position ${result.position}`;
     case 'dry-run':
       return [`${result.verb ?? 'launch'} --dry-run on ${result.env}: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
-        ...result.report.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`)].join('\n');
+        ...result.report.checks.map((c) => `  ${c.info ? 'i' : c.ok ? '✓' : '✗'} ${c.check}: ${c.detail}`)].join('\n');
     case 'run': {
       const v = result.view;
       const live = v.assets.filter((a) => a.deletedAt === null).length;

@@ -42,7 +42,7 @@ export function errorReply(login: string, message: string): string {
 }
 
 export function dryRunReply(env: string, report: DryRunReport): string {
-  const lines = report.checks.map((c) => `- ${c.ok ? '✅' : '❌'} ${escapeMarkdown(c.check)}: ${escapeMarkdown(c.detail)}`);
+  const lines = report.checks.map((c) => `- ${c.info ? 'ℹ️' : c.ok ? '✅' : '❌'} ${escapeMarkdown(c.check)}: ${escapeMarkdown(c.detail)}`);
   return [`**Dry run of ${code(env)}:** ${report.ok ? 'everything a launch needs is in place' : 'a launch would fail'}`, '', ...lines].join('\n');
 }
 

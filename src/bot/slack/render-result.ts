@@ -77,7 +77,7 @@ export function renderResult(result: CommandResult, prefix: string): Reply {
     case 'dry-run':
       return reply('ephemeral', [
         `${code(`${result.verb ?? 'launch'} --dry-run`)} on *${esc(result.env)}*: ${result.report.ok ? 'everything needed is allowed; nothing was created' : 'problems found; nothing was created'}`,
-        ...result.report.checks.map((c) => `${c.ok ? ':white_check_mark:' : ':x:'} ${esc(c.check)}: ${esc(c.detail)}`),
+        ...result.report.checks.map((c) => `${c.info ? ':information_source:' : c.ok ? ':white_check_mark:' : ':x:'} ${esc(c.check)}: ${esc(c.detail)}`),
       ]);
     case 'run':
       return reply('ephemeral', runView(result.view));

@@ -1,6 +1,7 @@
 // The Environments board: each environment's state, lock and current run with its live step, the
-// queue with estimated starts, the last day's runs, and what the last sweep found.
+// warm pools (issue 14), the queue with estimated starts, the last day's runs, and what the last sweep found.
 import type { Board, EnvView, RunView } from '../../../commands/executor.ts';
+import type { PoolStanding } from '../../../commands/pool-lines.ts';
 import type { Config } from '../../../config/index.ts';
 import { formatUsd, plural, relative, stateBadge, when } from '../format.ts';
 import { html, type Html } from '../html.ts';
@@ -14,7 +15,7 @@ export interface BoardData {
   config: Config;
 }
 
-/** One environment. Warm-pool members (issue 14) go in this card once the board carries them. */
+/** One environment. Its warm pool, if any, is in the Warm pools table below the cards. */
 function envCard(ctx: PageContext, e: EnvView, view: RunView | undefined): Html {
   const { lock, run } = e;
   const state = run ? run.state : lock ? 'locked' : 'free';
@@ -35,6 +36,31 @@ function envCard(ctx: PageContext, e: EnvView, view: RunView | undefined): Html 
     ${run ? runActions(ctx, run) : ''}
     ${lock && lock.holderKind === 'person' ? actionForm(ctx, `/environments/${encodeURIComponent(e.env)}/unlock`, `Unlock ${e.env}`) : ''}
   </article>`;
+}
+
+/** What a warm launch saves, in the words of poolStandingLine (src/audit/pool-standing.ts). */
+function savedCell(p: PoolStanding): Html {
+  if (p.warmLaunches === 0) return html`<span class="muted">no warm launches yet</span>`;
+  if (p.savedMs === null) return html`<span class="muted">${plural(p.warmLaunches, 'warm launch', 'warm launches')}, no cold one to compare with</span>`;
+  return html`~${Math.max(0, Math.round(p.savedMs / 60_000))} min <span class="muted">(median of ${p.warmLaunches} warm, ${plural(p.coldLaunches, 'cold launch', 'cold launches')})</span>`;
+}
+
+function costCell(p: PoolStanding): Html {
+  if (p.perDayUsd === null) return html`<span class="muted">unknown (${p.unknown.join('; ')})</span>`;
+  const hours = p.hoursPerWeek < 168 ? html` <span class="muted">(kept full ${p.hoursPerWeek} h a week)</span>` : '';
+  return html`${formatUsd(p.perDayUsd)}${p.fromStore ? '' : html` <span class="muted">once full</span>`}${hours}`;
+}
+
+/** Each environment's warm pool: its members by state (the store's), what it costs a day while it waits, and the minutes a warm launch saves. */
+export function poolsTable(pools: readonly PoolStanding[]): Html {
+  return tableWrap(
+    'Warm pools',
+    html`<table><caption>Warm pools (${pools.length})</caption>
+    <thead><tr><th scope="col">Environment</th><th scope="col">Mode</th><th scope="col">Ready</th><th scope="col">Preparing</th><th scope="col">Size</th><th scope="col">Standing cost a day</th><th scope="col">A warm launch saves</th></tr></thead>
+    <tbody>${pools.map(
+      (p) => html`<tr><th scope="row">${p.env}</th><td>${p.mode}</td><td class="num">${p.ready}</td><td class="num">${p.preparing}</td><td class="num">${p.size}</td><td>${costCell(p)}</td><td>${savedCell(p)}</td></tr>`,
+    )}</tbody></table>`,
+  );
 }
 
 function queueTable(ctx: PageContext, board: Board): Html {
@@ -92,6 +118,7 @@ ${nothingYet
 <section aria-labelledby="envs-h"><h2 id="envs-h">Environments</h2>
 ${signInToAct(ctx)}
 <div class="cards" id="board-envs" data-live-region>${board.environments.map((e) => envCard(ctx, e, e.run ? views.get(e.run.id) : undefined))}</div></section>
+${board.pools.length > 0 ? html`<section aria-labelledby="pools-h"><h2 id="pools-h">Warm pools</h2><div id="board-pools" data-live-region>${poolsTable(board.pools)}</div></section>` : ''}
 <section aria-labelledby="queue-h"><h2 id="queue-h">Queue</h2><div id="board-queue" data-live-region>${queueTable(ctx, board)}</div></section>
 <section aria-labelledby="recent-h"><h2 id="recent-h">Recent runs</h2><div id="board-recent" data-live-region>${recentTable(board)}</div></section>`,
   };
