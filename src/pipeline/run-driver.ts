@@ -328,7 +328,8 @@ export class RunDriver {
     if (cause instanceof RunCancelled) {
       cancel = { cancelRequestedBy: cause.by, cancelReason: cause.reason };
       state = 'cancelled';
-      error = cause.message;
+      // Cancelled after its work was done (a promotion that had published): the line says what stands.
+      error = completed !== null ? `${cause.message}; ${completed}` : cause.message;
     } else if (cause instanceof RunInterrupted && completed !== null) {
       // Its process stopped after the work was done (a promotion that had published): not a failure.
       state = teardownError ? 'failed' : 'succeeded';

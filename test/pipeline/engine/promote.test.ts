@@ -79,7 +79,7 @@ interface World {
   events: EngineEvent[];
   candidate: string;
   oldLatest: Record<string, string>;
-  engine(opts?: { beforeStep?: (runId: string, step: string) => void; manifest?: ManifestBackend }): Engine;
+  engine(opts?: { beforeStep?: (runId: string, step: string) => void | Promise<void>; manifest?: ManifestBackend }): Engine;
   manifest(): Manifest;
   close(): Promise<void>;
 }
@@ -392,6 +392,25 @@ describe('promote as a run', () => {
     expect(w.cloud.liveAssetsTaggedWith(run.id).filter((a) => a.kind === 'image')).toHaveLength(2);
     expect(done.state, done.error ?? '').toBe('succeeded');
     expect(done.error).toMatch(/^mentor-app@latest was proposed in pull request #7 \(https:\/\/github.com\/acme\/images\/pull\/7\); nothing is deprecated until it is merged \(the run was interrupted: /);
+  });
+
+  it('cancelled after publishing, before deprecate: the release stands, the replaced image is deprecated all the same, and the run says what was published', async () => {
+    const w = await world();
+    let engine: Engine | null = null;
+    engine = w.engine({
+      beforeStep: async (runId, step) => {
+        if (step === 'deprecate') await engine!.cancel(runId, 'cli:ops', 'changed my mind');
+      },
+    });
+    const { run } = await engine.promote(request());
+    const done = await engine.waitForRun(run.id);
+    expect(done.state).toBe('cancelled');
+    expect(await stepStates(w.store, run.id)).toMatchObject({ publish: 'succeeded', teardown: 'succeeded' });
+    expect(deprecationOf(w, WEST)).not.toBeNull();
+    expect(deprecationOf(w, EAST)).toBeNull();
+    expect(done.error).toMatch(/^cancelled by cli:ops.*; mentor-app@latest was published \(.*\); the previous latest ami-\w+ in eu-west-1 deprecated at /);
+    const latest = [WEST, EAST].map((r) => w.manifest().images['mentor-app']![r]!.latest!.ami).sort();
+    expect(w.cloud.liveAssetsTaggedWith(run.id).filter((a) => a.kind === 'image').map((a) => a.id).sort()).toEqual(latest);
   });
 
   it('a manifest that cannot be read at publish: the run fails and its teardown leaves the copies for the sweeper (one might be the release), saying so', async () => {
