@@ -4,7 +4,7 @@
 // promotion ends the same whichever way it ends after publishing. A publish that opened a pull
 // request deprecates nothing: the manifest is unchanged until it is merged. The line returned is the
 // run's message when it was interrupted (TeardownOutputs.completed); null: it published nothing.
-import { errorLine } from '../run-errors.ts';
+import { errorLine, RunAbandoned } from '../run-errors.ts';
 import type { RunContext } from '../run-context.ts';
 import type { DeprecateOutputs } from '../step-outputs.ts';
 import { promotionOf } from './helpers/promotion.ts';
@@ -39,6 +39,7 @@ export async function settlePromotion(ctx: RunContext): Promise<string | null> {
     try {
       d = (await deprecateReplaced(ctx)).outputs;
     } catch (err) {
+      if (err instanceof RunAbandoned) throw err;
       const why = `the previous ${to} was not deprecated: ${errorLine(err)}`;
       ctx.warn(why);
       return `${release}; ${why}`;

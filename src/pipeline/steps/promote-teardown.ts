@@ -11,6 +11,7 @@ import { awsErrorCode, describeAwsError, isNotFound } from '../../aws/errors.ts'
 import { imageSnapshots } from '../../aws/kinds/image.ts';
 import { runTagFilters } from '../../aws/run-ownership.ts';
 import { manifestAmis } from '../../domain/image.ts';
+import { RunAbandoned } from '../run-errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import type { TeardownOutputs } from '../step-outputs.ts';
 import { runImagesIn, runManifest } from './helpers/promotion.ts';
@@ -97,7 +98,12 @@ async function tearDownRegion(ctx: RunContext, region: string, published: Readon
 async function run(ctx: RunContext): Promise<StepResult<TeardownOutputs>> {
   const t: Tally = { deleted: 0, alreadyGone: 0, failed: [] };
   // First what it published (and the deprecation owed when its process stopped before deprecate).
-  const completed = await settlePromotion(ctx);
+  // It never stops the cleanup: an image no longer configured is a warning, and the copies still go.
+  const completed = await settlePromotion(ctx).catch((err: unknown) => {
+    if (err instanceof RunAbandoned) throw err;
+    ctx.warn(`what this promotion published could not be settled: ${describeAwsError(err)}`);
+    return null;
+  });
   let published: Set<string> | null;
   try {
     published = new Set(manifestAmis(await runManifest(ctx).read()).map((a) => a.entry.ami));
