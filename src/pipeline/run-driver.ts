@@ -20,7 +20,7 @@ import { poolRecords } from './pool-records.ts';
 import { replenishPipeline } from './steps/replenish.ts';
 import type { StepName, StepOutputsByName } from './step-outputs.ts';
 import { runStep } from './step-runner.ts';
-import { AccountCheckFailed, RunAbandoned, RunCancelled, RunFenced, RunHandedOver, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
+import { AccountCheckFailed, RunAbandoned, RunCancelled, RunFenced, RunHandedOver, RunInterrupted, RunTimedOut, SiblingFailed, errorLine } from './run-errors.ts';
 import { summarizeRun } from './run-summary.ts';
 import { retestStep } from './steps/tests.ts';
 import { formatDuration } from '../domain/duration.ts';
@@ -198,7 +198,7 @@ export class RunDriver {
     }
 
     const interrupted =
-      mode.kind !== 'teardown' ? null : mode.cancelledBy ? new RunCancelled(mode.cancelledBy, mode.cancelReason ?? null) : mode.interrupted ? new Error(`interrupted: ${mode.reason}`) : null;
+      mode.kind !== 'teardown' ? null : mode.cancelledBy ? new RunCancelled(mode.cancelledBy, mode.cancelReason ?? null) : mode.interrupted ? new RunInterrupted(mode.reason) : null;
     return this.tearDownAndFinish(failure ?? interrupted, testsFailed);
   }
 
@@ -307,9 +307,11 @@ export class RunDriver {
     // Teardown gets its own signal: a cancel or a timeout must not stop the cleanup itself.
     const teardownAbort = new AbortController();
     let teardownError: string | null = null;
+    let completed: string | null = null;
     try {
       const result = await runStep(this.pipeline.teardown, this.context(teardownAbort.signal), svc.stepRunnerDeps);
       const { deleted = 0, failed = [] } = result.outputs;
+      completed = result.outputs.completed ?? null;
       this.emit({ type: 'teardown.done', deleted, failed });
       if (failed.length > 0) teardownError = `teardown could not delete ${failed.join(', ')}; the sweeper will retry`;
     } catch (err) {
@@ -326,7 +328,12 @@ export class RunDriver {
     if (cause instanceof RunCancelled) {
       cancel = { cancelRequestedBy: cause.by, cancelReason: cause.reason };
       state = 'cancelled';
-      error = cause.message;
+      // Cancelled after its work was done (a promotion that had published): the line says what stands.
+      error = completed !== null ? `${cause.message}; ${completed}` : cause.message;
+    } else if (cause instanceof RunInterrupted && completed !== null) {
+      // Its process stopped after the work was done (a promotion that had published): not a failure.
+      state = teardownError ? 'failed' : 'succeeded';
+      error = `${completed} (the run was ${cause.message})`;
     } else if (cause !== null) {
       state = 'failed';
       error = errorLine(cause);

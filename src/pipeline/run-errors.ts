@@ -70,6 +70,18 @@ export class AccountCheckFailed extends UserError {
 }
 
 /**
+ * A run adopted after its process stopped (a crash, or a planned stop that cut a step short): it is
+ * only torn down, and ends failed with this line, unless its teardown says its work was done before
+ * (TeardownOutputs.completed: a promotion that had published).
+ */
+export class RunInterrupted extends Error {
+  override readonly name = 'RunInterrupted';
+  constructor(reason: string) {
+    super(`interrupted: ${reason}`);
+  }
+}
+
+/**
  * The engine stops driving the run without tearing it down: the process is going away (tests use it
  * to simulate a crash) or another engine adopted the run. Whoever adopts it later tears it down.
  */

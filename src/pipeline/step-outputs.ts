@@ -96,6 +96,12 @@ export interface TeardownOutputs extends Record<string, unknown> {
   alreadyGone: number;
   /** `kind id: reason` of what could not be deleted. */
   failed: string[];
+  /**
+   * The run's work was done before it ended (a promotion that had published or opened its pull
+   * request): one line saying what. An interrupted run whose teardown says this ends succeeded, with
+   * this line (and why it was interrupted) as its message, not failed.
+   */
+  completed?: string;
 }
 
 /** The outputs of each step of the default pipeline (src/pipeline/steps/index.ts), by step name. */

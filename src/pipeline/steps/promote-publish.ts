@@ -63,7 +63,11 @@ async function publish(ctx: RunContext): Promise<StepResult<PublishOutputs>> {
   return { outputs: { regions, written: true } };
 }
 
-async function deprecate(ctx: RunContext): Promise<StepResult<DeprecateOutputs>> {
+/**
+ * The `deprecate` step; also what the teardown of a promotion that published runs when this step did
+ * not (its process stopped before it: promote-outcome.ts), so a promotion ends the same either way.
+ */
+export async function deprecateReplaced(ctx: RunContext): Promise<StepResult<DeprecateOutputs>> {
   const { image, to, settings } = promotionOf(ctx);
   const { copies } = copiesOf(ctx);
   const manifest = await runManifest(ctx).read();
@@ -93,4 +97,4 @@ async function deprecate(ctx: RunContext): Promise<StepResult<DeprecateOutputs>>
 
 export const shareStep: PipelineStep<'share'> = { name: 'share', safeToRepeat: true, run: share };
 export const publishStep: PipelineStep<'publish'> = { name: 'publish', safeToRepeat: true, run: publish };
-export const deprecateStep: PipelineStep<'deprecate'> = { name: 'deprecate', safeToRepeat: true, run: deprecate };
+export const deprecateStep: PipelineStep<'deprecate'> = { name: 'deprecate', safeToRepeat: true, run: deprecateReplaced };

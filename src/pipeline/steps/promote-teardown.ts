@@ -4,14 +4,18 @@
 // regions and by the store's records — is deregistered (which also stops a copy still pending) and its
 // snapshots deleted, so a promotion that did not publish leaves nothing. A manifest that cannot be read
 // leaves the copies where they are (one might be the release): listed as not deleted, for the sweeper.
+// Before that it settles what the promotion published (promote-outcome.ts): a deprecation its process
+// did not live to make is made here, and the line it returns is an interrupted run's message.
 import { DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { awsErrorCode, describeAwsError, isNotFound } from '../../aws/errors.ts';
 import { imageSnapshots } from '../../aws/kinds/image.ts';
 import { runTagFilters } from '../../aws/run-ownership.ts';
 import { manifestAmis } from '../../domain/image.ts';
+import { RunAbandoned } from '../run-errors.ts';
 import type { PipelineStep, RunContext, StepResult } from '../run-context.ts';
 import type { TeardownOutputs } from '../step-outputs.ts';
 import { runImagesIn, runManifest } from './helpers/promotion.ts';
+import { settlePromotion } from './promote-outcome.ts';
 
 interface Tally {
   deleted: number;
@@ -93,6 +97,13 @@ async function tearDownRegion(ctx: RunContext, region: string, published: Readon
 
 async function run(ctx: RunContext): Promise<StepResult<TeardownOutputs>> {
   const t: Tally = { deleted: 0, alreadyGone: 0, failed: [] };
+  // First what it published (and the deprecation owed when its process stopped before deprecate).
+  // It never stops the cleanup: an image no longer configured is a warning, and the copies still go.
+  const completed = await settlePromotion(ctx).catch((err: unknown) => {
+    if (err instanceof RunAbandoned) throw err;
+    ctx.warn(`what this promotion published could not be settled: ${describeAwsError(err)}`);
+    return null;
+  });
   let published: Set<string> | null;
   try {
     published = new Set(manifestAmis(await runManifest(ctx).read()).map((a) => a.entry.ami));
@@ -110,7 +121,7 @@ async function run(ctx: RunContext): Promise<StepResult<TeardownOutputs>> {
     await tearDownRegion(ctx, region, published, t).catch((err: unknown) => t.failed.push(`${region}: ${describeAwsError(err)}`));
   }
   ctx.log(`${t.deleted} deleted, ${t.alreadyGone} already gone${t.failed.length ? `, ${t.failed.length} failed (${t.failed.join('; ')})` : ''}`);
-  return { outputs: { deleted: t.deleted, alreadyGone: t.alreadyGone, failed: t.failed } };
+  return { outputs: { deleted: t.deleted, alreadyGone: t.alreadyGone, failed: t.failed, ...(completed ? { completed } : {}) } };
 }
 
 export const promoteTeardownStep: PipelineStep<'teardown'> = { name: 'teardown', safeToRepeat: true, run };

@@ -13,6 +13,7 @@ import { TAG } from '../../../src/aws/tags.ts';
 import { parseConfig, type Config } from '../../../src/config/index.ts';
 import type { Clock } from '../../../src/domain/clock.ts';
 import type { Manifest, ManifestEntry } from '../../../src/domain/image.ts';
+import { FileManifest, type ManifestBackend } from '../../../src/images/manifest.ts';
 import type { Run } from '../../../src/domain/run.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { Engine, type PromoteRequest } from '../../../src/pipeline/engine.ts';
@@ -78,7 +79,7 @@ interface World {
   events: EngineEvent[];
   candidate: string;
   oldLatest: Record<string, string>;
-  engine(opts?: { beforeStep?: (runId: string, step: string) => void }): Engine;
+  engine(opts?: { beforeStep?: (runId: string, step: string) => void | Promise<void>; manifest?: ManifestBackend }): Engine;
   manifest(): Manifest;
   close(): Promise<void>;
 }
@@ -128,7 +129,7 @@ async function world(): Promise<World> {
     engine(opts = {}) {
       const engine = new Engine({
         config, store, aws, clock, logger: silentLogger(), testRunner: {} as TestRunner, checkAccount: async () => undefined,
-        ownerId: `promote-test-${++n}`, tickMs: 3_600_000, ...(opts.beforeStep ? { beforeStep: opts.beforeStep } : {}),
+        ownerId: `promote-test-${++n}`, tickMs: 3_600_000, ...(opts.beforeStep ? { beforeStep: opts.beforeStep } : {}), ...(opts.manifest ? { manifest: opts.manifest } : {}),
       });
       engine.on((e) => events.push(e));
       engines.push(engine);
@@ -311,10 +312,11 @@ describe('promote as a run', () => {
     );
   });
 
-  it('a crash after the manifest was written: the adopter keeps the published copies (they are the release now)', async () => {
-    const w = await world();
+  /** A promotion whose process dies (kill -9) just before `deprecate`, adopted by a second engine (onAdopt: teardown). */
+  async function crashBeforeDeprecate(w: World, manifest?: ManifestBackend) {
     let crashed = false;
     const first = w.engine({
+      ...(manifest ? { manifest } : {}),
       beforeStep: (_runId, step) => {
         if (step !== 'deprecate' || crashed) return;
         crashed = true;
@@ -326,12 +328,89 @@ describe('promote as a run', () => {
     await first.stop(0);
     await w.store.acquireLease(run.id, first.ownerId, w.clock.now(), w.config.runs.leaseTtl);
     w.cloud.clock.advance(w.config.runs.leaseTtl + 1_000);
-    const second = w.engine();
+    const second = w.engine(manifest ? { manifest } : {});
     await second.tick();
-    await second.waitForRun(run.id);
+    const done = await second.waitForRun(run.id);
+    expect(w.events.filter((e) => e.runId === run.id && e.type === 'run.adopted').map((e) => (e as { action?: string }).action)).toEqual(['teardown']);
+    const lines = w.events.flatMap((e) => (e.type === 'step.log' && e.runId === run.id ? [`${e.step}: ${e.line}`] : []));
+    const warnings = w.events.flatMap((e) => (e.type === 'step.warning' && e.runId === run.id ? [`${e.step}: ${e.message}`] : []));
+    return { run, done, lines, warnings };
+  }
+
+  const deprecationOf = (w: World, region: string) => w.cloud.region(region).images.get(w.oldLatest[region]!)!.deprecationTime ?? null;
+
+  it('a crash after the manifest was written: the adopter keeps the published copies, deprecates the replaced image as deprecate would have, and the run says it was published', async () => {
+    const w = await world();
+    const { run, done, lines } = await crashBeforeDeprecate(w);
     const latest = [WEST, EAST].map((r) => w.manifest().images['mentor-app']![r]!.latest!.ami);
     const live = w.cloud.liveAssetsTaggedWith(run.id).filter((a) => a.kind === 'image').map((a) => a.id).sort();
     expect(live).toEqual([...latest].sort());
+    expect((await stepStates(w.store, run.id)).deprecate).not.toBe('succeeded');
+
+    // The replaced latest is deprecated where nothing else names it (the west), as the deprecate step does;
+    // the east's stable still names it, so it stays launchable.
+    const due = deprecationOf(w, WEST);
+    expect(due).not.toBeNull();
+    expect(Math.abs(new Date(due!).getTime() - (w.cloud.clock.nowMs() + w.config.images['mentor-app']!.deprecateAfter))).toBeLessThan(5 * 60_000);
+    expect(deprecationOf(w, EAST)).toBeNull();
+    expect(lines.filter((l) => l.startsWith(`teardown: ${WEST}: ${w.oldLatest[WEST]} (the previous latest) deprecated at`))).toHaveLength(1);
+
+    // The promotion happened: the run does not say it failed, and says what it did before the crash.
+    expect(done.state, done.error ?? '').toBe('succeeded');
+    expect(done.error).toMatch(/^mentor-app@latest was published \(ami-\w+ in eu-west-1, ami-\w+ in us-east-1\); the previous latest ami-\w+ in eu-west-1 deprecated at \d{4}-[^ ]+ \(the run was interrupted: its process \(promote-test-1\) stopped\)$/);
+    expect(done.error).toContain(w.oldLatest[WEST]!);
+    expect(await w.store.getLock('image:mentor-app')).toBeNull();
+  });
+
+  it('a crash after publishing whose deprecation is refused: the release stands, the run says so in its warnings and its line', async () => {
+    const w = await world();
+    w.cloud.failNext('EnableImageDeprecation', awsError('ec2', 'UnauthorizedOperation', 'not allowed to deprecate'), { region: WEST });
+    const { done, warnings } = await crashBeforeDeprecate(w);
+    expect(deprecationOf(w, WEST)).toBeNull();
+    expect(warnings.some((m) => m.startsWith(`teardown: could not deprecate ${w.oldLatest[WEST]} in ${WEST}:`) && m.includes('not allowed to deprecate')), warnings.join('\n')).toBe(true);
+    expect(done.state, done.error ?? '').toBe('succeeded');
+    expect(done.error).toMatch(new RegExp(`was published .*; could not deprecate the previous latest ${w.oldLatest[WEST]} in ${WEST}: .*not allowed to deprecate`));
+  });
+
+  it('a crash after a publish that opened a pull request: nothing is deprecated (the manifest is unchanged until it is merged), the copies stay for the PR', async () => {
+    const w = await world();
+    const file = new FileManifest(w.config.imageManifest.path, null);
+    const writes: Manifest[] = [];
+    const byPullRequest: ManifestBackend = {
+      where: 'acme/images:manifest.json@main',
+      read: () => file.read(),
+      write: async (m) => {
+        writes.push(m);
+        return { kind: 'pull-request', where: 'acme/images:manifest.json@main', number: 7, url: 'https://github.com/acme/images/pull/7' };
+      },
+    };
+    const { run, done } = await crashBeforeDeprecate(w, byPullRequest);
+    expect(writes).toHaveLength(1);
+    expect(deprecationOf(w, WEST)).toBeNull();
+    expect(deprecationOf(w, EAST)).toBeNull();
+    expect(w.cloud.callCount('EnableImageDeprecation')).toBe(0);
+    expect(w.cloud.liveAssetsTaggedWith(run.id).filter((a) => a.kind === 'image')).toHaveLength(2);
+    expect(done.state, done.error ?? '').toBe('succeeded');
+    expect(done.error).toMatch(/^mentor-app@latest was proposed in pull request #7 \(https:\/\/github.com\/acme\/images\/pull\/7\); nothing is deprecated until it is merged \(the run was interrupted: /);
+  });
+
+  it('cancelled after publishing, before deprecate: the release stands, the replaced image is deprecated all the same, and the run says what was published', async () => {
+    const w = await world();
+    let engine: Engine | null = null;
+    engine = w.engine({
+      beforeStep: async (runId, step) => {
+        if (step === 'deprecate') await engine!.cancel(runId, 'cli:ops', 'changed my mind');
+      },
+    });
+    const { run } = await engine.promote(request());
+    const done = await engine.waitForRun(run.id);
+    expect(done.state).toBe('cancelled');
+    expect(await stepStates(w.store, run.id)).toMatchObject({ publish: 'succeeded', teardown: 'succeeded' });
+    expect(deprecationOf(w, WEST)).not.toBeNull();
+    expect(deprecationOf(w, EAST)).toBeNull();
+    expect(done.error).toMatch(/^cancelled by cli:ops.*; mentor-app@latest was published \(.*\); the previous latest ami-\w+ in eu-west-1 deprecated at /);
+    const latest = [WEST, EAST].map((r) => w.manifest().images['mentor-app']![r]!.latest!.ami).sort();
+    expect(w.cloud.liveAssetsTaggedWith(run.id).filter((a) => a.kind === 'image').map((a) => a.id).sort()).toEqual(latest);
   });
 
   it('a manifest that cannot be read at publish: the run fails and its teardown leaves the copies for the sweeper (one might be the release), saying so', async () => {
