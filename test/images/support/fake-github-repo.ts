@@ -4,8 +4,8 @@
 // installation token this server was given, as GitHub would insist. `deny` answers 403 to chosen
 // requests (an App without Contents: write), as GitHub does.
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLocalHttp, type LocalHttp } from '../../support/local-http.ts';
 
 export interface RepoRequest {
   method: string;
@@ -42,7 +42,7 @@ export class FakeGithubRepo {
   readonly #owner: string;
   readonly #repo: string;
   readonly #token: string;
-  #server: Server | null = null;
+  #server: LocalHttp | null = null;
   #seq = 0;
 
   constructor(opts: { repo: string; token: string; branch: string }) {
@@ -53,19 +53,14 @@ export class FakeGithubRepo {
   }
 
   async start(): Promise<this> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.#server!.once('error', reject);
-      this.#server!.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#server = await startLocalHttp((req, res) => this.#handle(req, res));
+    this.url = this.#server.url;
     return this;
   }
 
   async stop(): Promise<void> {
     if (!this.#server) return;
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server!.close(() => resolve()));
+    await this.#server.stop();
     this.#server = null;
   }
 

@@ -210,39 +210,40 @@ describe('crash safety', () => {
     w.clock.advance(w.config.runs.leaseTtl + 1_000);
   }
 
-  it('kill -9 during a replenish: the adopter tears the member down whole and the store forgets it', async () => {
+  /** A replenish whose engine dies in the middle of its (slow) full recipe: the member is half made. */
+  async function killedMidReplenish(): Promise<{ w: World; id: string }> {
     const w = await world(pooled({}, { configData: (d) => (d.environments.stg1.serviceUpdate.full = [{ name: 'slow', run: 'sleep 5' }]) }));
     const engine = w.engine();
     const started = nextEvent(engine, (e) => e.type === 'step.started' && e.step === 'service-update');
     const [id] = await pass(engine);
     await started;
     await die(w, engine, [id!]);
-    expect(w.live(id!).some((a) => a.kind === 'instance')).toBe(true);
+    return { w, id: id! };
+  }
+
+  it('kill -9 during a replenish: the adopter tears the member down whole and the store forgets it', async () => {
+    const { w, id } = await killedMidReplenish();
+    expect(w.live(id).some((a) => a.kind === 'instance')).toBe(true);
 
     const engine2 = w.engine();
     await engine2.tick();
-    const run = await waitForFinished(w.store, id!);
+    const run = await waitForFinished(w.store, id);
     expect(run.state).toBe('failed');
-    expect(w.live(id!)).toEqual([]);
-    expect(await w.store.poolMember(id!)).toBeNull();
+    expect(w.live(id)).toEqual([]);
+    expect(await w.store.poolMember(id)).toBeNull();
   });
 
   it('a replenish abandoned with nobody to adopt it is evicted by the plan once it is overdue', async () => {
-    const w = await world(pooled({}, { configData: (d) => (d.environments.stg1.serviceUpdate.full = [{ name: 'slow', run: 'sleep 5' }]) }));
-    const engine = w.engine();
-    const started = nextEvent(engine, (e) => e.type === 'step.started' && e.step === 'service-update');
-    const [id] = await pass(engine);
-    await started;
-    await die(w, engine, [id!]);
+    const { w, id } = await killedMidReplenish();
     // Its run ended without a teardown (say an operator marked it failed); the member is still "preparing".
-    expect(await w.store.transitionRun(id!, ['running', 'tearing_down'], 'failed', { finishedAt: w.clock.now(), error: 'abandoned' })).toBe(true);
+    expect(await w.store.transitionRun(id, ['running', 'tearing_down'], 'failed', { finishedAt: w.clock.now(), error: 'abandoned' })).toBe(true);
     w.clock.advance(w.config.runs.timeout + 4 * w.config.runs.leaseTtl);
     const engine2 = w.engine();
     const out = (await engine2.poolPass())!;
     expect(out.evicted).toEqual([{ id, reason: expect.stringMatching(/abandoned/) }]);
     expect(out.failed).toEqual([]);
-    expect(w.live(id!)).toEqual([]);
-    expect(await w.store.poolMember(id!)).toBeNull();
+    expect(w.live(id)).toEqual([]);
+    expect(await w.store.poolMember(id)).toBeNull();
   });
 
   /** The process dies at the next matching `command` (applied first when `afterApplying`). */

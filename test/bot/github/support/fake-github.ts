@@ -2,9 +2,9 @@
 // token, collaborator permission, pulls.get, reactions, check runs and issue comments. Every request
 // is recorded; App-authenticated calls must carry a JWT signed with the App's key, and everything
 // else a token this server issued, as GitHub would insist.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLocalHttp, type LocalHttp } from '../../../support/local-http.ts';
 import { verify, type KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
   method: string;
@@ -66,7 +66,7 @@ export class FakeGithub {
   readonly #tokens = new Set<string>();
   readonly #appId: string;
   readonly #publicKey: KeyObject;
-  #server: Server | null = null;
+  #server: LocalHttp | null = null;
   #nextId = 1000;
   url = '';
 
@@ -76,19 +76,14 @@ export class FakeGithub {
   }
 
   async start(): Promise<this> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.#server!.once('error', reject);
-      this.#server!.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#server = await startLocalHttp((req, res) => this.#handle(req, res));
+    this.url = this.#server.url;
     return this;
   }
 
   async stop(): Promise<void> {
     if (!this.#server) return;
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server!.close(() => resolve()));
+    await this.#server.stop();
     this.#server = null;
   }
 
