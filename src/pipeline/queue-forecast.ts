@@ -1,6 +1,7 @@
 // The queue's ETAs from what the store holds now: who holds each environment and how far their run
 // has got, each environment's step history, and the queue in order. queue-eta.ts does the arithmetic.
 import type { Config } from '../config/index.ts';
+import { imageRunStepNames } from '../domain/image.ts';
 import type { Run } from '../domain/run.ts';
 import type { Store } from '../store/index.ts';
 import { queueEtas, type EtaEnvironment } from './queue-eta.ts';
@@ -35,14 +36,22 @@ export async function forecastQueue(store: ForecastStore, config: Config, stepNa
   for (const r of queue) for (const env of r.env ? [r.env] : (r.options.pool ?? config.pool)) wanted.add(env);
   const environments: EtaEnvironment[] = [];
   for (const env of wanted) {
-    if (!config.environments[env]) continue;
+    // An image's lock (`image:NAME`) is held by its bakes and promotions: their own steps tell how long.
+    const image = env.startsWith('image:') ? config.images[env.slice('image:'.length)] : undefined;
+    if (!config.environments[env] && !image) continue;
+    const namesOf = (kind: string): readonly string[] => (image ? (imageRunStepNames(kind) ?? stepNames) : stepNames);
     const lock = locks.find((l) => l.env === env);
     const history = await loadStepHistory(store, env);
-    const typicalMs = typicalRunMs(history, stepNames);
+    // An image's history mixes bakes and promotions (both end in teardown): a kind whose own first step
+    // never finished there has no usual length, rather than a teardown's.
+    const known = (kind: string): boolean => !image || history.p50.has(namesOf(kind)[0] ?? '');
+    // One usual length per environment: for an image, that of the kind of the first run queued for it.
+    const nextKind = queue.find((r) => r.env === env)?.kind ?? 'launch';
+    const typicalMs = known(nextKind) ? typicalRunMs(history, namesOf(nextKind)) : null;
     let freeInMs: number | null = 0;
     if (lock?.holderKind === 'run') {
       const holder = active.find((r) => r.id === lock.holder);
-      freeInMs = holder ? await holderRemainingMs(store, holder, history, stepNames, now) : typicalMs;
+      freeInMs = !holder ? typicalMs : known(holder.kind) ? await holderRemainingMs(store, holder, history, namesOf(holder.kind), now) : null;
     }
     environments.push({ env, heldByPerson: lock?.holderKind === 'person', freeInMs, typicalMs });
   }
