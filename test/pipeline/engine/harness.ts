@@ -506,6 +506,23 @@ export function nextEvent(engine: Engine, accept: (e: EngineEvent) => boolean, w
   });
 }
 
+/**
+ * What kill -9 leaves: the engine stops where it is (nothing torn down) and its leases still name it,
+ * going stale once the clock moves past runs.leaseTtl (moved here unless `advance: false`). stop()
+ * waits for what was in flight and gives the leases up, so they are put back as a dead process leaves them.
+ */
+export async function crashEngine(w: Pick<World, 'store' | 'clock' | 'config'>, engine: Engine, runIds: readonly string[], opts: { advance?: boolean } = {}): Promise<void> {
+  engine.abandon();
+  await engine.stop(0);
+  for (const runId of runIds) {
+    const run = await w.store.getRun(runId);
+    if (run && !isFinished(run.state) && !(await w.store.acquireLease(runId, engine.ownerId, w.clock.now(), w.config.runs.leaseTtl))) {
+      throw new Error(`crashEngine: could not put the lease of ${runId} back on ${engine.ownerId}`);
+    }
+  }
+  if (opts.advance !== false) w.clock.advance(w.config.runs.leaseTtl + 1_000);
+}
+
 /** Resolves once a process matching `pattern` runs on this machine (the "remote" host), bounded. */
 export async function remoteRunning(pattern: string, withinMs = 10_000): Promise<void> {
   const deadline = performance.now() + withinMs;

@@ -1,14 +1,13 @@
 // Crashes and adoption: a run whose engine died anywhere is found by another engine, which tears
 // it down (or resumes it) so that nothing it created stays alive.
 import { describe, expect, it } from 'vitest';
-import { isFinished } from '../../../src/domain/run.ts';
 import type { Engine } from '../../../src/pipeline/engine.ts';
 import type { EngineEvent } from '../../../src/pipeline/events.ts';
 import { stepNames } from '../../../src/pipeline/pipeline.ts';
 import { RunAbandoned } from '../../../src/pipeline/run-errors.ts';
 import { defaultPipeline } from '../../../src/pipeline/steps/index.ts';
 import { ec2Error } from '../../fakes/cloud/index.ts';
-import { createWorld, nextEvent, useWorlds, waitForEnd, waitForFinished, type World } from './harness.ts';
+import { crashEngine, createWorld, nextEvent, useWorlds, waitForEnd, waitForFinished, type World } from './harness.ts';
 
 const world = useWorlds(createWorld);
 
@@ -33,20 +32,6 @@ function crashingEngine(w: World, step: string): { engine: Engine; crashed: Prom
   return { engine, crashed: crash.promise };
 }
 
-/**
- * What a crash leaves: the engine stops where it is (nothing torn down), its lease still names it
- * with a heartbeat that goes stale as the clock moves past runs.leaseTtl.
- */
-async function die(w: World, engine: Engine, runIds: string[]): Promise<void> {
-  engine.abandon();
-  // Waits for whatever was in flight to stop; it gives the leases up, so put them back as a dead process leaves them.
-  await engine.stop(0);
-  for (const runId of runIds) {
-    const run = await w.store.getRun(runId);
-    if (run && !isFinished(run.state)) expect(await w.store.acquireLease(runId, engine.ownerId, w.clock.now(), w.config.runs.leaseTtl)).toBe(true);
-  }
-  w.clock.advance(w.config.runs.leaseTtl + 1_000);
-}
 
 async function adoptedEvents(w: World, runId: string) {
   return (await w.timeline(runId)).filter((e) => e.type === 'run.adopted');
@@ -75,7 +60,7 @@ describe('recovery after a crash', () => {
     const { engine, crashed } = crashingEngine(w, step);
     const { run } = await engine.launch(w.request());
     await crashed;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
     const left = await w.store.getRun(run.id);
     expect(['running', 'tearing_down']).toContain(left!.state);
     // Nothing was torn down by the dead engine.
@@ -89,7 +74,7 @@ describe('recovery after a crash', () => {
     const started = nextEvent(engine, (e) => e.type === 'step.started' && e.step === 'service-update');
     const { run } = await engine.launch(w.request());
     await started;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
     expect((await w.store.getStep(run.id, 'service-update'))!.state).toBe('running');
     await expectAdoptedAndClean(w, run.id, engine.ownerId);
   });
@@ -109,7 +94,7 @@ describe('recovery after a crash', () => {
     });
     const { run } = await engine.launch(w.request());
     await crash.promise;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
 
     const orphan = w.live(run.id).filter((a) => a.kind === 'instance');
     expect(orphan).toHaveLength(1);
@@ -123,7 +108,7 @@ describe('recovery after a crash', () => {
     const { engine, crashed } = crashingEngine(w, 'register');
     const { run } = await engine.launch(w.request());
     await crashed;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
     const launched = (await w.store.getAssets(run.id)).find((a) => a.kind === 'instance')!;
     const stray = w.cloud.addInstance({ region: launched.region, tags: w.cloud.tagsOf(launched.id)! });
     expect(w.live(run.id).filter((a) => a.kind === 'instance').map((a) => a.id).sort()).toEqual([launched.id, stray].sort());
@@ -138,7 +123,7 @@ describe('recovery after a crash', () => {
     await crashed;
     // All three reach their crash (each throws before register).
     for (const id of ids) await nextStoredStep(w, id, 'service-update');
-    await die(w, engine, ids);
+    await crashEngine(w, engine, ids);
 
     const other = await w.database.open();
     const a = w.engine();
@@ -216,7 +201,7 @@ describe('recovery with onAdopt: resume', () => {
     const { engine, crashed } = crashingEngine(w, 'register');
     const { run } = await engine.launch(w.request({ browsers: ['chrome', 'firefox'] }));
     await crashed;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
     expect(w.cloud.callCount('RunInstances')).toBe(1);
     const before = w.eventsOf(run.id, 'step.started').length;
 
@@ -246,7 +231,7 @@ describe('recovery with onAdopt: resume', () => {
     const started = nextEvent(engine, (e) => e.type === 'step.started' && e.step === 'service-update');
     const { run } = await engine.launch(w.request());
     await started;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
     await expectAdoptedAndClean(w, run.id, engine.ownerId);
   });
 });

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { formatTagTime, TAG } from '../../../src/aws/tags.ts';
 import { CommandExecutor } from '../../../src/commands/executor.ts';
 import type { TestsOutputs } from '../../../src/pipeline/step-outputs.ts';
-import { createWorld, fakeTestRunner, launchAndWait, REQUESTER, useWorlds, waitForEnd, type World } from './harness.ts';
+import { crashEngine, createWorld, fakeTestRunner, launchAndWait, REQUESTER, useWorlds, waitForEnd, type World } from './harness.ts';
 
 async function expectNothingLeft(w: World, runId: string): Promise<void> {
   expect(w.live(runId)).toEqual([]);
@@ -92,19 +92,21 @@ it('one retest at a time; a teardown during a retest stops it and tears the envi
   await expectNothingLeft(w, kept.id);
 });
 
-it('a crash during a retest: the adopter ends its tests step interrupted, keeps the run (same expiry) and says so', async () => {
+/** A kept run whose retest's engine dies (kill -9) while the tests run; the clock is not moved yet. */
+async function crashMidRetest() {
   const w = await world();
   const slow = fakeTestRunner({ ms: 60_000 });
-  const fast = w.engine();
-  const kept = await launchAndWait(fast, w.request({ keepMs: HOUR }));
+  const kept = await launchAndWait(w.engine(), w.request({ keepMs: HOUR }));
   const dying = w.engine({ testRunner: slow });
   const retested = await dying.retest(kept.id, { browsers: null, grep: null }, REQUESTER);
   for (let i = 0; i < 200 && slow.jobs.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   expect((await w.store.getStep(kept.id, 'tests'))!.state).toBe('running');
-  // kill -9: the process stops where it is; its lease still names it and goes stale.
-  dying.abandon();
-  await dying.stop(0);
-  expect(await w.store.acquireLease(kept.id, dying.ownerId, w.clock.now(), w.config.runs.leaseTtl)).toBe(true);
+  await crashEngine(w, dying, [kept.id], { advance: false });
+  return { w, kept, dying, retested };
+}
+
+it('a crash during a retest: the adopter ends its tests step interrupted, keeps the run (same expiry) and says so', async () => {
+  const { w, kept, dying, retested } = await crashMidRetest();
   w.clock.advance(w.config.runs.leaseTtl + 1_000);
 
   const adopter = w.engine();
@@ -134,16 +136,7 @@ it('a crash during a retest: the adopter ends its tests step interrupted, keeps 
 });
 
 it('a crashed retest whose keep time has run out too: the tests step ends interrupted, then the environment is torn down', async () => {
-  const w = await world();
-  const slow = fakeTestRunner({ ms: 60_000 });
-  const fast = w.engine();
-  const kept = await launchAndWait(fast, w.request({ keepMs: HOUR }));
-  const dying = w.engine({ testRunner: slow });
-  const retested = await dying.retest(kept.id, { browsers: null, grep: null }, REQUESTER);
-  for (let i = 0; i < 200 && slow.jobs.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-  dying.abandon();
-  await dying.stop(0);
-  expect(await w.store.acquireLease(kept.id, dying.ownerId, w.clock.now(), w.config.runs.leaseTtl)).toBe(true);
+  const { w, kept, retested } = await crashMidRetest();
   w.clock.advance(retested.expiresAt!.getTime() - w.clock.now().getTime() + 1_000);
 
   const adopter = w.engine();

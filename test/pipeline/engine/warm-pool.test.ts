@@ -9,7 +9,7 @@ import type { Engine } from '../../../src/pipeline/engine.ts';
 import { RunAbandoned } from '../../../src/pipeline/run-errors.ts';
 import { wouldLaunchWarm } from '../../../src/pipeline/pool-readiness.ts';
 import { ec2Error } from '../../fakes/cloud/index.ts';
-import { REGION, createWorld, nextEvent, useWorlds, waitForEnd, waitForFinished, type World, type WorldOptions } from './harness.ts';
+import { REGION, crashEngine, createWorld, nextEvent, useWorlds, waitForEnd, waitForFinished, type World, type WorldOptions } from './harness.ts';
 
 const FULL = [{ name: 'full update', run: 'echo "full update at $STAGEBOT_REF"' }];
 const WARM = [{ name: 'warm update', run: 'echo "warm update to $STAGEBOT_REF"' }];
@@ -199,16 +199,6 @@ describe('eviction', () => {
 });
 
 describe('crash safety', () => {
-  /** The engine "dies" (kill -9): stops where it is, its leases left to go stale. */
-  async function die(w: World, engine: Engine, runIds: string[]): Promise<void> {
-    engine.abandon();
-    await engine.stop(0);
-    for (const runId of runIds) {
-      const run = await w.store.getRun(runId);
-      if (run && !isFinished(run.state)) expect(await w.store.acquireLease(runId, engine.ownerId, w.clock.now(), w.config.runs.leaseTtl)).toBe(true);
-    }
-    w.clock.advance(w.config.runs.leaseTtl + 1_000);
-  }
 
   /** A replenish whose engine dies in the middle of its (slow) full recipe: the member is half made. */
   async function killedMidReplenish(): Promise<{ w: World; id: string }> {
@@ -217,7 +207,7 @@ describe('crash safety', () => {
     const started = nextEvent(engine, (e) => e.type === 'step.started' && e.step === 'service-update');
     const [id] = await pass(engine);
     await started;
-    await die(w, engine, [id!]);
+    await crashEngine(w, engine, [id!]);
     return { w, id: id! };
   }
 
@@ -270,7 +260,7 @@ describe('crash safety', () => {
     const crashed = crashAt(w, () => engine, 'CreateTags', instanceId, false);
     const { run } = await engine.launch(w.request());
     await crashed;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
     const member = (await w.store.poolMember(memberId))!;
     expect(member).toMatchObject({ state: 'claimed', claimedBy: run.id });
     // Still tagged as the pool's, but nobody else can take it and the keeper does not count or touch it.
@@ -295,7 +285,7 @@ describe('crash safety', () => {
     const crashed = crashAt(w, () => engine, 'StartInstances', instanceId, true);
     const { run } = await engine.launch(w.request());
     await crashed;
-    await die(w, engine, [run.id]);
+    await crashEngine(w, engine, [run.id]);
     const engine2 = w.engine();
     await engine2.tick();
     const done = await waitForFinished(w.store, run.id);
